@@ -1,0 +1,204 @@
+import { ConfigError } from './errors.js';
+
+/**
+ * Every MQTT_TESTBENCH_* setting, read and validated once at the edge. The README's
+ * configuration table lists the same names (a unit test checks that it does).
+ */
+
+export const RUNTIME_CHOICES = ['auto', 'container', 'process', 'embedded'] as const;
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+
+export const TARGET_NAMES = ['mosquitto', 'emqx', 'aedes', 'external'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export const PROFILES = ['ci', 'full'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export const DEFAULT_MOSQUITTO_IMAGE = 'eclipse-mosquitto:2.0.22';
+export const DEFAULT_EMQX_IMAGE = 'emqx/emqx:5.8.8';
+export const DEFAULT_NODE_IMAGE = 'node:20-bookworm-slim';
+
+export interface Settings {
+  /** Which runtime starts the brokers. Default `auto`. */
+  runtime: RuntimeChoice;
+  /** Targets to run; `undefined` means every target that can run here. */
+  targets: TargetName[] | undefined;
+  /** Fail (instead of skip) when a selected target or forwarder cannot run. Default false. */
+  strict: boolean;
+  /** Workload sizes: `ci` (fast, gating) or `full` (the benchmark). Default `ci`. */
+  profile: Profile;
+  mosquittoImage: string;
+  emqxImage: string;
+  /** Image the reference forwarder container runs on (needs `node` on PATH). */
+  nodeImage: string;
+  /** Mosquitto binary for the process runtime. Default: `mosquitto` on PATH, then /usr/sbin/mosquitto. */
+  mosquittoBin: string | undefined;
+  externalUrl: string | undefined;
+  externalDownstreamUrl: string | undefined;
+  externalUpstreamUrl: string | undefined;
+  /** Whether the external broker queues QoS 0 for offline persistent sessions (implementation-defined). */
+  externalQueuesQos0: boolean;
+  /** Whether the external broker speaks MQTT 5. */
+  externalMqtt5: boolean;
+  /** Forwarders to put in the forwarding slot, e.g. `reference`, `mosquitto-bridge`, `image:x`, `command:y`. */
+  forwarders: string[];
+  /** JSON file with what an image:/command: forwarder promises (QoS policy, retain, losslessness, routes). */
+  forwarderDeclaration: string | undefined;
+  /** Budget for a broker or forwarder to become ready (wait strategy plus probe). */
+  startupTimeoutMs: number;
+  /** Budget for one MQTT probe round trip. */
+  probeTimeoutMs: number;
+  /** Folder the reports are written to. */
+  reportDir: string;
+}
+
+interface SettingSpec {
+  name: string;
+  defaultText: string;
+  description: string;
+}
+
+/** Documentation of every setting; the README table is written from this list. */
+export const SETTING_SPECS: readonly SettingSpec[] = [
+  { name: 'MQTT_TESTBENCH_RUNTIME', defaultText: 'auto', description: 'auto | container | process | embedded. auto: container when Docker answers, else process when a mosquitto binary is found, else embedded.' },
+  { name: 'MQTT_TESTBENCH_TARGETS', defaultText: 'every target that can run here', description: 'Comma list of mosquitto, emqx, aedes, external.' },
+  { name: 'MQTT_TESTBENCH_STRICT', defaultText: '0', description: '1: a selected target or forwarder that cannot run fails the run instead of being skipped.' },
+  { name: 'MQTT_TESTBENCH_PROFILE', defaultText: 'ci (npm test), full (npm run bench)', description: 'Workload sizes: ci or full.' },
+  { name: 'MQTT_TESTBENCH_MOSQUITTO_IMAGE', defaultText: DEFAULT_MOSQUITTO_IMAGE, description: 'Mosquitto image for the container runtime.' },
+  { name: 'MQTT_TESTBENCH_EMQX_IMAGE', defaultText: DEFAULT_EMQX_IMAGE, description: 'EMQX image (container runtime only).' },
+  { name: 'MQTT_TESTBENCH_NODE_IMAGE', defaultText: DEFAULT_NODE_IMAGE, description: 'Node image the reference forwarder container runs on.' },
+  { name: 'MQTT_TESTBENCH_MOSQUITTO_BIN', defaultText: 'mosquitto on PATH, else /usr/sbin/mosquitto', description: 'Mosquitto binary for the process runtime and the process-runtime bridge.' },
+  { name: 'MQTT_TESTBENCH_EXTERNAL_URL', defaultText: '(unset)', description: 'URL of an already running broker for the external target (single-broker suites).' },
+  { name: 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL', defaultText: '(unset)', description: 'Downstream broker URL for the external forwarding topology.' },
+  { name: 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL', defaultText: '(unset)', description: 'Upstream broker URL for the external forwarding topology.' },
+  { name: 'MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0', defaultText: '0', description: '1 if the external broker queues QoS 0 messages for offline persistent sessions (the clean-session suite asserts what you state).' },
+  { name: 'MQTT_TESTBENCH_EXTERNAL_MQTT5', defaultText: '1', description: '0 if the external broker does not speak MQTT 5 (its MQTT 5 cases are then skipped with that reason).' },
+  { name: 'MQTT_TESTBENCH_FORWARDER', defaultText: 'reference,mosquitto-bridge', description: 'Comma list of forwarders for the forwarding slot: reference, mosquitto-bridge, image:<name>, command:<command line>.' },
+  { name: 'MQTT_TESTBENCH_FORWARDER_DECLARATION', defaultText: '(unset: expect a correct forwarder)', description: 'JSON file declaring what an image:/command: forwarder promises; see fixtures/forwarders/declaration.example.json.' },
+  { name: 'MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', defaultText: '60000', description: 'Budget for a broker or forwarder to become ready (EMQX gets at least 120000).' },
+  { name: 'MQTT_TESTBENCH_PROBE_TIMEOUT_MS', defaultText: '10000', description: 'Budget for one MQTT readiness probe.' },
+  { name: 'MQTT_TESTBENCH_REPORT_DIR', defaultText: 'reports', description: 'Where reports are written (latest/ and one folder per run).' },
+];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+class SettingsReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}=${value} is not allowed: use one of ${choices.join(', ')}.`);
+    return fallback;
+  }
+
+  list<T extends string>(name: string, choices: readonly T[]): T[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const unknown = items.filter((item) => !(choices as readonly string[]).includes(item));
+    if (unknown.length > 0) {
+      this.problems.push(`${name} names unknown ${unknown.length === 1 ? 'entry' : 'entries'} ${unknown.join(', ')}: allowed are ${choices.join(', ')}.`);
+      return undefined;
+    }
+    if (items.length === 0) {
+      this.problems.push(`${name} is set but empty: list at least one of ${choices.join(', ')}, or unset it.`);
+      return undefined;
+    }
+    return [...new Set(items)] as T[];
+  }
+
+  flag(name: string): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return false;
+    if (['1', 'true', 'yes'].includes(value.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(value.toLowerCase())) return false;
+    this.problems.push(`${name}=${value} is not a flag: use 1 or 0.`);
+    return false;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value)) {
+      this.problems.push(`${name}=${value} is not a whole number: use an integer between ${min} and ${max}.`);
+      return fallback;
+    }
+    const n = Number(value);
+    if (n < min || n > max) {
+      this.problems.push(`${name}=${value} is out of range: use an integer between ${min} and ${max}.`);
+      return fallback;
+    }
+    return n;
+  }
+
+  url(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      this.problems.push(`${name}=${value} is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).`);
+      return undefined;
+    }
+    if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'].includes(parsed.protocol)) {
+      this.problems.push(`${name}=${value} has protocol ${parsed.protocol} which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.`);
+      return undefined;
+    }
+    return value;
+  }
+
+  forwarders(name: string, fallback: string[]): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    // command: may contain commas inside its command line, so split only before a known kind.
+    const items = value.split(/,(?=\s*(?:reference|mosquitto-bridge|image:|command:))/).map((s) => s.trim()).filter((s) => s !== '');
+    for (const item of items) {
+      if (item === 'reference' || item === 'mosquitto-bridge') continue;
+      if (/^image:\S+$/.test(item)) continue;
+      if (/^command:.+$/.test(item)) continue;
+      this.problems.push(`${name} entry "${item}" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.`);
+    }
+    return items;
+  }
+}
+
+export function loadSettings(env: Env = process.env): Settings {
+  const read = new SettingsReader(env);
+  const settings: Settings = {
+    runtime: read.oneOf('MQTT_TESTBENCH_RUNTIME', RUNTIME_CHOICES, 'auto'),
+    targets: read.list('MQTT_TESTBENCH_TARGETS', TARGET_NAMES),
+    strict: read.flag('MQTT_TESTBENCH_STRICT'),
+    profile: read.oneOf('MQTT_TESTBENCH_PROFILE', PROFILES, 'ci'),
+    mosquittoImage: read.raw('MQTT_TESTBENCH_MOSQUITTO_IMAGE') ?? DEFAULT_MOSQUITTO_IMAGE,
+    emqxImage: read.raw('MQTT_TESTBENCH_EMQX_IMAGE') ?? DEFAULT_EMQX_IMAGE,
+    nodeImage: read.raw('MQTT_TESTBENCH_NODE_IMAGE') ?? DEFAULT_NODE_IMAGE,
+    mosquittoBin: read.raw('MQTT_TESTBENCH_MOSQUITTO_BIN'),
+    externalUrl: read.url('MQTT_TESTBENCH_EXTERNAL_URL'),
+    externalDownstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL'),
+    externalUpstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL'),
+    externalQueuesQos0: read.flag('MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0'),
+    externalMqtt5: read.raw('MQTT_TESTBENCH_EXTERNAL_MQTT5') === undefined ? true : read.flag('MQTT_TESTBENCH_EXTERNAL_MQTT5'),
+    forwarders: read.forwarders('MQTT_TESTBENCH_FORWARDER', ['reference', 'mosquitto-bridge']),
+    forwarderDeclaration: read.raw('MQTT_TESTBENCH_FORWARDER_DECLARATION'),
+    startupTimeoutMs: read.integer('MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
+    probeTimeoutMs: read.integer('MQTT_TESTBENCH_PROBE_TIMEOUT_MS', 10_000, 100, 600_000),
+    reportDir: read.raw('MQTT_TESTBENCH_REPORT_DIR') ?? 'reports',
+  };
+  if (settings.targets?.includes('external') && !settings.externalUrl && !(settings.externalDownstreamUrl && settings.externalUpstreamUrl)) {
+    read.problems.push('MQTT_TESTBENCH_TARGETS includes external but no broker URL is set: set MQTT_TESTBENCH_EXTERNAL_URL, and for the forwarding topology MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL.');
+  }
+  if (Boolean(settings.externalDownstreamUrl) !== Boolean(settings.externalUpstreamUrl)) {
+    read.problems.push('Only one of MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL is set: the forwarding topology needs both.');
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return settings;
+}

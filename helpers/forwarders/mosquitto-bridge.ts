@@ -1,0 +1,104 @@
+import type { Settings } from '../config/settings.js';
+import { ContainerComponent } from '../runtime/container/container-component.js';
+import { imageAvailability } from '../runtime/container/docker.js';
+import { ProcessComponent } from '../runtime/process/process-component.js';
+import type { Availability, RuntimeKind } from '../testbed/types.js';
+import { mosquittoConfig, type BridgeConnection } from '../targets/mosquitto/mosquitto-config.js';
+import { MosquittoContainer } from '../targets/mosquitto/mosquitto-container.js';
+import { findMosquittoBinary, startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
+import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+
+const BRIDGE_QOS = 2;
+export const FORWARDER_ALIAS = 'mqtt-forwarder';
+
+/**
+ * Mosquitto's built-in bridge as the forwarder: a separate Mosquitto instance between the two
+ * brokers with one bridge connection to each (`in` from downstream, `out` to upstream). Running it
+ * apart from the downstream broker makes it killable and pausable on its own, like any forwarder,
+ * and lets it bridge from brokers other than Mosquitto.
+ */
+const DECLARATION: ForwarderDeclaration = {
+  qos: { policy: 'max', qos: BRIDGE_QOS },
+  retainForwarded: true,
+  retainedDeleteForwarded: true,
+  losslessAcrossRestart: false,
+  routes: ['pass'],
+  notes: [
+    `Bridge topics use QoS ${BRIDGE_QOS}, so delivered QoS is min(published, ${BRIDGE_QOS}) (mosquitto.conf "topic ... in|out <qos>").`,
+    'Both bridge connections use cleansession false: the downstream broker queues while the bridge is away, but messages held inside the bridge instance are in memory only, so a kill -9 may lose them.',
+    'Towards Mosquitto peers the bridge announces itself (try_private true), so retained flags are kept as published.',
+  ],
+};
+
+export const mosquittoBridge: ForwarderDefinition = {
+  kind: 'mosquitto-bridge',
+  name: 'mosquitto-bridge',
+  declaration: DECLARATION,
+
+  async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
+    if (runtime === 'container') return imageAvailability(settings.mosquittoImage, 'MQTT_TESTBENCH_MOSQUITTO_IMAGE');
+    return findMosquittoBinary(settings.mosquittoBin)
+      ? { ok: true }
+      : { ok: false, reason: 'the mosquitto bridge needs a mosquitto binary for this runtime: install mosquitto or set MQTT_TESTBENCH_MOSQUITTO_BIN.' };
+  },
+
+  async start(context: ForwarderStartContext): Promise<StartedForwarder> {
+    const label = `mosquitto-bridge (${context.runtime === 'container' ? 'container' : 'process'})`;
+    if (context.runtime === 'container') {
+      const bridges = bridgeConnections(context, context.downstreamPeer, context.upstreamPeer);
+      const container = new MosquittoContainer(context.settings.mosquittoImage, label).withStartupTimeout(context.settings.startupTimeoutMs);
+      for (const bridge of bridges) container.withBridge(bridge);
+      if (context.network) container.withNetworkAlias(context.network, FORWARDER_ALIAS);
+      const started = await container.start();
+      // Readiness of the path is proven by the testbed's probe through every rule.
+      const component = new ContainerComponent(label, started, () => Promise.resolve());
+      return forwarderFrom(component, mosquittoConfig({ port: 1883, bridges }));
+    }
+    const binary = findMosquittoBinary(context.settings.mosquittoBin);
+    if (!binary) throw new Error(`${label}: no mosquitto binary found (set MQTT_TESTBENCH_MOSQUITTO_BIN).`);
+    const bridges = bridgeConnections(context, context.downstreamHost, context.upstreamHost);
+    const started = await startMosquittoProcess({ label, binary, bridges, startupTimeoutMs: context.settings.startupTimeoutMs });
+    const component = new ProcessComponent(label, started.process, () => started.relaunch(), started.removeFiles);
+    return forwarderFrom(component, mosquittoConfig({ bindAddress: '127.0.0.1', port: started.port, bridges }));
+  },
+};
+
+function bridgeConnections(context: ForwarderStartContext, downstream: { host: string; port: number }, upstream: { host: string; port: number }): BridgeConnection[] {
+  const rules = context.rules.filter((rule) => rule.route === 'pass');
+  const stem = (filter: string) => filter.replace(/#$/, '');
+  return [
+    {
+      name: 'from-downstream',
+      address: downstream.host,
+      port: downstream.port,
+      clientId: `${context.clientIdPrefix}-bridge-in`,
+      cleanSession: false,
+      tryPrivate: context.downstreamTarget === 'mosquitto',
+      // Remote (downstream) topic = remote prefix + pattern; local topic = local prefix + pattern.
+      topics: rules.map((rule) => ({ pattern: '#', direction: 'in' as const, qos: BRIDGE_QOS, localPrefix: stem(rule.targetPattern), remotePrefix: stem(rule.sourceFilter) })),
+    },
+    {
+      name: 'to-upstream',
+      address: upstream.host,
+      port: upstream.port,
+      clientId: `${context.clientIdPrefix}-bridge-out`,
+      cleanSession: false,
+      tryPrivate: context.upstreamTarget === 'mosquitto',
+      topics: rules.map((rule) => ({ pattern: rule.targetPattern, direction: 'out' as const, qos: BRIDGE_QOS })),
+    },
+  ];
+}
+
+function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string): StartedForwarder {
+  return {
+    kind: 'mosquitto-bridge',
+    name: 'mosquitto-bridge',
+    declaration: DECLARATION,
+    configText,
+    label: component.label,
+    runtime: component.runtime,
+    faults: component.faults,
+    logTail: (lines) => component.logTail(lines),
+    dispose: () => component.dispose(),
+  };
+}

@@ -1,0 +1,112 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Wait } from 'testcontainers';
+import type { Settings } from '../config/settings.js';
+import { ContainerComponent } from '../runtime/container/container-component.js';
+import { imageAvailability } from '../runtime/container/docker.js';
+import { TestbenchContainer } from '../runtime/container/testbench-container.js';
+import { ManagedProcess } from '../runtime/process/managed-process.js';
+import { ProcessComponent } from '../runtime/process/process-component.js';
+import { runContext, uniqueName } from '../runtime/run-context.js';
+import type { Availability, RuntimeKind } from '../testbed/types.js';
+import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import { forwarderConfig } from './forwarder-config.js';
+import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
+
+/** The bundle `npm run build` writes; one self-contained file, so a container needs nothing else. */
+export const REFERENCE_BUNDLE = fileURLToPath(new URL('../../dist/mqtt-forwarder.mjs', import.meta.url));
+const READY_LINE = /forwarder ready/;
+const CONTAINER_BUNDLE_PATH = '/app/mqtt-forwarder.mjs';
+export const CONTAINER_CONFIG_PATH = '/etc/mqtt-forwarder.json';
+
+const DECLARATION: ForwarderDeclaration = {
+  qos: { policy: 'preserve' },
+  retainForwarded: true,
+  retainedDeleteForwarded: true,
+  losslessAcrossRestart: true,
+  routes: ['pass', 'event'],
+  notes: [
+    'QoS preserved: subscribes at QoS 2 and republishes with the QoS it received (qos_policy "preserve").',
+    'QoS 1/2 messages are acknowledged downstream only after the upstream broker confirmed them, with persistent sessions: a kill -9 loses nothing (a duplicate is possible).',
+  ],
+};
+
+export const referenceForwarder: ForwarderDefinition = {
+  kind: 'reference',
+  name: 'reference',
+  declaration: DECLARATION,
+
+  async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
+    if (!existsSync(REFERENCE_BUNDLE)) return { ok: false, reason: `${REFERENCE_BUNDLE} does not exist: run \`npm run build\` first (npm test does it).` };
+    if (runtime === 'container') return imageAvailability(settings.nodeImage, 'MQTT_TESTBENCH_NODE_IMAGE');
+    return { ok: true, detail: `node ${process.version} runs ${REFERENCE_BUNDLE}` };
+  },
+
+  async start(context: ForwarderStartContext): Promise<StartedForwarder> {
+    if (context.runtime === 'container') return startInContainer(context);
+    return startAsProcess(context);
+  },
+};
+
+function configFor(context: ForwarderStartContext, inContainer: boolean): string {
+  return forwarderConfig({
+    downstream: inContainer ? context.downstreamPeer : context.downstreamHost,
+    upstream: inContainer ? context.upstreamPeer : context.upstreamHost,
+    rules: context.rules,
+    clientIdPrefix: context.clientIdPrefix,
+    persistentSession: true,
+  });
+}
+
+async function startInContainer(context: ForwarderStartContext): Promise<StartedForwarder> {
+  const label = 'reference forwarder (container)';
+  const configText = configFor(context, true);
+  const container = new TestbenchContainer(context.settings.nodeImage, label)
+    .withCopyContentToContainer([
+      { content: readFileSync(REFERENCE_BUNDLE), target: CONTAINER_BUNDLE_PATH, mode: 0o755 },
+      { content: configText, target: CONTAINER_CONFIG_PATH, mode: 0o644 },
+    ])
+    .withCommand(['node', CONTAINER_BUNDLE_PATH, '-c', CONTAINER_CONFIG_PATH])
+    .withWaitStrategy(Wait.forLogMessage(READY_LINE))
+    .withStartupTimeout(context.settings.startupTimeoutMs);
+  if (context.network) container.withNetwork(context.network).withNetworkAliases(FORWARDER_ALIAS);
+  const started = await container.start();
+  const component = new ContainerComponent(label, started, () => Promise.resolve());
+  return forwarderFrom(component, configText);
+}
+
+async function startAsProcess(context: ForwarderStartContext): Promise<StartedForwarder> {
+  const label = 'reference forwarder (process)';
+  const configText = configFor(context, false);
+  const configPath = join(runContext().runDir, `${uniqueName('forwarder')}.json`);
+  writeFileSync(configPath, configText);
+  const proc = new ManagedProcess({ label, command: process.execPath, args: [REFERENCE_BUNDLE, '-c', configPath] });
+  const launch = async () => {
+    const fromLine = proc.logs.lineCount;
+    await proc.start();
+    await proc.waitForLogLine(READY_LINE, context.settings.startupTimeoutMs, fromLine);
+  };
+  const component = new ProcessComponent(label, proc, launch, () => rmSync(configPath, { force: true }));
+  try {
+    await launch();
+  } catch (error) {
+    await component.dispose();
+    throw error;
+  }
+  return forwarderFrom(component, configText);
+}
+
+function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string): StartedForwarder {
+  return {
+    kind: 'reference',
+    name: 'reference',
+    declaration: DECLARATION,
+    configText,
+    label: component.label,
+    runtime: component.runtime,
+    faults: component.faults,
+    logTail: (lines) => component.logTail(lines),
+    dispose: () => component.dispose(),
+  };
+}

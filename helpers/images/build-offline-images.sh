@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds the images the container runtime needs from files already on this machine, with
+# `docker import` (no registry, no base image): Mosquitto from Debian's package, Node from the
+# node binary that runs this project, and the reference forwarder on top of that Node image.
+# Only for machines with Docker but without a registry; with a registry the official images are used.
+#
+# usage: bash helpers/images/build-offline-images.sh [--force]
+# prints the image names as NAME=VALUE lines (MQTT_TESTBENCH_MOSQUITTO_IMAGE=..., ...).
+set -euo pipefail
+
+force=0
+[[ "${1:-}" == "--force" ]] && force=1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+die() { echo "build-offline-images: $*" >&2; exit 1; }
+command -v docker >/dev/null || die "docker CLI not found"
+docker info >/dev/null 2>&1 || die "Docker daemon not reachable (start dockerd first)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Copies a binary and every shared library ldd lists for it into a root folder.
+copy_with_libs() {
+  local bin=$1 dest=$2
+  mkdir -p "$dest$(dirname "$bin")"
+  cp -L "$bin" "$dest$bin"
+  ldd "$bin" | grep -oE '/[^ ]+' | while read -r lib; do
+    mkdir -p "$dest$(dirname "$lib")"
+    cp -L "$lib" "$dest$lib"
+  done
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# --- Mosquitto -------------------------------------------------------------------------------
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+[[ -x "$mosquitto_bin" ]] || die "mosquitto not installed (apt-get install mosquitto)"
+mosquitto_version=$({ "$mosquitto_bin" -h 2>&1 || true; } | sed -n 's/^mosquitto version \([0-9.]*\).*/\1/p' | head -n1)
+[[ -n "$mosquitto_version" ]] || die "cannot read the mosquitto version"
+mosquitto_image="local/mosquitto:$mosquitto_version"
+if [[ $force == 1 ]] || ! image_exists "$mosquitto_image"; then
+  rootfs="$work/mosquitto"
+  copy_with_libs "$mosquitto_bin" "$rootfs"
+  mkdir -p "$rootfs/etc" "$rootfs/mosquitto/config" "$rootfs/mosquitto/data" "$rootfs/mosquitto/log" "$rootfs/tmp"
+  # Same layout and user as the official eclipse-mosquitto image (uid/gid 1883), so one container class serves both.
+  printf 'root:x:0:0:root:/root:/bin/false\nmosquitto:x:1883:1883:mosquitto:/var/empty:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nmosquitto:x:1883:\n' >"$rootfs/etc/group"
+  [[ "$mosquitto_bin" == /usr/sbin/mosquitto ]] || { mkdir -p "$rootfs/usr/sbin"; cp -L "$mosquitto_bin" "$rootfs/usr/sbin/mosquitto"; }
+  printf 'listener 1883\nallow_anonymous true\n' >"$rootfs/mosquitto/config/mosquitto.conf"
+  chown -R 1883:1883 "$rootfs/mosquitto"
+  chmod 1777 "$rootfs/tmp"
+  tar -C "$rootfs" --numeric-owner -c . | docker import \
+    -c 'EXPOSE 1883' \
+    -c 'CMD ["/usr/sbin/mosquitto", "-c", "/mosquitto/config/mosquitto.conf"]' \
+    -m "mqtt-testbench offline image: Debian mosquitto $mosquitto_version" - "$mosquitto_image" >/dev/null
+fi
+
+# --- Node ------------------------------------------------------------------------------------
+node_bin=$(command -v node)
+node_major=$("$node_bin" -p 'process.versions.node.split(".")[0]')
+node_image="local/node:$node_major"
+if [[ $force == 1 ]] || ! image_exists "$node_image"; then
+  rootfs="$work/node"
+  copy_with_libs "$node_bin" "$rootfs"
+  [[ "$node_bin" == /usr/bin/node ]] || { mkdir -p "$rootfs/usr/bin"; cp -L "$node_bin" "$rootfs/usr/bin/node"; }
+  mkdir -p "$rootfs/etc" "$rootfs/tmp" "$rootfs/app"
+  printf 'root:x:0:0:root:/root:/bin/false\nnode:x:1000:1000:node:/home/node:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnode:x:1000:\n' >"$rootfs/etc/group"
+  chmod 1777 "$rootfs/tmp"
+  tar -C "$rootfs" --numeric-owner -c . | docker import \
+    -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+    -c 'CMD ["node"]' \
+    -m "mqtt-testbench offline image: node $("$node_bin" -v)" - "$node_image" >/dev/null
+fi
+
+# --- Reference forwarder (optional: needs `npm run build` first) ------------------------------
+bundle="$root/dist/mqtt-forwarder.mjs"
+forwarder_image=""
+if [[ -f "$bundle" ]]; then
+  version=$("$node_bin" -p "require('$root/package.json').version")
+  forwarder_image="local/mqtt-forwarder:$version"
+  rootfs="$work/forwarder"
+  mkdir -p "$rootfs/app" "$rootfs/etc"
+  cp "$bundle" "$rootfs/app/mqtt-forwarder.mjs"
+  # Layered on the Node image: docker import has no FROM, so export the Node image's filesystem and add to it.
+  container=$(docker create "$node_image")
+  docker export "$container" | tar -C "$rootfs" -x
+  docker rm "$container" >/dev/null
+  cp "$bundle" "$rootfs/app/mqtt-forwarder.mjs"
+  tar -C "$rootfs" --numeric-owner -c . | docker import \
+    -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+    -c 'CMD ["node", "/app/mqtt-forwarder.mjs", "-c", "/etc/mqtt-forwarder.json"]' \
+    -m "mqtt-testbench reference forwarder $version" - "$forwarder_image" >/dev/null
+fi
+
+echo "MQTT_TESTBENCH_MOSQUITTO_IMAGE=$mosquitto_image"
+echo "MQTT_TESTBENCH_NODE_IMAGE=$node_image"
+[[ -n "$forwarder_image" ]] && echo "MQTT_TESTBENCH_FORWARDER_IMAGE=$forwarder_image"
+exit 0

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { shortRunId } from './run-context.js';
+
+const RETRY_PAUSE_MS = 100;
+
+export interface ProbeOptions {
+  /** Where the probe message is published. */
+  publishUrl: string;
+  /** Where it is expected (differs from publishUrl when probing through a forwarder). */
+  subscribeUrl: string;
+  /** Topic to publish on; `topicFor` maps it to the topic expected on the subscribe side. */
+  publishTopic: string;
+  expectTopic?: string;
+  /** Overall budget, connection attempts included. */
+  timeoutMs: number;
+  /** Re-publish every `republishMs` until a probe arrives (a forwarder may still be subscribing). */
+  republishMs?: number;
+  /** Give up early when this returns a reason (e.g. the component exited). */
+  abortReason?: () => string | undefined;
+}
+
+/**
+ * Proves a path works end to end at the protocol level: connect both sides, subscribe, publish a
+ * unique QoS 1 message, receive it. Connection refusals are retried until the deadline, because a
+ * process that logged "running" may still be binding its socket on a slow machine.
+ */
+export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  const token = randomBytes(6).toString('hex');
+  const subscriber = await connectWithRetry(options.subscribeUrl, deadline, `mtb-probe-s-${shortRunId()}-${token}`, options.abortReason);
+  let publisher: MqttClient | undefined;
+  try {
+    const expectTopic = options.expectTopic ?? options.publishTopic;
+    const received = new Promise<void>((resolve) => {
+      subscriber.on('message', (topic, payload) => {
+        if (topic === expectTopic && payload.toString().startsWith(token)) resolve();
+      });
+    });
+    await subscriber.subscribeAsync(expectTopic, { qos: 1 });
+    publisher = options.publishUrl === options.subscribeUrl
+      ? subscriber
+      : await connectWithRetry(options.publishUrl, deadline, `mtb-probe-p-${shortRunId()}-${token}`, options.abortReason);
+    const republishMs = options.republishMs ?? options.timeoutMs;
+    let attempt = 0;
+    for (;;) {
+      attempt += 1;
+      await publisher.publishAsync(options.publishTopic, `${token}:${attempt}`, { qos: 1 });
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`);
+      const outcome = await Promise.race([
+        received.then(() => 'received' as const),
+        pause(Math.min(republishMs, remaining)).then(() => 'waiting' as const),
+      ]);
+      if (outcome === 'received') return { elapsedMs: Date.now() - started };
+      const abort = options.abortReason?.();
+      if (abort) throw new Error(abort);
+      if (Date.now() >= deadline) throw new Error(`no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`);
+    }
+  } finally {
+    await Promise.all([subscriber.endAsync(true), publisher && publisher !== subscriber ? publisher.endAsync(true) : undefined]);
+  }
+}
+
+async function connectWithRetry(url: string, deadline: number, clientId: string, abortReason?: () => string | undefined): Promise<MqttClient> {
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const abort = abortReason?.();
+    if (abort) throw new Error(abort);
+    try {
+      return await mqtt.connectAsync(url, {
+        clientId,
+        reconnectPeriod: 0,
+        connectTimeout: Math.max(500, Math.min(5_000, deadline - Date.now())),
+        clean: true,
+      }, false);
+    } catch (error) {
+      lastError = error;
+      await pause(RETRY_PAUSE_MS);
+    }
+  }
+  throw new Error(`cannot connect to ${url}: ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
+}
+
+/** Pacing between attempts (not a readiness wait: the condition is re-checked after it). */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

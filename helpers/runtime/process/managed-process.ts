@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReadinessError } from '../readiness-error.js';
+import { runContext } from '../run-context.js';
+import { LogBuffer } from './log-buffer.js';
+
+export interface ProcessSpec {
+  /** Label for logs and errors. */
+  label: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const TERMINATE_GRACE_MS = 5_000;
+
+/**
+ * A child process the harness owns: its output is kept in a ring buffer, its pid is recorded in
+ * the run's pid folder (so the reaper can kill it if this process dies), and it can be waited on,
+ * signalled, paused and terminated.
+ */
+export class ManagedProcess {
+  readonly logs = new LogBuffer();
+  private child: ChildProcess | undefined;
+  private exitInfo: ExitInfo | undefined;
+  private exitPromise: Promise<ExitInfo> = Promise.resolve({ code: null, signal: null });
+  private pidFile: string | undefined;
+
+  constructor(readonly spec: ProcessSpec) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.exitInfo === undefined;
+  }
+
+  get exited(): ExitInfo | undefined {
+    return this.exitInfo;
+  }
+
+  /** Resolves when the current child exits. */
+  waitForExit(): Promise<ExitInfo> {
+    return this.exitPromise;
+  }
+
+  /** Spawns the process. Rejects if the binary cannot be started (ENOENT, EACCES). */
+  async start(): Promise<void> {
+    if (this.running) throw new Error(`${this.spec.label} is already running (pid ${this.pid}).`);
+    this.exitInfo = undefined;
+    const child = spawn(this.spec.command, this.spec.args, {
+      env: this.spec.env ?? process.env,
+      cwd: this.spec.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.logs.push(chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.logs.push(chunk));
+    this.exitPromise = new Promise<ExitInfo>((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.logs.flush();
+        this.exitInfo = { code, signal };
+        this.removePidFile();
+        resolve(this.exitInfo);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error) => {
+        reject(new Error(`${this.spec.label}: cannot start ${this.spec.command}: ${error.message}`, { cause: error }));
+      });
+    });
+    this.writePidFile();
+  }
+
+  /**
+   * Waits until a log line matches `pattern`, looking at lines from `fromLine` on (default: from the
+   * current start). Fails with a ReadinessError on timeout or when the process exits first.
+   */
+  async waitForLogLine(pattern: RegExp, timeoutMs: number, fromLine = 0): Promise<string> {
+    const started = Date.now();
+    const already = this.logs.linesSince(fromLine).find((line) => pattern.test(line));
+    if (already !== undefined) return already;
+    return new Promise<string>((resolve, reject) => {
+      const fail = (why: string) => {
+        cleanup();
+        reject(new ReadinessError(this.spec.label, `log line ${String(pattern)}`, Date.now() - started, this.logs.tail(), new Error(why)));
+      };
+      const unsubscribe = this.logs.onLine((line) => {
+        if (pattern.test(line)) {
+          cleanup();
+          resolve(line);
+        }
+      });
+      const timer = setTimeout(() => fail('timed out'), timeoutMs);
+      const onExit = (info: ExitInfo) => fail(`process exited first with ${describeExit(info)}`);
+      void this.exitPromise.then(onExit);
+      const cleanup = () => {
+        clearTimeout(timer);
+        unsubscribe();
+      };
+      if (this.exitInfo) onExit(this.exitInfo);
+    });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child?.kill(signal);
+  }
+
+  /** SIGKILL, then waits for the exit. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child?.kill('SIGKILL');
+    await this.exitPromise;
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period; resumes a paused process first. */
+  async terminate(graceMs = TERMINATE_GRACE_MS): Promise<ExitInfo | undefined> {
+    if (!this.running) return this.exitInfo;
+    this.child?.kill('SIGCONT');
+    this.child?.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exitPromise;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
+  private writePidFile(): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    this.pidFile = join(runContext().runDir, 'pids', `${pid}.json`);
+    writeFileSync(this.pidFile, JSON.stringify({ pid, startTicks: processStartTicks(pid), label: this.spec.label, command: this.spec.command }));
+  }
+
+  private removePidFile(): void {
+    if (this.pidFile) rmSync(this.pidFile, { force: true });
+    this.pidFile = undefined;
+  }
+}
+
+export function describeExit(info: ExitInfo): string {
+  return info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
+}
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), to detect pid reuse. */
+export function processStartTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces; fields after the closing parenthesis are safe to split.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined; // not Linux, or the process is already gone
+  }
+}

@@ -1,0 +1,57 @@
+import type { FaultControls, FaultName, RuntimeKind, StartedComponent } from '../../testbed/types.js';
+import type { ManagedProcess } from './managed-process.js';
+
+const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);
+
+/**
+ * Lifecycle and fault controls for a component that runs as a local process. `launch` spawns it
+ * and waits until it is ready; `start` after `stop`/`kill` calls it again with the same spec.
+ */
+export class ProcessComponent implements StartedComponent {
+  readonly runtime: RuntimeKind = 'process';
+  readonly faults: FaultControls;
+  private disposed = false;
+
+  constructor(
+    readonly label: string,
+    readonly process: ManagedProcess,
+    private readonly launch: () => Promise<void>,
+    private readonly cleanupFiles: () => void = () => undefined,
+  ) {
+    this.faults = {
+      supported: ALL_FAULTS,
+      stop: async () => {
+        await this.process.terminate();
+      },
+      kill: async () => {
+        await this.process.kill();
+      },
+      start: async () => {
+        await this.launch();
+      },
+      restart: async () => {
+        await this.process.terminate();
+        await this.launch();
+      },
+      pause: () => {
+        this.process.pause();
+        return Promise.resolve();
+      },
+      resume: () => {
+        this.process.resume();
+        return Promise.resolve();
+      },
+    };
+  }
+
+  logTail(lines = 30): Promise<string> {
+    return Promise.resolve(this.process.logs.tail(lines));
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.process.terminate();
+    this.cleanupFiles();
+  }
+}

@@ -1,0 +1,21 @@
+// @ts-check
+// Started (detached) by the global setup of a run: waits until its parent is gone (stdin closes
+// when the parent exits for any reason, including SIGKILL), then reaps what the run left behind.
+// This stands in for testcontainers' Ryuk, which cannot be pulled on registry-less machines.
+import { reapRun } from './reap.mjs';
+
+const [runDir, runId] = process.argv.slice(2);
+if (!runDir || !runId) {
+  console.error('usage: watchdog.mjs <runDir> <runId>');
+  process.exit(2);
+}
+
+process.stdin.resume();
+process.stdin.on('close', () => {
+  reapRun({ runDir, runId }).then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+// Ignore the terminal's Ctrl-C: the parent's exit is what triggers the reaping.
+process.on('SIGINT', () => {});

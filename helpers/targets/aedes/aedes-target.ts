@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createServer, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import type { Settings } from '../../config/settings.js';
+import { LogBuffer } from '../../runtime/process/log-buffer.js';
+import { freeLoopbackPort } from '../../runtime/ports.js';
+import type { Availability, BrokerBehaviour, FaultControls, FaultName, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import { disposeOnFailure, probeBroker } from '../broker-probe.js';
+import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';
+
+// aedes' package exports do not include package.json; read it next to the resolved entry point.
+const AEDES_VERSION = (JSON.parse(readFileSync(join(dirname(createRequire(import.meta.url).resolve('aedes')), 'package.json'), 'utf8')) as { version: string }).version;
+const SUPPORTED_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart']);
+
+const BEHAVIOUR: BrokerBehaviour = {
+  queuesQos0WhileOffline: false,
+  mqtt5: false,
+  notes: [
+    'aedes implements MQTT 3.1.1 only (README: MQTT 5 "not supported yet").',
+    'QoS 0 is not queued for offline persistent sessions (lib/client.js: "skip offline").',
+    'In-memory persistence: a restart (new broker instance) loses retained messages and sessions.',
+  ],
+};
+
+export const aedesTarget: Target = {
+  name: 'aedes',
+  runtimes: ['embedded'],
+  behaviour: () => BEHAVIOUR,
+
+  availability(runtime: RuntimeKind, _settings: Settings): Promise<Availability> {
+    return Promise.resolve(runtime === 'embedded' ? { ok: true, detail: `aedes ${AEDES_VERSION} in-process` } : { ok: false, reason: `aedes runs only embedded in the test process (this run uses ${runtime}).` });
+  },
+
+  async start(request: BrokerStartRequest): Promise<StartedBroker> {
+    const label = brokerLabel('aedes', 'embedded', request.role);
+    const broker = new EmbeddedAedes(label, await freeLoopbackPort());
+    await broker.listen();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const faults: FaultControls = {
+      supported: SUPPORTED_FAULTS,
+      stop: () => broker.close(),
+      kill: () => broker.close(),
+      start: async () => {
+        await broker.listen();
+        await probeBroker(started, url, request.settings);
+      },
+      restart: async () => {
+        await broker.close();
+        await faults.start();
+      },
+      pause: () => Promise.reject(new Error(`${label}: pause is not supported for an in-process broker.`)),
+      resume: () => Promise.reject(new Error(`${label}: resume is not supported for an in-process broker.`)),
+    };
+    const started: StartedBroker = {
+      target: 'aedes',
+      label,
+      runtime: 'embedded',
+      version: `aedes ${AEDES_VERSION}`,
+      url,
+      peer: { host: '127.0.0.1', port: broker.port },
+      behaviour: BEHAVIOUR,
+      faults,
+      logTail: (lines) => Promise.resolve(broker.logs.tail(lines)),
+      dispose: () => broker.close(),
+    };
+    return disposeOnFailure(started, async () => {
+      await probeBroker(started, url, request.settings);
+      return started;
+    });
+  },
+};
+
+/** An aedes broker on a fixed loopback port that can be closed and brought back (with empty state). */
+class EmbeddedAedes {
+  readonly logs = new LogBuffer();
+  private server: Server | undefined;
+  private broker: Aedes | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly label: string,
+    readonly port: number,
+  ) {}
+
+  async listen(): Promise<void> {
+    if (this.server) return;
+    const broker = await Aedes.createBroker();
+    broker.on('clientError', (client, error) => this.logs.push(`client ${client.id} error: ${error.message}\n`));
+    broker.on('connectionError', (_client, error) => this.logs.push(`connection error: ${error.message}\n`));
+    const server = createServer((socket) => {
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      broker.handle(socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.broker = broker;
+    this.server = server;
+    this.logs.push(`${this.label} listening on 127.0.0.1:${this.port}\n`);
+  }
+
+  async close(): Promise<void> {
+    const { server, broker } = this;
+    this.server = undefined;
+    this.broker = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    if (server) this.logs.push(`${this.label} closed\n`);
+  }
+}

@@ -1,0 +1,80 @@
+import mqtt from 'mqtt';
+import type { Settings } from '../../config/settings.js';
+import { shortRunId, uniqueName } from '../../runtime/run-context.js';
+import type { Availability, BrokerBehaviour, FaultControls, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import { probeBroker } from '../broker-probe.js';
+import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS, type BrokerStartRequest, type Target } from '../target.js';
+
+const VERSION_WAIT_MS = 1_500;
+
+/** What a broker started elsewhere does where the spec leaves a choice is what the user states. */
+function behaviourOf(settings: Settings): BrokerBehaviour {
+  return {
+    queuesQos0WhileOffline: settings.externalQueuesQos0,
+    mqtt5: settings.externalMqtt5,
+    notes: [`External broker: QoS 0 offline queueing ${settings.externalQueuesQos0 ? 'on' : 'off'} and MQTT 5 ${settings.externalMqtt5 ? 'on' : 'off'} as stated by MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0 / MQTT_TESTBENCH_EXTERNAL_MQTT5.`],
+  };
+}
+
+const NO_FAULTS: FaultControls = {
+  supported: new Set(),
+  stop: () => Promise.reject(new Error('an external broker cannot be stopped by the testbench.')),
+  kill: () => Promise.reject(new Error('an external broker cannot be killed by the testbench.')),
+  start: () => Promise.reject(new Error('an external broker cannot be started by the testbench.')),
+  restart: () => Promise.reject(new Error('an external broker cannot be restarted by the testbench.')),
+  pause: () => Promise.reject(new Error('an external broker cannot be paused by the testbench.')),
+  resume: () => Promise.reject(new Error('an external broker cannot be resumed by the testbench.')),
+};
+
+export const externalTarget: Target = {
+  name: 'external',
+  runtimes: ['external'],
+  behaviour: behaviourOf,
+
+  availability(_runtime: RuntimeKind, settings: Settings): Promise<Availability> {
+    if (settings.externalUrl || (settings.externalDownstreamUrl && settings.externalUpstreamUrl)) return Promise.resolve({ ok: true });
+    return Promise.resolve({ ok: false, reason: 'no external broker URL: set MQTT_TESTBENCH_EXTERNAL_URL (and MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL / _UPSTREAM_URL for the forwarding topology).' });
+  },
+
+  async start(request: BrokerStartRequest): Promise<StartedBroker> {
+    const { settings } = request;
+    const url = urlFor(request);
+    const parsed = new URL(url);
+    const label = `external ${request.role ?? 'broker'} ${parsed.host}`;
+    const broker: StartedBroker = {
+      target: 'external',
+      label,
+      runtime: 'external',
+      version: 'unknown',
+      url,
+      peer: { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === 'mqtts:' ? 8883 : 1883)) },
+      behaviour: behaviourOf(settings),
+      faults: NO_FAULTS,
+      logTail: () => Promise.resolve('(an external broker\'s logs are not available to the testbench)'),
+      dispose: () => Promise.resolve(),
+    };
+    await probeBroker(broker, url, request.settings);
+    return { ...broker, version: await readSysVersion(url) };
+  },
+};
+
+function urlFor(request: BrokerStartRequest): string {
+  const { settings, role } = request;
+  const url = role === DOWNSTREAM_ALIAS ? settings.externalDownstreamUrl : role === UPSTREAM_ALIAS ? settings.externalUpstreamUrl : settings.externalUrl ?? settings.externalDownstreamUrl;
+  if (!url) throw new Error(`no URL for the external ${role ?? 'broker'}: set ${role === UPSTREAM_ALIAS ? 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL' : role === DOWNSTREAM_ALIAS ? 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL' : 'MQTT_TESTBENCH_EXTERNAL_URL'}.`);
+  return url;
+}
+
+/** Many brokers publish their version as a retained `$SYS/broker/version`; others simply stay silent. */
+async function readSysVersion(url: string): Promise<string> {
+  const client = await mqtt.connectAsync(url, { clientId: uniqueName(`mtb-ver-${shortRunId()}`), reconnectPeriod: 0, connectTimeout: VERSION_WAIT_MS }, false);
+  try {
+    const version = new Promise<string>((resolve) => client.on('message', (_topic, payload) => resolve(payload.toString())));
+    // A broker may refuse $SYS subscriptions; the version then stays "unknown", which is the answer.
+    await client.subscribeAsync('$SYS/broker/version', { qos: 0 }).catch(() => undefined);
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('unknown'), VERSION_WAIT_MS));
+    return await Promise.race([version, timeout]);
+  } finally {
+    await client.endAsync(true);
+  }
+}

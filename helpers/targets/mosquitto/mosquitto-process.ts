@@ -1,0 +1,98 @@
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { ManagedProcess } from '../../runtime/process/managed-process.js';
+import { freeLoopbackPort } from '../../runtime/ports.js';
+import { runContext, uniqueName } from '../../runtime/run-context.js';
+import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection } from './mosquitto-config.js';
+
+const START_ATTEMPTS = 3;
+const DEBIAN_MOSQUITTO = '/usr/sbin/mosquitto';
+
+/** Finds the mosquitto binary: the configured one, then PATH, then Debian's /usr/sbin (often not on a user's PATH). */
+export function findMosquittoBinary(configured: string | undefined): string | undefined {
+  if (configured) return isExecutable(configured) ? configured : undefined;
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const dir of dirs) {
+    const candidate = join(dir, 'mosquitto');
+    if (isExecutable(candidate)) return candidate;
+  }
+  return isExecutable(DEBIAN_MOSQUITTO) ? DEBIAN_MOSQUITTO : undefined;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false; // absent or not executable: the caller reports the binary as missing
+  }
+}
+
+export interface MosquittoProcessOptions {
+  label: string;
+  binary: string;
+  persistence?: boolean;
+  bridges?: BridgeConnection[];
+  startupTimeoutMs: number;
+}
+
+export interface StartedMosquittoProcess {
+  process: ManagedProcess;
+  port: number;
+  url: string;
+  version: string;
+  /** Spawns again with the same config and port and waits for the ready line. */
+  relaunch: () => Promise<void>;
+  /** Removes the config and data folder. */
+  removeFiles: () => void;
+}
+
+/**
+ * Starts mosquitto on a free loopback port and waits for its ready line. A lost race for the port
+ * ("Address already in use") is retried with a new port.
+ */
+export async function startMosquittoProcess(options: MosquittoProcessOptions): Promise<StartedMosquittoProcess> {
+  const dir = join(runContext().runDir, uniqueName(options.label.replace(/[^a-z0-9-]+/gi, '-')));
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const removeFiles = () => rmSync(dir, { recursive: true, force: true });
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
+    const port = await freeLoopbackPort();
+    const configPath = join(dir, 'mosquitto.conf');
+    writeFileSync(configPath, mosquittoConfig({
+      bindAddress: '127.0.0.1',
+      port,
+      persistence: options.persistence ? { location: join(dir, 'data') } : undefined,
+      bridges: options.bridges,
+    }));
+    const proc = new ManagedProcess({ label: options.label, command: options.binary, args: ['-c', configPath] });
+    const launch = async () => {
+      const fromLine = proc.logs.lineCount;
+      await proc.start();
+      try {
+        return await proc.waitForLogLine(MOSQUITTO_READY_LINE, options.startupTimeoutMs, fromLine);
+      } catch (error) {
+        await proc.terminate();
+        throw error;
+      }
+    };
+    try {
+      const readyLine = await launch();
+      return {
+        process: proc,
+        port,
+        url: `mqtt://127.0.0.1:${port}`,
+        version: readyLine.match(MOSQUITTO_READY_LINE)?.[1] ?? 'unknown',
+        relaunch: async () => {
+          await launch();
+        },
+        removeFiles,
+      };
+    } catch (error) {
+      lastError = error;
+      if (!/Address already in use/i.test(proc.logs.tail(10))) break;
+    }
+  }
+  removeFiles();
+  throw lastError;
+}

@@ -1,0 +1,127 @@
+import { cpus, totalmem } from 'node:os';
+import { TARGET_NAMES, type Settings, type TargetName } from '../config/settings.js';
+import type { ForwarderDeclaration, ForwarderKind } from '../forwarders/forwarder.js';
+import { forwarderFromSpec } from '../forwarders/registry.js';
+import { selectRuntime, type RuntimeSelection } from '../runtime/select-runtime.js';
+import { TARGETS } from '../targets/registry.js';
+import type { BrokerBehaviour, RuntimeKind } from './types.js';
+
+/**
+ * What this run will start, decided once in the global setup and handed to every test file:
+ * the runtime and why, each target and forwarder with its status and (when skipped) the reason,
+ * and the forwarding topologies. Plain data, so it can be provided to workers and written to reports.
+ */
+export interface RunPlan {
+  runId: string;
+  profile: Settings['profile'];
+  strict: boolean;
+  runtime: { kind: RuntimeKind; reason: string };
+  docker: { ok: true; serverVersion: string; host: string } | { ok: false; reason: string };
+  targets: TargetPlan[];
+  forwarders: ForwarderPlan[];
+  topologies: TopologyPlan[];
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; memoryMb: number };
+}
+
+export type PlanStatus = { status: 'ready'; detail?: string } | { status: 'skipped'; reason: string };
+
+export type TargetPlan = {
+  name: TargetName;
+  runtime: RuntimeKind;
+  behaviour: BrokerBehaviour;
+} & PlanStatus;
+
+export type ForwarderPlan = {
+  /** As written in MQTT_TESTBENCH_FORWARDER, e.g. `reference` or `image:acme/fwd:1`. */
+  spec: string;
+  kind: ForwarderKind;
+  name: string;
+  declaration: ForwarderDeclaration;
+} & PlanStatus;
+
+export type TopologyPlan = {
+  id: string;
+  downstream: TargetName;
+  upstream: TargetName;
+  forwarder: string;
+  runtime: RuntimeKind;
+} & PlanStatus;
+
+export async function buildRunPlan(settings: Settings, runId: string): Promise<RunPlan> {
+  const selection = await selectRuntime(settings);
+  const targets = await planTargets(settings, selection);
+  const forwarders = await planForwarders(settings, selection.kind);
+  return {
+    runId,
+    profile: settings.profile,
+    strict: settings.strict,
+    runtime: { kind: selection.kind, reason: selection.reason },
+    docker: selection.docker.ok ? { ok: true, serverVersion: selection.docker.serverVersion, host: selection.docker.host } : { ok: false, reason: selection.docker.reason },
+    targets,
+    forwarders,
+    topologies: planTopologies(targets, forwarders, selection.kind),
+    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20) },
+  };
+}
+
+/**
+ * A target runs in the run's runtime when it supports it. Targets with a single runtime of their
+ * own (aedes: embedded, external: a URL) run there when selected explicitly; by default a run
+ * includes the targets of its runtime, plus `external` when its URL is set.
+ */
+async function planTargets(settings: Settings, selection: RuntimeSelection): Promise<TargetPlan[]> {
+  const chosen = selection.kind;
+  const names = settings.targets ?? TARGET_NAMES.filter((name) => TARGETS[name].runtimes.includes(chosen) || (name === 'external' && Boolean(settings.externalUrl || settings.externalDownstreamUrl)));
+  return Promise.all(
+    names.map(async (name): Promise<TargetPlan> => {
+      const target = TARGETS[name];
+      const runtime: RuntimeKind = target.runtimes.includes(chosen) ? chosen : target.runtimes.length === 1 && (name === 'aedes' || name === 'external') ? (target.runtimes[0] as RuntimeKind) : chosen;
+      const base = { name, runtime, behaviour: target.behaviour(settings) };
+      if (!target.runtimes.includes(runtime)) {
+        return { ...base, status: 'skipped', reason: `${name} runs in the ${target.runtimes.join('/')} runtime, and this run uses ${chosen} (${selection.reason})` };
+      }
+      const availability = await target.availability(runtime, settings);
+      return availability.ok ? { ...base, status: 'ready', detail: availability.detail } : { ...base, status: 'skipped', reason: availability.reason };
+    }),
+  );
+}
+
+async function planForwarders(settings: Settings, runtime: RuntimeKind): Promise<ForwarderPlan[]> {
+  return Promise.all(
+    settings.forwarders.map(async (spec): Promise<ForwarderPlan> => {
+      const definition = forwarderFromSpec(spec, settings);
+      const base = { spec, kind: definition.kind, name: definition.name, declaration: definition.declaration };
+      const availability = await definition.availability(runtime, settings);
+      return availability.ok ? { ...base, status: 'ready', detail: availability.detail } : { ...base, status: 'skipped', reason: availability.reason };
+    }),
+  );
+}
+
+/**
+ * Default topologies: each ready target forwards to itself, plus Mosquitto at the edge with EMQX
+ * upstream when both run; external uses its downstream/upstream URLs. Every forwarder is tried in
+ * every topology.
+ */
+function planTopologies(targets: TargetPlan[], forwarders: ForwarderPlan[], runtime: RuntimeKind): TopologyPlan[] {
+  const ready = new Set(targets.filter((t) => t.status === 'ready').map((t) => t.name));
+  const pairs: [TargetName, TargetName][] = [];
+  for (const t of targets) pairs.push([t.name, t.name]);
+  if (targets.some((t) => t.name === 'mosquitto') && targets.some((t) => t.name === 'emqx')) pairs.push(['mosquitto', 'emqx']);
+  const plans: TopologyPlan[] = [];
+  for (const [downstream, upstream] of pairs) {
+    const topologyRuntime = targets.find((t) => t.name === downstream)?.runtime ?? runtime;
+    for (const forwarder of forwarders) {
+      const id = `${downstream}>${upstream} via ${forwarder.name}`;
+      const base = { id, downstream, upstream, forwarder: forwarder.spec, runtime: topologyRuntime };
+      const missing = [downstream, upstream].filter((name) => !ready.has(name));
+      if (missing.length > 0) {
+        plans.push({ ...base, status: 'skipped', reason: `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} skipped in this run (see the target's reason)` });
+      } else if (forwarder.status === 'skipped') {
+        plans.push({ ...base, status: 'skipped', reason: `forwarder ${forwarder.name} is skipped in this run: ${forwarder.reason}` });
+      } else {
+        plans.push({ ...base, status: 'ready' });
+      }
+    }
+  }
+  return plans;
+}

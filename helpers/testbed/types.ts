@@ -1,0 +1,65 @@
+import type { TargetName } from '../config/settings.js';
+
+export type RuntimeKind = 'container' | 'process' | 'embedded' | 'external';
+
+/** Whether something can run here, and if not, why (shown in test output and the report). */
+export type Availability = { ok: true; detail?: string } | { ok: false; reason: string };
+
+/** A host:port pair as seen from some vantage point. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export type FaultName = 'stop' | 'kill' | 'start' | 'restart' | 'pause' | 'resume';
+
+/**
+ * Fault controls of a started component. `stop` is graceful (SIGTERM / docker stop), `kill` is
+ * SIGKILL; after either, `start` brings the same component back (same ports, same config) and
+ * waits until it is ready again.
+ */
+export interface FaultControls {
+  readonly supported: ReadonlySet<FaultName>;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/** Something the testbed started and must stop: a broker or a forwarder. */
+export interface StartedComponent {
+  /** Short label used in logs and errors, e.g. `mosquitto (container)` or `mqtt-broker-upstream`. */
+  readonly label: string;
+  readonly runtime: RuntimeKind;
+  readonly faults: FaultControls;
+  /** The last lines the component logged (empty for components without logs). */
+  logTail(lines?: number): Promise<string>;
+  /** Stops and removes the component. Idempotent; never throws for an already gone component. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Broker behaviour that the MQTT spec leaves to the implementation, as each target documents it.
+ * Suites assert against these instead of hard-coding one broker's choice.
+ */
+export interface BrokerBehaviour {
+  /** Whether QoS 0 messages are queued for an offline persistent session. */
+  queuesQos0WhileOffline: boolean;
+  /** Whether MQTT 5 is supported. */
+  mqtt5: boolean;
+  /** Where the documented choice comes from (config option + default), for the report. */
+  notes: string[];
+}
+
+export interface StartedBroker extends StartedComponent {
+  readonly target: TargetName;
+  /** Product and version as the broker reported it, e.g. `mosquitto 2.0.11`. */
+  readonly version: string;
+  /** URL that test clients on this host use. Stable across fault restarts. */
+  readonly url: string;
+  /** How a forwarder in the same runtime reaches this broker (a network alias in containers). */
+  readonly peer: Endpoint;
+  readonly behaviour: BrokerBehaviour;
+}

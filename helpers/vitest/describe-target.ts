@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
+import { targetByName } from '../targets/registry.js';
+import type { TargetPlan } from '../testbed/plan.js';
+import type { StartedBroker } from '../testbed/types.js';
+import { runPlan, runSettings } from './plan.js';
+
+export interface TargetSuiteOptions {
+  /** Keep retained messages and sessions across a graceful broker restart. */
+  persistence?: boolean;
+  /** Per-test timeout inside this suite. */
+  timeoutMs?: number;
+}
+
+/**
+ * One describe block per target of the run, each with its own broker, started before its tests and
+ * disposed after them (also when they fail). A target that cannot run here is skipped with its
+ * reason on every test, or fails every test in strict mode.
+ */
+export function describeEachTarget(name: string, options: TargetSuiteOptions, body: (broker: () => StartedBroker, target: TargetPlan) => void): void {
+  const plan = runPlan();
+  describe(name, () => {
+    if (plan.targets.length === 0) {
+      test('no target selected', ({ skip }) => skip('MQTT_TESTBENCH_TARGETS selects no target for this run'));
+    }
+    for (const target of plan.targets) {
+      describe(`${target.name} (${target.runtime})`, { timeout: options.timeoutMs ?? 30_000 }, () => {
+        const broker = useBroker(target, options);
+        body(broker, target);
+      });
+    }
+  });
+}
+
+/** Starts the target's broker for the enclosing describe block; returns an accessor for the tests. */
+export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}): () => StartedBroker {
+  const settings = runSettings();
+  let broker: StartedBroker | undefined;
+  beforeAll(async () => {
+    if (target.status === 'skipped') {
+      if (runPlan().strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
+      return;
+    }
+    broker = await targetByName(target.name).start({ runtime: target.runtime, settings, persistence: options.persistence });
+  }, settings.startupTimeoutMs * 2 + settings.probeTimeoutMs);
+  beforeEach(({ skip }) => {
+    if (target.status === 'skipped') skip(`${target.name} skipped: ${target.reason}`);
+  });
+  afterAll(async () => {
+    await broker?.dispose();
+  });
+  return () => {
+    if (!broker) throw new Error(`the ${target.name} broker is not running (its start failed; see the error of the first test).`);
+    return broker;
+  };
+}

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { forwarderFromSpec } from '../forwarders/registry.js';
+import type { TopologyPlan } from '../testbed/plan.js';
+import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
+import { runPlan, runSettings } from './plan.js';
+
+export interface TopologySuiteOptions extends TopologyOptions {
+  timeoutMs?: number;
+}
+
+/**
+ * One describe block per forwarding topology of the run (each broker pair with each forwarder).
+ * The topology is started before the block's tests and disposed after them; a topology that cannot
+ * run is skipped with the reason, or fails in strict mode.
+ */
+export function describeEachTopology(name: string, options: TopologySuiteOptions, body: (topology: () => StartedTopology, plan: TopologyPlan) => void): void {
+  const plan = runPlan();
+  describe(name, () => {
+    for (const topology of plan.topologies) {
+      describe(topology.id, { timeout: options.timeoutMs ?? 60_000 }, () => {
+        const started = useTopology(topology, options);
+        body(started, topology);
+      });
+    }
+  });
+}
+
+export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): () => StartedTopology {
+  const settings = runSettings();
+  let topology: StartedTopology | undefined;
+  beforeAll(async () => {
+    if (plan.status === 'skipped') {
+      if (runPlan().strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${plan.id} cannot run: ${plan.reason}`);
+      return;
+    }
+    topology = await startTopology({ downstream: plan.downstream, upstream: plan.upstream, runtime: plan.runtime, forwarder: forwarderFromSpec(plan.forwarder, settings) }, settings, options);
+  }, settings.startupTimeoutMs * 4 + settings.probeTimeoutMs);
+  beforeEach(({ skip }) => {
+    if (plan.status === 'skipped') skip(`${plan.id} skipped: ${plan.reason}`);
+  });
+  afterAll(async () => {
+    await topology?.dispose();
+  });
+  return () => {
+    if (!topology) throw new Error(`topology ${plan.id} is not running (its start failed; see the error of the first test).`);
+    return topology;
+  };
+}

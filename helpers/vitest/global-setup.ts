@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { loadSettings } from '../config/settings.js';
+import { reapRun } from '../runtime/reaper/reap.mjs';
+import { sweepStaleRuns } from '../runtime/reaper/stale-runs.js';
+import { exportRunContext, newRunContext } from '../runtime/run-context.js';
+import { buildRunPlan } from '../testbed/plan.js';
+import { formatPlan } from './format-plan.js';
+import './provided.js';
+
+const WATCHDOG = fileURLToPath(new URL('../runtime/reaper/watchdog.mjs', import.meta.url));
+
+/**
+ * Once per run, in the main vitest process: validate the settings (bad input stops the run before
+ * anything starts), reap leftovers of dead runs, start the watchdog that cleans up if this process
+ * dies, decide the runtime, targets and topologies, print that plan, and hand it to the workers.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const settings = loadSettings();
+  await sweepStaleRuns();
+  const run = newRunContext();
+  exportRunContext(run);
+  const watchdog = spawn(process.execPath, [WATCHDOG, run.runDir, run.runId], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.unref();
+  watchdog.stdin?.on('error', () => undefined); // the watchdog only reads EOF; a closed pipe is its signal, not an error here
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+
+  const plan = await buildRunPlan(settings, run.runId);
+  writeFileSync(join(run.runDir, 'plan.json'), JSON.stringify(plan, null, 2));
+  console.log(formatPlan(plan));
+  project.provide('plan', plan);
+  project.provide('runContext', run);
+
+  return async () => {
+    const result = await reapRun(run);
+    if (result.errors.length > 0) console.error(`mqtt-testbench: cleanup of run ${run.runId} had errors:\n  ${result.errors.join('\n  ')}`);
+    if (result.containers + result.networks + result.processes > 0) {
+      console.warn(`mqtt-testbench: cleanup removed leftovers of run ${run.runId}: ${result.containers} container(s), ${result.networks} network(s), ${result.processes} process(es).`);
+    }
+    watchdog.stdin?.end();
+  };
+}

@@ -1,0 +1,17 @@
+import { inject } from 'vitest';
+import { loadSettings, type Settings } from '../config/settings.js';
+import type { RunPlan } from '../testbed/plan.js';
+import './provided.js';
+
+/** The run plan decided by the global setup. */
+export function runPlan(): RunPlan {
+  return inject('plan');
+}
+
+let settings: Settings | undefined;
+
+/** Settings as the global setup validated them (same environment in every worker). */
+export function runSettings(): Settings {
+  settings ??= loadSettings();
+  return settings;
+}

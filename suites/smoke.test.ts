@@ -1,0 +1,94 @@
+/**
+ * Smoke: for every runtime and target this run can use, a broker starts, passes its readiness
+ * probe, delivers a message and is gone afterwards; every forwarding topology delivers a message
+ * from the downstream broker to the upstream one through its forwarder, and is gone afterwards.
+ */
+import mqtt from 'mqtt';
+import { describe, expect, test } from 'vitest';
+import { forwarderFromSpec } from '../helpers/forwarders/registry.js';
+import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
+import { targetByName } from '../helpers/targets/registry.js';
+import { runResources } from '../helpers/testbed/leftovers.js';
+import { testTopicPrefix } from '../helpers/testbed/topics.js';
+import { startTopology } from '../helpers/testbed/topology.js';
+import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+
+const plan = runPlan();
+const settings = runSettings();
+const TIMEOUT_MS = settings.startupTimeoutMs * 3;
+
+/** Connects, subscribes on `subscribeUrl`, publishes on `publishUrl`, returns what arrived. */
+async function roundTrip(publishUrl: string, subscribeUrl: string, publishTopic: string, expectTopic: string, payload: string): Promise<{ topic: string; payload: string; qos: number }> {
+  const sub = await mqtt.connectAsync(subscribeUrl, { clientId: uniqueName(`mtb-${shortRunId()}-smoke-s`), reconnectPeriod: 0 }, false);
+  const pub = await mqtt.connectAsync(publishUrl, { clientId: uniqueName(`mtb-${shortRunId()}-smoke-p`), reconnectPeriod: 0 }, false);
+  try {
+    const arrived = new Promise<{ topic: string; payload: string; qos: number }>((resolve) => {
+      sub.on('message', (topic, body, packet) => resolve({ topic, payload: body.toString(), qos: packet.qos }));
+    });
+    await sub.subscribeAsync(expectTopic, { qos: 1 });
+    await pub.publishAsync(publishTopic, payload, { qos: 1 });
+    return await Promise.race([arrived, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`nothing arrived on ${expectTopic} within 10 s`)), 10_000))]);
+  } finally {
+    await Promise.all([sub.endAsync(true), pub.endAsync(true)]);
+  }
+}
+
+async function refusesConnections(url: string): Promise<boolean> {
+  try {
+    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 2_000 }, false);
+    await client.endAsync(true);
+    return false;
+  } catch {
+    return true; // connection refused or closed: nothing listens any more
+  }
+}
+
+describe('smoke: single brokers', () => {
+  for (const target of plan.targets) {
+    test(`${target.name} (${target.runtime}) starts, passes its probe, delivers a message and is gone afterwards`, { timeout: TIMEOUT_MS }, async ({ skip }) => {
+      if (target.status === 'skipped') {
+        if (plan.strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
+        skip(`${target.name} skipped: ${target.reason}`);
+      }
+      const before = await runResources();
+      const broker = await targetByName(target.name).start({ runtime: target.runtime, settings });
+      let disposed = false;
+      try {
+        expect(broker.version).toMatch(new RegExp(`^${target.name === 'external' ? '' : target.name}`));
+        const topic = `${testTopicPrefix('smoke')}/hello`;
+        const received = await roundTrip(broker.url, broker.url, topic, topic, 'hello');
+        expect(received).toEqual({ topic, payload: 'hello', qos: 1 });
+        await broker.dispose();
+        disposed = true;
+        if (target.runtime !== 'external') expect(await refusesConnections(broker.url), `${broker.label} still accepts connections at ${broker.url} after dispose`).toBe(true);
+        expect(await runResources()).toEqual(before);
+      } finally {
+        if (!disposed) await broker.dispose();
+      }
+    });
+  }
+});
+
+describe('smoke: forwarding topologies', () => {
+  for (const topology of plan.topologies) {
+    test(`${topology.id} forwards a message downstream -> upstream and is gone afterwards`, { timeout: TIMEOUT_MS * 2 }, async ({ skip }) => {
+      if (topology.status === 'skipped') {
+        if (plan.strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${topology.id} cannot run: ${topology.reason}`);
+        skip(`${topology.id} skipped: ${topology.reason}`);
+      }
+      const before = await runResources();
+      const started = await startTopology({ downstream: topology.downstream, upstream: topology.upstream, runtime: topology.runtime, forwarder: forwarderFromSpec(topology.forwarder, settings) }, settings);
+      let disposed = false;
+      try {
+        const ns = started.route('pass').namespace('smoke');
+        const received = await roundTrip(started.downstream.url, started.upstream.url, ns.publish('hello'), ns.expect('hello'), 'through the forwarder');
+        expect(received).toEqual({ topic: ns.expect('hello'), payload: 'through the forwarder', qos: 1 });
+        await started.dispose();
+        disposed = true;
+        expect(await runResources()).toEqual(before);
+      } finally {
+        if (!disposed) await started.dispose();
+      }
+    });
+  }
+});

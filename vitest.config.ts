@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// mqtt-testbench removes its own containers (labels + a watchdog process, see
+// helpers/runtime/reaper), so testcontainers' Ryuk, whose image needs a registry, is off unless asked for.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['helpers/**/*.test.ts', 'forwarder/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'suites',
+          include: ['suites/**/*.test.ts'],
+          globalSetup: ['helpers/vitest/global-setup.ts'],
+          setupFiles: ['helpers/vitest/worker-setup.ts'],
+          // Brokers and load generators share a 2-core machine: one suite file at a time keeps timings honest.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
+  },
+});
