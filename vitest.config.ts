@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { newRunId, RUN_ID_ENV } from './helpers/runtime/run-context.js';
 
 // mqtt-testbench removes its own containers (labels + a watchdog process, see
 // helpers/runtime/reaper), so testcontainers' Ryuk, whose image needs a registry, is off unless asked for.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+// The run id is fixed here, in the main process, so reporters configured below (JUnit's output
+// file) and the global setup agree on the run's folder under reports/.
+process.env[RUN_ID_ENV] ??= newRunId();
 
 export default defineConfig({
   test: {

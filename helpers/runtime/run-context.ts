@@ -26,9 +26,14 @@ export const LABEL_RUN_ID = 'io.mqtt-testbench.run-id';
 export const LABEL_OWNER_PID = 'io.mqtt-testbench.owner-pid';
 export const LABEL_OWNER_HOST = 'io.mqtt-testbench.owner-host';
 
-export function newRunContext(): RunContext {
+/** `<yyyymmdd-hhmmss>-<6 hex>`: sorts by time, unique across concurrent runs. */
+export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  const runId = `${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A new run: uses the run id fixed by the vitest config when there is one. */
+export function newRunContext(runId = newRunId()): RunContext {
   const runDir = join(RUNS_ROOT, runId);
   mkdirSync(join(runDir, 'pids'), { recursive: true });
   // The stale-run sweeper leaves a run alone while this pid lives.

@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { loadSettings } from '../config/settings.js';
 import { reapRun } from '../runtime/reaper/reap.mjs';
 import { sweepStaleRuns } from '../runtime/reaper/stale-runs.js';
-import { exportRunContext, newRunContext } from '../runtime/run-context.js';
+import { exportRunContext, newRunContext, RUN_ID_ENV } from '../runtime/run-context.js';
 import { buildRunPlan } from '../testbed/plan.js';
 import { formatPlan } from './format-plan.js';
 import './provided.js';
@@ -21,7 +21,7 @@ const WATCHDOG = fileURLToPath(new URL('../runtime/reaper/watchdog.mjs', import.
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const settings = loadSettings();
   await sweepStaleRuns();
-  const run = newRunContext();
+  const run = newRunContext(process.env[RUN_ID_ENV]);
   exportRunContext(run);
   const watchdog = spawn(process.execPath, [WATCHDOG, run.runDir, run.runId], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   watchdog.unref();

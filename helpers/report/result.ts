@@ -1,0 +1,111 @@
+/**
+ * The structured result every measuring test attaches to itself (vitest `task.meta`). The reporter
+ * collects them into report.json; suites assert on the same object they attach, so what the report
+ * shows is exactly what was gated.
+ */
+
+export type SuiteName = 'smoke' | 'qos-matrix' | 'retain' | 'clean-session' | 'forwarding-loss' | 'faults' | 'load' | 'security' | 'micro';
+
+/** What a result is about: one broker, or a forwarding topology. */
+export type ResultSubject =
+  | { kind: 'broker'; target: string; runtime: string; version: string }
+  | { kind: 'topology'; id: string; downstream: string; upstream: string; forwarder: string; runtime: string; versions: { downstream: string; upstream: string } };
+
+export interface LatencySummaryUs {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+  /** HdrHistogram V2 compressed base64, µs values; merge with decodeFromCompressedBase64 + add. */
+  histogram?: string;
+}
+
+/** Exact message accounting: every figure counted on its own, none derived from another. */
+export interface MessageCounters {
+  /** Publishes the client confirmed (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP). */
+  sent: number;
+  /** Publishes that failed or were never confirmed. */
+  unconfirmed: number;
+  /** Distinct (publisher, sequence) received. */
+  received: number;
+  duplicates: number;
+  reordered: number;
+  /** Confirmed-sent and never received. */
+  lost: number;
+  /** Failed the integrity check. */
+  corrupted: number;
+  /** Received although the publish was not confirmed. */
+  unconfirmedReceived: number;
+}
+
+export interface GateOutcome {
+  /** e.g. `max loss rate`. */
+  name: string;
+  /** The measured figure, e.g. `lossRate`. */
+  figure: string;
+  comparison: '<=' | '>=';
+  limit: number;
+  measured: number;
+  unit: string;
+  passed: boolean;
+  /** Where the limit came from (fixture file and key, or an override). */
+  source: string;
+}
+
+/** One cell of a QoS matrix: what was published, subscribed, expected and observed on the wire. */
+export interface QosCell {
+  path: 'direct' | 'forwarded';
+  protocolVersion: 4 | 5;
+  publishQos: 0 | 1 | 2;
+  subscribeQos: 0 | 1 | 2;
+  expectedQos: 0 | 1 | 2;
+  /** Delivered QoS values read from the received PUBLISH packets (distinct values seen). */
+  observedQos: number[];
+  /** How the expectation was derived, e.g. `min(pub, sub)` or `reference: QoS preserved, then min(., sub)`. */
+  expectation: string;
+  counters: MessageCounters;
+}
+
+export type Verdict = 'pass' | 'fail' | 'skip';
+
+export interface TestbenchResult {
+  suite: SuiteName;
+  /** Scenario within the suite, e.g. `heavy`, `late subscriber gets retained`. */
+  scenario: string;
+  subject: ResultSubject;
+  protocolVersion?: 4 | 5;
+  qos?: 0 | 1 | 2;
+  counters?: MessageCounters;
+  /** Latency from the actual send time (end to end). */
+  latency?: LatencySummaryUs;
+  /** Latency from the intended send time (rate-limited scenarios: no coordinated omission). */
+  latencyFromIntended?: LatencySummaryUs;
+  /** Actual minus intended send time. */
+  sendDelay?: LatencySummaryUs;
+  throughput?: { publishPerSec: number; receivePerSec: number; durationMs: number };
+  /** Per-second series for plots. */
+  periods?: PeriodPoint[];
+  gates?: GateOutcome[];
+  qosCell?: QosCell;
+  /** Behaviour observed, as key → value (e.g. `retainFlagOnLateSubscribe: true`). */
+  observations?: Record<string, string | number | boolean | null>;
+  /** Which documented choice the assertion followed (e.g. `mosquitto: QoS 0 not queued offline`). */
+  expectations?: string[];
+  /** The harness's own health; a saturated harness makes a result untrustworthy. */
+  diagnostics?: { harnessSaturated: boolean; reasons: string[]; eventLoopLagP99Ms?: number; eventLoopLagMaxMs?: number };
+  notes?: string[];
+}
+
+export interface PeriodPoint {
+  /** Seconds since the measured window started. */
+  t: number;
+  publishPerSec: number;
+  receivePerSec: number;
+  backlog: number;
+  p50Us?: number;
+  p99Us?: number;
+}
