@@ -12,6 +12,7 @@ import { runResources } from '../helpers/testbed/leftovers.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { startTopology } from '../helpers/testbed/topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { recordResult } from '../helpers/vitest/record-result.js';
 
 const plan = runPlan();
 const settings = runSettings();
@@ -45,15 +46,24 @@ async function refusesConnections(url: string): Promise<boolean> {
 
 describe('smoke: single brokers', () => {
   for (const target of plan.targets) {
-    test(`${target.name} (${target.runtime}) starts, passes its probe, delivers a message and is gone afterwards`, { timeout: TIMEOUT_MS }, async ({ skip }) => {
+    test(`${target.name} (${target.runtime}) starts, passes its probe, delivers a message and is gone afterwards`, { timeout: TIMEOUT_MS }, async (context) => {
+      const { skip } = context;
       if (target.status === 'skipped') {
         if (plan.strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
         skip(`${target.name} skipped: ${target.reason}`);
       }
       const before = await runResources();
+      const startedAt = performance.now();
       const broker = await targetByName(target.name).start({ runtime: target.runtime, settings });
+      const startupMs = Math.round(performance.now() - startedAt);
       let disposed = false;
       try {
+        await recordResult(context, {
+          suite: 'smoke',
+          scenario: 'start to passing probe',
+          subject: { kind: 'broker', target: target.name, runtime: target.runtime, version: broker.version },
+          observations: { startupMs },
+        });
         expect(broker.version).toMatch(new RegExp(`^${target.name === 'external' ? '' : target.name}`));
         const topic = `${testTopicPrefix('smoke')}/hello`;
         const received = await roundTrip(broker.url, broker.url, topic, topic, 'hello');
@@ -71,15 +81,24 @@ describe('smoke: single brokers', () => {
 
 describe('smoke: forwarding topologies', () => {
   for (const topology of plan.topologies) {
-    test(`${topology.id} forwards a message downstream -> upstream and is gone afterwards`, { timeout: TIMEOUT_MS * 2 }, async ({ skip }) => {
+    test(`${topology.id} forwards a message downstream -> upstream and is gone afterwards`, { timeout: TIMEOUT_MS * 2 }, async (context) => {
+      const { skip } = context;
       if (topology.status === 'skipped') {
         if (plan.strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${topology.id} cannot run: ${topology.reason}`);
         skip(`${topology.id} skipped: ${topology.reason}`);
       }
       const before = await runResources();
+      const startedAt = performance.now();
       const started = await startTopology({ downstream: topology.downstream, upstream: topology.upstream, runtime: topology.runtime, forwarder: forwarderFromSpec(topology.forwarder, settings) }, settings);
+      const startupMs = Math.round(performance.now() - startedAt);
       let disposed = false;
       try {
+        await recordResult(context, {
+          suite: 'smoke',
+          scenario: 'topology start to passing end-to-end probe',
+          subject: { kind: 'topology', id: started.id, downstream: topology.downstream, upstream: topology.upstream, forwarder: started.forwarder.name, runtime: topology.runtime, versions: { downstream: started.downstream.version, upstream: started.upstream.version } },
+          observations: { startupMs },
+        });
         const ns = started.route('pass').namespace('smoke');
         const received = await roundTrip(started.downstream.url, started.upstream.url, ns.publish('hello'), ns.expect('hello'), 'through the forwarder');
         expect(received).toEqual({ topic: ns.expect('hello'), payload: 'through the forwarder', qos: 1 });
