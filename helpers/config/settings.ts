@@ -50,6 +50,8 @@ export interface Settings {
   probeTimeoutMs: number;
   /** Folder the reports are written to. */
   reportDir: string;
+  /** Gate file laid over fixtures/gates/default.json. */
+  gatesFile: string | undefined;
 }
 
 interface SettingSpec {
@@ -77,6 +79,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'MQTT_TESTBENCH_FORWARDER_DECLARATION', defaultText: '(unset: expect a correct forwarder)', description: 'JSON file declaring what an image:/command: forwarder promises; see fixtures/forwarders/declaration.example.json.' },
   { name: 'MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', defaultText: '60000', description: 'Budget for a broker or forwarder to become ready (EMQX gets at least 120000).' },
   { name: 'MQTT_TESTBENCH_PROBE_TIMEOUT_MS', defaultText: '10000', description: 'Budget for one MQTT readiness probe.' },
+  { name: 'MQTT_TESTBENCH_GATES', defaultText: '(unset: fixtures/gates/default.json only)', description: 'JSON file of thresholds laid over fixtures/gates/default.json (same shape).' },
   { name: 'MQTT_TESTBENCH_REPORT_DIR', defaultText: 'reports', description: 'Where reports are written (latest/ and one folder per run).' },
 ];
 
@@ -192,6 +195,7 @@ export function loadSettings(env: Env = process.env): Settings {
     startupTimeoutMs: read.integer('MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
     probeTimeoutMs: read.integer('MQTT_TESTBENCH_PROBE_TIMEOUT_MS', 10_000, 100, 600_000),
     reportDir: read.raw('MQTT_TESTBENCH_REPORT_DIR') ?? 'reports',
+    gatesFile: read.raw('MQTT_TESTBENCH_GATES'),
   };
   if (settings.targets?.includes('external') && !settings.externalUrl && !(settings.externalDownstreamUrl && settings.externalUpstreamUrl)) {
     read.problems.push('MQTT_TESTBENCH_TARGETS includes external but no broker URL is set: set MQTT_TESTBENCH_EXTERNAL_URL, and for the forwarding topology MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL.');
