@@ -35,7 +35,7 @@ export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: num
     const expectTopic = options.expectTopic ?? options.publishTopic;
     const received = new Promise<void>((resolve) => {
       subscriber.on('message', (topic, payload) => {
-        if (topic === expectTopic && payload.toString().startsWith(token)) resolve();
+        if (topic === expectTopic && payload.toString().includes(token)) resolve();
       });
     });
     await subscriber.subscribeAsync(expectTopic, { qos: 1 });
@@ -46,7 +46,8 @@ export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: num
     let attempt = 0;
     for (;;) {
       attempt += 1;
-      await publisher.publishAsync(options.publishTopic, `${token}:${attempt}`, { qos: 1 });
+      // A JSON array, so that forwarders whose callbacks only take JSON (EventCall) pass it on too.
+      await publisher.publishAsync(options.publishTopic, JSON.stringify([{ name: 'mtb-probe', value: `${token}:${attempt}` }]), { qos: 1 });
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`);
       const outcome = await Promise.race([

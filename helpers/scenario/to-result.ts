@@ -1,0 +1,88 @@
+import type { GateFigures } from '../gates/evaluate.js';
+import type { LatencyReport, LoadResult } from '../load/types.js';
+import type { LatencySummaryUs, ResultSubject, SuiteName, TestbenchResult } from '../report/result.js';
+
+/** A load run as the report's result model (counters, latency with histograms, periods, diagnostics). */
+export function loadToResult(load: LoadResult, suite: SuiteName, scenario: string, subject: ResultSubject): TestbenchResult {
+  const c = load.counters;
+  return {
+    suite,
+    scenario,
+    subject,
+    protocolVersion: load.workload.protocolVersion,
+    qos: load.workload.qos,
+    counters: {
+      sent: c.sent,
+      unconfirmed: c.publishFailed + c.unconfirmed,
+      received: c.received,
+      duplicates: c.duplicates,
+      reordered: c.reordered,
+      lost: c.lost,
+      corrupted: c.corrupted,
+      unconfirmedReceived: c.unconfirmedButReceived,
+    },
+    latency: latency(load.latency.endToEnd),
+    ...(load.latency.endToEndFromIntended ? { latencyFromIntended: latency(load.latency.endToEndFromIntended) } : {}),
+    ...(load.latency.sendDelay ? { sendDelay: latency(load.latency.sendDelay) } : {}),
+    throughput: { publishPerSec: round(load.throughput.confirmedPerSecond), receivePerSec: round(load.throughput.receivedPerSecond), durationMs: load.throughput.receiveWindowMs },
+    periods: load.periods.map((p) => ({
+      t: p.startMs / 1000,
+      publishPerSec: round(p.confirmRate),
+      receivePerSec: round(p.receiveRate),
+      backlog: p.backlog,
+      ...(p.endToEndP50Us !== null ? { p50Us: p.endToEndP50Us } : {}),
+      ...(p.endToEndP99Us !== null ? { p99Us: p.endToEndP99Us } : {}),
+    })),
+    observations: {
+      workload: load.workload.name,
+      publishers: load.workload.publishers,
+      subscribers: load.workload.subscribers,
+      payload: load.workload.payload.kind === 'fixed' ? `${load.workload.payload.bytes} B` : `telemetry ${load.workload.payload.minPoints}-${load.workload.payload.maxPoints} points`,
+      requestedRatePerSec: load.workload.ratePerSecond,
+      drain: load.drain.outcome,
+      drainWaitedMs: load.drain.waitedMs,
+      foreign: c.foreign,
+      unexpected: c.unexpected,
+      reparsed: c.reparsed,
+      publishConfirmP99Us: load.latency.publishConfirm.p99,
+    },
+    diagnostics: {
+      harnessSaturated: load.diagnostics.harnessSaturated,
+      reasons: load.diagnostics.saturationReasons,
+      eventLoopLagP99Ms: load.diagnostics.eventLoopLagP99Ms,
+      eventLoopLagMaxMs: load.diagnostics.eventLoopLagMaxMs,
+    },
+    notes: load.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`),
+  };
+}
+
+/**
+ * The figures gates check. Latency is taken from the intended send time when the run was rate
+ * limited (no coordinated omission). When the harness itself was saturated, latency and throughput
+ * say nothing about the system under test, so only the delivery figures are gated.
+ */
+export function gateFigures(load: LoadResult): GateFigures {
+  const c = load.counters;
+  const delivery: GateFigures = {
+    lossRate: c.lossRatio,
+    duplicateRate: c.duplicateRatio,
+    reorderedRate: c.received > 0 ? c.reordered / c.received : 0,
+    corrupted: c.corrupted,
+  };
+  if (load.diagnostics.harnessSaturated) return delivery;
+  const p99Us = (load.latency.endToEndFromIntended ?? load.latency.endToEnd).p99;
+  return {
+    ...delivery,
+    p99Ms: p99Us / 1000,
+    receivePerSec: load.throughput.receivedPerSecond,
+    ...(load.workload.ratePerSecond > 0 ? { rateAchieved: load.throughput.receivedPerSecond / load.workload.ratePerSecond } : {}),
+  };
+}
+
+function latency(report: LatencyReport): LatencySummaryUs {
+  return { count: report.count, min: report.min, mean: report.mean, p50: report.p50, p90: report.p90, p99: report.p99, p99_9: report.p99_9, max: report.max, histogram: report.histogram };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

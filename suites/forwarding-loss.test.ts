@@ -1,0 +1,68 @@
+/**
+ * Forwarding loss: the seed's light / medium / heavy scenarios (200 / 2,000 / 10,000 telemetry
+ * messages of 10-200 points, about 0.7-14 KB) and rate steps, at QoS 0, 1 and 2, through every
+ * forwarding topology and route (pass-through and EventCall), plus the direct path to each broker
+ * for comparison. Every message is accounted for exactly (sent = confirmed by the client, received
+ * = unique (publisher, sequence), with duplicates, reordering, loss and corruption apart), latency
+ * comes from HDR histograms in microseconds, and gates (fixtures/gates) decide.
+ */
+import { describe, test } from 'vitest';
+import { loadGates } from '../helpers/gates/gate-file.js';
+import { profileCases } from '../helpers/scenario/profile.js';
+import { runGatedScenario } from '../helpers/scenario/run-gated.js';
+import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
+import { testTopicPrefix } from '../helpers/testbed/topics.js';
+import { describeEachTarget } from '../helpers/vitest/describe-target.js';
+import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
+import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+
+const plan = runPlan();
+const { gates } = loadGates(runSettings().gatesFile);
+const forwardedCases = profileCases(plan.profile, 'forwarding-loss');
+const directCases = profileCases(plan.profile, 'direct');
+const TEST_TIMEOUT_MS = plan.profile === 'full' ? 600_000 : 120_000;
+
+describe('forwarding loss', () => {
+  describeEachTopology('through the forwarder', { timeoutMs: TEST_TIMEOUT_MS }, (topology) => {
+    for (const scenario of forwardedCases) {
+      test(`${scenario.scenario} QoS ${scenario.qos} ${scenario.route === 'event' ? 'EventCall' : 'pass-through'}`, async (context) => {
+        const bed = topology();
+        if (!bed.forwarder.declaration.routes.includes(scenario.route)) {
+          context.skip(`${bed.forwarder.name} does not implement the ${scenario.route} route (it declares ${bed.forwarder.declaration.routes.join(', ')})`);
+        }
+        const ns = bed.route(scenario.route).namespace(scenario.scenario);
+        await runGatedScenario(context, {
+          suite: 'forwarding-loss',
+          subject: topologySubject(bed),
+          label: `${scenario.scenario} QoS ${scenario.qos} ${scenario.route} via ${bed.id}`,
+          scenario,
+          publishUrl: bed.downstream.url,
+          subscribeUrl: bed.upstream.url,
+          topicFor: (i) => ns.publish(`p${i}`),
+          subscribeFilter: ns.expectFilter,
+          gates,
+        });
+      });
+    }
+  });
+
+  describeEachTarget('direct to the broker (for comparison)', { timeoutMs: TEST_TIMEOUT_MS }, (broker) => {
+    for (const scenario of directCases) {
+      test(`${scenario.scenario} QoS ${scenario.qos} direct`, async (context) => {
+        const target = broker();
+        const prefix = testTopicPrefix(`direct-${scenario.scenario}`);
+        await runGatedScenario(context, {
+          suite: 'forwarding-loss',
+          subject: brokerSubject(target),
+          label: `${scenario.scenario} QoS ${scenario.qos} direct to ${target.label}`,
+          scenario: { ...scenario, scenario: `${scenario.scenario}-direct` },
+          publishUrl: target.url,
+          subscribeUrl: target.url,
+          topicFor: (i) => `${prefix}/p${i}`,
+          subscribeFilter: `${prefix}/#`,
+          gates,
+        });
+      });
+    }
+  });
+});
