@@ -48,7 +48,7 @@ export function profileCases(profile: Profile, section: ProfileSection): Scenari
     const base = readWorkload(entry.workload);
     for (const qos of entry.qos) {
       for (const route of entry.routes) {
-        const input = { ...base, ...entry.override, name: `${entry.scenario}-qos${qos}-${route}`, qos } as WorkloadInput;
+        const input = { ...base, ...entry.override, name: `${entry.scenario}-qos${qos}-${route}`, qos };
         try {
           cases.push({ scenario: entry.scenario, qos, route, workload: parseWorkload(input), rates: entry.rates });
         } catch (error) {
