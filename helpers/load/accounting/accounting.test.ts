@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import {
+  computeCounters,
+  LiveAccounting,
+  mergeAccounting,
+  RECEIPT_DUPLICATE,
+  RECEIPT_NEW,
+  RECEIPT_NEW_REORDERED,
+  ReceiveTracker,
+  sampleLost,
+  SendLedger,
+  SequenceBitset,
+  snapshotAccounting,
+} from './index.js';
+
+function ledger(publisherId: string, attempted: number, confirmed: number[], failed: number[] = []): SendLedger {
+  const l = new SendLedger(publisherId);
+  for (let seq = 0; seq < attempted; seq++) l.issue(seq);
+  for (const seq of confirmed) l.confirm(seq);
+  for (const seq of failed) l.fail(seq);
+  return l;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+describe('SequenceBitset', () => {
+  it('adds, counts and grows cheaply to millions of sequences', () => {
+    const bits = new SequenceBitset();
+    for (let seq = 0; seq < 3_000_000; seq += 3) bits.add(seq);
+    expect(bits.size).toBe(1_000_000);
+    expect(bits.add(3)).toBe(false);
+    expect(bits.has(2_999_997)).toBe(true);
+    expect(bits.has(2_999_998)).toBe(false);
+    expect(bits.countInRange(0, 30)).toBe(10);
+    expect(bits.countInRange(1, 4)).toBe(1);
+  });
+
+  it('computes intersections, differences and samples', () => {
+    const a = new SequenceBitset();
+    const b = new SequenceBitset();
+    for (const seq of [1, 2, 3, 40, 41, 100]) a.add(seq);
+    for (const seq of [2, 40, 100, 5000]) b.add(seq);
+    expect(a.countAnd(b)).toBe(3);
+    expect(a.countAndNot(b)).toBe(3);
+    expect(a.sampleAndNot(b, 10)).toEqual([1, 3, 41]);
+    expect(a.sampleAndNot(b, 2)).toEqual([1, 3]);
+  });
+
+  it('round-trips through base64', () => {
+    const bits = new SequenceBitset();
+    for (const seq of [0, 31, 32, 1000, 65_535]) bits.add(seq);
+    const restored = SequenceBitset.fromBase64(bits.toBase64());
+    expect(restored.size).toBe(5);
+    expect([0, 31, 32, 1000, 65_535].every((seq) => restored.has(seq))).toBe(true);
+  });
+});
+
+describe('ReceiveTracker', () => {
+  it('classifies new, reordered and duplicate receipts per publisher', () => {
+    const tracker = new ReceiveTracker('sub-0');
+    expect(tracker.record('p1', 0)).toBe(RECEIPT_NEW);
+    expect(tracker.record('p1', 2)).toBe(RECEIPT_NEW);
+    expect(tracker.record('p1', 1)).toBe(RECEIPT_NEW_REORDERED);
+    expect(tracker.record('p1', 2)).toBe(RECEIPT_DUPLICATE);
+    expect(tracker.record('p2', 0)).toBe(RECEIPT_NEW);
+    expect(tracker.receiptsOf('p1')).toMatchObject({ duplicates: 1, reordered: 1, highestSeq: 2 });
+  });
+});
+
+describe('computeCounters', () => {
+  it('counts exact delivery: received, duplicates, reordered and lost', () => {
+    const p1 = ledger('p1', 10, range(0, 10));
+    const tracker = new ReceiveTracker('sub-0');
+    for (const seq of [0, 1, 2, 5, 4, 6, 6, 7, 9]) tracker.record('p1', seq);
+    const counters = computeCounters([p1], [tracker]);
+    expect(counters).toMatchObject({
+      attempted: 10,
+      sent: 10,
+      expected: 10,
+      received: 8,
+      lost: 2,
+      duplicates: 1,
+      reordered: 1,
+      unconfirmedButReceived: 0,
+      unconfirmed: 0,
+      lossRatio: 0.2,
+    });
+    expect(sampleLost([p1], [tracker])).toEqual([{ groupId: 'sub-0', publisherId: 'p1', seqs: [3, 8] }]);
+  });
+
+  it('reports unconfirmed-but-received separately from lost and never as sent', () => {
+    // seq 3 failed, seq 4 never acknowledged; both arrived anyway. seq 5 failed and did not arrive.
+    const p1 = ledger('p1', 6, [0, 1, 2], [3, 5]);
+    const tracker = new ReceiveTracker('sub-0');
+    for (const seq of [0, 1, 2, 3, 4]) tracker.record('p1', seq);
+    const counters = computeCounters([p1], [tracker]);
+    expect(counters).toMatchObject({
+      attempted: 6,
+      sent: 3,
+      publishFailed: 2,
+      unconfirmed: 1,
+      received: 5,
+      lost: 0,
+      unconfirmedButReceived: 2,
+    });
+  });
+
+  it('counts each receiver group against every confirmed message', () => {
+    const p1 = ledger('p1', 4, range(0, 4));
+    const a = new ReceiveTracker('sub-a');
+    const b = new ReceiveTracker('sub-b');
+    for (const seq of range(0, 4)) a.record('p1', seq);
+    b.record('p1', 1);
+    const counters = computeCounters([p1], [a, b]);
+    expect(counters).toMatchObject({ expected: 8, received: 5, lost: 3, receiverGroups: 2 });
+  });
+
+  it('keeps foreign, corrupted and unexpected messages out of received', () => {
+    const p1 = ledger('p1', 2, [0, 1]);
+    const tracker = new ReceiveTracker('sub-0');
+    tracker.record('p1', 0);
+    tracker.record('p1', 1);
+    tracker.record('p1', 7); // never issued
+    tracker.record('stale-run', 0); // retained message of an earlier run
+    tracker.corrupted = 2;
+    tracker.foreign = 3;
+    const counters = computeCounters([p1], [tracker]);
+    expect(counters).toMatchObject({ received: 2, lost: 0, unexpected: 2, corrupted: 2, foreign: 3 });
+  });
+});
+
+describe('LiveAccounting', () => {
+  it('knows when every confirmed message arrived, whichever side came first', () => {
+    const live = new LiveAccounting(['g1', 'g2']);
+    const [g1, g2] = live.trackers;
+    if (!g1 || !g2) throw new Error('trackers missing');
+    const p = live.addPublisher('p');
+    p.issue(0);
+    p.issue(1);
+    live.receive(g1, 'p', 0); // before its PUBACK
+    live.confirm(p, 0);
+    live.confirm(p, 1);
+    expect(live.missing).toBe(3);
+    live.receive(g2, 'p', 0);
+    live.receive(g1, 'p', 1);
+    live.receive(g1, 'p', 1);
+    live.receive(g2, 'p', 1);
+    expect(live.missing).toBe(0);
+    expect(live.received).toBe(4);
+    expect(live.confirm(p, 1)).toBe(false);
+    expect(live.fail(p, 1)).toBe(false);
+  });
+});
+
+describe('mergeAccounting', () => {
+  it('merges workers exactly: disjoint publishers, split shared group, distinct groups', () => {
+    // Worker A publishes p1 and holds half of the shared group; worker B publishes p2 and the other half.
+    const p1 = ledger('p1', 6, range(0, 6));
+    const p2 = ledger('p2', 4, range(0, 4));
+    const sharedA = new ReceiveTracker('shared');
+    const sharedB = new ReceiveTracker('shared');
+    for (const seq of [0, 1, 2]) sharedA.record('p1', seq);
+    for (const seq of [2, 3, 4, 5]) sharedB.record('p1', seq); // seq 2 reached both halves
+    for (const seq of [0, 1, 3]) sharedA.record('p2', seq);
+    const soloB = new ReceiveTracker('solo-b');
+    for (const seq of range(0, 6)) soloB.record('p1', seq);
+    sharedB.corrupted = 1;
+
+    const merged = mergeAccounting([
+      snapshotAccounting({ ledgers: [p1], trackers: [sharedA] }),
+      snapshotAccounting({ ledgers: [p2], trackers: [sharedB, soloB] }),
+    ]);
+    const counters = computeCounters(merged.ledgers, merged.trackers);
+
+    const single = new ReceiveTracker('shared');
+    for (const seq of [0, 1, 2, 2, 3, 4, 5]) single.record('p1', seq);
+    for (const seq of [0, 1, 3]) single.record('p2', seq);
+    single.corrupted = 1;
+    const soloAgain = new ReceiveTracker('solo-b');
+    for (const seq of range(0, 6)) soloAgain.record('p1', seq);
+    const expected = computeCounters([p1, p2], [single, soloAgain]);
+
+    expect(counters).toEqual(expected);
+    expect(counters).toMatchObject({ sent: 10, expected: 20, received: 15, lost: 5, duplicates: 1, corrupted: 1 });
+  });
+
+  it('unites two views of the same publisher', () => {
+    const a = ledger('p1', 3, [0, 1]);
+    const b = ledger('p1', 5, [3], [4]);
+    const merged = mergeAccounting([
+      snapshotAccounting({ ledgers: [a], trackers: [] }),
+      snapshotAccounting({ ledgers: [b], trackers: [] }),
+    ]);
+    expect(merged.ledgers).toHaveLength(1);
+    expect(merged.ledgers[0]).toMatchObject({ attempted: 5 });
+    expect(merged.ledgers[0]?.confirmed.size).toBe(3);
+    expect(merged.ledgers[0]?.failed.size).toBe(1);
+  });
+});

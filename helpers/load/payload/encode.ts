@@ -1,0 +1,85 @@
+import type { PayloadBody } from './body-pool.js';
+import { crc32Range } from './crc32-range.js';
+import {
+  BODY_LENGTH_DIGITS,
+  CRC_HEX_DIGITS,
+  HEADER_PREFIX,
+  HEADER_VERSION,
+  SEQ_DIGITS,
+  TIME_DIGITS,
+  type MessageIdentity,
+} from './header.js';
+
+const COLON = 0x3a;
+const QUOTE = 0x22;
+const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+const ZERO = 0x30;
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** ":<seq>:<send>:<intended>:<len>" after the publisher id. */
+const NUMERIC_FIELDS_LENGTH = SEQ_DIGITS + 1 + TIME_DIGITS + 1 + TIME_DIGITS + 1 + BODY_LENGTH_DIGITS;
+
+/**
+ * Builds `[<identity point>,<body>]` for one publisher on the hot path: the
+ * constant part of the header is pre-encoded, numbers are written as digits
+ * straight into the output buffer and the body is copied from the
+ * pre-generated pool with its CRC already known, so per message only the
+ * ~60 header bytes are hashed.
+ */
+export class MessageEncoder {
+  /** `[{"name":"mtb","value":"1:<publisherId>:` */
+  private readonly head: Buffer;
+  /** Offset of "1:<publisherId>:" in head: where the CRC-protected fields start. */
+  private readonly fieldsStart: number;
+
+  constructor(readonly publisherId: string) {
+    this.head = Buffer.from(`[${HEADER_PREFIX}${HEADER_VERSION}:${publisherId}:`, 'latin1');
+    this.fieldsStart = 1 + HEADER_PREFIX.length;
+  }
+
+  encode(seq: number, sendUs: number, intendedUs: number, body: PayloadBody): Buffer {
+    const bodyLength = body.bytes.length;
+    const head = this.head;
+    const total =
+      head.length + NUMERIC_FIELDS_LENGTH + 1 + CRC_HEX_DIGITS + 2 + (bodyLength > 0 ? 1 : 0) + bodyLength + 1;
+    const out = Buffer.allocUnsafe(total);
+    head.copy(out, 0);
+    let i = head.length;
+    writeDigits(out, i, seq, SEQ_DIGITS);
+    i += SEQ_DIGITS;
+    out[i++] = COLON;
+    writeDigits(out, i, sendUs, TIME_DIGITS);
+    i += TIME_DIGITS;
+    out[i++] = COLON;
+    writeDigits(out, i, intendedUs, TIME_DIGITS);
+    i += TIME_DIGITS;
+    out[i++] = COLON;
+    writeDigits(out, i, bodyLength, BODY_LENGTH_DIGITS);
+    i += BODY_LENGTH_DIGITS;
+    const crc = crc32Range(out, this.fieldsStart, i, body.crc);
+    out[i++] = COLON;
+    for (let shift = 28; shift >= 0; shift -= 4) out[i++] = HEX[(crc >>> shift) & 0xf] ?? ZERO;
+    out[i++] = QUOTE;
+    out[i++] = CLOSE_BRACE;
+    if (bodyLength > 0) out[i++] = COMMA;
+    body.bytes.copy(out, i);
+    out[total - 1] = CLOSE_BRACKET;
+    return out;
+  }
+}
+
+/** Convenience form for single messages (tests, probes); the load path keeps one MessageEncoder per publisher. */
+export function encodeMessage(identity: MessageIdentity, body: PayloadBody): Buffer {
+  return new MessageEncoder(identity.publisherId).encode(identity.seq, identity.sendUs, identity.intendedUs, body);
+}
+
+/** Zero-padded decimal, right-aligned in `width` bytes (values beyond the width keep their low digits). */
+function writeDigits(out: Buffer, at: number, value: number, width: number): void {
+  let rest = value;
+  for (let i = at + width - 1; i >= at; i--) {
+    const next = Math.floor(rest / 10);
+    out[i] = ZERO + (rest - next * 10);
+    rest = next;
+  }
+}

@@ -1,0 +1,164 @@
+import type { Writable } from 'node:stream';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { SendLedger } from './accounting/index.js';
+import { nowUs } from './clock.js';
+import type { BodyPool } from './payload/index.js';
+import { MessageEncoder } from './payload/index.js';
+import type { RunStats } from './run-stats.js';
+import type { ScheduledProducer } from './send-loop.js';
+
+/** A socket that takes this long to drain is backpressure from the broker, not our own burst. */
+const SOCKET_STALL_US = 2_000;
+
+export interface ProducerConfig {
+  qos: 0 | 1 | 2;
+  /** Max publishes whose confirmation is pending. */
+  inflightLimit: number;
+  bodies: BodyPool;
+  stats: RunStats;
+  /** Whether the client reconnects by itself (mqtt.js reconnectPeriod > 0). */
+  reconnects: boolean;
+}
+
+/**
+ * One publishing client. It never buffers without bound: QoS 1/2 are limited
+ * to `inflightLimit` unacknowledged publishes (mqtt.js #1372: at 65,535 ids in
+ * flight the publish callback never fires), QoS 0 to `inflightLimit` unwritten
+ * ones and to the socket's own backpressure (writableNeedDrain / 'drain').
+ * The send loop decides when to send; this class sends and settles.
+ */
+export class Producer implements ScheduledProducer {
+  nextSeq = 0;
+  inflight = 0;
+  /** Had a due message but no capacity; the next confirmation or reconnect wakes it. */
+  blocked = false;
+  /** Connection closed for good (no reconnect): sends nothing more. */
+  dead = false;
+  /** Called when a blocked producer may have capacity again. Set by the send loop. */
+  onReady: () => void = () => undefined;
+
+  private readonly publishOptions: IClientPublishOptions;
+  private readonly encoder: MessageEncoder;
+  /** Bumped at every connection loss: QoS 0 callbacks of a dead stream never fire (they wait for 'drain'). */
+  private epoch = 0;
+  private epochInflight = 0;
+  private waitingForDrain = false;
+  private closing = false;
+
+  constructor(
+    readonly index: number,
+    readonly publisherId: string,
+    readonly clientId: string,
+    readonly topic: string,
+    readonly client: MqttClient,
+    readonly ledger: SendLedger,
+    private readonly config: ProducerConfig,
+  ) {
+    this.publishOptions = { qos: config.qos, retain: false };
+    this.encoder = new MessageEncoder(publisherId);
+    client.on('close', this.handleClose);
+    client.on('connect', this.handleConnect);
+    client.on('reconnect', this.handleReconnect);
+  }
+
+  /** True when a publish can go out now: connected, window not full, socket not asking to drain. */
+  hasCapacity(): boolean {
+    if (this.dead || !this.client.connected) return false;
+    if (this.inflight >= this.config.inflightLimit) {
+      if (!this.blocked) this.config.stats.windowFullCount++;
+      return false;
+    }
+    if (this.config.qos === 0) {
+      const stream = this.client.stream as Writable;
+      const buffered = stream.writableLength;
+      if (buffered > this.config.stats.maxSocketBufferedBytes) this.config.stats.maxSocketBufferedBytes = buffered;
+      if (stream.writableNeedDrain) {
+        this.awaitDrain(stream);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Publishes the next sequence. `intendedUs` null = not rate limited (intended = actual). */
+  send(intendedUs: number | null): number {
+    const seq = this.nextSeq++;
+    const sendUs = nowUs();
+    const intended = intendedUs ?? sendUs;
+    const payload = this.encoder.encode(seq, sendUs, intended, this.config.bodies.bodyFor(this.publisherId, this.index, seq));
+    this.ledger.issue(seq);
+    if (++this.inflight > this.config.stats.maxInflight) this.config.stats.maxInflight = this.inflight;
+    this.epochInflight++;
+    this.config.stats.notePublished(seq, sendUs, intended);
+    const epoch = this.epoch;
+    const bytes = payload.length;
+    this.client.publish(this.topic, payload, this.publishOptions, (error) =>
+      this.settle(seq, sendUs, bytes, epoch, error),
+    );
+    return sendUs;
+  }
+
+  /** Stops reacting to connection events (the run is closing its clients). */
+  detach(): void {
+    this.closing = true;
+  }
+
+  private settle(seq: number, sendUs: number, bytes: number, epoch: number, error: Error | undefined): void {
+    const stats = this.config.stats;
+    if (stats.frozen) return;
+    if (epoch === this.epoch) {
+      this.inflight--;
+      this.epochInflight--;
+      stats.noteSettled();
+    }
+    const atUs = nowUs();
+    if (error) {
+      if (stats.accounting.fail(this.ledger, seq)) {
+        stats.errors.record('publisher', this.clientId, `publish failed: ${error.message}`);
+      }
+      stats.progress(atUs);
+    } else if (stats.accounting.confirm(this.ledger, seq)) {
+      stats.noteConfirmed(seq, sendUs, bytes, atUs);
+    }
+    if (this.blocked) this.onReady();
+  }
+
+  private awaitDrain(stream: Writable): void {
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    const sinceUs = nowUs();
+    stream.once('drain', () => {
+      this.waitingForDrain = false;
+      // A burst fills the 16 KB stream buffer and drains on the next tick; only a
+      // socket that stays full means the broker is not reading (backpressure).
+      if (nowUs() - sinceUs >= SOCKET_STALL_US) this.config.stats.windowFullCount++;
+      if (this.blocked) this.onReady();
+    });
+  }
+
+  private readonly handleClose = (): void => {
+    if (this.closing) return;
+    const stats = this.config.stats;
+    if (this.config.qos === 0 && this.epochInflight > 0) {
+      // Unwritten QoS 0 publishes died with the socket; they stay unconfirmed in the ledger.
+      this.inflight -= this.epochInflight;
+      stats.inflight -= this.epochInflight;
+      this.epochInflight = 0;
+      this.epoch++;
+    }
+    this.waitingForDrain = false;
+    if (!this.config.reconnects) {
+      this.dead = true;
+      stats.errors.record('publisher', this.clientId, 'connection closed during the run (no reconnect configured)');
+      this.onReady();
+    }
+  };
+
+  private readonly handleReconnect = (): void => {
+    if (!this.closing) this.config.stats.publisherReconnects++;
+  };
+
+  private readonly handleConnect = (): void => {
+    if (this.blocked && !this.closing) this.onReady();
+  };
+}

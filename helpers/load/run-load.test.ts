@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeLatencyHistogram } from '../stats/latency-histogram.js';
+import { runLoad } from './run-load.js';
+import { startAedes, type TestBroker } from './testing/aedes-broker.js';
+import type { LoadResult, PeriodStats, WorkloadInput } from './types.js';
+
+let broker: TestBroker | undefined;
+
+afterEach(async () => {
+  await broker?.close();
+  broker = undefined;
+});
+
+function options(url: string, workload: WorkloadInput, prefix: string) {
+  return {
+    publishUrl: url,
+    subscribeUrl: url,
+    workload,
+    topicFor: (i: number) => `mtb/${prefix}/pub-${i}`,
+    subscribeFilter: `mtb/${prefix}/#`,
+    clientIdPrefix: prefix,
+  };
+}
+
+function expectExactDelivery(result: LoadResult, sentPerGroup: number, groups: number): void {
+  expect(result.errors).toEqual([]);
+  expect(result.counters).toMatchObject({
+    attempted: sentPerGroup,
+    sent: sentPerGroup,
+    publishFailed: 0,
+    unconfirmed: 0,
+    receiverGroups: groups,
+    expected: sentPerGroup * groups,
+    received: sentPerGroup * groups,
+    lost: 0,
+    duplicates: 0,
+    corrupted: 0,
+    unconfirmedButReceived: 0,
+    foreign: 0,
+    unexpected: 0,
+  });
+  expect(result.drain.outcome).toBe('complete');
+}
+
+describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () => {
+  for (const qos of [0, 1, 2] as const) {
+    it(`delivers every confirmed QoS ${qos} message exactly once to every subscriber`, async () => {
+      broker = await startAedes();
+      const periods: PeriodStats[] = [];
+      const result = await runLoad({
+        ...options(broker.url, {
+          name: `aedes-qos${qos}`,
+          publishers: 3,
+          subscribers: 2,
+          qos,
+          payload: { kind: 'telemetry', minPoints: 10, maxPoints: 30 },
+          messages: 150,
+          warmupMessages: 10,
+          inflight: 50,
+        }, `rl-q${qos}`),
+        onPeriod: (p) => periods.push(p),
+        periodMs: 100,
+      });
+      expectExactDelivery(result, 3 * 160, 2);
+      expect(result.latency.endToEnd.count).toBe(3 * 150 * 2);
+      expect(result.latency.publishConfirm.count).toBe(3 * 150);
+      expect(result.latency.endToEnd.p50).toBeGreaterThan(0);
+      expect(result.latency.sendDelay).toBeNull();
+      expect(decodeLatencyHistogram(result.latency.endToEnd.histogram).totalCount).toBe(900);
+      expect(result.throughput.confirmedPerSecond).toBeGreaterThan(0);
+      expect(result.throughput.receivedPerSecond).toBeGreaterThan(0);
+      expect(result.target.grantedQos).toEqual([qos]);
+      expect(result.diagnostics.maxInflightReached).toBeLessThanOrEqual(50);
+      // Unlimited QoS 1/2 runs into the 50-message window: counted as backpressure episodes.
+      if (qos > 0) expect(result.diagnostics.windowFullCount).toBeGreaterThan(0);
+      expect(periods.length).toBeGreaterThan(0);
+      expect(result.periods.reduce((sum, p) => sum + p.confirmed, 0)).toBe(480);
+      expect(result.periods.reduce((sum, p) => sum + p.received, 0)).toBe(960);
+      expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    });
+  }
+
+  it('keeps a rate-limited schedule and measures latency from the intended send time', async () => {
+    broker = await startAedes();
+    const result = await runLoad(
+      options(broker.url, {
+        name: 'aedes-rate',
+        publishers: 2,
+        subscribers: 1,
+        qos: 1,
+        payload: { kind: 'fixed', bytes: 512 },
+        messages: 100,
+        ratePerSecond: 1000,
+      }, 'rl-rate'),
+    );
+    expectExactDelivery(result, 200, 1);
+    expect(result.latency.sendDelay?.count).toBe(200);
+    expect(result.latency.endToEndFromIntended?.count).toBe(200);
+    expect(result.latency.endToEndFromIntended?.p50 ?? 0).toBeGreaterThanOrEqual(result.latency.endToEnd.p50);
+    // 200 messages at 1,000 msg/s: the schedule spans ~199 ms however fast the broker is.
+    expect(result.timingsMs.publish).toBeGreaterThanOrEqual(190);
+    expect(result.throughput.confirmedPerSecond).toBeLessThan(1150);
+    expect(result.plannedMessages).toBe(200);
+  });
+
+  it('publishes for a duration when the workload gives durationMs', async () => {
+    broker = await startAedes();
+    const result = await runLoad(
+      options(broker.url, {
+        name: 'aedes-duration',
+        publishers: 1,
+        subscribers: 1,
+        qos: 0,
+        payload: { kind: 'fixed', bytes: 256 },
+        durationMs: 300,
+        ratePerSecond: 2000,
+      }, 'rl-dur'),
+    );
+    expect(result.plannedMessages).toBe(600);
+    expectExactDelivery(result, 600, 1);
+  });
+
+  it('throws naming the client and URL when the broker is not there', async () => {
+    broker = await startAedes();
+    const url = broker.url;
+    await broker.close();
+    broker = undefined;
+    await expect(
+      runLoad(options(url, { name: 'nobody', publishers: 1, subscribers: 1, qos: 0, payload: { kind: 'fixed', bytes: 256 }, messages: 1 }, 'rl-down')),
+    ).rejects.toThrow(/rl-down-sub-0: connecting to mqtt:\/\/127\.0\.0\.1:\d+ failed/);
+  });
+
+  it('throws naming the filter when the broker refuses the subscription', async () => {
+    broker = await startAedes({
+      authorizeSubscribe: (_client, _subscription, callback) => callback(null, null),
+    });
+    await expect(
+      runLoad(options(broker.url, { name: 'refused', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, messages: 1 }, 'rl-deny')),
+    ).rejects.toThrow(/rl-deny-sub-0: SUBSCRIBE "mtb\/rl-deny\/#" \(QoS 1\)/);
+  });
+
+  it('rejects with the abort reason and closes its clients', async () => {
+    broker = await startAedes();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('test timeout')), 150);
+    await expect(
+      runLoad({
+        ...options(broker.url, { name: 'aborted', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, durationMs: 10_000, ratePerSecond: 100 }, 'rl-abort'),
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow('test timeout');
+    expect(broker.broker.connectedClients).toBe(0);
+  });
+});

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './latency-histogram.js';
+export * from './interval-recorder.js';
+export * from './period-stats.js';
+export * from './harness-monitor.js';
+export * from './saturation.js';

@@ -1,0 +1,55 @@
+import {
+  createLatencyHistogram,
+  latencyReport,
+  recordLatencyUs,
+  type Histogram,
+} from './latency-histogram.js';
+import type { LatencyReport } from './types.js';
+
+export interface IntervalPercentiles {
+  count: number;
+  p50Us: number | null;
+  p99Us: number | null;
+}
+
+/**
+ * Records into a per-period histogram that is folded into the cumulative one
+ * at every period end (HdrHistogram `Recorder` style): one recordValue per
+ * sample, and per-period percentiles come from real data, not from deltas.
+ */
+export class IntervalLatencyRecorder {
+  private readonly interval: Histogram = createLatencyHistogram();
+  private readonly cumulative: Histogram = createLatencyHistogram();
+  private negatives = 0;
+
+  record(latencyUs: number): void {
+    if (!recordLatencyUs(this.interval, latencyUs)) this.negatives++;
+  }
+
+  /** Closes the current period: returns its percentiles and adds it to the cumulative histogram. */
+  flushInterval(): IntervalPercentiles {
+    const count = this.interval.totalCount;
+    const result: IntervalPercentiles =
+      count === 0
+        ? { count, p50Us: null, p99Us: null }
+        : {
+            count,
+            p50Us: this.interval.getValueAtPercentile(50),
+            p99Us: this.interval.getValueAtPercentile(99),
+          };
+    if (count > 0) {
+      this.cumulative.add(this.interval);
+      this.interval.reset();
+    }
+    return result;
+  }
+
+  /** Cumulative report; call flushInterval first so the last partial period is included. */
+  report(): LatencyReport {
+    return latencyReport(this.cumulative);
+  }
+
+  get negativeCount(): number {
+    return this.negatives;
+  }
+}
