@@ -81,11 +81,20 @@ export interface StartedForwarder extends StartedComponent {
 
 export type ForwarderKind = 'reference' | 'mosquitto-bridge' | 'image' | 'command';
 
+/** Target names of the brokers a forwarder is put between (`mosquitto`, `emqx`, ...). */
+export interface ForwarderPeers {
+  downstream: string;
+  upstream: string;
+}
+
 /** A forwarder that can be put into the forwarding slot of a topology. */
 export interface ForwarderDefinition {
   readonly kind: ForwarderKind;
   readonly name: string;
+  /** What the forwarder promises in general (shown in the run plan and reports). */
   readonly declaration: ForwarderDeclaration;
+  /** What it promises between these brokers, when that depends on them; absent: `declaration`. */
+  declarationFor?(peers: ForwarderPeers): ForwarderDeclaration;
   /** Runtimes the forwarder can run in, given the topology's runtime. */
   availability(runtime: RuntimeKind, settings: Settings): Promise<Availability>;
   /**
@@ -93,4 +102,9 @@ export interface ForwarderDefinition {
    * testbed then proves the path end to end with a probe through every rule.
    */
   start(context: ForwarderStartContext): Promise<StartedForwarder>;
+}
+
+/** What `definition` promises between `peers` (its general declaration unless it depends on them). */
+export function declarationBetween(definition: ForwarderDefinition, peers: ForwarderPeers): ForwarderDeclaration {
+  return definition.declarationFor?.(peers) ?? definition.declaration;
 }

@@ -6,7 +6,7 @@ import type { Availability, RuntimeKind } from '../testbed/types.js';
 import { mosquittoConfig, type BridgeConnection } from '../targets/mosquitto/mosquitto-config.js';
 import { MosquittoContainer } from '../targets/mosquitto/mosquitto-container.js';
 import { findMosquittoBinary, startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
-import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import type { ForwarderDeclaration, ForwarderDefinition, ForwarderPeers, ForwarderStartContext, StartedForwarder } from './forwarder.js';
 
 const BRIDGE_QOS = 2;
 export const FORWARDER_ALIAS = 'mqtt-forwarder';
@@ -30,10 +30,29 @@ const DECLARATION: ForwarderDeclaration = {
   ],
 };
 
+/** Mosquitto peers get the bridge's private protocol flag; other brokers may refuse it. */
+const announcesBridgeTo = (target: string) => target === 'mosquitto';
+
+/**
+ * Retained messages and deletes keep their RETAIN flag only when the downstream broker knows the
+ * bridge as a bridge (try_private): to any other client a live publish arrives with RETAIN=0
+ * ([MQTT-3.3.1-9] in 3.1.1), so the bridge republishes it unretained upstream.
+ */
+function declarationFor(peers: ForwarderPeers): ForwarderDeclaration {
+  if (announcesBridgeTo(peers.downstream)) return DECLARATION;
+  return {
+    ...DECLARATION,
+    retainForwarded: false,
+    retainedDeleteForwarded: false,
+    notes: [...DECLARATION.notes, `From a ${peers.downstream} downstream broker (no try_private), live retained publishes and retained deletes arrive with retain=0 and are forwarded unretained.`],
+  };
+}
+
 export const mosquittoBridge: ForwarderDefinition = {
   kind: 'mosquitto-bridge',
   name: 'mosquitto-bridge',
   declaration: DECLARATION,
+  declarationFor,
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
     if (runtime === 'container') return imageAvailability(settings.mosquittoImage, 'MQTT_TESTBENCH_MOSQUITTO_IMAGE');
@@ -52,14 +71,14 @@ export const mosquittoBridge: ForwarderDefinition = {
       const started = await container.start();
       // Readiness of the path is proven by the testbed's probe through every rule.
       const component = new ContainerComponent(label, started, () => Promise.resolve());
-      return forwarderFrom(component, mosquittoConfig({ port: 1883, bridges }));
+      return forwarderFrom(component, mosquittoConfig({ port: 1883, bridges }), declarationFor(peersOf(context)));
     }
     const binary = findMosquittoBinary(context.settings.mosquittoBin);
     if (!binary) throw new Error(`${label}: no mosquitto binary found (set MQTT_TESTBENCH_MOSQUITTO_BIN).`);
     const bridges = bridgeConnections(context, context.downstreamHost, context.upstreamHost);
     const started = await startMosquittoProcess({ label, binary, bridges, startupTimeoutMs: context.settings.startupTimeoutMs });
     const component = new ProcessComponent(label, started.process, () => started.relaunch(), started.removeFiles);
-    return forwarderFrom(component, mosquittoConfig({ bindAddress: '127.0.0.1', port: started.port, bridges }));
+    return forwarderFrom(component, mosquittoConfig({ bindAddress: '127.0.0.1', port: started.port, bridges }), declarationFor(peersOf(context)));
   },
 };
 
@@ -73,7 +92,7 @@ function bridgeConnections(context: ForwarderStartContext, downstream: { host: s
       port: downstream.port,
       clientId: `${context.clientIdPrefix}-bridge-in`,
       cleanSession: false,
-      tryPrivate: context.downstreamTarget === 'mosquitto',
+      tryPrivate: announcesBridgeTo(context.downstreamTarget),
       // Remote (downstream) topic = remote prefix + pattern; local topic = local prefix + pattern.
       topics: rules.map((rule) => ({ pattern: '#', direction: 'in' as const, qos: BRIDGE_QOS, localPrefix: stem(rule.targetPattern), remotePrefix: stem(rule.sourceFilter) })),
     },
@@ -83,17 +102,21 @@ function bridgeConnections(context: ForwarderStartContext, downstream: { host: s
       port: upstream.port,
       clientId: `${context.clientIdPrefix}-bridge-out`,
       cleanSession: false,
-      tryPrivate: context.upstreamTarget === 'mosquitto',
+      tryPrivate: announcesBridgeTo(context.upstreamTarget),
       topics: rules.map((rule) => ({ pattern: rule.targetPattern, direction: 'out' as const, qos: BRIDGE_QOS })),
     },
   ];
 }
 
-function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string): StartedForwarder {
+function peersOf(context: ForwarderStartContext): ForwarderPeers {
+  return { downstream: context.downstreamTarget, upstream: context.upstreamTarget };
+}
+
+function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string, declaration: ForwarderDeclaration): StartedForwarder {
   return {
     kind: 'mosquitto-bridge',
     name: 'mosquitto-bridge',
-    declaration: DECLARATION,
+    declaration,
     configText,
     label: component.label,
     runtime: component.runtime,

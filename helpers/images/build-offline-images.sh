@@ -42,6 +42,13 @@ mosquitto_image="local/mosquitto:$mosquitto_version"
 if [[ $force == 1 ]] || ! image_exists "$mosquitto_image"; then
   rootfs="$work/mosquitto"
   copy_with_libs "$mosquitto_bin" "$rootfs"
+  # glibc dlopen()s libgcc_s when a thread exits (ldd does not list it): without it Mosquitto
+  # aborts about a second after a bridge connects, when its DNS resolver thread ends
+  # ("libgcc_s.so.1 must be installed for pthread_exit to work", exit 139).
+  libgcc=$(ldconfig -p | awk '$1 == "libgcc_s.so.1" { print $NF; exit }')
+  [[ -n "$libgcc" ]] || die "libgcc_s.so.1 not found (ldconfig -p); Mosquitto bridges need it"
+  mkdir -p "$rootfs$(dirname "$libgcc")"
+  cp -L "$libgcc" "$rootfs$libgcc"
   mkdir -p "$rootfs/etc" "$rootfs/mosquitto/config" "$rootfs/mosquitto/data" "$rootfs/mosquitto/log" "$rootfs/tmp"
   # Same layout and user as the official eclipse-mosquitto image (uid/gid 1883), so one container class serves both.
   printf 'root:x:0:0:root:/root:/bin/false\nmosquitto:x:1883:1883:mosquitto:/var/empty:/bin/false\n' >"$rootfs/etc/passwd"

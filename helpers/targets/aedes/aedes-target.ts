@@ -21,6 +21,7 @@ const BEHAVIOUR: BrokerBehaviour = {
     'aedes implements MQTT 3.1.1 only (README: MQTT 5 "not supported yet").',
     'QoS 0 is not queued for offline persistent sessions (lib/client.js: "skip offline").',
     'In-memory persistence: a restart (new broker instance) loses retained messages and sessions.',
+    'mqtt-testbench corrects one aedes-persistence 11.0.0 defect in the embedded broker: the PUBREL id for a persistent-session subscriber (see fixOutgoingPubrelIds).',
   ],
 };
 
@@ -87,6 +88,7 @@ class EmbeddedAedes {
   async listen(): Promise<void> {
     if (this.server) return;
     const broker = await Aedes.createBroker();
+    fixOutgoingPubrelIds(broker);
     broker.on('clientError', (client, error) => this.logs.push(`client ${client.id} error: ${error.message}\n`));
     broker.on('connectionError', (_client, error) => this.logs.push(`connection error: ${error.message}\n`));
     const server = createServer((socket) => {
@@ -115,3 +117,36 @@ class EmbeddedAedes {
     if (server) this.logs.push(`${this.label} closed\n`);
   }
 }
+
+interface OutgoingPacket {
+  cmd?: string;
+  messageId?: number;
+  brokerId?: string;
+  brokerCounter?: number;
+}
+
+/**
+ * aedes 1.2.0 with aedes-persistence 11.0.0 sends a QoS 2 PUBREL with the wrong packet id to a
+ * persistent-session (clean=false) subscriber when several PUBRECs arrive in one read: PUBREC's
+ * handler stores a bare `{ cmd: 'pubrel', messageId }` through `outgoingUpdate`, which matches
+ * entries by `brokerId`/`brokerCounter` first; both are undefined on every stored PUBREL, so the
+ * next PUBREC overwrites the messageId of the first PUBREL still waiting to be written. The
+ * subscriber then never gets a PUBREL for that message (lost) and gets another one twice.
+ * Observed with Mosquitto's bridge as the subscriber (it answers a burst of PUBLISHes with one
+ * burst of PUBRECs); without this fix, the embedded runtime would blame the forwarder for the
+ * broker's loss. Giving each PUBREL an identity of its own (its packet id) makes the lookup exact.
+ */
+function fixOutgoingPubrelIds(broker: Aedes): void {
+  const persistence = (broker as unknown as { persistence: { outgoingUpdate: (client: unknown, packet: OutgoingPacket) => Promise<void> } }).persistence;
+  const outgoingUpdate = persistence.outgoingUpdate.bind(persistence);
+  persistence.outgoingUpdate = (client, packet) => {
+    if (packet.cmd === 'pubrel' && packet.brokerId === undefined && packet.messageId !== undefined) {
+      packet.brokerId = PUBREL_BROKER_ID;
+      packet.brokerCounter = packet.messageId;
+    }
+    return outgoingUpdate(client, packet);
+  };
+}
+
+/** Never a real broker id (aedes uses UUIDs), so a PUBREL entry only ever matches itself. */
+const PUBREL_BROKER_ID = 'mqtt-testbench-pubrel';

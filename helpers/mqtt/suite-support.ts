@@ -1,0 +1,36 @@
+import type { TargetName } from '../config/settings.js';
+import { declarationBetween, type ForwarderDeclaration, type Qos } from '../forwarders/forwarder.js';
+import { forwarderFromSpec } from '../forwarders/registry.js';
+import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
+import { runSettings } from '../vitest/plan.js';
+import type { ProtocolVersion } from './client.js';
+
+/** Both protocol levels every conformance suite covers. */
+export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = [4, 5];
+export const QOS_LEVELS: readonly Qos[] = [0, 1, 2];
+
+/** Why the MQTT 5 cases cannot run against these targets (undefined when they can). */
+export function mqtt5SkipReason(plan: RunPlan, targets: readonly TargetName[]): string | undefined {
+  const lacking = plan.targets.filter((t) => targets.includes(t.name) && !t.behaviour.mqtt5);
+  if (lacking.length === 0) return undefined;
+  return lacking.map((t) => `${t.name} does not support MQTT 5 (${t.behaviour.notes.find((n) => /MQTT 5/.test(n)) ?? 'its target declares mqtt5: false'})`).join('; ');
+}
+
+/**
+ * What a topology's forwarder promises between that topology's brokers (known before the topology
+ * starts, so test names can cite it): its declaration, or the one for these peers when it depends
+ * on them (e.g. the Mosquitto bridge keeps retain flags only from a Mosquitto downstream broker).
+ */
+export function declarationOf(plan: RunPlan, topology: TopologyPlan): { name: string; declaration: ForwarderDeclaration } {
+  const forwarder = plan.forwarders.find((f) => f.spec === topology.forwarder);
+  if (!forwarder) throw new Error(`topology ${topology.id} names forwarder "${topology.forwarder}", which is not in the run plan.`);
+  const definition = forwarderFromSpec(topology.forwarder, runSettings());
+  return { name: forwarder.name, declaration: declarationBetween(definition, { downstream: topology.downstream, upstream: topology.upstream }) };
+}
+
+/** What a delivered QoS promises [MQTT-4.3]: the words used in test names and messages. */
+export function guaranteeOf(qos: Qos): string {
+  if (qos === 2) return 'exactly once';
+  if (qos === 1) return 'at least once, duplicates counted';
+  return 'at most once, loss counted';
+}
