@@ -14,6 +14,8 @@ export interface ForwarderConfigInput {
   clientIdPrefix: string;
   /** Persistent sessions on both brokers (clean_session false). */
   persistentSession: boolean;
+  /** Written as mqtt.protocol_version (a reference forwarder extension) when given. */
+  protocolVersion?: 4 | 5;
   /** Optional extension fields understood by the reference forwarder; other forwarders ignore unknown fields or must be given a plain config. */
   extensions?: Record<string, unknown>;
 }
@@ -31,6 +33,7 @@ export function forwarderConfig(input: ForwarderConfigInput): string {
       clean_session: !input.persistentSession,
       username: null,
       password: null,
+      ...(input.protocolVersion ? { protocol_version: input.protocolVersion } : {}),
     },
     clients: [
       { name: 'downstream', ip: input.downstream.host, port: input.downstream.port, client_id: `${input.clientIdPrefix}-down` },

@@ -64,6 +64,8 @@ export interface ForwarderStartContext {
   /** Product of each broker (`mosquitto`, `emqx`, ...), e.g. to pick bridge options. */
   downstreamTarget: string;
   upstreamTarget: string;
+  /** Both brokers speak MQTT 5 (a forwarder may then use it, e.g. for Retain As Published). */
+  mqtt5: boolean;
   network?: StartedNetwork;
   rules: ForwardRule[];
   /** Prefix for the forwarder's MQTT client ids (unique per run and testbed). */
@@ -85,6 +87,8 @@ export type ForwarderKind = 'reference' | 'mosquitto-bridge' | 'image' | 'comman
 export interface ForwarderPeers {
   downstream: string;
   upstream: string;
+  /** Both brokers speak MQTT 5. */
+  mqtt5: boolean;
 }
 
 /** A forwarder that can be put into the forwarding slot of a topology. */

@@ -109,7 +109,7 @@ function bridgeConnections(context: ForwarderStartContext, downstream: { host: s
 }
 
 function peersOf(context: ForwarderStartContext): ForwarderPeers {
-  return { downstream: context.downstreamTarget, upstream: context.upstreamTarget };
+  return { downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 };
 }
 
 function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string, declaration: ForwarderDeclaration): StartedForwarder {

@@ -10,7 +10,7 @@ import { ManagedProcess } from '../runtime/process/managed-process.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 import type { Availability, RuntimeKind } from '../testbed/types.js';
-import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import type { ForwarderDeclaration, ForwarderDefinition, ForwarderPeers, ForwarderStartContext, StartedForwarder } from './forwarder.js';
 import { forwarderConfig } from './forwarder-config.js';
 import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
 
@@ -22,25 +22,36 @@ export const CONTAINER_CONFIG_PATH = '/etc/mqtt-forwarder.json';
 
 const DECLARATION: ForwarderDeclaration = {
   qos: { policy: 'preserve' },
-  // The testbed's config leaves protocol_version at its default, 4: on MQTT 3.1.1 a live retained
-  // publish reaches the forwarder with RETAIN=0 [MQTT-3.3.1-9], so it cannot keep the flag (with
-  // protocol_version 5 it subscribes with Retain As Published and does). Retained deletes get
-  // through either way: on 3.1.1 every empty payload is forwarded as a retained delete.
-  retainForwarded: false,
+  retainForwarded: true,
   retainedDeleteForwarded: true,
   losslessAcrossRestart: true,
   routes: ['pass', 'event'],
   notes: [
     'QoS preserved: subscribes at QoS 2 and republishes with the QoS it received (qos_policy "preserve").',
     'QoS 1/2 messages are acknowledged downstream only after the upstream broker confirmed them, with persistent sessions: a kill -9 loses nothing (a duplicate is possible).',
-    'Retain flags: connected with MQTT 3.1.1 (the config default), live retained publishes arrive unretained and are forwarded unretained; empty payloads are forwarded as retained deletes. MQTT 5 (protocol_version 5) would keep the flags (Retain As Published).',
+    'Between brokers that speak MQTT 5 the testbed configures protocol_version 5, so live retained publishes keep their flag (Retain As Published).',
   ],
 };
+
+/**
+ * On MQTT 3.1.1 a live retained publish reaches any subscriber with RETAIN=0 [MQTT-3.3.1-9], so
+ * the forwarder cannot keep the flag there; retained deletes still get through (it forwards empty
+ * payloads as retained deletes).
+ */
+function declarationFor(peers: ForwarderPeers): ForwarderDeclaration {
+  if (peers.mqtt5) return DECLARATION;
+  return {
+    ...DECLARATION,
+    retainForwarded: false,
+    notes: [...DECLARATION.notes.slice(0, 2), `Between ${peers.downstream} and ${peers.upstream} (not both MQTT 5) it connects with MQTT 3.1.1: live retained publishes arrive unretained and are forwarded unretained; empty payloads are forwarded as retained deletes.`],
+  };
+}
 
 export const referenceForwarder: ForwarderDefinition = {
   kind: 'reference',
   name: 'reference',
   declaration: DECLARATION,
+  declarationFor,
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
     if (!existsSync(REFERENCE_BUNDLE)) return { ok: false, reason: `${REFERENCE_BUNDLE} does not exist: run \`npm run build\` first (npm test does it).` };
@@ -61,6 +72,7 @@ function configFor(context: ForwarderStartContext, inContainer: boolean): string
     rules: context.rules,
     clientIdPrefix: context.clientIdPrefix,
     persistentSession: true,
+    protocolVersion: context.mqtt5 ? 5 : 4,
   });
 }
 
@@ -78,7 +90,7 @@ async function startInContainer(context: ForwarderStartContext): Promise<Started
   if (context.network) container.withNetwork(context.network).withNetworkAliases(FORWARDER_ALIAS);
   const started = await container.start();
   const component = new ContainerComponent(label, started, () => Promise.resolve());
-  return forwarderFrom(component, configText);
+  return forwarderFrom(component, configText, declarationFor({ downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 }));
 }
 
 async function startAsProcess(context: ForwarderStartContext): Promise<StartedForwarder> {
@@ -99,14 +111,14 @@ async function startAsProcess(context: ForwarderStartContext): Promise<StartedFo
     await component.dispose();
     throw error;
   }
-  return forwarderFrom(component, configText);
+  return forwarderFrom(component, configText, declarationFor({ downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 }));
 }
 
-function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string): StartedForwarder {
+function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string, declaration: ForwarderDeclaration): StartedForwarder {
   return {
     kind: 'reference',
     name: 'reference',
-    declaration: DECLARATION,
+    declaration,
     configText,
     label: component.label,
     runtime: component.runtime,

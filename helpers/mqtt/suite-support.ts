@@ -25,7 +25,7 @@ export function declarationOf(plan: RunPlan, topology: TopologyPlan): { name: st
   const forwarder = plan.forwarders.find((f) => f.spec === topology.forwarder);
   if (!forwarder) throw new Error(`topology ${topology.id} names forwarder "${topology.forwarder}", which is not in the run plan.`);
   const definition = forwarderFromSpec(topology.forwarder, runSettings());
-  return { name: forwarder.name, declaration: declarationBetween(definition, { downstream: topology.downstream, upstream: topology.upstream }) };
+  return { name: forwarder.name, declaration: declarationBetween(definition, { downstream: topology.downstream, upstream: topology.upstream, mqtt5: speaksMqtt5(plan, topology.downstream) && speaksMqtt5(plan, topology.upstream) }) };
 }
 
 /** What a delivered QoS promises [MQTT-4.3]: the words used in test names and messages. */
@@ -33,4 +33,8 @@ export function guaranteeOf(qos: Qos): string {
   if (qos === 2) return 'exactly once';
   if (qos === 1) return 'at least once, duplicates counted';
   return 'at most once, loss counted';
+}
+
+function speaksMqtt5(plan: RunPlan, target: string): boolean {
+  return plan.targets.find((t) => t.name === target)?.behaviour.mqtt5 ?? false;
 }

@@ -18,6 +18,14 @@ export interface BrokerStartRequest {
   persistence?: boolean;
 }
 
+/** What a broker started with `persistence: true` keeps across a graceful restart (stop, then start). */
+export interface RestartPersistence {
+  /** Persistent sessions keep their subscriptions and queued QoS 1/2 messages (also those in flight). */
+  sessions: boolean;
+  /** Where that comes from (configuration, documentation), for reports and failure messages. */
+  note: string;
+}
+
 /**
  * A broker product the suites run against. One module per target knows how to start it in each
  * runtime it supports and what it documents where the MQTT spec leaves a choice.
@@ -28,6 +36,8 @@ export interface Target {
   readonly runtimes: readonly RuntimeKind[];
   /** What the target documents where the spec leaves a choice. */
   behaviour(settings: Settings): BrokerBehaviour;
+  /** What `persistence: true` keeps across a graceful restart (the fault-injection suite's expectation). */
+  readonly restartPersistence: RestartPersistence;
   /** Whether the target can run here in `runtime`, and if not, why. Never throws. */
   availability(runtime: RuntimeKind, settings: Settings): Promise<Availability>;
   /** Starts the broker and returns once it passed its wait strategy and an MQTT probe. */

@@ -95,6 +95,7 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
       network,
       rules: routes.map((route) => route.rule),
       clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('f')}`,
+      mqtt5: downstream.behaviour.mqtt5 && upstream.behaviour.mqtt5,
     });
     cleanups.push(() => started.dispose());
 

@@ -29,6 +29,10 @@ export const aedesTarget: Target = {
   name: 'aedes',
   runtimes: ['embedded'],
   behaviour: () => BEHAVIOUR,
+  restartPersistence: {
+    sessions: false,
+    note: 'the embedded aedes uses in-memory persistence: a restart starts an empty broker (sessions, queued and retained messages are gone).',
+  },
 
   availability(runtime: RuntimeKind, _settings: Settings): Promise<Availability> {
     return Promise.resolve(runtime === 'embedded' ? { ok: true, detail: `aedes ${AEDES_VERSION} in-process` } : { ok: false, reason: `aedes runs only embedded in the test process (this run uses ${runtime}).` });

@@ -20,6 +20,10 @@ export const emqxTarget: Target = {
   name: 'emqx',
   runtimes: ['container'],
   behaviour: () => BEHAVIOUR,
+  restartPersistence: {
+    sessions: false,
+    note: 'EMQX keeps sessions in memory (durable sessions are off by default): a restart ends them; persistence only keeps retained messages on disc (retainer.backend.storage_type disc).',
+  },
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
     if (runtime !== 'container') return { ok: false, reason: `emqx runs only in the container runtime (this run uses ${runtime}); no package or binary of it exists for the process runtime.` };

@@ -30,6 +30,10 @@ export const externalTarget: Target = {
   name: 'external',
   runtimes: ['external'],
   behaviour: behaviourOf,
+  restartPersistence: {
+    sessions: false,
+    note: 'an external broker cannot be restarted by the testbench; what it keeps across a restart is unknown.',
+  },
 
   availability(_runtime: RuntimeKind, settings: Settings): Promise<Availability> {
     if (settings.externalUrl || (settings.externalDownstreamUrl && settings.externalUpstreamUrl)) return Promise.resolve({ ok: true });

@@ -37,7 +37,11 @@ export interface MosquittoConfigOptions {
  * outage of a fraction of a second at a few thousand msg/s already exceeds.
  */
 export const MOSQUITTO_TUNING = [
-  'max_inflight_messages 1000',
+  // 0 = no per-client in-flight window. Mosquitto 2.0.11 (Debian 12) strands messages queued
+  // behind a full window when a persistent session reconnects (fixed by in-flight changes in
+  // 2.0.13, eclipse-mosquitto/mosquitto#2362); with a window, a forwarder crash test would blame
+  // the forwarder for the broker's loss.
+  'max_inflight_messages 0',
   'max_queued_messages 1000000',
   // Nagle's algorithm adds ~5 ms to p50 latency at moderate rates.
   'set_tcp_nodelay true',

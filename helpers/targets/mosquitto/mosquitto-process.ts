@@ -6,6 +6,13 @@ import { runContext, uniqueName } from '../../runtime/run-context.js';
 import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection } from './mosquitto-config.js';
 
 const START_ATTEMPTS = 3;
+/**
+ * Started as root, mosquitto switches to the `mosquitto` user, which cannot write the persistence
+ * file into the run's root-owned folder ("Error saving in-memory database ... Permission denied"):
+ * a restart with `persistence` then silently loses every session. `user root` keeps it running as
+ * the user who runs the tests, as it does for everyone else.
+ */
+const RUN_AS_INVOKING_USER = process.getuid?.() === 0 ? ['user root'] : [];
 const DEBIAN_MOSQUITTO = '/usr/sbin/mosquitto';
 
 /** Finds the mosquitto binary: the configured one, then PATH, then Debian's /usr/sbin (often not on a user's PATH). */
@@ -64,6 +71,7 @@ export async function startMosquittoProcess(options: MosquittoProcessOptions): P
       port,
       persistence: options.persistence ? { location: join(dir, 'data') } : undefined,
       bridges: options.bridges,
+      extraLines: RUN_AS_INVOKING_USER,
     }));
     const proc = new ManagedProcess({ label: options.label, command: options.binary, args: ['-c', configPath] });
     const launch = async () => {

@@ -20,6 +20,10 @@ export const mosquittoTarget: Target = {
   name: 'mosquitto',
   runtimes: ['container', 'process'],
   behaviour: () => BEHAVIOUR,
+  restartPersistence: {
+    sessions: true,
+    note: 'mosquitto with persistence true saves sessions, subscriptions, queued and in-flight QoS 1/2 messages and retained messages to mosquitto.db on graceful shutdown (autosave_interval 0) and restores them at start.',
+  },
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
     if (runtime === 'container') return imageAvailability(settings.mosquittoImage, 'MQTT_TESTBENCH_MOSQUITTO_IMAGE');
