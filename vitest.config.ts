@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { runReportFolder, TestbenchReporter } from './helpers/report/reporter.js';
 import { newRunId, RUN_ID_ENV } from './helpers/runtime/run-context.js';
 
 // mqtt-testbench removes its own containers (labels + a watchdog process, see
@@ -11,6 +13,13 @@ process.env[RUN_ID_ENV] ??= newRunId();
 
 export default defineConfig({
   test: {
+    // report.json / report.md / report.html + console summary (helpers/report), and JUnit XML with
+    // each test's key figures as <property> elements (from the annotations record-result.ts adds).
+    reporters: [
+      'default',
+      new TestbenchReporter(),
+      ['junit', { outputFile: join(runReportFolder(process.env[RUN_ID_ENV]), 'junit.xml'), suiteName: 'mqtt-testbench', classnameTemplate: '{filename}', addFileAttribute: true }],
+    ],
     projects: [
       {
         extends: true,

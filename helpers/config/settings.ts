@@ -81,6 +81,12 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'MQTT_TESTBENCH_PROBE_TIMEOUT_MS', defaultText: '10000', description: 'Budget for one MQTT readiness probe.' },
   { name: 'MQTT_TESTBENCH_GATES', defaultText: '(unset: fixtures/gates/default.json only)', description: 'JSON file of thresholds laid over fixtures/gates/default.json (same shape).' },
   { name: 'MQTT_TESTBENCH_REPORT_DIR', defaultText: 'reports', description: 'Where reports are written (latest/ and one folder per run).' },
+  // Read by the report layer (helpers/report/settings.ts), which validates them when the reporter starts.
+  { name: 'MQTT_TESTBENCH_BASELINE', defaultText: '(unset: no comparison)', description: 'A report.json to compare this run with (npm run bench -- --baseline FILE sets it); a regression beyond tolerance fails the run.' },
+  { name: 'MQTT_TESTBENCH_BASELINE_FORCE', defaultText: '0', description: '1: compare with the baseline even when the environments differ (runtime, CPU count, profile, broker versions).' },
+  { name: 'MQTT_TESTBENCH_BASELINE_TOLERANCES', defaultText: 'fixtures/baselines/tolerances.json if present, else built-in', description: 'JSON file with the regression tolerances (latency and throughput relative, loss absolute), with per-scenario overrides.' },
+  { name: 'MQTT_TESTBENCH_PROGRESS', defaultText: 'auto', description: 'auto | tty | plain | off: live progress of long scenarios; auto = a live line in the terminal, plain periodic lines when not a terminal (CI).' },
+  { name: 'MQTT_TESTBENCH_PROGRESS_INTERVAL_MS', defaultText: '10000', description: 'How often a plain progress line is printed per running scenario.' },
 ];
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -79,6 +79,12 @@ export interface TestbenchResult {
   subject: ResultSubject;
   protocolVersion?: 4 | 5;
   qos?: 0 | 1 | 2;
+  /**
+   * What else distinguishes this result from others with the same suite, scenario, subject,
+   * protocol and QoS (e.g. the route: `pass` or `event`). Part of the key that repeats, merged
+   * reports and baselines match results by.
+   */
+  variant?: string;
   counters?: MessageCounters;
   /** Latency from the actual send time (end to end). */
   latency?: LatencySummaryUs;

@@ -39,6 +39,7 @@ export async function runGatedScenario(context: TestContext, run: GatedRun): Pro
     signal: context.signal,
   });
   const result = loadToResult(load, run.suite, run.scenario.scenario, run.subject);
+  result.variant = run.scenario.route;
   result.gates = evaluateGates(run.gates, run.suite, run.scenario.scenario, run.scenario.qos, gateFigures(load));
   if (run.expectations) result.expectations = run.expectations;
   if (load.diagnostics.harnessSaturated) {

@@ -1,0 +1,7 @@
+import type { TestProject } from 'vitest/node';
+import '../../../vitest/provided.js';
+import { syntheticPlan } from '../synthetic.js';
+
+export default function setup(project: TestProject): void {
+  project.provide('plan', syntheticPlan({ runId: process.env['MQTT_TESTBENCH_RUN_ID'] ?? 'e2e-run', runtime: { kind: 'embedded', reason: 'fixture run' } }));
+}
