@@ -10,10 +10,7 @@ const entries = [
 ];
 
 for (const { name, entry } of entries) {
-  if (!existsSync(entry)) {
-    console.error(`bundle: ${entry} does not exist yet, skipping ${name}`);
-    continue;
-  }
+  if (!existsSync(entry)) throw new Error(`bundle: entry ${entry} of ${name} does not exist`);
   await build({
     entryPoints: [entry],
     outfile: `dist/${name}.mjs`,
