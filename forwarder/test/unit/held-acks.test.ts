@@ -156,3 +156,13 @@ describe('held acks: the mqtt.js adaptation', () => {
     await expect(subscribed).resolves.toEqual([{ topic: 'a/#', qos: 1 }]);
   });
 });
+
+describe('receive maximum: the mqtt.js adaptation', () => {
+  it('announces the forwarder limit but does not disconnect a broker that overshoots it', () => {
+    // Created with manualConnect and never connected: nothing to close.
+    const client = createMqttClient({ ...plan(1), protocolVersion: 5 }, { receiveMaximum: 1000 });
+    expect(client.options.properties?.receiveMaximum).toBe(1000);
+    // If mqtt.js renames this field, the tolerance silently disappears: fail here instead.
+    expect((client as unknown as { _receiveMaximum: number })._receiveMaximum).toBe(65_535);
+  });
+});
