@@ -18,6 +18,7 @@
  * passed an end-to-end probe again, and a tail of the stream is published after that.
  */
 import { expect, test } from 'vitest';
+import { injectFault } from '../helpers/faults/inject.js';
 import { connectTestClient, DeliveryTracker, isMarker, isMarkerOf, MarkerSender, publishNumbered } from '../helpers/mqtt/index.js';
 import { declarationOf } from '../helpers/mqtt/suite-support.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
@@ -65,14 +66,8 @@ describeEachTopology('clean session: forwarder restart', { timeoutMs: TEST_TIMEO
     const fault = (async () => {
       await halfway;
       const killedAtSeq = log.attempted - 1;
-      const began = performance.now();
-      try {
-        await t.forwarder.faults.kill();
-        await t.forwarder.faults.start(); // returns once an end-to-end probe passed again
-      } catch (error) {
-        throw new Error(`${where}: killing and restarting ${t.forwarder.label} after seq ${killedAtSeq} failed: ${error instanceof Error ? error.message : String(error)}\nlast log lines of ${t.forwarder.label}:\n${await t.forwarder.logTail(30)}`, { cause: error });
-      }
-      return { killedAtSeq, restartedAtSeq: log.attempted - 1, downtimeMs: Math.round(performance.now() - began) };
+      const timeline = await injectFault(t, 'forwarder-kill'); // start() returns once an end-to-end probe passed again
+      return { killedAtSeq, restartedAtSeq: log.attempted - 1, downtimeMs: timeline.downtimeMs };
     })();
     // Observed now, awaited after the stream: a failing fault must not be an unhandled rejection meanwhile.
     fault.catch(() => undefined);

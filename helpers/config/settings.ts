@@ -170,11 +170,14 @@ class SettingsReader {
     if (value === undefined) return fallback;
     // command: may contain commas inside its command line, so split only before a known kind.
     const items = value.split(/,(?=\s*(?:reference|mosquitto-bridge|image:|command:))/).map((s) => s.trim()).filter((s) => s !== '');
+    const isForwarder = (item: string) => item === 'reference' || item === 'mosquitto-bridge' || /^image:\S+$/.test(item) || /^command:.+$/.test(item);
     for (const item of items) {
-      if (item === 'reference' || item === 'mosquitto-bridge') continue;
-      if (/^image:\S+$/.test(item)) continue;
-      if (/^command:.+$/.test(item)) continue;
-      this.problems.push(`${name} entry "${item}" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.`);
+      if (isForwarder(item)) continue;
+      // "reference,paho" stays one item (only a known kind starts a new one): name the bad part.
+      const bad = item.includes(',') ? item.split(',').map((s) => s.trim()).filter((s) => s !== '' && !isForwarder(s)) : [item];
+      for (const part of bad.length > 0 ? bad : [item]) {
+        this.problems.push(`${name} entry "${part}" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.`);
+      }
     }
     return items;
   }

@@ -45,7 +45,7 @@ export function commandForwarder(commandLine: string, declaration: ForwarderDecl
         await component.dispose();
         throw error;
       }
-      return { kind: 'command', name, declaration, configText, label, runtime: 'process', faults: component.faults, logTail: (lines) => component.logTail(lines), dispose: () => component.dispose() };
+      return { kind: 'command', name, declaration, configText, label, runtime: 'process', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
     },
   };
 }

@@ -18,18 +18,19 @@ export const DEFAULT_DECLARATION: ForwarderDeclaration = {
   notes: ['No MQTT_TESTBENCH_FORWARDER_DECLARATION given: expecting a correct forwarder (QoS preserved, retain forwarded, lossless).'],
 };
 
-const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'a QoS: 0, 1 or 2' });
+const flag = z.boolean({ error: 'true or false' });
 const declarationSchema = z.strictObject({
-  qos: z.union([
-    z.strictObject({ policy: z.literal('preserve') }),
-    z.strictObject({ policy: z.literal('max'), qos }),
-    z.strictObject({ policy: z.literal('fixed'), qos }),
-  ]),
-  retainForwarded: z.boolean(),
-  retainedDeleteForwarded: z.boolean(),
-  losslessAcrossRestart: z.boolean(),
-  routes: z.array(z.enum(['pass', 'event'])).min(1),
-  notes: z.array(z.string()).default([]),
+  qos: z.discriminatedUnion(
+    'policy',
+    [z.strictObject({ policy: z.literal('preserve') }), z.strictObject({ policy: z.literal('max'), qos }), z.strictObject({ policy: z.literal('fixed'), qos })],
+    { error: '{"policy": "preserve"}, {"policy": "max", "qos": 0|1|2} or {"policy": "fixed", "qos": 0|1|2}' },
+  ),
+  retainForwarded: flag,
+  retainedDeleteForwarded: flag,
+  losslessAcrossRestart: flag,
+  routes: z.array(z.enum(['pass', 'event'], { error: '"pass" or "event"' }), { error: 'a list of "pass" and/or "event"' }).min(1, { error: 'at least one of "pass" and "event"' }),
+  notes: z.array(z.string({ error: 'a string' }), { error: 'a list of strings' }).default([]),
 });
 
 export function loadDeclaration(path: string | undefined): ForwarderDeclaration {
@@ -40,9 +41,20 @@ export function loadDeclaration(path: string | undefined): ForwarderDeclaration 
   } catch (error) {
     throw new ConfigError([`MQTT_TESTBENCH_FORWARDER_DECLARATION=${path} cannot be read (${(error as Error).message}): point it to a JSON file.`]);
   }
-  const parsed = declarationSchema.safeParse(parseJsonWithPosition(text, `MQTT_TESTBENCH_FORWARDER_DECLARATION (${path})`));
+  const parsed = declarationSchema.safeParse(parseJsonWithPosition(text, `MQTT_TESTBENCH_FORWARDER_DECLARATION (${path})`), { reportInput: true });
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`));
+    throw new ConfigError(parsed.error.issues.map((issue) => `MQTT_TESTBENCH_FORWARDER_DECLARATION (${path}): ${describeIssue(issue)}`));
   }
   return { ...parsed.data, notes: [...parsed.data.notes, `Declared in ${path}.`] };
+}
+
+/** `field: got <value>; allowed: <what>`, or the unknown fields with the known ones. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = issue.path.length === 0 ? `; known fields: ${Object.keys(declarationSchema.shape).join(', ')}` : '';
+    return `${field}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}${known}`;
+  }
+  const got = 'input' in issue && issue.input !== undefined ? JSON.stringify(issue.input) : 'nothing';
+  return `${field}: got ${got}; allowed: ${issue.message}`;
 }

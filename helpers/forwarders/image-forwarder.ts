@@ -39,7 +39,7 @@ export function imageForwarder(image: string, declaration: ForwarderDeclaration)
       if (context.network) container.withNetwork(context.network).withNetworkAliases(FORWARDER_ALIAS);
       const started = await container.start();
       const component = new ContainerComponent(label, started, () => Promise.resolve());
-      return { kind: 'image', name, declaration, configText, label, runtime: 'container', faults: component.faults, logTail: (lines) => component.logTail(lines), dispose: () => component.dispose() };
+      return { kind: 'image', name, declaration, configText, label, runtime: 'container', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
     },
   };
 }

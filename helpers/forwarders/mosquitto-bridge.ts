@@ -122,6 +122,7 @@ function forwarderFrom(component: ContainerComponent | ProcessComponent, configT
     runtime: component.runtime,
     faults: component.faults,
     logTail: (lines) => component.logTail(lines),
+    liveness: () => component.liveness(),
     dispose: () => component.dispose(),
   };
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
+import type { SuiteName } from '../report/result.js';
 
 /**
  * Thresholds per suite and scenario, as data (fixtures/gates/default.json), optionally overridden
@@ -9,24 +10,35 @@ import { parseJsonWithPosition } from '../config/json-file.js';
  * (`{"0": 0.001, "1": 0, "2": 0}`).
  */
 
-const perQos = z.strictObject({ '0': z.number().min(0), '1': z.number().min(0), '2': z.number().min(0) });
-const limit = z.union([z.number().min(0), perQos]);
+/** A limit: one number, or one per QoS (`{"0": 0.001, "1": 0, "2": 0}`), each within `allowed`. */
+function limit(value: z.ZodNumber, allowed: string) {
+  const perQos = z.strictObject({ '0': value, '1': value, '2': value }, { error: `${allowed}, or one per QoS {"0": …, "1": …, "2": …}` });
+  return z.union([value, perQos], { error: `${allowed}, or one per QoS {"0": …, "1": …, "2": …}` });
+}
+const RATIO = 'a ratio from 0 to 1 (0.001 = 0.1 %)';
+const ratio = limit(z.number({ error: RATIO }).min(0, { error: RATIO }).max(1, { error: RATIO }), RATIO);
+const COUNT = 'a whole number of messages ≥ 0';
+const count = limit(z.number({ error: COUNT }).int({ error: COUNT }).min(0, { error: COUNT }), COUNT);
+const MS = 'milliseconds ≥ 0';
+const milliseconds = limit(z.number({ error: MS }).min(0, { error: MS }), MS);
+const PER_SEC = 'messages per second ≥ 0';
+const perSecond = limit(z.number({ error: PER_SEC }).min(0, { error: PER_SEC }), PER_SEC);
 
 export const gateLimitsSchema = z.strictObject({
   /** lost / expected. */
-  maxLossRate: limit.optional(),
+  maxLossRate: ratio.optional(),
   /** duplicates / received. */
-  maxDuplicateRate: limit.optional(),
+  maxDuplicateRate: ratio.optional(),
   /** reordered / received. */
-  maxReorderedRate: limit.optional(),
+  maxReorderedRate: ratio.optional(),
   /** Messages that failed the integrity check. */
-  maxCorrupted: limit.optional(),
+  maxCorrupted: count.optional(),
   /** End-to-end p99 latency (from the intended send time when rate limited). */
-  maxP99Ms: limit.optional(),
+  maxP99Ms: milliseconds.optional(),
   /** Unique messages received per second over the measured window. */
-  minReceivePerSec: limit.optional(),
+  minReceivePerSec: perSecond.optional(),
   /** Received rate as a share of the requested rate (rate-limited scenarios). */
-  minRateAchieved: limit.optional(),
+  minRateAchieved: ratio.optional(),
 });
 
 const suiteGatesSchema = z.strictObject({
@@ -34,7 +46,12 @@ const suiteGatesSchema = z.strictObject({
   scenarios: z.record(z.string(), gateLimitsSchema).default({}),
 });
 
-export const gateFileSchema = z.record(z.string(), suiteGatesSchema);
+/** Suites whose results carry gates (helpers/report/result.ts SuiteName); a misspelt suite would gate nothing. */
+export const GATE_SUITES = ['smoke', 'qos-matrix', 'retain', 'clean-session', 'forwarding-loss', 'faults', 'load', 'security', 'micro'] as const satisfies readonly SuiteName[];
+
+const suiteName = z.string().refine((name) => (GATE_SUITES as readonly string[]).includes(name), { error: (issue) => `unknown suite ${JSON.stringify(issue.input)}: use one of ${GATE_SUITES.join(', ')}` });
+
+export const gateFileSchema = z.record(suiteName, suiteGatesSchema);
 
 export type GateLimits = z.infer<typeof gateLimitsSchema>;
 export type GateFile = z.infer<typeof gateFileSchema>;
@@ -44,9 +61,9 @@ export const DEFAULT_GATES_PATH = new URL('../../fixtures/gates/default.json', i
 
 export function readGateFile(path: string | URL, source: string): GateFile {
   if (!existsSync(path)) throw new ConfigError([`${source}: gate file ${String(path)} does not exist.`]);
-  const parsed = gateFileSchema.safeParse(parseJsonWithPosition(readFileSync(path, 'utf8'), source));
+  const parsed = gateFileSchema.safeParse(parseJsonWithPosition(readFileSync(path, 'utf8'), source), { reportInput: true });
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}${issue.code === 'unrecognized_keys' ? ` (allowed: ${Object.keys(gateLimitsSchema.shape).join(', ')})` : ''}`));
+    throw new ConfigError(parsed.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(root)'}: ${describeIssue(issue)}`));
   }
   return parsed.data;
 }
@@ -64,4 +81,12 @@ export function loadGates(overridePath: string | undefined): { gates: GateFile; 
     merged[suite] = { defaults: { ...current.defaults, ...gates.defaults }, scenarios };
   }
   return { gates: merged, sources: ['fixtures/gates/default.json', overridePath] };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
+  if (issue.code !== 'unrecognized_keys') return 'input' in issue && issue.input !== undefined ? `got ${JSON.stringify(issue.input)}; allowed: ${issue.message}` : issue.message;
+  // At the suite level the fields are defaults/scenarios; below it, the gate names.
+  const allowed = issue.path.length === 1 ? Object.keys(suiteGatesSchema.shape) : Object.keys(gateLimitsSchema.shape);
+  return `${issue.message} (allowed: ${allowed.join(', ')})`;
 }

@@ -7,6 +7,7 @@ import { ReadinessError } from '../runtime/readiness-error.js';
 import { runContext, shortRunId, uniqueName } from '../runtime/run-context.js';
 import { targetByName } from '../targets/registry.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from '../targets/target.js';
+import { watchLiveness } from './liveness.js';
 import { routesFor, type Route } from './topics.js';
 import type { Endpoint, FaultControls, RuntimeKind, StartedBroker } from './types.js';
 
@@ -100,14 +101,21 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
     cleanups.push(() => started.dispose());
 
     const probe = async (timeoutMs = settings.startupTimeoutMs) => {
-      for (const route of routes) {
-        const ns = route.namespace('probe');
-        const begun = Date.now();
-        try {
-          await mqttProbe({ publishUrl: downstream.url, subscribeUrl: upstream.url, publishTopic: ns.publish('p'), expectTopic: ns.expect('p'), timeoutMs, republishMs: PROBE_REPUBLISH_MS });
-        } catch (error) {
-          throw new ReadinessError(started.label, `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`, Date.now() - begun, await started.logTail(30), error);
+      // A forwarder (or broker) that exits, e.g. on a bad config, ends the probe at once with
+      // how it died, instead of after the whole budget.
+      const liveness = watchLiveness([downstream, started, upstream]);
+      try {
+        for (const route of routes) {
+          const ns = route.namespace('probe');
+          const begun = Date.now();
+          try {
+            await mqttProbe({ publishUrl: downstream.url, subscribeUrl: upstream.url, publishTopic: ns.publish('p'), expectTopic: ns.expect('p'), timeoutMs, republishMs: PROBE_REPUBLISH_MS, abortReason: () => liveness.reason() });
+          } catch (error) {
+            throw new ReadinessError(started.label, `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`, Date.now() - begun, await started.logTail(30), error);
+          }
         }
+      } finally {
+        liveness.stop();
       }
     };
     await probe();

@@ -28,6 +28,9 @@ export interface FaultControls {
   resume(): Promise<void>;
 }
 
+/** Whether a started component still runs, and if not, what happened to it (in plain words). */
+export type Liveness = { alive: true } | { alive: false; why: string };
+
 /** Something the testbed started and must stop: a broker or a forwarder. */
 export interface StartedComponent {
   /** Short label used in logs and errors, e.g. `mosquitto (container)` or `mqtt-broker-upstream`. */
@@ -36,6 +39,11 @@ export interface StartedComponent {
   readonly faults: FaultControls;
   /** The last lines the component logged (empty for components without logs). */
   logTail(lines?: number): Promise<string>;
+  /**
+   * Whether it still runs (a paused component does): lets a test that lost its broker or
+   * forwarder say which one died and how (e.g. `exited with signal SIGKILL`) instead of timing out.
+   */
+  liveness(): Promise<Liveness>;
   /** Stops and removes the component. Idempotent; never throws for an already gone component. */
   dispose(): Promise<void>;
 }

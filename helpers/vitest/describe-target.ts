@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { targetByName } from '../targets/registry.js';
+import { deadComponents } from '../testbed/liveness.js';
 import type { TargetPlan } from '../testbed/plan.js';
 import type { StartedBroker } from '../testbed/types.js';
 import { runPlan, runSettings } from './plan.js';
@@ -42,8 +43,19 @@ export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}):
     }
     broker = await targetByName(target.name).start({ runtime: target.runtime, settings, persistence: options.persistence });
   }, settings.startupTimeoutMs * 2 + settings.probeTimeoutMs);
+  let broken: string | undefined;
   beforeEach(({ skip }) => {
     if (target.status === 'skipped') skip(`${target.name} skipped: ${target.reason}`);
+    if (broken) throw new Error(`the ${target.name} broker cannot run this test: ${broken}`);
+  });
+  // A broker that died during a test fails that test with how it died, and the later tests of the
+  // block at once, instead of each running into connection timeouts.
+  afterEach(async ({ task }) => {
+    if (!broker || broken) return;
+    const dead = await deadComponents([broker]);
+    if (dead.length === 0) return;
+    broken = `${dead.join('; ')} (since the test "${task.name}")`;
+    throw new Error(`${dead.join('; ')}. It died during this test, or the test left it stopped.`);
   });
   afterAll(async () => {
     await broker?.dispose();

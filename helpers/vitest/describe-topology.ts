@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { forwarderFromSpec } from '../forwarders/registry.js';
+import { deadComponents, topologyComponents } from '../testbed/liveness.js';
 import type { TopologyPlan } from '../testbed/plan.js';
 import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
 import { runPlan, runSettings } from './plan.js';
@@ -35,8 +36,19 @@ export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): 
     }
     topology = await startTopology({ downstream: plan.downstream, upstream: plan.upstream, runtime: plan.runtime, forwarder: forwarderFromSpec(plan.forwarder, settings) }, settings, options);
   }, settings.startupTimeoutMs * 4 + settings.probeTimeoutMs);
+  let broken: string | undefined;
   beforeEach(({ skip }) => {
     if (plan.status === 'skipped') skip(`${plan.id} skipped: ${plan.reason}`);
+    if (broken) throw new Error(`topology ${plan.id} cannot run this test: ${broken}`);
+  });
+  // A broker or forwarder that died during a test fails that test with what died, and the later
+  // tests of the block at once, instead of each running into connection timeouts.
+  afterEach(async ({ task }) => {
+    if (!topology || broken) return;
+    const dead = await deadComponents(topologyComponents(topology));
+    if (dead.length === 0) return;
+    broken = `${dead.join('; ')} (since the test "${task.name}")`;
+    throw new Error(`topology ${plan.id}: ${dead.join('; ')}. It died during this test, or the test left it stopped.`);
   });
   afterAll(async () => {
     await topology?.dispose();

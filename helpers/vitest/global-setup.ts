@@ -3,7 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { loadSettings } from '../config/settings.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { loadGates } from '../gates/gate-file.js';
+import { profileCases, type ProfileSection } from '../scenario/profile.js';
 import { reapRun } from '../runtime/reaper/reap.mjs';
 import { sweepStaleRuns } from '../runtime/reaper/stale-runs.js';
 import { exportRunContext, newRunContext, RUN_ID_ENV } from '../runtime/run-context.js';
@@ -20,6 +22,7 @@ const WATCHDOG = fileURLToPath(new URL('../runtime/reaper/watchdog.mjs', import.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const settings = loadSettings();
+  validateInputFiles(settings);
   await sweepStaleRuns();
   const run = newRunContext(process.env[RUN_ID_ENV]);
   exportRunContext(run);
@@ -42,4 +45,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     watchdog.stdin?.end();
   };
+}
+
+const PROFILE_SECTIONS = ['forwarding-loss', 'direct', 'max-rate'] as const satisfies readonly ProfileSection[];
+
+/**
+ * The input files the suites read when they load (the gate file of MQTT_TESTBENCH_GATES, the
+ * profile and its workloads) are checked here too, so that a bad one stops the run before any
+ * broker starts instead of failing one suite file after others already ran.
+ */
+function validateInputFiles(settings: Settings): void {
+  loadGates(settings.gatesFile);
+  for (const section of PROFILE_SECTIONS) profileCases(settings.profile, section);
 }

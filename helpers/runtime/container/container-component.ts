@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { StartedTestContainer } from 'testcontainers';
-import type { FaultControls, FaultName, RuntimeKind, StartedComponent } from '../../testbed/types.js';
+import type { FaultControls, FaultName, Liveness, RuntimeKind, StartedComponent } from '../../testbed/types.js';
 import { dockerClient } from './docker.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);
@@ -47,6 +47,20 @@ export class ContainerComponent implements StartedComponent {
       return demuxDockerLog(raw);
     } catch (error) {
       return `(logs unavailable: ${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+
+  async liveness(): Promise<Liveness> {
+    if (this.disposed) return { alive: false, why: 'it was disposed' };
+    try {
+      const state = (await (await this.handle()).inspect()).State;
+      if (state.Running) return { alive: true };
+      const oom = state.OOMKilled ? ', killed for lack of memory (OOM)' : '';
+      const error = state.Error ? `: ${state.Error}` : '';
+      return { alive: false, why: `its container is ${state.Status} with exit code ${state.ExitCode}${oom}${error}` };
+    } catch (error) {
+      if (/No such container|404/.test(String(error))) return { alive: false, why: 'its container no longer exists' };
+      throw error;
     }
   }
 

@@ -1,5 +1,5 @@
-import type { FaultControls, FaultName, RuntimeKind, StartedComponent } from '../../testbed/types.js';
-import type { ManagedProcess } from './managed-process.js';
+import type { FaultControls, FaultName, Liveness, RuntimeKind, StartedComponent } from '../../testbed/types.js';
+import { describeExit, type ManagedProcess } from './managed-process.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);
 
@@ -46,6 +46,13 @@ export class ProcessComponent implements StartedComponent {
 
   logTail(lines = 30): Promise<string> {
     return Promise.resolve(this.process.logs.tail(lines));
+  }
+
+  liveness(): Promise<Liveness> {
+    if (this.disposed) return Promise.resolve({ alive: false, why: 'it was disposed' });
+    if (this.process.running) return Promise.resolve({ alive: true });
+    const exited = this.process.exited;
+    return Promise.resolve({ alive: false, why: exited ? `its process (${this.process.spec.command}) exited with ${describeExit(exited)}` : 'its process is not running' });
   }
 
   async dispose(): Promise<void> {

@@ -8,26 +8,34 @@ import { join } from 'node:path';
 export const LABEL_RUN_ID = 'io.mqtt-testbench.run-id';
 export const DOCKER_MARKER = 'docker-used';
 
+/** Folder of a run's test worker processes (helpers/vitest/worker-setup.ts records them). */
+export const WORKERS_DIR = 'workers';
+
 /**
  * @param {{ runDir: string, runId: string }} run
+ * @param {{ killWorkers?: boolean, keepDir?: boolean }} [options] killWorkers: first SIGKILL the
+ *   run's test workers (only once the run's owner is gone: a worker that outlives it would go on
+ *   starting brokers); keepDir: leave the run folder for a later pass.
  * @returns {Promise<{ processes: number, containers: number, networks: number, errors: string[] }>}
  */
-export async function reapRun(run) {
+export async function reapRun(run, options = {}) {
   const result = { processes: 0, containers: 0, networks: 0, errors: /** @type {string[]} */ ([]) };
-  result.processes = killRecordedProcesses(run.runDir, result.errors);
+  if (options.killWorkers) result.processes += killRecordedProcesses(run.runDir, WORKERS_DIR, result.errors);
+  result.processes += killRecordedProcesses(run.runDir, 'pids', result.errors);
   if (existsSync(join(run.runDir, DOCKER_MARKER))) {
     await removeDockerResources(run.runId, result);
   }
-  rmSync(run.runDir, { recursive: true, force: true });
+  if (!options.keepDir) rmSync(run.runDir, { recursive: true, force: true });
   return result;
 }
 
 /**
  * @param {string} runDir
+ * @param {string} folder
  * @param {string[]} errors
  */
-function killRecordedProcesses(runDir, errors) {
-  const pidDir = join(runDir, 'pids');
+function killRecordedProcesses(runDir, folder, errors) {
+  const pidDir = join(runDir, folder);
   if (!existsSync(pidDir)) return 0;
   let killed = 0;
   for (const file of readdirSync(pidDir)) {

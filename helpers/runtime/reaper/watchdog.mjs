@@ -10,12 +10,21 @@ if (!runDir || !runId) {
   process.exit(2);
 }
 
+/** A container create that was in flight when the workers died lands a moment later: a second pass removes it. */
+const SECOND_PASS_DELAY_MS = 1_500;
+
 process.stdin.resume();
 process.stdin.on('close', () => {
-  reapRun({ runDir, runId }).then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
+  // Test workers first: one that outlives its run (vitest exits at once on SIGINT and leaves busy
+  // workers behind) would go on starting brokers after the reaping.
+  reapRun({ runDir, runId }, { killWorkers: true, keepDir: true })
+    .catch(() => undefined)
+    .then(() => new Promise((resolve) => setTimeout(resolve, SECOND_PASS_DELAY_MS)))
+    .then(() => reapRun({ runDir, runId }, { killWorkers: true }))
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 });
 // Ignore the terminal's Ctrl-C: the parent's exit is what triggers the reaping.
 process.on('SIGINT', () => {});

@@ -68,6 +68,7 @@ export const aedesTarget: Target = {
       behaviour: BEHAVIOUR,
       faults,
       logTail: (lines) => Promise.resolve(broker.logs.tail(lines)),
+      liveness: () => Promise.resolve(broker.listening ? { alive: true } : { alive: false, why: 'the in-process broker is closed (stopped or killed)' }),
       dispose: () => broker.close(),
     };
     return disposeOnFailure(started, async () => {
@@ -83,6 +84,10 @@ class EmbeddedAedes {
   private server: Server | undefined;
   private broker: Aedes | undefined;
   private readonly sockets = new Set<Socket>();
+
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
 
   constructor(
     private readonly label: string,

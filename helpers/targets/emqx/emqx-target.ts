@@ -54,6 +54,7 @@ export const emqxTarget: Target = {
         behaviour: BEHAVIOUR,
         faults: component.faults,
         logTail: (lines) => component.logTail(lines),
+        liveness: () => component.liveness(),
         dispose: () => component.dispose(),
       };
     });

@@ -93,6 +93,7 @@ function brokerFrom(component: ContainerComponent | ProcessComponent, fields: Pi
     faults: component.faults,
     behaviour: BEHAVIOUR,
     logTail: (lines) => component.logTail(lines),
+    liveness: () => component.liveness(),
     dispose: () => component.dispose(),
     ...fields,
   };
