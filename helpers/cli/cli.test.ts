@@ -6,6 +6,7 @@ import { compareWithBaseline } from '../report/baseline.js';
 import type { TestbenchReport } from '../report/report-types.js';
 import { collected, loadResult, MOSQUITTO, syntheticReport } from '../report/testing/synthetic.js';
 import { runCli } from './cli.js';
+import type { TestTally } from './flake.js';
 
 let cwd: string;
 let out: string[];
@@ -142,5 +143,28 @@ describe('bench', () => {
   test('says when vitest is not installed where it runs', async () => {
     expect(await cli('bench')).toBe(2);
     expect(err.at(-1)).toMatch(/vitest is not installed under .*: run "npm ci"/);
+  });
+});
+
+describe('flake tallies', () => {
+  test('counts passes and failures per test across runs and names the flaky ones', async () => {
+    const { tally, formatTallies } = await import('./flake.js');
+    const tallies = new Map<string, TestTally>();
+    const run = (status: 'passed' | 'failed') => ({
+      success: status === 'passed',
+      numFailedTests: status === 'failed' ? 1 : 0,
+      testResults: [{ name: 'suites/a.test.ts', assertionResults: [
+        { fullName: 'a stable test', status: 'passed' as const },
+        { fullName: 'a flaky test', status, failureMessages: status === 'failed' ? ['AssertionError: lost 3 of 2000\n at ...'] : [] },
+      ] }],
+    });
+    tally(run('passed'), tallies);
+    tally(run('failed'), tallies);
+    tally(run('passed'), tallies);
+    const text = formatTallies([...tallies.values()], 3, 1, []);
+    expect(text).toContain('3 run(s), 1 with failures; 2 tests ran, 1 failed at least once.');
+    expect(text).toContain('  2/3       a flaky test');
+    expect(text).toContain('first failure: AssertionError: lost 3 of 2000');
+    expect(text).not.toContain('a stable test');
   });
 });

@@ -16,6 +16,7 @@ import type { TestbenchReport } from '../report/report-types.js';
 import { reportJsonSchema } from '../report/schema.js';
 import { loadTolerances } from '../report/tolerances.js';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
+import { flake } from './flake.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -47,6 +48,9 @@ Usage:
       Write report.md and report.html for a report.json (into DIR, default its folder).
   mqtt-testbench schema [--write]
       Print the JSON Schema of report.json (--write: update ${SCHEMA_FILE}).
+  mqtt-testbench flake [--runs N] [--stop-on-failure] [vitest args...]
+      Run the tests N times (default 10) and print per test how often it passed; exit 1 if any
+      test failed in any run. Example: "mqtt-testbench flake --runs 20".
   mqtt-testbench help
 
 Environment: MQTT_TESTBENCH_BASELINE, MQTT_TESTBENCH_BASELINE_FORCE, MQTT_TESTBENCH_BASELINE_TOLERANCES,
@@ -76,6 +80,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return render(rest.slice(1), io);
       case 'schema':
         return schema(rest, io);
+      case 'flake':
+        return await flake(rest, io, findVitest(io.cwd));
       default:
         throw new UsageError(`unknown command "${command}".`);
     }

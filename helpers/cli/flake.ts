@@ -1,0 +1,124 @@
+/**
+ * `mqtt-testbench flake --runs N [vitest args...]`: runs the ci profile N times and prints, per
+ * test, how often it passed. A test that fails even once is flaky (or broken); the run exits 1.
+ * Fixes belong in the tests (bounded waits, tolerances grounded in measurement), never in retries:
+ * vitest's retry is not used here.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, stringFlag, UsageError } from './args.js';
+import type { CliIo } from './cli.js';
+
+interface JsonAssertion {
+  fullName: string;
+  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo' | 'disabled';
+  failureMessages?: string[];
+}
+interface JsonReport {
+  success: boolean;
+  numFailedTests: number;
+  testResults: { name: string; message?: string; assertionResults: JsonAssertion[] }[];
+}
+
+export interface TestTally {
+  name: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  firstFailure?: string;
+}
+
+export async function flake(argv: readonly string[], io: CliIo, vitestEntry: string): Promise<number> {
+  const args = parseArgs(argv, { runs: { value: true }, 'stop-on-failure': {} }, { passThrough: true });
+  const runsText = stringFlag(args, 'runs') ?? '10';
+  if (!/^\d+$/.test(runsText) || Number(runsText) < 1 || Number(runsText) > 1000) throw new UsageError(`--runs ${runsText} is not a number of runs: use an integer from 1 to 1000.`);
+  const runs = Number(runsText);
+  const dir = mkdtempSync(join(tmpdir(), 'mtb-flake-'));
+  const tallies = new Map<string, TestTally>();
+  const fileErrors: string[] = [];
+  let failedRuns = 0;
+  try {
+    for (let run = 1; run <= runs; run += 1) {
+      const output = join(dir, `run-${run}.json`);
+      const started = Date.now();
+      const code = await runVitest(vitestEntry, ['run', '--reporter=json', `--outputFile=${output}`, ...args.positionals, ...args.rest], io);
+      const report = readJson(output);
+      if (!report) {
+        failedRuns += 1;
+        fileErrors.push(`run ${run}: vitest exited with code ${code} and wrote no results`);
+        io.out(`run ${run}/${runs}: vitest exited with code ${code} and wrote no results`);
+      } else {
+        const counts = tally(report, tallies);
+        for (const file of report.testResults) if (file.message) fileErrors.push(`run ${run}: ${file.name}: ${file.message.split('\n')[0]}`);
+        if (code !== 0 || counts.failed > 0) failedRuns += 1;
+        io.out(`run ${run}/${runs}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - started) / 1000).toFixed(0)} s, exit ${code})`);
+      }
+      if (failedRuns > 0 && args.flags.has('stop-on-failure')) break;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  io.out(formatTallies([...tallies.values()], runs, failedRuns, fileErrors));
+  return failedRuns === 0 ? 0 : 1;
+}
+
+function runVitest(entry: string, vitestArgs: string[], io: CliIo): Promise<number> {
+  const child = spawn(process.execPath, [entry, ...vitestArgs], { cwd: io.cwd, env: io.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  process.on('SIGINT', forward);
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      process.off('SIGINT', forward);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+function readJson(path: string): JsonReport | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as JsonReport;
+  } catch {
+    return undefined; // vitest died before writing: reported by the caller as a failed run
+  }
+}
+
+export function tally(report: JsonReport, tallies: Map<string, TestTally>): { passed: number; failed: number; skipped: number } {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const file of report.testResults) {
+    for (const test of file.assertionResults) {
+      const entry = tallies.get(test.fullName) ?? { name: test.fullName, passed: 0, failed: 0, skipped: 0 };
+      if (test.status === 'passed') {
+        entry.passed += 1;
+        counts.passed += 1;
+      } else if (test.status === 'failed') {
+        entry.failed += 1;
+        counts.failed += 1;
+        entry.firstFailure ??= (test.failureMessages?.[0] ?? '').split('\n')[0];
+      } else {
+        entry.skipped += 1;
+        counts.skipped += 1;
+      }
+      tallies.set(test.fullName, entry);
+    }
+  }
+  return counts;
+}
+
+export function formatTallies(tallies: TestTally[], runs: number, failedRuns: number, fileErrors: string[]): string {
+  const flaky = tallies.filter((t) => t.failed > 0).sort((a, b) => b.failed - a.failed);
+  const ran = tallies.filter((t) => t.passed + t.failed > 0).length;
+  const lines = [
+    '',
+    `flake: ${runs} run(s), ${failedRuns} with failures; ${ran} tests ran, ${flaky.length} failed at least once.`,
+  ];
+  if (flaky.length > 0) {
+    lines.push('', 'passed/ran  test', ...flaky.map((t) => `${String(t.passed).padStart(3)}/${String(t.passed + t.failed).padEnd(6)}  ${t.name}\n             first failure: ${t.firstFailure ?? '(no message)'}`));
+  }
+  if (fileErrors.length > 0) lines.push('', 'errors outside tests:', ...fileErrors.map((e) => `  ${e}`));
+  return lines.join('\n');
+}
