@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 const entries = [
   { name: 'mqtt-forwarder', entry: 'forwarder/src/cli.ts' },
   { name: 'mqtt-testbench', entry: 'helpers/cli/main.ts' },
+  // The load engine's worker threads (helpers/load/worker): Node cannot load the TypeScript sources.
+  { name: 'load-worker', entry: 'helpers/load/worker/thread-entry.ts' },
 ];
 
 for (const { name, entry } of entries) {

@@ -1,6 +1,7 @@
 import type { MqttClient, Packet } from 'mqtt';
 import type { ReceiveTracker } from './accounting/index.js';
 import { nowUs } from './clock.js';
+import { trackReadTime } from './mqtt-connect.js';
 import { decodeMessage, type ExpectedBody } from './payload/index.js';
 import type { RunStats } from './run-stats.js';
 
@@ -15,6 +16,8 @@ const SUBACK_FAILURE_BIT = 0x80;
  */
 export class Consumer {
   private closing = false;
+  /** Read time of the latest socket chunk: the receive stamp of the messages parsed from it. */
+  private readUs = 0;
 
   constructor(
     readonly clientId: string,
@@ -24,6 +27,7 @@ export class Consumer {
     /** Bodies this run's publishers sent: integrity by memcmp instead of CRC for known publishers. */
     private readonly expectedBody?: ExpectedBody,
   ) {
+    trackReadTime(client, (atUs) => (this.readUs = atUs));
     client.on('message', this.handleMessage);
     client.on('packetreceive', this.watchResubscribe);
     client.on('reconnect', this.handleReconnect);
@@ -55,7 +59,7 @@ export class Consumer {
   private readonly handleMessage = (_topic: string, payload: Buffer): void => {
     const stats = this.stats;
     if (stats.frozen) return;
-    const atUs = nowUs();
+    const atUs = this.readUs > 0 ? this.readUs : nowUs();
     const decoded = decodeMessage(payload, this.expectedBody);
     if (decoded.kind === 'ok') {
       if (decoded.reparsed) this.tracker.reparsed++;

@@ -1,5 +1,5 @@
 import { nowUs } from './clock.js';
-import type { RunStats } from './run-stats.js';
+import type { LoadWorker, WorkerStatus } from './worker/types.js';
 
 export type DrainOutcome = 'complete' | 'idle' | 'max' | 'aborted';
 
@@ -13,61 +13,101 @@ export interface DrainReport {
   inflightAtEnd: number;
 }
 
+/**
+ * Sums the workers' counters. One worker knows exactly which confirmed
+ * deliveries are missing; across workers (publishers in one, subscribers in
+ * another) it is estimated as confirmed × groups − unique receipts, which is
+ * exact unless a failed publish was delivered anyway or shared-subscription
+ * members in different workers got the same message (then the drain may end
+ * a little early; the final counters are exact either way).
+ */
+export function sumStatus(statuses: readonly WorkerStatus[], groups: number): WorkerStatus {
+  const totals: WorkerStatus = {
+    published: 0,
+    confirmed: 0,
+    failed: 0,
+    receivedKnown: 0,
+    received: 0,
+    inflight: 0,
+    missing: 0,
+    lastProgressUs: 0,
+    lastPublishUs: 0,
+  };
+  for (const s of statuses) {
+    totals.published += s.published;
+    totals.confirmed += s.confirmed;
+    totals.failed += s.failed;
+    totals.receivedKnown += s.receivedKnown;
+    totals.received += s.received;
+    totals.inflight += s.inflight;
+    totals.lastProgressUs = Math.max(totals.lastProgressUs, s.lastProgressUs);
+    totals.lastPublishUs = Math.max(totals.lastPublishUs, s.lastPublishUs);
+  }
+  const only = statuses.length === 1 ? statuses[0] : undefined;
+  totals.missing = only ? only.missing : Math.max(0, totals.confirmed * groups - totals.receivedKnown);
+  return totals;
+}
+
 export interface DrainLimits {
   idleMs: number;
   maxMs: number;
+  pollMs: number;
   signal?: AbortSignal;
 }
 
 /**
- * Waits, without fixed sleeps, until every confirmed message reached every
- * receiver group and nothing is in flight, or until no confirmation or
- * receipt was seen for `idleMs`, or `maxMs` passed. Completion is checked on
- * every event; the idle timer re-arms for the time left since the last progress.
+ * Waits until every confirmed message reached every receiver group and
+ * nothing is in flight, or until no confirmation or receipt was seen for
+ * `idleMs`, or `maxMs` passed, asking the workers every `pollMs`.
  */
-export function drain(stats: RunStats, limits: DrainLimits): Promise<DrainReport> {
+export async function drainWorkers(workers: readonly LoadWorker[], groups: number, limits: DrainLimits): Promise<DrainReport> {
   const startUs = nowUs();
-  stats.lastProgressUs = Math.max(stats.lastProgressUs, startUs);
-  const complete = (): boolean => stats.accounting.missing === 0 && stats.inflight === 0;
-
-  return new Promise<DrainReport>((resolve) => {
-    let idleTimer: NodeJS.Timeout | undefined;
-    let done = false;
-    const finish = (outcome: DrainOutcome): void => {
-      if (done) return;
-      done = true;
-      stats.onProgress = null;
-      clearTimeout(idleTimer);
-      clearTimeout(maxTimer);
-      limits.signal?.removeEventListener('abort', onAbort);
-      resolve({
-        outcome,
-        waitedMs: Math.round((nowUs() - startUs) / 100) / 10,
-        missingAtEnd: stats.accounting.missing,
-        inflightAtEnd: stats.inflight,
-      });
-    };
-    const armIdle = (waitMs: number): void => {
-      idleTimer = setTimeout(() => {
-        const idleMs = (nowUs() - stats.lastProgressUs) / 1000;
-        if (idleMs >= limits.idleMs) finish('idle');
-        else armIdle(Math.max(1, Math.ceil(limits.idleMs - idleMs)));
-      }, waitMs);
-    };
-    const onAbort = (): void => finish('aborted');
-    const maxTimer = setTimeout(() => finish('max'), limits.maxMs);
+  let outcome: DrainOutcome;
+  let totals: WorkerStatus;
+  for (;;) {
+    totals = sumStatus(await Promise.all(workers.map((worker) => worker.status())), groups);
+    const now = nowUs();
     if (limits.signal?.aborted) {
-      finish('aborted');
-      return;
+      outcome = 'aborted';
+      break;
     }
-    limits.signal?.addEventListener('abort', onAbort, { once: true });
-    if (complete()) {
-      finish('complete');
-      return;
+    if (totals.missing === 0 && totals.inflight === 0) {
+      outcome = 'complete';
+      break;
     }
-    stats.onProgress = () => {
-      if (complete()) finish('complete');
+    if (now - Math.max(totals.lastProgressUs, startUs) >= limits.idleMs * 1000) {
+      outcome = 'idle';
+      break;
+    }
+    if (now - startUs >= limits.maxMs * 1000) {
+      outcome = 'max';
+      break;
+    }
+    await sleep(limits.pollMs, limits.signal);
+  }
+  return {
+    outcome,
+    waitedMs: ms(nowUs() - startUs),
+    missingAtEnd: totals.missing,
+    inflightAtEnd: totals.inflight,
+  };
+}
+
+function sleep(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
     };
-    armIdle(limits.idleMs);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, delayMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+
+function ms(us: number): number {
+  return Math.round(us / 100) / 10;
 }

@@ -52,3 +52,24 @@ export class ErrorLog {
     return errors;
   }
 }
+
+/** Errors of several workers as one list: the same failure is one entry with the counts added. */
+export function mergeErrors(lists: readonly (readonly LoadError[])[]): LoadError[] {
+  const byKey = new Map<string, LoadError>();
+  for (const list of lists) {
+    for (const error of list) {
+      const key = `${error.source}\u0000${error.message}`;
+      const existing = byKey.get(key);
+      if (!existing) {
+        byKey.set(key, { ...error });
+        continue;
+      }
+      existing.count += error.count;
+      if (error.firstAtMs < existing.firstAtMs) {
+        existing.firstAtMs = error.firstAtMs;
+        existing.clientId = error.clientId;
+      }
+    }
+  }
+  return [...byKey.values()];
+}

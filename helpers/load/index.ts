@@ -3,6 +3,10 @@
  * get one plain result object back.
  */
 export { runLoad } from './run-load.js';
+export { measureIdleConnections, type IdleConnectionsOptions, type IdleConnectionsReport } from './idle-connections.js';
+export { workerBundleStatus, type WorkerBundleStatus } from './worker/bundle.js';
+export { WorkerBundleError } from './worker/thread-worker.js';
+export type { LoadWorker, WorkerReport, WorkerSpec } from './worker/types.js';
 export type * from './types.js';
 export { loadWorkloadFile, parseWorkload, workloadSchema, WorkloadError } from './workload.js';
 export { nowUs } from './clock.js';

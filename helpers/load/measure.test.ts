@@ -2,55 +2,86 @@
  * Manual performance check of the load engine against a local mosquitto
  * (not a gate; skipped unless MQTT_TESTBENCH_MEASURE=1):
  *
- *   MQTT_TESTBENCH_MEASURE=1 npx vitest run helpers/load/measure.test.ts
+ *   npm run build && MQTT_TESTBENCH_MEASURE=1 npx vitest run helpers/load/measure.test.ts
  *
- * 1 publisher → 1 subscriber, 1 KB payloads: unlimited rate at QoS 0/1/2, then
- * latency at a steady 10,000 msg/s QoS 0. Prints one line per scenario.
+ * MQTT_TESTBENCH_MEASURE_ONLY=unlimited,steady,bench,bench-full,idle picks groups (default: all but
+ * bench-full); MQTT_TESTBENCH_MEASURE_QOS=0,1,2 and MQTT_TESTBENCH_MEASURE_WORKERS=1,2 narrow them,
+ * MQTT_TESTBENCH_MEASURE_BENCH_WORKERS=2 runs the mqtt-bench groups in worker threads. 1 KB payloads:
+ * - unlimited: 1 publisher → 1 subscriber at QoS 0/1/2, in one thread and in two worker threads;
+ * - steady: 10,000 msg/s QoS 0 with the "timer" and the "immediate" send schedule (latency, CPU);
+ * - bench / bench-full: 1,000 clients × 100 / × 1,000 messages (mqtt-bench, seed 003) at QoS 0/1/2;
+ * - idle: memory per idle connection (1,000 clients).
+ * One line per run: rates, latency, harness and broker CPU (share of one core), RSS, who set the
+ * pace, and the 1-minute load average (the machine may be shared: read the numbers with it).
  */
+import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureIdleConnections } from './idle-connections.js';
 import { runLoad } from './run-load.js';
 import { startLocalMosquitto, type LocalMosquitto } from './testing/local-mosquitto.js';
+import { processCpuMs } from './testing/proc-cpu.js';
 import type { LoadResult, WorkloadInput } from './types.js';
+import { workerBundleStatus } from './worker/bundle.js';
 
 const ENABLED = process.env.MQTT_TESTBENCH_MEASURE === '1';
+const ONLY = new Set((process.env.MQTT_TESTBENCH_MEASURE_ONLY ?? 'unlimited,steady,bench,idle').split(','));
+const ONE_KB = { kind: 'fixed', bytes: 1024 } as const;
+const MB = 1024 * 1024;
 
 let mosquitto: LocalMosquitto | undefined;
 let url = '';
 
-function summary(result: LoadResult): string {
-  const { counters, throughput, latency, diagnostics } = result;
+function ms(us: number): string {
+  return (us / 1000).toFixed(us < 10_000 ? 2 : 1);
+}
+
+function summary(result: LoadResult, brokerCores: number): string {
+  const { counters, throughput, latency, diagnostics: d } = result;
   const e2e = latency.endToEnd;
   const fromIntended = latency.endToEndFromIntended;
   return [
-    `${result.workload.name.padEnd(22)}`,
-    `confirmed ${Math.round(throughput.confirmedPerSecond)} msg/s`,
+    `${result.workload.name.padEnd(26)}`,
+    `load ${(loadavg()[0] ?? 0).toFixed(2)}`,
+    `publish-side ${Math.round(throughput.confirmedPerSecond)} msg/s`,
     `received ${Math.round(throughput.receivedPerSecond)} msg/s`,
-    `e2e p50 ${(e2e.p50 / 1000).toFixed(3)} ms p99 ${(e2e.p99 / 1000).toFixed(3)} ms max ${(e2e.max / 1000).toFixed(1)} ms`,
-    fromIntended ? `from-intended p99 ${(fromIntended.p99 / 1000).toFixed(3)} ms` : '',
-    `lost ${counters.lost} dup ${counters.duplicates}`,
-    `elu ${diagnostics.eventLoopUtilization} lag p99 ${diagnostics.eventLoopLagP99Ms} ms`,
-    diagnostics.harnessSaturated ? `SATURATED: ${diagnostics.saturationReasons.join('; ')}` : 'not saturated',
+    `e2e p50 ${ms(e2e.p50)} ms p99 ${ms(e2e.p99)} ms`,
+    fromIntended ? `from-intended p50 ${ms(fromIntended.p50)} p99 ${ms(fromIntended.p99)} ms` : '',
+    latency.sendDelay ? `send delay p50 ${ms(latency.sendDelay.p50)} p99 ${ms(latency.sendDelay.p99)} ms` : '',
+    `lost ${counters.lost}`,
+    `harness cpu ${d.cpu.shareOfOneCore} broker cpu ${brokerCores.toFixed(2)}`,
+    `elu ${d.eventLoopUtilization} lag p99 ${d.eventLoopLagP99Ms} ms`,
+    `rss ${Math.round(d.memory.rssMaxBytes / MB)} MB`,
+    d.socketQueues
+      ? `unread KB harness ${Math.round(d.socketQueues.harnessRxMeanBytes / 1024)}/${Math.round(d.socketQueues.harnessRxMaxBytes / 1024)} broker ${Math.round(d.socketQueues.peerRxMeanBytes / 1024)}/${Math.round(d.socketQueues.peerRxMaxBytes / 1024)} (mean/max)`
+      : '',
+    `backpressure ${d.backpressureShare}`,
+    `connect ${Math.round(result.timingsMs.connect)} ms`,
+    `limited by ${d.limitedBy}${d.harnessSaturated ? ` (UNTRUSTWORTHY: ${d.saturationReasons.join('; ')})` : ` (${d.limitEvidence.join('; ')})`}`,
   ]
     .filter(Boolean)
     .join(' | ');
 }
 
 async function measure(workload: WorkloadInput): Promise<LoadResult> {
+  const pid = mosquitto?.pid ?? 0;
+  const brokerBefore = processCpuMs(pid) ?? 0;
+  const startMs = performance.now();
   const result = await runLoad({
     publishUrl: url,
     subscribeUrl: url,
-    workload,
+    workload: { drainMaxMs: 300_000, ...workload },
     topicFor: (i) => `measure/${workload.name}/${i}`,
     subscribeFilter: `measure/${workload.name}/#`,
     clientIdPrefix: `measure-${workload.name}`,
   });
-  console.log(summary(result));
+  const brokerCores = ((processCpuMs(pid) ?? 0) - brokerBefore) / (performance.now() - startMs);
+  console.log(summary(result, brokerCores));
   return result;
 }
 
-const ONE_KB = { kind: 'fixed', bytes: 1024 } as const;
+const threadsReady = workerBundleStatus().state === 'ready';
 
-describe.runIf(ENABLED)('load engine throughput and latency against local mosquitto', { timeout: 180_000 }, () => {
+describe.runIf(ENABLED)('load engine throughput and latency against local mosquitto', { timeout: 900_000 }, () => {
   beforeAll(async () => {
     mosquitto = await startLocalMosquitto();
     url = mosquitto.url;
@@ -59,38 +90,58 @@ describe.runIf(ENABLED)('load engine throughput and latency against local mosqui
     await mosquitto?.stop();
   });
 
-  for (const [qos, messages] of [
-    [0, 300_000],
-    [1, 150_000],
-    [2, 80_000],
-  ] as const) {
-    it(`QoS ${qos}, unlimited rate`, async () => {
+  for (const workers of (process.env.MQTT_TESTBENCH_MEASURE_WORKERS ?? '1,2').split(',').map(Number)) {
+    for (const [qos, messages] of (
+      [
+        [0, 300_000],
+        [1, 150_000],
+        [2, 80_000],
+      ] as const
+    ).filter(([q]) => (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q))) {
+      it.runIf(ONLY.has('unlimited') && (workers === 1 || threadsReady))(`QoS ${qos}, unlimited rate, ${workers} thread(s)`, async () => {
+        const result = await measure({ name: `unlimited-qos${qos}-w${workers}`, publishers: 1, subscribers: 1, qos, payload: ONE_KB, messages, warmupMessages: 5_000, inflight: 1_000, workers });
+        expect(result.counters.lost).toBe(0);
+      });
+    }
+  }
+
+  for (const sendSchedule of ['timer', 'immediate'] as const) {
+    it.runIf(ONLY.has('steady'))(`QoS 0 latency at a steady 10,000 msg/s, ${sendSchedule} schedule`, async () => {
       const result = await measure({
-        name: `unlimited-qos${qos}`,
+        name: `steady-10k-qos0-${sendSchedule}`,
         publishers: 1,
         subscribers: 1,
-        qos,
+        qos: 0,
         payload: ONE_KB,
-        messages,
-        warmupMessages: 5_000,
-        inflight: 1_000,
+        durationMs: 11_000,
+        ratePerSecond: 10_000,
+        // The first second runs cold (JIT, first GCs, TCP windows): measure the 10 s after it.
+        warmupMessages: 10_000,
+        sendSchedule,
       });
       expect(result.counters.lost).toBe(0);
     });
   }
 
-  it('QoS 0 latency at a steady 10,000 msg/s', async () => {
-    const result = await measure({
-      name: 'steady-10k-qos0',
-      publishers: 1,
-      subscribers: 1,
-      qos: 0,
-      payload: ONE_KB,
-      durationMs: 11_000,
-      ratePerSecond: 10_000,
-      // The first second runs cold (JIT, first GCs, TCP windows): measure the 10 s after it.
-      warmupMessages: 10_000,
-    });
-    expect(result.counters.lost).toBe(0);
+  for (const [group, messages] of [
+    ['bench', 100],
+    ['bench-full', 1_000],
+  ] as const) {
+    for (const qos of (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number) as (0 | 1 | 2)[]) {
+      it.runIf(ONLY.has(group))(`1,000 clients × ${messages} messages QoS ${qos} (mqtt-bench)`, async () => {
+        const workers = Number(process.env.MQTT_TESTBENCH_MEASURE_BENCH_WORKERS ?? 1);
+        const result = await measure({ name: `mqtt-bench-1000x${messages}-qos${qos}-w${workers}`, publishers: 1_000, subscribers: 1, qos, payload: ONE_KB, messages, inflight: 1, connectConcurrency: 100, workers });
+        expect(result.counters.sent).toBe(1_000 * messages);
+      });
+    }
+  }
+
+  it.runIf(ONLY.has('idle'))('memory per idle connection (1,000 clients)', async () => {
+    const report = await measureIdleConnections({ url, connections: 1_000, clientIdPrefix: 'measure-idle' });
+    console.log(
+      `idle connections ${report.connections} | load ${(loadavg()[0] ?? 0).toFixed(2)} | ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
+        `${(report.heapPerConnectionBytes / 1024).toFixed(1)} KB heap per connection | RSS ${Math.round(report.rssBeforeBytes / MB)} → ${Math.round(report.rssAfterBytes / MB)} MB | connect ${report.connectMs} ms | gc ${report.gcForced}`,
+    );
+    expect(report.connections).toBe(1_000);
   });
 });

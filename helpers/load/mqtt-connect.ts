@@ -1,4 +1,5 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { nowUs } from './clock.js';
 
 export interface ConnectSpec {
   url: string;
@@ -8,6 +9,8 @@ export interface ConnectSpec {
   options?: IClientOptions;
   /** Attached before connecting and kept: an 'error' without a listener would crash the process. */
   onError: (error: Error) => void;
+  /** Aborting ends a connect in progress at once (instead of after the connect timeout). */
+  signal?: AbortSignal;
 }
 
 /** mqtt.js default when the caller gives none: a load client does not reconnect unless asked to. */
@@ -43,6 +46,7 @@ export function loadClientOptions(spec: ConnectSpec): IClientOptions {
  * packets (PUBACK, small PUBLISH) back by up to 40 ms on Linux.
  */
 export async function connectLoadClient(spec: ConnectSpec): Promise<MqttClient> {
+  spec.signal?.throwIfAborted();
   const client = connect(spec.url, loadClientOptions(spec));
   client.on('error', spec.onError);
   client.on('connect', () => setNoDelay(client));
@@ -52,7 +56,13 @@ export async function connectLoadClient(spec: ConnectSpec): Promise<MqttClient> 
         client.off('connect', onConnect);
         client.off('error', onFailure);
         client.off('close', onClose);
+        spec.signal?.removeEventListener('abort', onAbort);
       };
+      const onAbort = (): void => {
+        cleanup();
+        reject(spec.signal?.reason instanceof Error ? spec.signal.reason : new Error(`${spec.clientId}: connect aborted`));
+      };
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
       const onConnect = (): void => {
         cleanup();
         resolve();
@@ -105,4 +115,24 @@ function setNoDelay(client: MqttClient): void {
 /** Hides credentials in URLs that end up in error messages and results. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+/**
+ * Calls `onRead` with the time (µs) each chunk is read from the client's
+ * socket, before mqtt.js parses it, on every (re)connection. Receipts are
+ * stamped with the read time of their chunk: a chunk holding 20 messages is
+ * one read, and the time the harness then spends decoding and counting the
+ * first 19 is the harness's, not the broker's. The stamp is never earlier
+ * than the read that delivered the message.
+ */
+export function trackReadTime(client: MqttClient, onRead: (atUs: number) => void): void {
+  let attached: unknown;
+  const attach = (): void => {
+    const stream = client.stream as { prependListener?: (event: 'data', listener: () => void) => unknown } | undefined;
+    if (!stream || stream === attached || typeof stream.prependListener !== 'function') return;
+    attached = stream;
+    stream.prependListener('data', () => onRead(nowUs()));
+  };
+  attach();
+  client.on('connect', attach);
 }

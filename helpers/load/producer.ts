@@ -2,10 +2,13 @@ import type { Writable } from 'node:stream';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { SendLedger } from './accounting/index.js';
 import { nowUs } from './clock.js';
+import { trackReadTime } from './mqtt-connect.js';
 import type { BodyPool } from './payload/index.js';
 import { MessageEncoder } from './payload/index.js';
 import type { RunStats } from './run-stats.js';
 import type { ScheduledProducer } from './send-loop.js';
+
+export type BlockKind = 'window' | 'socket' | 'offline';
 
 /** A socket that takes this long to drain is backpressure from the broker, not our own burst. */
 const SOCKET_STALL_US = 2_000;
@@ -18,6 +21,8 @@ export interface ProducerConfig {
   stats: RunStats;
   /** Whether the client reconnects by itself (mqtt.js reconnectPeriod > 0). */
   reconnects: boolean;
+  /** Global publisher index the bodies are chosen by (default: `index`, its position in the send loop). */
+  bodyIndex?: number;
 }
 
 /**
@@ -44,6 +49,9 @@ export class Producer implements ScheduledProducer {
   private epochInflight = 0;
   private waitingForDrain = false;
   private closing = false;
+  private blockKind: BlockKind | null = null;
+  private readUs = 0;
+  private blockedSinceUs = 0;
 
   constructor(
     readonly index: number,
@@ -56,6 +64,9 @@ export class Producer implements ScheduledProducer {
   ) {
     this.publishOptions = { qos: config.qos, retain: false };
     this.encoder = new MessageEncoder(publisherId);
+    // PUBACK / PUBCOMP are stamped with the read time of their chunk (see trackReadTime);
+    // QoS 0 is confirmed when written, stamped when the write completes.
+    if (config.qos > 0) trackReadTime(client, (atUs) => (this.readUs = atUs));
     client.on('close', this.handleClose);
     client.on('connect', this.handleConnect);
     client.on('reconnect', this.handleReconnect);
@@ -63,9 +74,14 @@ export class Producer implements ScheduledProducer {
 
   /** True when a publish can go out now: connected, window not full, socket not asking to drain. */
   hasCapacity(): boolean {
-    if (this.dead || !this.client.connected) return false;
+    if (this.dead) return false;
+    if (!this.client.connected) {
+      this.beginBlock('offline');
+      return false;
+    }
     if (this.inflight >= this.config.inflightLimit) {
       if (!this.blocked) this.config.stats.windowFullCount++;
+      this.beginBlock('window');
       return false;
     }
     if (this.config.qos === 0) {
@@ -74,10 +90,31 @@ export class Producer implements ScheduledProducer {
       if (buffered > this.config.stats.maxSocketBufferedBytes) this.config.stats.maxSocketBufferedBytes = buffered;
       if (stream.writableNeedDrain) {
         this.awaitDrain(stream);
+        this.beginBlock('socket');
         return false;
       }
     }
+    this.endBlock();
     return true;
+  }
+
+  /** Closes an open backpressure episode (end of the send phase). */
+  endBlock(atUs: number = nowUs()): void {
+    if (this.blockKind === null) return;
+    this.config.stats.addBlocked(this.blockKind, atUs - this.blockedSinceUs);
+    this.blockKind = null;
+  }
+
+  /**
+   * Starts timing a backpressure episode: a due message waits for the broker
+   * (window full: confirmations outstanding; socket: the broker is not
+   * reading) or for the connection. It ends when the capacity comes back, not
+   * when the loop gets round to the producer: that wait is the harness's own.
+   */
+  private beginBlock(kind: BlockKind): void {
+    if (this.blockKind !== null) return;
+    this.blockKind = kind;
+    this.blockedSinceUs = nowUs();
   }
 
   /** Publishes the next sequence. `intendedUs` null = not rate limited (intended = actual). */
@@ -85,7 +122,7 @@ export class Producer implements ScheduledProducer {
     const seq = this.nextSeq++;
     const sendUs = nowUs();
     const intended = intendedUs ?? sendUs;
-    const payload = this.encoder.encode(seq, sendUs, intended, this.config.bodies.bodyFor(this.publisherId, this.index, seq));
+    const payload = this.encoder.encode(seq, sendUs, intended, this.config.bodies.bodyFor(this.publisherId, this.config.bodyIndex ?? this.index, seq));
     this.ledger.issue(seq);
     if (++this.inflight > this.config.stats.maxInflight) this.config.stats.maxInflight = this.inflight;
     this.epochInflight++;
@@ -111,7 +148,7 @@ export class Producer implements ScheduledProducer {
       this.epochInflight--;
       stats.noteSettled();
     }
-    const atUs = nowUs();
+    const atUs = this.readUs > 0 && !error ? this.readUs : nowUs();
     if (error) {
       if (stats.accounting.fail(this.ledger, seq)) {
         stats.errors.record('publisher', this.clientId, `publish failed: ${error.message}`);
@@ -120,6 +157,7 @@ export class Producer implements ScheduledProducer {
     } else if (stats.accounting.confirm(this.ledger, seq)) {
       stats.noteConfirmed(seq, sendUs, bytes, atUs);
     }
+    if (this.blockKind === 'window' && this.inflight < this.config.inflightLimit) this.endBlock(atUs);
     if (this.blocked) this.onReady();
   }
 
@@ -132,6 +170,7 @@ export class Producer implements ScheduledProducer {
       // A burst fills the 16 KB stream buffer and drains on the next tick; only a
       // socket that stays full means the broker is not reading (backpressure).
       if (nowUs() - sinceUs >= SOCKET_STALL_US) this.config.stats.windowFullCount++;
+      if (this.blockKind === 'socket') this.endBlock();
       if (this.blocked) this.onReady();
     });
   }
@@ -148,6 +187,7 @@ export class Producer implements ScheduledProducer {
     }
     this.waitingForDrain = false;
     if (!this.config.reconnects) {
+      this.endBlock();
       this.dead = true;
       stats.errors.record('publisher', this.clientId, 'connection closed during the run (no reconnect configured)');
       this.onReady();
@@ -159,6 +199,8 @@ export class Producer implements ScheduledProducer {
   };
 
   private readonly handleConnect = (): void => {
-    if (this.blocked && !this.closing) this.onReady();
+    if (this.closing) return;
+    if (this.blockKind === 'offline') this.endBlock();
+    if (this.blocked) this.onReady();
   };
 }

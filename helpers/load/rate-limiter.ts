@@ -64,7 +64,7 @@ export class UniformRateLimiter {
   }
 }
 
-/** Waits shorter than this use setImmediate: timers cannot fire sooner than 1 ms. */
+/** Timers cannot fire sooner than 1 ms. */
 const MIN_TIMER_WAIT_US = 1000;
 
 export interface Wakeup {
@@ -72,14 +72,31 @@ export interface Wakeup {
 }
 
 /**
- * Runs `fn` at `targetUs` without being limited by timer granularity:
- * setTimeout for waits ≥ 1 ms (it may fire up to ~1 ms late; the caller sends
- * everything due in one batch), setImmediate otherwise.
+ * How the send loop waits for the next due operation when it is less than
+ * 1 ms away (timers cannot wait less):
+ * - "timer": a 1 ms timer, then every operation due by then goes out in one
+ *   batch. Intended times stay exact, so the lateness (0-2 ms) is measured as
+ *   send delay; the loop sleeps between batches (about 1,000 wake-ups/s).
+ * - "immediate": poll with setImmediate until the time comes: sub-millisecond
+ *   send delay, but the event loop never sleeps, so at ≥ 1,000 msg/s one core
+ *   is pinned (and taken from the broker or forwarder on a small machine).
  */
-export function wakeAt(targetUs: number, fn: () => void, clock: MicrosecondClock = nowUs): Wakeup {
+export type SendSchedule = 'timer' | 'immediate';
+
+/**
+ * Runs `fn` at (or, on the "timer" schedule, up to ~2 ms after) `targetUs`:
+ * setTimeout for waits ≥ 1 ms; shorter waits use setImmediate ("immediate")
+ * or a 1 ms timer ("timer"). The caller sends everything due in one batch.
+ */
+export function wakeAt(
+  targetUs: number,
+  fn: () => void,
+  clock: MicrosecondClock = nowUs,
+  schedule: SendSchedule = 'immediate',
+): Wakeup {
   const waitUs = targetUs - clock();
-  if (waitUs >= MIN_TIMER_WAIT_US) {
-    const timer = setTimeout(fn, Math.floor(waitUs / 1000));
+  if (waitUs >= MIN_TIMER_WAIT_US || (schedule === 'timer' && waitUs > 0)) {
+    const timer = setTimeout(fn, Math.max(1, Math.floor(waitUs / 1000)));
     return { cancel: () => clearTimeout(timer) };
   }
   const immediate = setImmediate(fn);

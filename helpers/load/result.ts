@@ -1,10 +1,12 @@
-import type { EventLoopReport } from '../stats/harness-monitor.js';
-import { assessSaturation } from '../stats/saturation.js';
-import type { HarnessDiagnostics, PeriodStats } from '../stats/types.js';
-import { computeCounters, sampleLost, snapshotAccounting } from './accounting/index.js';
+import { latencyReport, mergeEncodedHistograms } from '../stats/latency-histogram.js';
+import { diagnoseLimit } from '../stats/saturation.js';
+import type { SocketQueueReport } from '../stats/socket-queues.js';
+import type { HarnessDiagnostics, LatencyReport, PeriodStats } from '../stats/types.js';
+import { computeCounters, sampleLost, snapshotAccounting, type AccountingState } from './accounting/index.js';
 import type { DrainReport } from './drain.js';
-import type { RunStats } from './run-stats.js';
+import { mergeErrors, type LoadError } from './error-log.js';
 import type { LatencyReports, LoadResult, ThroughputReport } from './types.js';
+import type { WorkerReport } from './worker/types.js';
 import type { Workload } from './workload.js';
 
 export interface ResultInputs {
@@ -14,87 +16,148 @@ export interface ResultInputs {
   startedAt: Date;
   endedAt: Date;
   timingsMs: LoadResult['timingsMs'];
-  plannedMessages: number | null;
   drain: DrainReport;
-  stats: RunStats;
+  /** The merged (or only) worker's exact accounting. */
+  accounting: AccountingState;
+  reports: WorkerReport[];
+  /** Errors the orchestrator itself recorded (stall watchdog, onPeriod callback). */
+  runErrors: LoadError[];
   periods: PeriodStats[];
-  eventLoop: EventLoopReport;
+  socketQueues: SocketQueueReport | null;
+  cpu: HarnessDiagnostics['cpu'];
+  memory: HarnessDiagnostics['memory'];
+  workers: HarnessDiagnostics['workers'];
   includeAccounting: boolean;
 }
 
-/** Freezes the live state of a run into the one plain result object. */
+/** Merges what the workers measured into the one plain result object: counters from the exact accounting, histograms added, never averaged. */
 export function buildLoadResult(inputs: ResultInputs): LoadResult {
-  const { stats, workload } = inputs;
-  const { ledgers, trackers } = stats.accounting;
+  const { workload, reports } = inputs;
+  const { ledgers, trackers } = inputs.accounting;
+  const merged = (pick: (r: WorkerReport) => string | null): LatencyReport =>
+    latencyReport(mergeEncodedHistograms(reports.map(pick).filter((h): h is string => h !== null)));
+  const rateLimited = workload.ratePerSecond > 0;
   const latency: LatencyReports = {
-    endToEnd: stats.endToEnd.report(),
-    endToEndFromIntended: stats.endToEndFromIntended?.report() ?? null,
-    sendDelay: stats.sendDelay?.report() ?? null,
-    publishConfirm: stats.publishConfirm.report(),
+    endToEnd: merged((r) => r.histograms.endToEnd),
+    endToEndFromIntended: rateLimited ? merged((r) => r.histograms.endToEndFromIntended) : null,
+    sendDelay: rateLimited ? merged((r) => r.histograms.sendDelay) : null,
+    publishConfirm: merged((r) => r.histograms.publishConfirm),
   };
-  const throughput = throughputOf(stats);
-  const diagnosticsBase = {
-    eventLoopLagP99Ms: inputs.eventLoop.lagP99Ms,
-    eventLoopLagMaxMs: inputs.eventLoop.lagMaxMs,
-    eventLoopUtilization: inputs.eventLoop.utilization,
-    inflightLimit: workload.inflight,
-    maxInflightReached: stats.maxInflight,
-    windowFullCount: stats.windowFullCount,
-    maxBacklog: inputs.periods.reduce((max, period) => Math.max(max, period.backlog), 0),
-    maxSocketBufferedBytes: stats.maxSocketBufferedBytes,
+  const throughput = throughputOf(reports);
+  const sum = (pick: (r: WorkerReport) => number): number => reports.reduce((total, r) => total + pick(r), 0);
+  const max = (pick: (r: WorkerReport) => number): number => reports.reduce((top, r) => Math.max(top, pick(r)), 0);
+  const publisherUs = sum((r) => r.publisherUs);
+  const backpressureUs = sum((r) => r.blockedUs.window + r.blockedUs.socket);
+  const backpressureShare = publisherUs > 0 ? round3(Math.min(1, backpressureUs / publisherUs)) : null;
+  const eventLoopUtilization = max((r) => r.eventLoop.utilization);
+  const eventLoopLagP99Ms = max((r) => r.eventLoop.lagP99Ms);
+  const windowFullCount = sum((r) => r.windowFullCount);
+  const diagnosis = diagnoseLimit({
     requestedRatePerSecond: workload.ratePerSecond,
     achievedRatePerSecond: throughput.confirmedPerSecond,
-    negativeLatencyCount: stats.negativeLatencyCount,
-    reconnects: { publishers: stats.publisherReconnects, subscribers: stats.subscriberReconnects },
-  };
-  const saturationReasons = assessSaturation({
-    eventLoopUtilization: diagnosticsBase.eventLoopUtilization,
-    eventLoopLagP99Ms: diagnosticsBase.eventLoopLagP99Ms,
-    requestedRatePerSecond: workload.ratePerSecond,
-    achievedRatePerSecond: throughput.confirmedPerSecond,
+    receivedPerGroupPerSecond: throughput.receivedPerSecond / Math.max(1, trackers.length),
     sendDelayP99Us: latency.sendDelay && latency.sendDelay.count > 0 ? latency.sendDelay.p99 : null,
-    windowFullCount: stats.windowFullCount,
+    latencyP99Us: (latency.endToEndFromIntended ?? latency.endToEnd).p99,
+    windowFullCount,
+    backpressureShare,
+    eventLoopUtilization,
+    eventLoopLagP99Ms,
+    queues: inputs.socketQueues
+      ? {
+          harnessMeanBytes: inputs.socketQueues.harnessRxMeanBytes,
+          peerMeanBytes: inputs.socketQueues.peerSockets > 0 ? inputs.socketQueues.peerRxMeanBytes : null,
+        }
+      : null,
+    cpuCores: { used: inputs.cpu.shareOfOneCore, threads: reports.length },
   });
   const diagnostics: HarnessDiagnostics = {
-    ...diagnosticsBase,
-    harnessSaturated: saturationReasons.length > 0,
-    saturationReasons,
+    eventLoopLagP99Ms,
+    eventLoopLagMaxMs: max((r) => r.eventLoop.lagMaxMs),
+    eventLoopUtilization,
+    inflightLimit: workload.inflight,
+    maxInflightReached: max((r) => r.maxInflight),
+    windowFullCount,
+    maxBacklog: inputs.periods.reduce((top, period) => Math.max(top, period.backlog), 0),
+    maxSocketBufferedBytes: max((r) => r.maxSocketBufferedBytes),
+    requestedRatePerSecond: workload.ratePerSecond,
+    achievedRatePerSecond: throughput.confirmedPerSecond,
+    negativeLatencyCount: sum((r) => r.negativeLatencyCount),
+    reconnects: { publishers: sum((r) => r.reconnects.publishers), subscribers: sum((r) => r.reconnects.subscribers) },
+    harnessSaturated: diagnosis.harnessSaturated,
+    saturationReasons: diagnosis.saturationReasons,
+    limitedBy: diagnosis.limitedBy,
+    limitEvidence: diagnosis.evidence,
+    backpressureShare,
+    blockedMs: {
+      window: Math.round(sum((r) => r.blockedUs.window) / 1000),
+      socket: Math.round(sum((r) => r.blockedUs.socket) / 1000),
+      offline: Math.round(sum((r) => r.blockedUs.offline) / 1000),
+    },
+    socketQueues: inputs.socketQueues,
+    threads: reports.map((r) => ({
+      role: r.role,
+      publishers: r.publishers,
+      subscribers: r.subscribers,
+      eventLoopUtilization: r.eventLoop.utilization,
+      eventLoopLagP99Ms: r.eventLoop.lagP99Ms,
+      eventLoopLagMaxMs: r.eventLoop.lagMaxMs,
+    })),
+    workers: inputs.workers,
+    sendSchedule: workload.sendSchedule,
+    cpu: inputs.cpu,
+    memory: inputs.memory,
   };
+  const planned = reports.map((r) => r.plannedMessages);
   const result: LoadResult = {
     schemaVersion: 1,
     workload,
     runTag: inputs.runTag,
-    target: inputs.target,
+    target: { ...inputs.target, grantedQos: [...new Set(reports.flatMap((r) => r.grantedQos))].sort((a, b) => a - b) },
     clock: 'monotonic-local',
     startedAt: inputs.startedAt.toISOString(),
     endedAt: inputs.endedAt.toISOString(),
     timingsMs: inputs.timingsMs,
-    plannedMessages: inputs.plannedMessages,
+    plannedMessages: planned.some((p) => p === null) ? null : planned.reduce<number>((total, p) => total + (p ?? 0), 0),
     drain: inputs.drain,
     counters: computeCounters(ledgers, trackers),
     lostSamples: sampleLost(ledgers, trackers),
-    corruptedSamples: [...stats.corruptedSamples],
+    corruptedSamples: reports.flatMap((r) => r.corruptedSamples).slice(0, 10),
     latency,
     throughput,
     periods: inputs.periods,
     diagnostics,
-    errors: stats.errors.list(),
+    errors: mergeErrors([inputs.runErrors, ...reports.map((r) => r.errors)]),
   };
-  if (inputs.includeAccounting) result.accounting = snapshotAccounting({ ledgers, trackers });
+  if (inputs.includeAccounting) result.accounting = snapshotAccounting(inputs.accounting);
   return result;
 }
 
-function throughputOf(stats: RunStats): ThroughputReport {
-  const start = stats.firstMeasuredSendUs;
-  const confirmWindowUs = stats.measuredConfirmed > 0 ? stats.lastMeasuredConfirmUs - start : 0;
-  const receiveWindowUs = stats.measuredReceived > 0 ? stats.lastMeasuredReceiveUs - start : 0;
+function throughputOf(reports: readonly WorkerReport[]): ThroughputReport {
+  const starts = reports.map((r) => r.measured.firstSendUs).filter((us): us is number => us !== null);
+  const start = starts.length > 0 ? Math.min(...starts) : 0;
+  let confirmed = 0;
+  let confirmedBytes = 0;
+  let received = 0;
+  let receivedBytes = 0;
+  let lastConfirmUs = 0;
+  let lastReceiveUs = 0;
+  for (const { measured } of reports) {
+    confirmed += measured.confirmed;
+    confirmedBytes += measured.confirmedBytes;
+    received += measured.received;
+    receivedBytes += measured.receivedBytes;
+    lastConfirmUs = Math.max(lastConfirmUs, measured.lastConfirmUs);
+    lastReceiveUs = Math.max(lastReceiveUs, measured.lastReceiveUs);
+  }
+  const confirmWindowUs = confirmed > 0 ? lastConfirmUs - start : 0;
+  const receiveWindowUs = received > 0 ? lastReceiveUs - start : 0;
   return {
     confirmWindowMs: round1(confirmWindowUs / 1000),
-    confirmedPerSecond: perSecond(stats.measuredConfirmed, confirmWindowUs),
-    confirmedBytesPerSecond: perSecond(stats.measuredConfirmedBytes, confirmWindowUs),
+    confirmedPerSecond: perSecond(confirmed, confirmWindowUs),
+    confirmedBytesPerSecond: perSecond(confirmedBytes, confirmWindowUs),
     receiveWindowMs: round1(receiveWindowUs / 1000),
-    receivedPerSecond: perSecond(stats.measuredReceived, receiveWindowUs),
-    receivedBytesPerSecond: perSecond(stats.measuredReceivedBytes, receiveWindowUs),
+    receivedPerSecond: perSecond(received, receiveWindowUs),
+    receivedBytesPerSecond: perSecond(receivedBytes, receiveWindowUs),
   };
 }
 
@@ -104,4 +167,8 @@ function perSecond(count: number, windowUs: number): number {
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeLatencyHistogram } from '../stats/latency-histogram.js';
 import { runLoad } from './run-load.js';
@@ -150,5 +151,53 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
       }),
     ).rejects.toThrow('test timeout');
     expect(broker.broker.connectedClients).toBe(0);
+  });
+
+  it('ends a connect in progress at once when aborted (no waiting for the connect timeout)', async () => {
+    // Accepts TCP connections and never answers CONNECT.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('give up')), 100);
+    const started = performance.now();
+    try {
+      await expect(
+        runLoad({
+          ...options(`mqtt://127.0.0.1:${port}`, { name: 'hang', publishers: 1, subscribers: 2, qos: 0, payload: { kind: 'fixed', bytes: 256 }, messages: 1 }, 'rl-hang'),
+          signal: controller.signal,
+        }),
+      ).rejects.toThrow('give up');
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('ramps connections up at connectRatePerSecond and reports who set the pace', async () => {
+    broker = await startAedes();
+    const result = await runLoad(
+      options(broker.url, {
+        name: 'ramp',
+        publishers: 10,
+        subscribers: 10,
+        qos: 1,
+        payload: { kind: 'fixed', bytes: 256 },
+        messages: 5,
+        connectRatePerSecond: 100,
+      }, 'rl-ramp'),
+    );
+    expectExactDelivery(result, 50, 10);
+    // 10 subscribers, then 10 publishers, each phase at 100 connections/s: ≥ 2 × 90 ms.
+    expect(result.timingsMs.connect).toBeGreaterThanOrEqual(170);
+    const d = result.diagnostics;
+    expect(d.workers).toEqual({ requested: 1, used: 1, kind: 'local' });
+    expect(d.threads).toHaveLength(1);
+    expect(d.threads[0]).toMatchObject({ role: 'mixed', publishers: 10, subscribers: 10 });
+    expect(['requested-rate', 'system-under-test', 'harness']).toContain(d.limitedBy);
+    expect(d.harnessSaturated).toBe(d.limitedBy === 'harness' || d.saturationReasons.length > 0);
+    expect(d.memory.rssMaxBytes).toBeGreaterThan(0);
+    expect(d.cpu.cores).toBeGreaterThan(0);
+    expect(d.sendSchedule).toBe('timer');
   });
 });

@@ -1,31 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
-import { HarnessMonitor, type EventLoopReport } from '../stats/harness-monitor.js';
+import { availableParallelism } from 'node:os';
+import { mergedIntervalPercentiles } from '../stats/interval-recorder.js';
 import { PeriodSeries } from '../stats/period-stats.js';
-import { LiveAccounting } from './accounting/index.js';
+import { brokerPortOf, SocketQueueSampler, type SocketQueueReport } from '../stats/socket-queues.js';
+import type { HarnessDiagnostics, PeriodStats } from '../stats/types.js';
+import { mergeAccounting, type AccountingState } from './accounting/index.js';
 import { nowUs } from './clock.js';
-import { forEachLimited } from './concurrency.js';
-import { Consumer } from './consumer.js';
-import { drain, type DrainReport } from './drain.js';
-import { closeLoadClient, connectLoadClient, redactUrl } from './mqtt-connect.js';
-import { BodyPool, type ExpectedBody } from './payload/index.js';
-import { Producer } from './producer.js';
+import { drainWorkers, sumStatus } from './drain.js';
+import { ErrorLog } from './error-log.js';
+import { redactUrl } from './mqtt-connect.js';
 import { buildLoadResult } from './result.js';
-import { RunStats } from './run-stats.js';
-import { SendLoop } from './send-loop.js';
 import type { LoadResult, RunLoadOptions } from './types.js';
-import { parseWorkload, type Workload } from './workload.js';
+import { workerBundleStatus } from './worker/bundle.js';
+import { LocalWorker } from './worker/local-worker.js';
+import { planWorkers, resolveWorkerCount } from './worker/plan.js';
+import { ThreadWorker, WorkerBundleError } from './worker/thread-worker.js';
+import type { LoadWorker, WorkerPeriod } from './worker/types.js';
+import { parseWorkload } from './workload.js';
 
-/** Parallel CONNECTs: enough to set up 1,000 clients quickly without a SYN burst. */
-const CONNECT_CONCURRENCY = 64;
 const DEFAULT_PERIOD_MS = 1_000;
 const CLIENT_ID_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
+/** Worker threads get their start message this long before the common schedule origin. */
+const THREAD_START_MARGIN_US = 10_000;
+/** How often the drain asks the workers how far they are. */
+const DRAIN_POLL_MS = { local: 5, thread: 20 } as const;
 
 /**
  * Drives one workload against a broker or a forwarding path and returns one
  * result object: subscribers connect and subscribe first (every SUBACK
  * checked), then publishers connect and publish on the schedule, then the
- * drain waits for the stragglers. Setup failures (connect, SUBACK, bad
+ * drain waits for the stragglers. With `workers` > 1 the clients run in
+ * worker threads (publishers and subscribers apart) and their counters and
+ * histograms are merged exactly. Setup failures (connect, SUBACK, bad
  * options) throw with a message naming what failed; failures during the run
  * (publish errors, disconnects) are counted and listed in `errors`.
  */
@@ -37,147 +43,141 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const runTag = randomBytes(4).toString('hex');
   const startedAt = new Date();
   const runStartUs = nowUs();
-  const groupIds =
-    workload.subscriptionMode === 'all'
-      ? Array.from({ length: workload.subscribers }, (_, i) => subscriberId(options, i))
-      : [options.shareGroup ?? options.clientIdPrefix];
-  const accounting = new LiveAccounting(groupIds);
-  const stats = new RunStats(accounting, workload.warmupMessages, workload.ratePerSecond > 0, startedAt.getTime());
-  const bodies = new BodyPool(workload.payload, workload.seed);
-  const publisherIndexById = new Map<string, number>();
-  const expectedBody: ExpectedBody = (publisherId, seq) => {
-    const index = publisherIndexById.get(publisherId);
-    return index === undefined ? undefined : bodies.bodyFor(publisherId, index, seq);
-  };
-  const reconnects = (options.connectOptions?.reconnectPeriod ?? 0) > 0;
-  const filter =
-    workload.subscriptionMode === 'shared'
-      ? `$share/${options.shareGroup ?? options.clientIdPrefix}/${options.subscribeFilter}`
-      : options.subscribeFilter;
+  const rssBeforeConnectBytes = process.memoryUsage.rss();
+  const shareGroup = options.shareGroup ?? options.clientIdPrefix;
+  const filter = workload.subscriptionMode === 'shared' ? `$share/${shareGroup}/${options.subscribeFilter}` : options.subscribeFilter;
+  const topics = Array.from({ length: workload.publishers }, (_, i) => topicOf(options, i));
+  const groupCount = workload.subscriptionMode === 'all' ? workload.subscribers : 1;
 
-  const clients: MqttClient[] = [];
-  const consumers: Consumer[] = [];
-  const producers: Producer[] = [];
-  const grantedQos = new Set<number>();
-  const monitor = new HarnessMonitor();
-  let monitoring = false;
+  let count = resolveWorkerCount(workload.workers);
+  if (count > 1 && workerBundleStatus().state !== 'ready') {
+    // "auto" falls back to the calling thread; an explicit thread count is a promise the run must keep.
+    if (workload.workers === 'auto') count = 1;
+    else throw new WorkerBundleError(`runLoad: workers: ${workload.workers} requested, but ${(workerBundleStatus() as { reason: string }).reason}`);
+  }
+  const specs = planWorkers(
+    {
+      workload,
+      runTag,
+      publishUrl: options.publishUrl,
+      subscribeUrl: options.subscribeUrl,
+      subscribeFilter: filter,
+      clientIdPrefix: options.clientIdPrefix,
+      connectOptions: options.connectOptions,
+      shareGroup,
+      topics,
+    },
+    count,
+  );
+  const workers: LoadWorker[] = [];
+  const pollMs = DRAIN_POLL_MS[count > 1 ? 'thread' : 'local'];
+  const runErrors = new ErrorLog(startedAt.getTime());
+  const abortAll = (): void => {
+    for (const worker of workers) worker.abort();
+  };
+  options.signal?.addEventListener('abort', abortAll, { once: true });
   let periodTimer: NodeJS.Timeout | undefined;
-  let loop: SendLoop | undefined;
-  const stopOnAbort = (): void => loop?.stop();
+  let sampler: SocketQueueSampler | undefined;
 
   try {
-    await forEachLimited(
-      workload.subscribers,
-      CONNECT_CONCURRENCY,
-      async (i) => {
-        const clientId = subscriberId(options, i);
-        const client = await connectLoadClient({
-          url: options.subscribeUrl,
-          clientId,
-          protocolVersion: workload.protocolVersion,
-          options: options.connectOptions,
-          onError: (error) => stats.errors.record('subscriber', clientId, error.message),
-        });
-        clients.push(client);
-        const tracker = accounting.trackers[workload.subscriptionMode === 'all' ? i : 0];
-        if (!tracker) throw new Error(`runLoad: no receiver group for subscriber ${i}`);
-        const consumer = new Consumer(clientId, client, tracker, stats, expectedBody);
-        consumers.push(consumer);
-        grantedQos.add(await consumer.subscribe(filter, workload.subscribeQos));
-      },
-      options.signal,
-    );
-
-    const ledgers = Array.from({ length: workload.publishers }, (_, i) => {
-      publisherIndexById.set(`${runTag}-${i}`, i);
-      return accounting.addPublisher(`${runTag}-${i}`);
-    });
-    await forEachLimited(
-      workload.publishers,
-      CONNECT_CONCURRENCY,
-      async (i) => {
-        const clientId = `${options.clientIdPrefix}-pub-${i}`;
-        const ledger = ledgers[i];
-        if (!ledger) throw new Error(`runLoad: no ledger for publisher ${i}`);
-        const client = await connectLoadClient({
-          url: options.publishUrl,
-          clientId,
-          protocolVersion: workload.protocolVersion,
-          options: options.connectOptions,
-          onError: (error) => stats.errors.record('publisher', clientId, error.message),
-        });
-        clients.push(client);
-        producers[i] = new Producer(i, ledger.publisherId, clientId, topicOf(options, i), client, ledger, {
-          qos: workload.qos,
-          inflightLimit: workload.inflight,
-          bodies,
-          stats,
-          reconnects,
-        });
-      },
-      options.signal,
-    );
+    for (const spec of specs) workers.push(count > 1 ? new ThreadWorker(spec, startedAt.getTime()) : new LocalWorker(spec, startedAt.getTime()));
+    await allOrAbort(workers, (worker) => worker.connectSubscribers());
+    await allOrAbort(workers, (worker) => worker.connectPublishers());
     const connectedUs = nowUs();
 
-    loop = new SendLoop(producers, planOf(workload));
+    const brokerPorts = [brokerPortOf(options.publishUrl), brokerPortOf(options.subscribeUrl)].filter((p): p is number => p !== null);
+    sampler = new SocketQueueSampler(brokerPorts);
+    const portsByWorker = await Promise.all(workers.map((worker) => worker.localPorts()));
+    sampler.setLocalPorts(portsByWorker.flat());
+
     const periods = new PeriodSeries(connectedUs);
-    const closePeriod = (): void => {
+    let rssMaxBytes = process.memoryUsage.rss();
+    let heapUsedMaxBytes = 0;
+    let sending = true;
+    let periodRunning: Promise<void> | undefined;
+    const closePeriod = async (): Promise<PeriodStats> => {
+      const samples: WorkerPeriod[] = await Promise.all(workers.map((worker) => worker.period()));
+      const totals = sumStatus(samples.map((s) => s.status), groupCount);
       const period = periods.close({
         nowUs: nowUs(),
         totals: {
-          published: stats.published,
-          confirmed: accounting.confirmed,
-          received: accounting.received,
-          publishFailed: accounting.failed,
-          backlog: accounting.missing,
-          inflight: stats.inflight,
+          published: totals.published,
+          confirmed: totals.confirmed,
+          received: totals.received,
+          publishFailed: totals.failed,
+          backlog: totals.missing,
+          inflight: totals.inflight,
         },
-        endToEnd: stats.endToEnd.flushInterval(),
-        publishConfirm: stats.publishConfirm.flushInterval(),
-        eventLoopUtilization: monitor.periodUtilization(),
+        endToEnd: mergedIntervalPercentiles(samples.map((s) => s.endToEnd)),
+        publishConfirm: mergedIntervalPercentiles(samples.map((s) => s.publishConfirm)),
+        eventLoopUtilization: Math.max(...samples.map((s) => s.eventLoopUtilization)),
       });
-      stats.endToEndFromIntended?.flushInterval();
-      stats.sendDelay?.flushInterval();
+      rssMaxBytes = Math.max(rssMaxBytes, process.memoryUsage.rss());
+      heapUsedMaxBytes = Math.max(heapUsedMaxBytes, samples.reduce((total, s) => total + s.heapUsedBytes, 0));
+      samples.forEach((s, i) => {
+        if (s.localPorts) portsByWorker[i] = s.localPorts;
+      });
+      if (samples.some((s) => s.localPorts)) sampler?.setLocalPorts(portsByWorker.flat());
+      if (sending) {
+        const lastActivityUs = Math.max(totals.lastProgressUs, totals.lastPublishUs);
+        if (nowUs() - lastActivityUs > workload.drainMaxMs * 1000) {
+          runErrors.record('run', 'run', `nothing published, confirmed or received for ${workload.drainMaxMs} ms (drainMaxMs): send phase stopped`);
+          for (const worker of workers) worker.stopSending();
+        }
+      }
       try {
         options.onPeriod?.(period);
       } catch (error) {
-        stats.errors.record('run', 'run', `onPeriod callback threw: ${(error as Error).message}`);
+        runErrors.record('run', 'run', `onPeriod callback threw: ${(error as Error).message}`);
       }
+      return period;
     };
-    let sending = true;
     periodTimer = setInterval(() => {
-      closePeriod();
-      const lastActivityUs = Math.max(stats.lastProgressUs, stats.lastPublishUs);
-      if (sending && nowUs() - lastActivityUs > workload.drainMaxMs * 1000) {
-        stats.errors.record(
-          'run',
-          'run',
-          `nothing published, confirmed or received for ${workload.drainMaxMs} ms (drainMaxMs): send phase stopped`,
-        );
-        loop?.stop();
-      }
+      if (periodRunning) return;
+      periodRunning = closePeriod()
+        .then(() => undefined)
+        .catch(() => undefined)
+        .finally(() => {
+          periodRunning = undefined;
+        });
     }, options.periodMs ?? DEFAULT_PERIOD_MS);
-    monitor.start();
-    monitoring = true;
-    options.signal?.addEventListener('abort', stopOnAbort, { once: true });
 
-    stats.lastProgressUs = nowUs();
-    await loop.run();
+    const startUs = nowUs() + (count > 1 ? THREAD_START_MARGIN_US : 0);
+    const cpuStart = process.cpuUsage();
+    const cpuStartUs = nowUs();
+    sampler.start();
+    const publisherWorkers = workers.filter((worker) => worker.spec.publishers.length > 0);
+    const intervalUs = workload.ratePerSecond > 0 ? 1e6 / workload.ratePerSecond : 0;
+    // Several publishing workers interleave their schedules instead of sending in the same instant.
+    await allOrAbort(workers, (worker) => worker.send(startUs + Math.max(0, publisherWorkers.indexOf(worker)) * intervalUs));
     sending = false;
     const publishedUs = nowUs();
-    const drainReport: DrainReport = await drain(stats, {
+    const socketQueues: SocketQueueReport | null = sampler.stop();
+
+    const drainReport = await drainWorkers(workers, groupCount, {
       idleMs: workload.drainIdleMs,
       maxMs: workload.drainMaxMs,
+      pollMs,
       signal: options.signal,
     });
     options.signal?.throwIfAborted();
 
     clearInterval(periodTimer);
-    closePeriod();
-    const eventLoop: EventLoopReport = monitor.stop();
-    monitoring = false;
-    stats.frozen = true;
+    await periodRunning;
+    await closePeriod();
+    const reports = await Promise.all(workers.map((worker) => worker.finish()));
+    const cpuUsed = process.cpuUsage(cpuStart);
     const endUs = nowUs();
+    const accounting: AccountingState =
+      workers.length === 1 && workers[0] instanceof LocalWorker ? workers[0].liveAccounting : mergeAccounting(reports.map((r) => r.accounting));
+    const wallMs = (endUs - cpuStartUs) / 1000;
+    const cpu: HarnessDiagnostics['cpu'] = {
+      userMs: Math.round(cpuUsed.user / 1000),
+      systemMs: Math.round(cpuUsed.system / 1000),
+      wallMs: Math.round(wallMs),
+      shareOfOneCore: wallMs > 0 ? Math.round(((cpuUsed.user + cpuUsed.system) / 1000 / wallMs) * 1000) / 1000 : 0,
+      cores: availableParallelism(),
+    };
     return buildLoadResult({
       workload,
       runTag,
@@ -185,9 +185,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         publishUrl: redactUrl(options.publishUrl),
         subscribeUrl: redactUrl(options.subscribeUrl),
         subscribeFilter: filter,
-        exampleTopic: topicOf(options, 0),
+        exampleTopic: topics[0] ?? '',
         clientIdPrefix: options.clientIdPrefix,
-        grantedQos: [...grantedQos].sort((a, b) => a - b),
+        grantedQos: [],
       },
       startedAt,
       endedAt: new Date(),
@@ -197,35 +197,49 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         drain: ms(endUs - publishedUs),
         total: ms(endUs - runStartUs),
       },
-      plannedMessages: loop.plannedMessages(),
       drain: drainReport,
-      stats,
+      accounting,
+      reports,
+      runErrors: runErrors.list(),
       periods: periods.series,
-      eventLoop,
+      socketQueues,
+      cpu,
+      memory: { rssBeforeConnectBytes, rssMaxBytes: Math.max(rssMaxBytes, process.memoryUsage.rss()), heapUsedMaxBytes },
+      workers: { requested: workload.workers, used: workers.length, kind: count > 1 ? 'threads' : 'local' },
       includeAccounting: options.includeAccounting ?? false,
     });
+  } catch (error) {
+    // Aborted: reject with the caller's reason, not with whichever phase noticed it first.
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw error;
   } finally {
-    stats.frozen = true;
     clearInterval(periodTimer);
-    loop?.stop();
-    if (monitoring) monitor.stop();
-    options.signal?.removeEventListener('abort', stopOnAbort);
-    for (const producer of producers) producer?.detach();
-    for (const consumer of consumers) consumer.detach();
-    await Promise.all(clients.map((client) => closeLoadClient(client)));
+    sampler?.stop();
+    options.signal?.removeEventListener('abort', abortAll);
+    await Promise.all(workers.map((worker) => worker.close()));
   }
 }
 
-function planOf(workload: Workload): ConstructorParameters<typeof SendLoop>[1] {
-  return {
-    ratePerSecond: workload.ratePerSecond,
-    messagesPerProducer: workload.messages === undefined ? null : workload.messages + workload.warmupMessages,
-    durationMs: workload.durationMs ?? null,
-  };
-}
-
-function subscriberId(options: RunLoadOptions, index: number): string {
-  return `${options.clientIdPrefix}-sub-${index}`;
+/**
+ * Runs one phase on every worker; the first failure aborts the others (a
+ * connect in progress ends at once) and, once every worker settled, is thrown.
+ */
+async function allOrAbort<T>(workers: readonly LoadWorker[], phase: (worker: LoadWorker) => Promise<T>): Promise<T[]> {
+  let failed = false;
+  const settled = await Promise.allSettled(
+    workers.map((worker) =>
+      phase(worker).catch((error: unknown) => {
+        if (!failed) {
+          failed = true;
+          for (const other of workers) if (other !== worker) other.abort();
+        }
+        throw error;
+      }),
+    ),
+  );
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 function topicOf(options: RunLoadOptions, index: number): string {

@@ -28,13 +28,13 @@ export class RunStats {
   maxSocketBufferedBytes = 0;
   publisherReconnects = 0;
   subscriberReconnects = 0;
+  /** Time publishers with a due message waited for the broker or the connection (µs, summed over publishers). */
+  readonly blockedUs = { window: 0, socket: 0, offline: 0 };
   lastProgressUs = nowUs();
   /** Last publish handed to a client: with lastProgressUs, tells a stalled run from a slow schedule. */
   lastPublishUs = 0;
   /** After the result is taken, late callbacks (e.g. mqtt.js flushing on end()) change nothing. */
   frozen = false;
-  /** Set during the drain: called after every confirm or receipt. */
-  onProgress: (() => void) | null = null;
 
   firstMeasuredSendUs = Number.POSITIVE_INFINITY;
   lastMeasuredConfirmUs = 0;
@@ -63,6 +63,10 @@ export class RunStats {
       if (sendUs < this.firstMeasuredSendUs) this.firstMeasuredSendUs = sendUs;
       this.sendDelay?.record(sendUs - intendedUs);
     }
+  }
+
+  addBlocked(kind: 'window' | 'socket' | 'offline', us: number): void {
+    if (us > 0) this.blockedUs[kind] += us;
   }
 
   noteSettled(): void {
@@ -105,7 +109,6 @@ export class RunStats {
 
   progress(atUs: number): void {
     this.lastProgressUs = atUs;
-    if (this.onProgress) this.onProgress();
   }
 
   get negativeLatencyCount(): number {

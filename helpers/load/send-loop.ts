@@ -1,5 +1,5 @@
 import { nowUs } from './clock.js';
-import { UniformRateLimiter, wakeAt, type Wakeup } from './rate-limiter.js';
+import { UniformRateLimiter, wakeAt, type SendSchedule, type Wakeup } from './rate-limiter.js';
 
 export interface SendPlan {
   /** Total across producers; 0 = as fast as confirmations allow. */
@@ -7,6 +7,10 @@ export interface SendPlan {
   /** Messages per producer including warm-up; null when bounded by duration. */
   messagesPerProducer: number | null;
   durationMs: number | null;
+  /** How sub-millisecond waits are done (rate limited only); default "timer". See SendSchedule. */
+  schedule?: SendSchedule;
+  /** Common origin of the schedule (µs, monotonic), e.g. shared by several workers; default: when run() starts. */
+  startUs?: number;
 }
 
 /** What the loop needs from a producer (Producer implements it; tests use fakes). */
@@ -24,15 +28,27 @@ export interface ScheduledProducer {
 
 /** Sends per tick before yielding, so consumers in the same process get the event loop too. */
 const MAX_SENDS_PER_TICK = 512;
+/**
+ * "timer" schedule: a tick sends 1 + backlog / SLICE_DIVISOR due messages and then lets the
+ * event loop turn (reads are processed) before the next slice. Sending a whole 1 ms batch at
+ * once made every message of the batch wait, unread, for the rest of the batch to be written:
+ * at 10,000 msg/s QoS 0 that alone moved the measured end-to-end p50 from 0.08 to 0.45 ms.
+ */
+const SLICE_DIVISOR = 16;
 
 /**
  * One scheduler for all producers (no timer per client). Rate limited: one
  * uniform schedule for the total rate, operation k belongs to producer
  * k mod P (staggered, each producer at rate/P) and every operation whose
  * intended time has come is sent in one batch per tick, so the rate is not
- * bounded by timer granularity. A producer whose window is full keeps its due
- * operations and sends them, late, as soon as a confirmation frees a slot: the
- * lateness is measured as send delay, not hidden. Unlimited: every producer
+ * bounded by timer granularity. Schedule "timer" (the default) sleeps on
+ * timers of ≥ 1 ms between batches and sends a batch in small slices, one
+ * event-loop turn each, so receipts are read between sends; "immediate" polls
+ * with setImmediate and sends everything due at once. Intended times are
+ * exact either way: the lateness is measured as send delay.
+ * A producer whose window is full keeps its due operations and sends them,
+ * late, as soon as a confirmation frees a slot: the lateness is measured as
+ * send delay, not hidden. Unlimited: every producer
  * sends whenever it has capacity.
  */
 export class SendLoop {
@@ -46,6 +62,8 @@ export class SendLoop {
   private issuedAllCount = 0;
   private totalOps = Number.POSITIVE_INFINITY;
   private cursor = 0;
+  /** Messages sent so far (all producers). */
+  private issued = 0;
   private deadlineUs = Number.POSITIVE_INFINITY;
   private pastDeadline = false;
   private wake: Wakeup | null = null;
@@ -73,7 +91,7 @@ export class SendLoop {
 
   /** Resolves when every producer has issued its last message (confirmations may still be pending). */
   run(): Promise<void> {
-    const startUs = nowUs();
+    const startUs = this.plan.startUs ?? nowUs();
     if (this.plan.durationMs !== null) this.deadlineUs = startUs + this.plan.durationMs * 1000;
     if (this.limiter) {
       this.limiter.start(startUs);
@@ -95,7 +113,14 @@ export class SendLoop {
         this.finish();
         return;
       }
-      if (!this.limiter) for (const producer of this.producers) this.enqueue(producer);
+      if (!this.limiter) {
+        for (const producer of this.producers) this.enqueue(producer, false);
+        // A common start in the future (several workers): the first tick waits for it.
+        if (startUs > nowUs()) {
+          this.setWake(wakeAt(startUs, this.tick), false);
+          return;
+        }
+      }
       this.scheduleImmediate();
     });
   }
@@ -127,7 +152,7 @@ export class SendLoop {
     const now = nowUs();
     if (now >= this.deadlineUs) this.passDeadline();
     if (this.limiter) this.advanceCursor(now);
-    let budget = MAX_SENDS_PER_TICK;
+    let budget = this.sliceBudget();
     while (this.queueHead < this.queue.length && budget > 0) {
       const producer = this.queue[this.queueHead++];
       if (!producer) break;
@@ -153,6 +178,13 @@ export class SendLoop {
     }
     this.scheduleNext();
   };
+
+  /** How many due messages this tick may send (see SLICE_DIVISOR). */
+  private sliceBudget(): number {
+    if (!this.limiter || (this.plan.schedule ?? 'timer') !== 'timer') return MAX_SENDS_PER_TICK;
+    const backlog = Math.max(0, this.cursor - this.issued);
+    return Math.min(MAX_SENDS_PER_TICK, 1 + Math.floor(backlog / SLICE_DIVISOR));
+  }
 
   /** Marks producers whose next operation became due since the last tick. */
   private advanceCursor(now: number): void {
@@ -185,6 +217,7 @@ export class SendLoop {
       const intendedUs = this.limiter ? this.limiter.intendedUsOf(producer.nextSeq * count + producer.index) : null;
       const sendUs = producer.send(intendedUs);
       sent++;
+      this.issued++;
       if (!this.limiter && sendUs >= this.deadlineUs) {
         this.passDeadline();
         break;
@@ -235,7 +268,7 @@ export class SendLoop {
       return;
     }
     if (this.limiter && this.cursor < this.totalOps) {
-      this.setWake(wakeAt(this.limiter.intendedUsOf(this.cursor), this.tick), false);
+      this.setWake(wakeAt(this.limiter.intendedUsOf(this.cursor), this.tick, nowUs, this.plan.schedule ?? 'timer'), false);
     } else if (!this.limiter && !this.pastDeadline && this.deadlineUs !== Number.POSITIVE_INFINITY) {
       this.setWake(wakeAt(this.deadlineUs, this.tick), false);
     }

@@ -37,6 +37,10 @@ describe('workload validation', () => {
       inflight: 1000,
       warmupMessages: 0,
       protocolVersion: 4,
+      workers: 1,
+      connectRatePerSecond: 0,
+      connectConcurrency: 64,
+      sendSchedule: 'timer',
       drainIdleMs: 3000,
       drainMaxMs: 60000,
       seed: 1,
@@ -52,6 +56,11 @@ describe('workload validation', () => {
     expect(errorOf({ ...VALID, ratePerSecond: -1 })).toMatch(/ratePerSecond: got -1; allowed: a number of messages per second ≥ 0/);
     expect(errorOf({ ...VALID, name: 'has space' })).toMatch(/name: got "has space"; allowed: a name of letters/);
     expect(errorOf({ ...VALID, subscriptionMode: 'some' })).toMatch(/subscriptionMode: got "some"; allowed: "all" or "shared"/);
+    expect(errorOf({ ...VALID, workers: 0 })).toMatch(/workers: got 0; allowed: an integer from 1 to 64, or "auto"/);
+    expect(errorOf({ ...VALID, workers: 'many' })).toMatch(/workers: got "many"; allowed: an integer from 1 to 64, or "auto"/);
+    expect(errorOf({ ...VALID, connectRatePerSecond: -5 })).toMatch(/connectRatePerSecond: got -5; allowed: a number of connections per second ≥ 0/);
+    expect(errorOf({ ...VALID, sendSchedule: 'spin' })).toMatch(/sendSchedule: got "spin"; allowed: "timer" or "immediate"/);
+    expect(parseWorkload({ ...VALID, workers: 'auto' }).workers).toBe('auto');
   });
 
   it('checks payload shapes', () => {

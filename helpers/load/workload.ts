@@ -8,7 +8,11 @@ const MAX_CLIENTS = 10_000;
 const MAX_TELEMETRY_POINTS = 2_000;
 const MAX_FIXED_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
+const MAX_WORKERS = 64;
+const WORKERS_ALLOWED = `an integer from 1 to ${MAX_WORKERS}, or "auto"`;
+
 const DEFAULT_INFLIGHT = 1_000;
+const DEFAULT_CONNECT_CONCURRENCY = 64;
 const DEFAULT_DRAIN_IDLE_MS = 3_000;
 const DEFAULT_DRAIN_MAX_MS = 60_000;
 
@@ -81,6 +85,40 @@ export const workloadSchema = z
     /** Messages per publisher sent before measuring; counted for loss but not for latency/throughput. */
     warmupMessages: intRange(0, 1_000_000).default(0),
     protocolVersion: z.literal([4, 5], { error: '4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(4),
+    /**
+     * Threads that run the clients. 1: everything in the calling thread. N > 1: publishers and
+     * subscribers in separate worker threads (up to N, never both roles in one thread), results
+     * merged exactly; needs the worker bundle (npm run build). "auto": half the CPU cores, at
+     * least 1, so the other half stays with the broker and forwarder under test. Default 1.
+     */
+    workers: z
+      .union(
+        [
+          z
+            .number({ error: WORKERS_ALLOWED })
+            .int({ error: WORKERS_ALLOWED })
+            .min(1, { error: WORKERS_ALLOWED })
+            .max(MAX_WORKERS, { error: WORKERS_ALLOWED }),
+          z.literal('auto'),
+        ],
+        { error: WORKERS_ALLOWED },
+      )
+      .default(1),
+    /** Connection ramp-up: new connections per second over all clients; 0 = as fast as connectConcurrency allows. Default 0. */
+    connectRatePerSecond: z
+      .number({ error: 'a number of connections per second ≥ 0 (0 = no ramp-up)' })
+      .min(0, { error: 'a number of connections per second ≥ 0 (0 = no ramp-up)' })
+      .max(1_000_000, { error: 'at most 1000000 connections per second' })
+      .default(0),
+    /** CONNECTs waiting for their CONNACK at once (per worker). Default 64. */
+    connectConcurrency: intRange(1, MAX_CLIENTS).default(DEFAULT_CONNECT_CONCURRENCY),
+    /**
+     * Rate-limited runs: how the send loop waits between due messages. "timer" (default): sleeps
+     * on ~1 ms timers and sends everything due in one batch (send delay 0-2 ms, measured; the
+     * loop stays idle between batches). "immediate": polls with setImmediate for sub-millisecond
+     * send delay, pinning one core at ≥ 1,000 msg/s.
+     */
+    sendSchedule: z.enum(['timer', 'immediate'], { error: '"timer" or "immediate"' }).default('timer'),
     /** Drain ends when nothing was confirmed or received for this long. */
     drainIdleMs: intRange(10, 3_600_000).default(DEFAULT_DRAIN_IDLE_MS),
     /** Absolute cap of the drain; also the stall limit while publishing. */

@@ -2,7 +2,7 @@ import { expect, type TestContext } from 'vitest';
 import type { GateFile } from '../gates/gate-file.js';
 import { describeBrokenGates, evaluateGates } from '../gates/evaluate.js';
 import { runLoad } from '../load/run-load.js';
-import type { LoadResult } from '../load/types.js';
+import type { LoadResult, RunLoadOptions } from '../load/types.js';
 import type { ResultSubject, SuiteName, TestbenchResult } from '../report/result.js';
 import { shortRunId, uniqueName } from '../runtime/run-context.js';
 import { recordResult } from '../vitest/record-result.js';
@@ -21,6 +21,10 @@ export interface GatedRun {
   subscribeFilter: string;
   gates: GateFile;
   expectations?: string[];
+  /** Extra mqtt.js options for every client (see RunLoadOptions.connectOptions). */
+  connectOptions?: RunLoadOptions['connectOptions'];
+  /** Adds scenario-specific figures to the result before it is attached (observations, notes). */
+  decorate?: (result: TestbenchResult, load: LoadResult) => void;
 }
 
 /**
@@ -37,13 +41,16 @@ export async function runGatedScenario(context: TestContext, run: GatedRun): Pro
     subscribeFilter: run.subscribeFilter,
     clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('ld')}`,
     signal: context.signal,
+    ...(run.connectOptions ? { connectOptions: run.connectOptions } : {}),
   });
   const result = loadToResult(load, run.suite, run.scenario.scenario, run.subject);
-  result.variant = run.scenario.route;
+  result.variant = run.scenario.variant ?? run.scenario.route;
   result.gates = evaluateGates(run.gates, run.suite, run.scenario.scenario, run.scenario.qos, gateFigures(load));
   if (run.expectations) result.expectations = run.expectations;
+  run.decorate?.(result, load);
   if (load.diagnostics.harnessSaturated) {
-    (result.notes ??= []).push(`Harness saturated (${load.diagnostics.saturationReasons.join('; ')}): latency and throughput gates not evaluated.`);
+    const skipped = load.diagnostics.limitedBy === 'harness' ? 'latency and throughput gates' : 'latency gates';
+    (result.notes ??= []).push(`Harness saturated (${load.diagnostics.saturationReasons.join('; ')}): ${skipped} not evaluated.`);
   }
   await recordResult(context, result);
 
@@ -51,6 +58,7 @@ export async function runGatedScenario(context: TestContext, run: GatedRun): Pro
   const failures = [
     describeBrokenGates(run.label, result.gates),
     c.corrupted > 0 ? `${run.label}: ${c.corrupted} message(s) failed the integrity check, e.g. ${load.corruptedSamples.slice(0, 2).join(' | ')}` : '',
+    c.foreign > 0 ? `${run.label}: ${c.foreign} message(s) on this scenario's topics had no intact identity header (damaged beyond recognition)` : '',
     c.unexpected > 0 ? `${run.label}: ${c.unexpected} message(s) carried a publisher or sequence this run never sent` : '',
     load.errors.length > 0 ? `${run.label}: the run reported errors: ${load.errors.map((e) => `${e.source} ${e.clientId}: ${e.message} (x${e.count})`).join('; ')}` : '',
   ].filter((line) => line !== '');

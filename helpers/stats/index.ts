@@ -4,3 +4,4 @@ export * from './interval-recorder.js';
 export * from './period-stats.js';
 export * from './harness-monitor.js';
 export * from './saturation.js';
+export * from './socket-queues.js';

@@ -1,5 +1,7 @@
 import {
   createLatencyHistogram,
+  decodeLatencyHistogram,
+  encodeLatencyHistogram,
   latencyReport,
   recordLatencyUs,
   type Histogram,
@@ -44,6 +46,24 @@ export class IntervalLatencyRecorder {
     return result;
   }
 
+  /**
+   * Closes the current period like flushInterval, returning the period's histogram
+   * encoded (for merging across workers), or null when nothing was recorded.
+   */
+  flushIntervalHistogram(): string | null {
+    const count = this.interval.totalCount;
+    if (count === 0) return null;
+    const encoded = encodeLatencyHistogram(this.interval);
+    this.cumulative.add(this.interval);
+    this.interval.reset();
+    return encoded;
+  }
+
+  /** The cumulative histogram (flush first); read-only use. */
+  get cumulativeHistogram(): Histogram {
+    return this.cumulative;
+  }
+
   /** Cumulative report; call flushInterval first so the last partial period is included. */
   report(): LatencyReport {
     return latencyReport(this.cumulative);
@@ -52,4 +72,13 @@ export class IntervalLatencyRecorder {
   get negativeCount(): number {
     return this.negatives;
   }
+}
+
+/** Percentiles of one period from several workers' encoded period histograms (exact merge). */
+export function mergedIntervalPercentiles(encoded: readonly (string | null)[]): IntervalPercentiles {
+  const present = encoded.filter((item): item is string => item !== null);
+  if (present.length === 0) return { count: 0, p50Us: null, p99Us: null };
+  const merged = createLatencyHistogram();
+  for (const item of present) merged.add(decodeLatencyHistogram(item));
+  return { count: merged.totalCount, p50Us: merged.getValueAtPercentile(50), p99Us: merged.getValueAtPercentile(99) };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { PeriodSeries, type PeriodTotals } from './period-stats.js';
-import { assessSaturation } from './saturation.js';
 
 const NO_LATENCY = { count: 0, p50Us: null, p99Us: null };
 
@@ -15,35 +14,5 @@ describe('PeriodSeries', () => {
     const second = series.close({ nowUs: 2_500_000, totals: totals(1_500, 1_500, 1_500, 0), endToEnd: NO_LATENCY, publishConfirm: NO_LATENCY, eventLoopUtilization: 0.1 });
     expect(series.series[0]).toMatchObject({ startMs: 0, durationMs: 1_000, published: 1_000, publishRate: 1_000, receiveRate: 980, backlog: 10, inflight: 10, endToEndP99Us: 900 });
     expect(second).toMatchObject({ startMs: 1_000, durationMs: 500, published: 500, confirmed: 510, received: 520, publishRate: 1_000, receiveRate: 1_040, backlog: 0, endToEndP50Us: null });
-  });
-});
-
-describe('assessSaturation', () => {
-  const calm = {
-    eventLoopUtilization: 0.3,
-    eventLoopLagP99Ms: 2,
-    requestedRatePerSecond: 1_000,
-    achievedRatePerSecond: 998,
-    sendDelayP99Us: 300,
-    windowFullCount: 0,
-  };
-
-  it('finds nothing in a calm run', () => {
-    expect(assessSaturation(calm)).toEqual([]);
-  });
-
-  it('blames the harness when the schedule slipped without broker backpressure', () => {
-    const reasons = assessSaturation({ ...calm, achievedRatePerSecond: 700, sendDelayP99Us: 80_000 });
-    expect(reasons).toHaveLength(2);
-    expect(reasons[0]).toMatch(/achieved 700 msg\/s of the requested 1000 msg\/s/);
-  });
-
-  it('does not blame the harness when publisher windows were full (broker backpressure)', () => {
-    expect(assessSaturation({ ...calm, achievedRatePerSecond: 700, windowFullCount: 12 })).toEqual([]);
-  });
-
-  it('flags a CPU-bound or lagging event loop', () => {
-    const reasons = assessSaturation({ ...calm, requestedRatePerSecond: 0, eventLoopUtilization: 0.99, eventLoopLagP99Ms: 120 });
-    expect(reasons.join('\n')).toMatch(/busy 99% .*CPU-bound[\s\S]*lag p99 was 120 ms/);
   });
 });

@@ -1,3 +1,6 @@
+import type { LimitedBy } from './saturation.js';
+import type { SocketQueueReport } from './socket-queues.js';
+
 /**
  * Result types of the stats layer. All latency values are integer microseconds
  * measured on the local monotonic clock (see helpers/load/clock.ts).
@@ -51,7 +54,7 @@ export interface PeriodStats {
 export interface HarnessDiagnostics {
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
-  /** Share of the run the harness event loop was busy (0..1). */
+  /** Share of the send phase the busiest harness event loop was busy (0..1). */
   eventLoopUtilization: number;
   /** In-flight limit per publisher (QoS 1/2 unacknowledged, QoS 0 unwritten). */
   inflightLimit: number;
@@ -72,6 +75,35 @@ export interface HarnessDiagnostics {
   /** Latencies that came out negative (clock mix-up) and were recorded as 0. */
   negativeLatencyCount: number;
   reconnects: { publishers: number; subscribers: number };
+  /** True only when the harness itself limited the run (or distorted its latencies): untrustworthy, never gated. */
   harnessSaturated: boolean;
   saturationReasons: string[];
+  /** Who set the pace: the requested rate, the system under test, or the harness (then harnessSaturated is true). */
+  limitedBy: LimitedBy;
+  /** The evidence behind `limitedBy` when the harness was not to blame. */
+  limitEvidence: string[];
+  /** Share of publisher time in the send phase spent waiting on broker backpressure (window full, socket not draining); null without publishers. */
+  backpressureShare: number | null;
+  /** Publisher time waiting, ms summed over publishers: window full, socket not draining, disconnected. */
+  blockedMs: { window: number; socket: number; offline: number };
+  /** Kernel receive queues of the harness's sockets and their broker ends during the send phase; null where not sampled. */
+  socketQueues: SocketQueueReport | null;
+  /** One entry per harness thread (a single "mixed" one without worker threads). Utilisation and lag over the send phase. */
+  threads: ThreadDiagnostics[];
+  workers: { requested: number | 'auto'; used: number; kind: 'local' | 'threads' };
+  /** Send loop schedule of rate-limited runs (see the workload's sendSchedule). */
+  sendSchedule: 'timer' | 'immediate';
+  /** CPU time of the harness process (all its threads) from the start of sending to the end of the drain. */
+  cpu: { userMs: number; systemMs: number; wallMs: number; shareOfOneCore: number; cores: number };
+  /** Memory of the harness process: RSS before connecting, the highest RSS and heap (summed over threads) seen. */
+  memory: { rssBeforeConnectBytes: number; rssMaxBytes: number; heapUsedMaxBytes: number };
+}
+
+export interface ThreadDiagnostics {
+  role: 'mixed' | 'publishers' | 'subscribers';
+  publishers: number;
+  subscribers: number;
+  eventLoopUtilization: number;
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
 }

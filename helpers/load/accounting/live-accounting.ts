@@ -14,6 +14,7 @@ export class LiveAccounting {
   private confirmedTotal = 0;
   private failedTotal = 0;
   private receivedTotal = 0;
+  private receivedKnownTotal = 0;
   private deliveredConfirmed = 0;
 
   constructor(groupIds: readonly string[]) {
@@ -45,7 +46,11 @@ export class LiveAccounting {
     const outcome = tracker.record(publisherId, seq);
     if (outcome !== RECEIPT_DUPLICATE) {
       this.receivedTotal++;
-      if (this.ledgerById.get(publisherId)?.confirmed.has(seq)) this.deliveredConfirmed++;
+      const ledger = this.ledgerById.get(publisherId);
+      if (ledger) {
+        this.receivedKnownTotal++;
+        if (ledger.confirmed.has(seq)) this.deliveredConfirmed++;
+      }
     }
     return outcome;
   }
@@ -66,6 +71,11 @@ export class LiveAccounting {
   /** Unique receipts over all groups (any publisher id). */
   get received(): number {
     return this.receivedTotal;
+  }
+
+  /** Unique receipts over all groups of publishers this run knows (this worker's groups only). */
+  get receivedKnown(): number {
+    return this.receivedKnownTotal;
   }
 
   /** Confirmed deliveries (confirmed × groups) not received yet. */

@@ -94,6 +94,20 @@ describe('message codec', () => {
     }
   });
 
+  it('flags a flipped bit in the frame around the identity point and body (plain and wrapped)', () => {
+    const message = encodeMessage(IDENTITY, telemetryPool().bodyFor(IDENTITY.publisherId, 0, 9));
+    const wrapped = wrapEventCall(message, 'devices/gw-1');
+    const flip = (buffer: Buffer, index: number) => {
+      const copy = Buffer.from(buffer);
+      copy[index] = (copy[index] as number) ^ 0x01;
+      return copy;
+    };
+    // The opening bracket, the closing bracket, and the wrapper's `{"data":[` / final brace.
+    for (const [buffer, index] of [[message, 0], [message, message.length - 1], [wrapped, 0], [wrapped, 8], [wrapped, wrapped.length - 1]] as const) {
+      expect(decodeMessage(flip(buffer, index)).kind, `bit flipped at byte ${index}`).toBe('corrupted');
+    }
+  });
+
   it('flags an altered body, an altered sequence and an altered send time as corrupted', () => {
     const message = encodeMessage(IDENTITY, telemetryPool().bodyFor(IDENTITY.publisherId, 0, 5));
     const text = message.toString();

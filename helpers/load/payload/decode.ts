@@ -40,6 +40,9 @@ const SUFFIX_QUOTE = HEADER_SUFFIX.charCodeAt(0);
 const SUFFIX_BRACE = HEADER_SUFFIX.charCodeAt(1);
 const COMMA = 0x2c;
 const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const WRAP_PREFIX = Buffer.from('{"data":[', 'latin1');
 /** How deep the slow path looks for `data` wrappers ({"data":{"data":[...]}}). */
 const MAX_WRAP_DEPTH = 4;
 
@@ -55,13 +58,30 @@ export function decodeMessage(payload: Buffer, expectedBody?: ExpectedBody): Dec
   const at = payload.indexOf(PREFIX_BYTES);
   if (at < 0) return decodeByParsing(payload, undefined);
   const fast = checkInPlace(payload, at + PREFIX_BYTES.length, expectedBody);
-  return fast.kind === 'ok' ? fast : decodeByParsing(payload, fast);
+  if (fast.kind !== 'ok') return decodeByParsing(payload, fast);
+  // The CRC covers the header fields and the body only: the bytes around them must be exactly a
+  // plain array or EventCall's wrapper, or a flipped bracket would pass unnoticed. Any other
+  // layout is judged by the slow path, which at least requires valid JSON.
+  return hasKnownFrame(payload, at, fast.bodyEnd) ? fast.decoded : decodeByParsing(payload, { kind: 'corrupted', reason: 'unexpected bytes around the identity point and body' });
+}
+
+/** `[` + points + `]` (plain), or `{"data":[` + points + `],...}` (EventCall: the forwarder's own fields follow). */
+function hasKnownFrame(payload: Buffer, headerAt: number, bodyEnd: number): boolean {
+  const last = payload.length - 1;
+  if (headerAt === 1) return payload[0] === OPEN_BRACKET && bodyEnd === last;
+  return (
+    headerAt === WRAP_PREFIX.length &&
+    payload.compare(WRAP_PREFIX, 0, WRAP_PREFIX.length, 0, WRAP_PREFIX.length) === 0 &&
+    (payload[bodyEnd + 1] === COMMA || payload[bodyEnd + 1] === CLOSE_BRACE) &&
+    payload[last] === CLOSE_BRACE
+  );
 }
 
 type DecodedOk = Extract<DecodedMessage, { kind: 'ok' }>;
 type FastFailure = { kind: 'corrupted'; reason: string; claimed?: { publisherId: string; seq: number } };
+type FastSuccess = { kind: 'ok'; decoded: DecodedOk; bodyEnd: number };
 
-function checkInPlace(payload: Buffer, valueStart: number, expectedBody: ExpectedBody | undefined): DecodedOk | FastFailure {
+function checkInPlace(payload: Buffer, valueStart: number, expectedBody: ExpectedBody | undefined): FastSuccess | FastFailure {
   const parsed = parseHeaderValue(payload, valueStart, payload.length);
   if (!parsed.ok) return { kind: 'corrupted', reason: parsed.reason };
   const header = parsed.header;
@@ -98,7 +118,7 @@ function checkInPlace(payload: Buffer, valueStart: number, expectedBody: Expecte
   if (crc !== header.crc) {
     return { kind: 'corrupted', reason: `CRC32 ${crcHex(crc)} differs from header ${crcHex(header.crc)}`, claimed };
   }
-  return ok(header, false);
+  return { kind: 'ok', decoded: ok(header, false), bodyEnd };
 }
 
 function decodeByParsing(payload: Buffer, fast: FastFailure | undefined): DecodedMessage {

@@ -1,0 +1,33 @@
+import type { WorkerSpec } from './types.js';
+
+/** Bumped whenever a message shape changes; main thread and bundle must agree. */
+export const WORKER_PROTOCOL_VERSION = 1;
+
+export type WorkerMethod =
+  | 'connectSubscribers'
+  | 'connectPublishers'
+  | 'localPorts'
+  | 'send'
+  | 'stopSending'
+  | 'abort'
+  | 'status'
+  | 'period'
+  | 'finish'
+  | 'close';
+
+export interface WorkerInit {
+  protocol: number;
+  spec: WorkerSpec;
+  startMs: number;
+}
+
+export interface WorkerRequest {
+  id: number;
+  method: WorkerMethod;
+  /** Only `send`: the common schedule origin, µs on the monotonic clock. */
+  startUs?: number;
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { message: string; stack?: string } };

@@ -1,0 +1,102 @@
+/**
+ * The mqtt-bench scenario of seed 003: 1,000 clients each publishing 1 KB messages as fast as the
+ * broker confirms them (one in flight per client, as takanorig/mqtt-bench does: publish, wait for
+ * the token, publish again), at QoS 0, 1 and 2, direct to each broker. Reported like the peers do:
+ * the publish-side rate (confirmed messages per second from the first publish to the last
+ * confirmation), and beside it what they do not measure: the end-to-end received rate at one
+ * subscriber, exact loss, latency and the harness's own memory (RSS) for 1,000 connections.
+ * Also: memory per idle connection (connect N clients that do nothing; RSS and heap delta / N).
+ * The CI profile runs 1,000 clients × 10 messages at QoS 1 and 200 idle connections.
+ */
+import { describe, expect, test } from 'vitest';
+import { loadGates } from '../helpers/gates/gate-file.js';
+import { measureIdleConnections } from '../helpers/load/idle-connections.js';
+import { profileCases, profileIdleConnections } from '../helpers/scenario/profile.js';
+import { runGatedScenario } from '../helpers/scenario/run-gated.js';
+import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
+import { brokerSubject } from '../helpers/testbed/subject.js';
+import { testTopicPrefix } from '../helpers/testbed/topics.js';
+import { describeEachTarget } from '../helpers/vitest/describe-target.js';
+import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { recordResult } from '../helpers/vitest/record-result.js';
+import { connectOptionsFor } from '../helpers/security/client-options.js';
+
+const plan = runPlan();
+const { gates } = loadGates(runSettings().gatesFile);
+const cases = profileCases(plan.profile, 'mqtt-bench');
+const idle = profileIdleConnections(plan.profile);
+const TEST_TIMEOUT_MS = plan.profile === 'full' ? 900_000 : 120_000;
+const MB = 1024 * 1024;
+
+describe('mqtt-bench scenario (1,000 clients)', () => {
+  describeEachTarget('direct to the broker', { timeoutMs: TEST_TIMEOUT_MS }, (broker) => {
+    for (const scenario of cases) {
+      const { publishers, messages } = scenario.workload;
+      test(`${publishers} clients × ${messages} messages QoS ${scenario.qos}`, async (context) => {
+        const target = broker();
+        const prefix = testTopicPrefix(`bench-${scenario.scenario}`);
+        const { load } = await runGatedScenario(context, {
+          suite: 'load',
+          subject: brokerSubject(target),
+          label: `${scenario.scenario} QoS ${scenario.qos} direct to ${target.label}`,
+          scenario: { ...scenario, variant: 'direct' },
+          publishUrl: target.url,
+          subscribeUrl: target.url,
+          connectOptions: connectOptionsFor(target),
+          topicFor: (i) => `${prefix}/${i}`,
+          subscribeFilter: `${prefix}/#`,
+          gates,
+          decorate: (result, run) => {
+            Object.assign((result.observations ??= {}), {
+              clients: run.workload.publishers,
+              messagesPerClient: run.workload.messages ?? null,
+              publishSidePerSec: run.throughput.confirmedPerSecond,
+              endToEndReceivedPerSec: run.throughput.receivedPerSecond,
+              harnessHeapUsedMaxBytes: run.diagnostics.memory.heapUsedMaxBytes,
+            });
+            (result.notes ??= []).push(
+              `publish side ${Math.round(run.throughput.confirmedPerSecond)} msg/s (mqtt-bench's figure), received ${Math.round(run.throughput.receivedPerSecond)} msg/s end to end; ` +
+                `harness RSS ${Math.round(run.diagnostics.memory.rssMaxBytes / MB)} MB; limited by ${run.diagnostics.limitedBy}`,
+            );
+          },
+        });
+        expect(load.counters.sent).toBe(publishers * (messages ?? 0));
+      });
+    }
+
+    for (const entry of idle) {
+      test(`memory per idle connection (${entry.connections} clients)`, async (context) => {
+        const target = broker();
+        const report = await measureIdleConnections({
+          url: target.url,
+          connectOptions: connectOptionsFor(target),
+          connections: entry.connections,
+          clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('idle')}`,
+          signal: context.signal,
+        });
+        await recordResult(context, {
+          suite: 'load',
+          scenario: entry.scenario,
+          subject: brokerSubject(target),
+          protocolVersion: 4,
+          observations: {
+            connections: report.connections,
+            connectMs: report.connectMs,
+            rssPerConnectionBytes: report.rssPerConnectionBytes,
+            heapPerConnectionBytes: report.heapPerConnectionBytes,
+            rssBeforeBytes: report.rssBeforeBytes,
+            rssAfterBytes: report.rssAfterBytes,
+            heapUsedBeforeBytes: report.heapUsedBeforeBytes,
+            heapUsedAfterBytes: report.heapUsedAfterBytes,
+            gcForced: report.gcForced,
+          },
+          notes: [
+            `${report.connections} idle mqtt.js clients in the harness process: ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
+              `${(report.heapPerConnectionBytes / 1024).toFixed(1)} KB heap per connection (connected in ${report.connectMs} ms)`,
+          ],
+        });
+        expect(report.connections).toBe(entry.connections);
+      });
+    }
+  });
+});

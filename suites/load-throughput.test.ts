@@ -1,0 +1,49 @@
+/**
+ * Load engine throughput and latency, direct to each broker: 1 publisher → 1 subscriber with 1 KB
+ * payloads as fast as confirmations allow, at QoS 0, 1 and 2, with every client in one thread
+ * (`workers-1`) and with publishers and subscribers in two worker threads (`workers-2`); and the
+ * latency at a steady 10,000 msg/s QoS 0. Each result says who set the pace (diagnostics:
+ * requested rate, system under test, or the harness itself, then it is untrustworthy and not
+ * gated). The CI profile runs one short worker-thread smoke case so that path cannot rot.
+ */
+import { describe, test } from 'vitest';
+import { loadGates } from '../helpers/gates/gate-file.js';
+import { workerBundleStatus } from '../helpers/load/worker/bundle.js';
+import { profileCases } from '../helpers/scenario/profile.js';
+import { runGatedScenario } from '../helpers/scenario/run-gated.js';
+import { brokerSubject } from '../helpers/testbed/subject.js';
+import { testTopicPrefix } from '../helpers/testbed/topics.js';
+import { describeEachTarget } from '../helpers/vitest/describe-target.js';
+import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { connectOptionsFor } from '../helpers/security/client-options.js';
+
+const plan = runPlan();
+const { gates } = loadGates(runSettings().gatesFile);
+const cases = profileCases(plan.profile, 'throughput');
+const TEST_TIMEOUT_MS = plan.profile === 'full' ? 300_000 : 60_000;
+const bundle = workerBundleStatus();
+
+describe('load engine throughput', () => {
+  describeEachTarget('direct to the broker', { timeoutMs: TEST_TIMEOUT_MS }, (broker) => {
+    for (const scenario of cases) {
+      const threads = scenario.workload.workers;
+      test(`${scenario.scenario} QoS ${scenario.qos}${scenario.variant ? ` ${scenario.variant}` : ''}`, async (context) => {
+        if (threads !== 1 && bundle.state !== 'ready') context.skip(`worker threads unavailable: ${bundle.reason}`);
+        const target = broker();
+        const prefix = testTopicPrefix(`tp-${scenario.scenario}`);
+        await runGatedScenario(context, {
+          suite: 'load',
+          subject: brokerSubject(target),
+          label: `${scenario.scenario} QoS ${scenario.qos}${scenario.variant ? ` ${scenario.variant}` : ''} direct to ${target.label}`,
+          scenario,
+          publishUrl: target.url,
+          subscribeUrl: target.url,
+          connectOptions: connectOptionsFor(target),
+          topicFor: (i) => `${prefix}/p${i}`,
+          subscribeFilter: `${prefix}/#`,
+          gates,
+        });
+      });
+    }
+  });
+});

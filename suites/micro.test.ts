@@ -1,0 +1,104 @@
+/**
+ * Micro-benchmarks (tinybench 6) of the hot paths that matter to users: the load engine's own
+ * per-message cost (encode, decode, histogram record, receive accounting), so a regression in the
+ * harness shows up as a number, and the publish-to-receive round trip of one 1 KB message per QoS,
+ * direct to each broker and through each forwarder. Results go to the report (suite `micro`):
+ * operations per second as throughput, round-trip latency as an HDR histogram; the report's
+ * baseline comparison turns a slowdown into a failure. Budgets per task come from the profile's
+ * `micro` section; round trips run in the full profile only.
+ */
+import { describe, test } from 'vitest';
+import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/micro.js';
+import type { ResultSubject, TestbenchResult } from '../helpers/report/result.js';
+import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
+import { profileMicro } from '../helpers/scenario/profile.js';
+import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
+import { testTopicPrefix } from '../helpers/testbed/topics.js';
+import { describeEachTarget } from '../helpers/vitest/describe-target.js';
+import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
+import { runPlan } from '../helpers/vitest/plan.js';
+import { recordResult } from '../helpers/vitest/record-result.js';
+
+const plan = runPlan();
+const micro = profileMicro(plan.profile);
+const roundTripMs = micro?.roundTripTimeMs ?? null;
+const QOS_LEVELS = [0, 1, 2] as const;
+const HARNESS: ResultSubject = { kind: 'broker', target: 'harness', runtime: 'in-process', version: `node ${process.versions.node}` };
+
+function microResult(task: MicroTaskResult, subject: ResultSubject, scenario: string, qos?: 0 | 1 | 2, variant?: string): TestbenchResult {
+  const result: TestbenchResult = {
+    suite: 'micro',
+    scenario,
+    subject,
+    ...(qos !== undefined ? { qos, protocolVersion: 4 as const } : {}),
+    ...(variant ? { variant } : {}),
+    throughput: { publishPerSec: task.opsPerSecond, receivePerSec: task.opsPerSecond, durationMs: 0 },
+    observations: { meanNs: task.meanNs, p50Ns: task.p50Ns, p99Ns: task.p99Ns, rmePercent: task.rmePercent, opsPerSecond: task.opsPerSecond, samples: task.samples },
+  };
+  if (task.latency) {
+    const { unit: _unit, ...summary } = task.latency;
+    result.latency = summary;
+  }
+  if (task.warnings.length > 0) {
+    result.diagnostics = { harnessSaturated: true, reasons: task.warnings.map((w) => `tinybench timer warning: ${w}`) };
+  }
+  return result;
+}
+
+describe('micro-benchmarks', () => {
+  describe.runIf(micro !== null)('load engine, per message', () => {
+    test('encode, decode, histogram record, receive accounting', { timeout: 120_000 }, async (context) => {
+      const results = await runEngineMicro(micro?.engineTimeMs ?? 100);
+      for (const task of results) await recordResult(context, microResult(task, HARNESS, `engine: ${task.name}`));
+    });
+  });
+
+  if (roundTripMs === null) {
+    test('round trip per QoS, direct and through the forwarder', ({ skip }) => skip('full profile only'));
+    return;
+  }
+
+  describeEachTarget('round trip direct to the broker', { timeoutMs: 120_000 }, (broker) => {
+    for (const qos of QOS_LEVELS) {
+      test(`QoS ${qos}`, async (context) => {
+        const target = broker();
+        // TODO(load engine): runRoundTrip takes no connect options yet (credentials, CA).
+        if (target.clientOptions) context.skip(`${target.label} requires credentials and TLS trust, which runRoundTrip (helpers/load/micro.ts) cannot pass on yet`);
+        const prefix = testTopicPrefix(`rtt-q${qos}`);
+        const task = await runRoundTrip({
+          publishUrl: target.url,
+          subscribeUrl: target.url,
+          topic: `${prefix}/p0`,
+          filter: `${prefix}/#`,
+          qos,
+          timeMs: roundTripMs,
+          clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('rtt')}`,
+          signal: context.signal,
+        });
+        await recordResult(context, microResult(task, brokerSubject(target), 'round trip', qos, 'direct'));
+      });
+    }
+  });
+
+  describeEachTopology('round trip through the forwarder', { timeoutMs: 120_000 }, (topology) => {
+    for (const qos of QOS_LEVELS) {
+      test(`QoS ${qos} pass-through`, async (context) => {
+        const bed = topology();
+        // TODO(load engine): runRoundTrip takes no connect options yet (credentials, CA).
+        if (bed.downstream.clientOptions || bed.upstream.clientOptions) context.skip(`${bed.id}: its brokers require credentials and TLS trust, which runRoundTrip (helpers/load/micro.ts) cannot pass on yet`);
+        const ns = bed.route('pass').namespace(`rtt-q${qos}`);
+        const task = await runRoundTrip({
+          publishUrl: bed.downstream.url,
+          subscribeUrl: bed.upstream.url,
+          topic: ns.publish('p0'),
+          filter: ns.expectFilter,
+          qos,
+          timeMs: roundTripMs,
+          clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('rtt')}`,
+          signal: context.signal,
+        });
+        await recordResult(context, microResult(task, topologySubject(bed), 'round trip', qos, 'pass'));
+      });
+    }
+  });
+});
