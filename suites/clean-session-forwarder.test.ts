@@ -52,11 +52,11 @@ describeEachTopology('clean session: forwarder restart', { timeoutMs: TEST_TIMEO
     const expectTopic = ns.expect('stream');
     const where = `${t.id} (${t.runtime})`;
 
-    const subscriber = await connectTestClient({ url: t.upstream.url, role: 'sub' });
+    const subscriber = await connectTestClient({ broker: t.upstream, role: 'sub' });
     const tracker = new DeliveryTracker();
     tracker.follow(subscriber.messages, (m) => m.topic === expectTopic && !isMarker(m));
     await subscriber.subscribe(expectTopic, { qos: 1 });
-    const publisher = await connectTestClient({ url: t.downstream.url, role: 'pub' });
+    const publisher = await connectTestClient({ broker: t.downstream, role: 'pub' });
     const log = tracker.sender(publisher.clientId);
 
     // The fault runs beside the stream: it starts once half of the stream is confirmed.

@@ -15,6 +15,7 @@ import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { connectOptionsFor } from '../helpers/security/client-options.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);
@@ -38,6 +39,7 @@ describe('forwarding loss', () => {
           scenario,
           publishUrl: bed.downstream.url,
           subscribeUrl: bed.upstream.url,
+          connectOptions: connectOptionsFor(bed.downstream, bed.upstream),
           topicFor: (i) => ns.publish(`p${i}`),
           subscribeFilter: ns.expectFilter,
           gates,
@@ -58,6 +60,7 @@ describe('forwarding loss', () => {
           scenario: { ...scenario, scenario: `${scenario.scenario}-direct` },
           publishUrl: target.url,
           subscribeUrl: target.url,
+          connectOptions: connectOptionsFor(target),
           topicFor: (i) => `${prefix}/p${i}`,
           subscribeFilter: `${prefix}/#`,
           gates,

@@ -21,6 +21,7 @@ import { deadComponents, describeLoadErrors } from '../helpers/testbed/liveness.
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { startTopology } from '../helpers/testbed/topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { connectOptionsFor } from '../helpers/security/client-options.js';
 
 const plan = runPlan();
 const settings = runSettings();
@@ -48,6 +49,7 @@ describe('harness robustness', { timeout: 60_000 }, () => {
     const load = runLoad({
       publishUrl: broker.url,
       subscribeUrl: broker.url,
+      connectOptions: connectOptionsFor(broker),
       // The suites' defaults: no reconnect, drainIdleMs 3 s; a stream far longer than the bound.
       workload: { name: 'broker-dies', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, durationMs: 60_000, ratePerSecond: 500 },
       topicFor: () => `${prefix}/p`,

@@ -20,6 +20,7 @@ import { connectTestClient, DeliveryTracker, protocolName, publishNumbered, type
 import { declarationOf, guaranteeOf, mqtt5SkipReason, PROTOCOL_VERSIONS, QOS_LEVELS } from '../helpers/mqtt/suite-support.js';
 import type { ResultSubject } from '../helpers/report/result.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
+import type { BrokerEndpoint } from '../helpers/testbed/types.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
@@ -43,8 +44,8 @@ interface Cell {
   expectedQos: Qos;
   /** How expectedQos was derived, e.g. `min(pub, sub)`. */
   expectation: string;
-  publishUrl: string;
-  subscribeUrl: string;
+  publishTo: BrokerEndpoint;
+  subscribeTo: BrokerEndpoint;
   publishTopic: string;
   expectTopic: string;
 }
@@ -69,8 +70,8 @@ describeEachTarget('qos matrix: direct', {}, (broker, target) => {
               subQos,
               expectedQos,
               expectation: 'min(pub, sub)',
-              publishUrl: b.url,
-              subscribeUrl: b.url,
+              publishTo: b,
+              subscribeTo: b,
               publishTopic: topic,
               expectTopic: topic,
             });
@@ -107,8 +108,8 @@ describeEachTopology('qos matrix: through the forwarder', {}, (topology, topolog
               subQos,
               expectedQos,
               expectation,
-              publishUrl: t.downstream.url,
-              subscribeUrl: t.upstream.url,
+              publishTo: t.downstream,
+              subscribeTo: t.upstream,
               publishTopic: ns.publish('cell'),
               expectTopic: ns.expect('cell'),
             });
@@ -123,12 +124,12 @@ async function runCell(ctx: TestContext, cell: Cell): Promise<void> {
   const where = `${cell.who}, ${protocolName(cell.version)}, pub QoS ${cell.pubQos} / sub QoS ${cell.subQos}`;
   const guarantee = Math.min(cell.pubQos, cell.expectedQos) as Qos;
 
-  const subscriber = await connectTestClient({ url: cell.subscribeUrl, role: 'sub', protocolVersion: cell.version });
+  const subscriber = await connectTestClient({ broker: cell.subscribeTo, role: 'sub', protocolVersion: cell.version });
   const tracker = new DeliveryTracker();
   // Registered before any wait below, so the tracker is up to date whenever a wait checks it.
   tracker.follow(subscriber.messages, (m) => m.topic === cell.expectTopic);
   const [grant] = await subscriber.subscribe(cell.expectTopic, { qos: cell.subQos });
-  const publisher = await connectTestClient({ url: cell.publishUrl, role: 'pub', protocolVersion: cell.version });
+  const publisher = await connectTestClient({ broker: cell.publishTo, role: 'pub', protocolVersion: cell.version });
   const log = tracker.sender(publisher.clientId);
   const outcome = await publishNumbered(publisher, log, { topic: cell.publishTopic, qos: cell.pubQos, count: MESSAGES_PER_CELL });
   const waitError = await subscriber.messages
@@ -169,7 +170,7 @@ async function runCell(ctx: TestContext, cell: Cell): Promise<void> {
     expectations: [`delivered QoS ${cell.expectedQos} = ${cell.expectation}`, `delivery ${guaranteeOf(guarantee)}`],
   });
 
-  expect(outcome.confirmed, `${where}: only ${outcome.confirmed} of ${MESSAGES_PER_CELL} publishes were confirmed by ${cell.publishUrl} (${tracker.summary()})`).toBe(MESSAGES_PER_CELL);
+  expect(outcome.confirmed, `${where}: only ${outcome.confirmed} of ${MESSAGES_PER_CELL} publishes were confirmed by ${cell.publishTo.label} (${tracker.summary()})`).toBe(MESSAGES_PER_CELL);
   // A broker may grant less than asked [MQTT-3.8.4-5]; the matrix needs brokers configured to grant every QoS.
   expect(grant?.qos, `${where}: SUBACK granted QoS ${grant?.qos} for a QoS ${cell.subQos} subscription, so this cell cannot test min(pub, sub)`).toBe(cell.subQos);
   expect(counters.corrupted, `${where}: ${counters.corrupted} message(s) failed the integrity check (${tracker.summary()})`).toBe(0);

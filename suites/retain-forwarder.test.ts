@@ -68,13 +68,13 @@ async function openBench(topology: StartedTopology, label: string): Promise<Forw
   const upTopic = ns.expect('state');
   // Finish hooks run last-registered first: clients close, then the downstream retained message is
   // removed (the forwarder may pass that delete on), then the upstream ones.
-  clearRetainedOnFinish(topology.upstream.url, [upTopic, ns.expect('ctl')]);
-  clearRetainedOnFinish(topology.downstream.url, [downTopic]);
+  clearRetainedOnFinish(topology.upstream, [upTopic, ns.expect('ctl')]);
+  clearRetainedOnFinish(topology.downstream, [downTopic]);
   const watcherSeesRetainFlag = topology.upstream.behaviour.mqtt5;
-  const watcher = await connectTestClient({ url: topology.upstream.url, role: 'watch', protocolVersion: watcherSeesRetainFlag ? 5 : 4 });
+  const watcher = await connectTestClient({ broker: topology.upstream, role: 'watch', protocolVersion: watcherSeesRetainFlag ? 5 : 4 });
   await watcher.subscribe(ns.expectFilter, { qos: 1, ...(watcherSeesRetainFlag ? { rap: true } : {}) });
-  const upPublisher = await connectTestClient({ url: topology.upstream.url, role: 'uppub' });
-  const downPublisher = await connectTestClient({ url: topology.downstream.url, role: 'pub' });
+  const upPublisher = await connectTestClient({ broker: topology.upstream, role: 'uppub' });
+  const downPublisher = await connectTestClient({ broker: topology.downstream, role: 'pub' });
   const upLog = new SentLog(upPublisher.clientId);
   const downLog = new SentLog(downPublisher.clientId);
   const nextPayload = (log: SentLog) => {
@@ -104,7 +104,7 @@ async function openBench(topology: StartedTopology, label: string): Promise<Forw
 
 /** What a new upstream subscription gets as retained message on the bench's upstream topic (`expected`: the payload that should be there, waited for). */
 async function retainedUpstream(bench: ForwardedRetainBench, expected: Buffer | undefined): Promise<ReceivedMessage[]> {
-  const late = await connectTestClient({ url: bench.topology.upstream.url, role: 'late' });
+  const late = await connectTestClient({ broker: bench.topology.upstream, role: 'late' });
   bench.receivers.push(late);
   await subscribeWithControl(late, { [bench.upTopic]: { qos: 1 } }, bench.control, ARRIVAL_BUDGET_MS, expected && ((since) => since.some((m) => m.payload.equals(expected))));
   return late.messages.on(bench.upTopic);

@@ -101,12 +101,12 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
   const created: string[] = [];
   // Registered before any client connects: finish hooks run last-registered first, so the clients
   // are closed before the cleaner removes every retained message this test created.
-  clearRetainedOnFinish(broker.url, created);
+  clearRetainedOnFinish(broker, created);
   const receivers: TestClient[] = [];
-  const watcher = await connectTestClient({ url: broker.url, role: 'watch', protocolVersion: version });
+  const watcher = await connectTestClient({ broker, role: 'watch', protocolVersion: version });
   await watcher.subscribe(`${prefix}/#`, { qos: 2 });
   receivers.push(watcher);
-  const publisher = await connectTestClient({ url: broker.url, role: 'pub', protocolVersion: version });
+  const publisher = await connectTestClient({ broker, role: 'pub', protocolVersion: version });
   const log = new SentLog(publisher.clientId);
   const retain = async (sub: string, qos: Qos = 1): Promise<Buffer> => {
     const seq = log.attempted;
@@ -134,7 +134,7 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
       await publishRetained(publisher, watcher.messages, { topic: topic(sub), payload: Buffer.alloc(0), qos: 1, timeoutMs: ARRIVAL_BUDGET_MS });
     },
     async late(role = 'late') {
-      const client = await connectTestClient({ url: broker.url, role, protocolVersion: version });
+      const client = await connectTestClient({ broker, role, protocolVersion: version });
       receivers.push(client);
       return client;
     },
@@ -266,9 +266,16 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         for (const qos of QOS_LEVELS) await bench.retain(`q/${qos}`, qos);
         const observed: Record<string, number | null> = {};
         const wrong: string[] = [];
-        for (const subQos of QOS_LEVELS) {
-          const late = await bench.late(`s${subQos}`);
-          await subscribeWithControl(late, { [bench.topic('q/+')]: { qos: subQos } }, bench.control, ARRIVAL_BUDGET_MS, (since) => QOS_LEVELS.every((q) => since.some((m) => m.topic === bench.topic(`q/${q}`))));
+        // The three subscribers subscribe at the same time: a missing retained message costs one
+        // arrival budget in all, not one per subscriber (three would outlast the test's timeout).
+        const lates = await Promise.all(
+          QOS_LEVELS.map(async (subQos) => {
+            const late = await bench.late(`s${subQos}`);
+            await subscribeWithControl(late, { [bench.topic('q/+')]: { qos: subQos } }, bench.control, ARRIVAL_BUDGET_MS, (since) => QOS_LEVELS.every((q) => since.some((m) => m.topic === bench.topic(`q/${q}`))));
+            return late;
+          }),
+        );
+        for (const [subQos, late] of QOS_LEVELS.map((q, i) => [q, lates[i] as TestClient] as const)) {
           for (const retainedQos of QOS_LEVELS) {
             const got = on(late, bench.topic(`q/${retainedQos}`));
             const expected = deliveryQos.rule(retainedQos, subQos);

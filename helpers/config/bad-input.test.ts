@@ -40,12 +40,14 @@ describe('environment variables', () => {
   test.each([
     ['MQTT_TESTBENCH_RUNTIME', 'docker', 'MQTT_TESTBENCH_RUNTIME=docker is not allowed: use one of auto, container, process, embedded.'],
     ['MQTT_TESTBENCH_RUNTIME', 'Container', 'MQTT_TESTBENCH_RUNTIME=Container is not allowed: use one of auto, container, process, embedded.'],
-    ['MQTT_TESTBENCH_TARGETS', 'mosquito', 'MQTT_TESTBENCH_TARGETS names unknown entry mosquito: allowed are mosquitto, emqx, aedes, external.'],
-    ['MQTT_TESTBENCH_TARGETS', ',', 'MQTT_TESTBENCH_TARGETS is set but empty: list at least one of mosquitto, emqx, aedes, external, or unset it.'],
+    ['MQTT_TESTBENCH_TARGETS', 'mosquito', 'MQTT_TESTBENCH_TARGETS names unknown entry mosquito: allowed are mosquitto, mosquitto-secure, emqx, aedes, external.'],
+    ['MQTT_TESTBENCH_TARGETS', ',', 'MQTT_TESTBENCH_TARGETS is set but empty: list at least one of mosquitto, mosquitto-secure, emqx, aedes, external, or unset it.'],
     ['MQTT_TESTBENCH_PROFILE', 'fast', 'MQTT_TESTBENCH_PROFILE=fast is not allowed: use one of ci, full.'],
     ['MQTT_TESTBENCH_STRICT', 'maybe', 'MQTT_TESTBENCH_STRICT=maybe is not a flag: use 1 or 0.'],
     ['MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0', '2', 'MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0=2 is not a flag: use 1 or 0.'],
     ['MQTT_TESTBENCH_EXTERNAL_URL', 'http://broker:1883', 'MQTT_TESTBENCH_EXTERNAL_URL=http://broker:1883 has protocol http: which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.'],
+    ['MQTT_TESTBENCH_EXTERNAL_URL', 'http://user:hunter2@broker:1883', 'MQTT_TESTBENCH_EXTERNAL_URL=http://user:***@broker:1883 has protocol http: which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.'],
+    ['MQTT_TESTBENCH_SECURE_PASSWORD', 'pass word', 'MQTT_TESTBENCH_SECURE_PASSWORD is set but not usable as a password (its value is not shown): use 8 to 128 printable ASCII characters without spaces.'],
     ['MQTT_TESTBENCH_FORWARDER', 'reference,paho', 'MQTT_TESTBENCH_FORWARDER entry "paho" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.'],
   ])('%s=%s is refused: %s', (name, value, message) => {
     expect(problemsOf(() => loadSettings({ [name]: value }))).toEqual([message]);

@@ -1,3 +1,4 @@
+import { redactUrl } from '../security/redact.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -8,7 +9,7 @@ import { ConfigError } from './errors.js';
 export const RUNTIME_CHOICES = ['auto', 'container', 'process', 'embedded'] as const;
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 
-export const TARGET_NAMES = ['mosquitto', 'emqx', 'aedes', 'external'] as const;
+export const TARGET_NAMES = ['mosquitto', 'mosquitto-secure', 'emqx', 'aedes', 'external'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const PROFILES = ['ci', 'full'] as const;
@@ -44,6 +45,11 @@ export interface Settings {
   forwarders: string[];
   /** JSON file with what an image:/command: forwarder promises (QoS policy, retain, losslessness, routes). */
   forwarderDeclaration: string | undefined;
+  /**
+   * Password of the mosquitto-secure target's user; `undefined` = random per run. Never logged:
+   * settings problems name the variable, not its value.
+   */
+  securePassword: string | undefined;
   /** Budget for a broker or forwarder to become ready (wait strategy plus probe). */
   startupTimeoutMs: number;
   /** Budget for one MQTT probe round trip. */
@@ -63,20 +69,21 @@ interface SettingSpec {
 /** Documentation of every setting; the README table is written from this list. */
 export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'MQTT_TESTBENCH_RUNTIME', defaultText: 'auto', description: 'auto | container | process | embedded. auto: container when Docker answers, else process when a mosquitto binary is found, else embedded.' },
-  { name: 'MQTT_TESTBENCH_TARGETS', defaultText: 'every target that can run here', description: 'Comma list of mosquitto, emqx, aedes, external.' },
+  { name: 'MQTT_TESTBENCH_TARGETS', defaultText: 'every target that can run here', description: 'Comma list of mosquitto, mosquitto-secure, emqx, aedes, external.' },
   { name: 'MQTT_TESTBENCH_STRICT', defaultText: '0', description: '1: a selected target or forwarder that cannot run fails the run instead of being skipped.' },
   { name: 'MQTT_TESTBENCH_PROFILE', defaultText: 'ci (npm test), full (npm run bench)', description: 'Workload sizes: ci or full.' },
   { name: 'MQTT_TESTBENCH_MOSQUITTO_IMAGE', defaultText: DEFAULT_MOSQUITTO_IMAGE, description: 'Mosquitto image for the container runtime.' },
   { name: 'MQTT_TESTBENCH_EMQX_IMAGE', defaultText: DEFAULT_EMQX_IMAGE, description: 'EMQX image (container runtime only).' },
   { name: 'MQTT_TESTBENCH_NODE_IMAGE', defaultText: DEFAULT_NODE_IMAGE, description: 'Node image the reference forwarder container runs on.' },
   { name: 'MQTT_TESTBENCH_MOSQUITTO_BIN', defaultText: 'mosquitto on PATH, else /usr/sbin/mosquitto', description: 'Mosquitto binary for the process runtime and the process-runtime bridge.' },
-  { name: 'MQTT_TESTBENCH_EXTERNAL_URL', defaultText: '(unset)', description: 'URL of an already running broker for the external target (single-broker suites).' },
+  { name: 'MQTT_TESTBENCH_EXTERNAL_URL', defaultText: '(unset)', description: 'URL of an already running broker for the external target (single-broker suites); credentials as mqtt://user:password@host:port are passed as client options and never shown.' },
   { name: 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL', defaultText: '(unset)', description: 'Downstream broker URL for the external forwarding topology.' },
   { name: 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL', defaultText: '(unset)', description: 'Upstream broker URL for the external forwarding topology.' },
   { name: 'MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0', defaultText: '0', description: '1 if the external broker queues QoS 0 messages for offline persistent sessions (the clean-session suite asserts what you state).' },
   { name: 'MQTT_TESTBENCH_EXTERNAL_MQTT5', defaultText: '1', description: '0 if the external broker does not speak MQTT 5 (its MQTT 5 cases are then skipped with that reason).' },
   { name: 'MQTT_TESTBENCH_FORWARDER', defaultText: 'reference,mosquitto-bridge', description: 'Comma list of forwarders for the forwarding slot: reference, mosquitto-bridge, image:<name>, command:<command line>.' },
   { name: 'MQTT_TESTBENCH_FORWARDER_DECLARATION', defaultText: '(unset: expect a correct forwarder)', description: 'JSON file declaring what an image:/command: forwarder promises; see fixtures/forwarders/declaration.example.json.' },
+  { name: 'MQTT_TESTBENCH_SECURE_PASSWORD', defaultText: '(unset: random per run)', description: 'Password of the mosquitto-secure target\'s user mqtt-testbench (8-128 printable ASCII characters, no spaces); set it to connect your own tools to a secured broker while debugging. Never written to logs or reports.' },
   { name: 'MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', defaultText: '60000', description: 'Budget for a broker or forwarder to become ready (EMQX gets at least 120000).' },
   { name: 'MQTT_TESTBENCH_PROBE_TIMEOUT_MS', defaultText: '10000', description: 'Budget for one MQTT readiness probe.' },
   { name: 'MQTT_TESTBENCH_GATES', defaultText: '(unset: fixtures/gates/default.json only)', description: 'JSON file of thresholds laid over fixtures/gates/default.json (same shape).' },
@@ -148,6 +155,15 @@ class SettingsReader {
     return n;
   }
 
+  /** A secret: checked against `pattern`, and a problem never quotes the value. */
+  secret(name: string, pattern: RegExp, allowed: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined || value === '') return undefined;
+    if (pattern.test(value)) return value;
+    this.problems.push(`${name} is set but not usable as a password (its value is not shown): use ${allowed}.`);
+    return undefined;
+  }
+
   url(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -155,11 +171,11 @@ class SettingsReader {
     try {
       parsed = new URL(value);
     } catch {
-      this.problems.push(`${name}=${value} is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).`);
+      this.problems.push(`${name}=${redactUrl(value)} is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).`);
       return undefined;
     }
     if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'].includes(parsed.protocol)) {
-      this.problems.push(`${name}=${value} has protocol ${parsed.protocol} which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.`);
+      this.problems.push(`${name}=${redactUrl(value)} has protocol ${parsed.protocol} which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.`);
       return undefined;
     }
     return value;
@@ -201,6 +217,7 @@ export function loadSettings(env: Env = process.env): Settings {
     externalMqtt5: read.raw('MQTT_TESTBENCH_EXTERNAL_MQTT5') === undefined ? true : read.flag('MQTT_TESTBENCH_EXTERNAL_MQTT5'),
     forwarders: read.forwarders('MQTT_TESTBENCH_FORWARDER', ['reference', 'mosquitto-bridge']),
     forwarderDeclaration: read.raw('MQTT_TESTBENCH_FORWARDER_DECLARATION'),
+    securePassword: read.secret('MQTT_TESTBENCH_SECURE_PASSWORD', /^[\x21-\x7e]{8,128}$/, '8 to 128 printable ASCII characters without spaces'),
     startupTimeoutMs: read.integer('MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
     probeTimeoutMs: read.integer('MQTT_TESTBENCH_PROBE_TIMEOUT_MS', 10_000, 100, 600_000),
     reportDir: read.raw('MQTT_TESTBENCH_REPORT_DIR') ?? 'reports',

@@ -7,6 +7,7 @@ import { shortRunId, uniqueName } from '../runtime/run-context.js';
 import type { StartedTopology } from '../testbed/topology.js';
 import { FAULTS, injectFault, type FaultKind, type FaultTimeline } from './inject.js';
 import { RecoveryWatch, type TopicRecovery } from './recovery-watch.js';
+import { connectOptionsFor } from '../security/client-options.js';
 
 /**
  * What every load client of a fault run uses: reconnect every 100 ms and a persistent session
@@ -65,7 +66,7 @@ export interface FaultRunOutcome {
 export async function runFaultStreams(topology: StartedTopology, plan: FaultRunPlan): Promise<FaultRunOutcome> {
   const ns = topology.route('pass').namespace(`fault-${plan.kind}`);
   const streams = plan.streams.map((stream) => ({ ...stream, sub: `qos${stream.qos}`, flowing: false }));
-  const watch = await RecoveryWatch.open(topology.upstream.url, `mtb-${shortRunId()}-${uniqueName('rw')}`, streams.map((s) => ns.expect(s.sub)));
+  const watch = await RecoveryWatch.open(topology.upstream, `mtb-${shortRunId()}-${uniqueName('rw')}`, streams.map((s) => ns.expect(s.sub)));
   try {
     let startFault!: () => void;
     const flowing = new Promise<void>((resolve) => (startFault = resolve));
@@ -93,7 +94,7 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
         topicFor: () => ns.publish(stream.sub),
         subscribeFilter: ns.expect(stream.sub),
         clientIdPrefix: `mtb-${shortRunId()}-${uniqueName(`f${stream.qos}`)}`,
-        connectOptions: FAULT_CONNECT_OPTIONS,
+        connectOptions: { ...connectOptionsFor(topology.downstream, topology.upstream), ...FAULT_CONNECT_OPTIONS },
         onPeriod: onPeriod(stream),
         signal: plan.signal,
       });

@@ -3,6 +3,7 @@ import { nowUs } from '../load/clock.js';
 import { withTimeout } from '../runtime/readiness-error.js';
 import type { StartedTopology } from '../testbed/topology.js';
 import type { FaultName, StartedComponent } from '../testbed/types.js';
+import { redact } from '../security/redact.js';
 
 /** The faults the fault-injection suite puts into a forwarding topology while it streams. */
 export type FaultKind = 'forwarder-kill' | 'upstream-restart' | 'downstream-restart' | 'forwarder-pause';
@@ -102,7 +103,7 @@ export async function injectFault(topology: StartedTopology, kind: FaultKind, op
     } catch (error) {
       const logs = await component.logTail(30);
       throw new FaultInjectionError(
-        `${topology.id} (${topology.runtime}): ${FAULTS[kind].title} failed at "${name}" of ${component.label} after ${Math.round((nowUs() - injectedAtUs) / 1000)} ms: ${error instanceof Error ? error.message : String(error)}\nlast log lines of ${component.label}:\n${logs}`,
+        redact(`${topology.id} (${topology.runtime}): ${FAULTS[kind].title} failed at "${name}" of ${component.label} after ${Math.round((nowUs() - injectedAtUs) / 1000)} ms: ${error instanceof Error ? error.message : String(error)}\nlast log lines of ${component.label}:\n${logs}`),
         { cause: error },
       );
     }

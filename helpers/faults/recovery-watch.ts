@@ -2,6 +2,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { nowUs } from '../load/clock.js';
 import { decodeMessage } from '../load/payload/index.js';
 import { withTimeout } from '../runtime/readiness-error.js';
+import { describeConnectFailure } from '../security/client-options.js';
+import type { BrokerEndpoint } from '../testbed/types.js';
 
 /** mqtt.js reconnect period of the watcher: it must follow an upstream restart as closely as the load clients do. */
 const RECONNECT_PERIOD_MS = 100;
@@ -41,17 +43,18 @@ export class RecoveryWatch {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
   }
 
-  /** Connects and subscribes (QoS 1) to every topic; fails within the connect budget with the URL. */
-  static async open(url: string, clientId: string, topics: readonly string[]): Promise<RecoveryWatch> {
-    const client = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: RECONNECT_PERIOD_MS, connectTimeout: CONNECT_TIMEOUT_MS, queueQoSZero: false });
-    client.on('error', () => undefined); // reconnects report errors too; the load engine's result is what is judged
+  /** Connects and subscribes (QoS 1) to every topic; fails within the connect budget, naming the broker and why. */
+  static async open(broker: BrokerEndpoint, clientId: string, topics: readonly string[]): Promise<RecoveryWatch> {
+    const client = mqtt.connect(broker.url, { ...broker.clientOptions, clientId, clean: false, reconnectPeriod: RECONNECT_PERIOD_MS, connectTimeout: CONNECT_TIMEOUT_MS, queueQoSZero: false });
+    let lastError: unknown;
+    client.on('error', (error) => (lastError = error)); // reconnects report errors too; the load engine's result is what is judged
     const watch = new RecoveryWatch(client);
     for (const topic of topics) watch.topics.set(topic, { firstReceiptAtUs: null, recoveredAtUs: null });
     try {
-      await withTimeout(new Promise<void>((resolve) => client.once('connect', () => resolve())), CONNECT_TIMEOUT_MS, () => new Error(`recovery watcher ${clientId}: no CONNACK from ${url} within ${CONNECT_TIMEOUT_MS} ms`));
+      await withTimeout(new Promise<void>((resolve) => client.once('connect', () => resolve())), CONNECT_TIMEOUT_MS, () => new Error(`recovery watcher ${clientId}: no CONNACK within ${CONNECT_TIMEOUT_MS} ms: ${lastError === undefined ? `${broker.label} did not answer` : describeConnectFailure(broker, lastError)}`));
       const granted = await client.subscribeAsync(topics.map((topic) => topic), { qos: 1 });
       const refused = granted.filter((g) => g.qos >= 0x80);
-      if (refused.length > 0) throw new Error(`recovery watcher ${clientId}: ${url} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`);
+      if (refused.length > 0) throw new Error(`recovery watcher ${clientId}: ${broker.label} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`);
     } catch (error) {
       await watch.close();
       throw error;

@@ -4,9 +4,10 @@ import type { Settings } from '../config/settings.js';
 import { ManagedProcess } from '../runtime/process/managed-process.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
+import { redact } from '../security/redact.js';
 import type { Availability, RuntimeKind } from '../testbed/types.js';
 import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
-import { forwarderConfig } from './forwarder-config.js';
+import { clientSecurity, forwarderConfig, writeRunCaFile } from './forwarder-config.js';
 
 const CONFIG_PLACEHOLDER = '{config}';
 
@@ -32,9 +33,11 @@ export function commandForwarder(commandLine: string, declaration: ForwarderDecl
         rules: context.rules.filter((rule) => declaration.routes.includes(rule.route)),
         clientIdPrefix: context.clientIdPrefix,
         persistentSession: true,
+        downstreamSecurity: clientSecurity(context.downstreamClientOptions, writeRunCaFile),
+        upstreamSecurity: clientSecurity(context.upstreamClientOptions, writeRunCaFile),
       });
       const configPath = join(runContext().runDir, `${uniqueName('forwarder')}.json`);
-      writeFileSync(configPath, configText);
+      writeFileSync(configPath, configText, { mode: 0o600 }); // it may hold a broker password
       const line = commandLine.includes(CONFIG_PLACEHOLDER) ? commandLine.replaceAll(CONFIG_PLACEHOLDER, shellQuote(configPath)) : `${commandLine} ${shellQuote(configPath)}`;
       // exec: the shell is replaced, so signals (kill -9, SIGSTOP) reach the forwarder itself.
       const proc = new ManagedProcess({ label, command: '/bin/sh', args: ['-c', `exec ${line}`] });
@@ -45,7 +48,7 @@ export function commandForwarder(commandLine: string, declaration: ForwarderDecl
         await component.dispose();
         throw error;
       }
-      return { kind: 'command', name, declaration, configText, label, runtime: 'process', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
+      return { kind: 'command', name, declaration, configText: redact(configText), label, runtime: 'process', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
     },
   };
 }

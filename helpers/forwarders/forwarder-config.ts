@@ -1,4 +1,7 @@
-import type { Endpoint } from '../testbed/types.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runContext, uniqueName } from '../runtime/run-context.js';
+import type { BrokerClientOptions, Endpoint } from '../testbed/types.js';
 import type { ForwardRule } from './forwarder.js';
 
 /**
@@ -16,6 +19,9 @@ export interface ForwarderConfigInput {
   persistentSession: boolean;
   /** Written as mqtt.protocol_version (a reference forwarder extension) when given. */
   protocolVersion?: 4 | 5;
+  /** Credentials and TLS trust per client (secured brokers); absent: the client connects anonymously over TCP. */
+  downstreamSecurity?: ClientSecurity;
+  upstreamSecurity?: ClientSecurity;
   /** Optional extension fields understood by the reference forwarder; other forwarders ignore unknown fields or must be given a plain config. */
   extensions?: Record<string, unknown>;
 }
@@ -36,8 +42,8 @@ export function forwarderConfig(input: ForwarderConfigInput): string {
       ...(input.protocolVersion ? { protocol_version: input.protocolVersion } : {}),
     },
     clients: [
-      { name: 'downstream', ip: input.downstream.host, port: input.downstream.port, client_id: `${input.clientIdPrefix}-down` },
-      { name: 'upstream', ip: input.upstream.host, port: input.upstream.port, client_id: `${input.clientIdPrefix}-up` },
+      { name: 'downstream', ip: input.downstream.host, port: input.downstream.port, client_id: `${input.clientIdPrefix}-down`, ...securityFields(input.downstreamSecurity) },
+      { name: 'upstream', ip: input.upstream.host, port: input.upstream.port, client_id: `${input.clientIdPrefix}-up`, ...securityFields(input.upstreamSecurity) },
     ],
     rules: input.rules.map((rule) => ({
       name: rule.route,
@@ -50,4 +56,37 @@ export function forwarderConfig(input: ForwarderConfigInput): string {
     ...input.extensions,
   };
   return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** What one forwarder client needs to be let in: credentials, and the CA file (a path where the forwarder runs). */
+export interface ClientSecurity {
+  username?: string;
+  password?: string;
+  caFile?: string;
+}
+
+/**
+ * A broker's client options as forwarder-config fields; `caFileFor` puts the CA's PEM where the
+ * forwarder can read it (a file in the run's folder, or a path inside its container) and says where.
+ */
+export function clientSecurity(options: BrokerClientOptions | undefined, caFileFor: (pem: string) => string): ClientSecurity | undefined {
+  if (!options || (options.username === undefined && options.password === undefined && options.ca === undefined)) return undefined;
+  return { username: options.username, password: options.password, caFile: options.ca === undefined ? undefined : caFileFor(options.ca) };
+}
+
+/** Writes a CA into the run's folder (removed with it) for a forwarder running on this host; returns its path. */
+export function writeRunCaFile(pem: string): string {
+  const path = join(runContext().runDir, `${uniqueName('ca')}.pem`);
+  writeFileSync(path, pem);
+  return path;
+}
+
+/** Per-client fields of the reference forwarder's schema: `username`, `password`, `tls` (CA file, verify the certificate and host). */
+function securityFields(security: ClientSecurity | undefined): Record<string, unknown> {
+  if (!security) return {};
+  return {
+    ...(security.username !== undefined ? { username: security.username } : {}),
+    ...(security.password !== undefined ? { password: security.password } : {}),
+    ...(security.caFile !== undefined ? { tls: { ca: security.caFile, reject_unauthorized: true } } : {}),
+  };
 }

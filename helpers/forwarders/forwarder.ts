@@ -1,6 +1,6 @@
 import type { StartedNetwork } from 'testcontainers';
 import type { Settings } from '../config/settings.js';
-import type { Availability, Endpoint, RuntimeKind, StartedComponent } from '../testbed/types.js';
+import type { Availability, BrokerClientOptions, Endpoint, RuntimeKind, StartedComponent } from '../testbed/types.js';
 
 export type Qos = 0 | 1 | 2;
 
@@ -64,6 +64,12 @@ export interface ForwarderStartContext {
   /** Product of each broker (`mosquitto`, `emqx`, ...), e.g. to pick bridge options. */
   downstreamTarget: string;
   upstreamTarget: string;
+  /**
+   * Credentials and CA (PEM) each broker requires (absent for open brokers): the forwarder's
+   * config gets them per client, with the CA as a file where the forwarder runs.
+   */
+  downstreamClientOptions?: BrokerClientOptions;
+  upstreamClientOptions?: BrokerClientOptions;
   /** Both brokers speak MQTT 5 (a forwarder may then use it, e.g. for Retain As Published). */
   mqtt5: boolean;
   network?: StartedNetwork;
@@ -77,7 +83,7 @@ export interface StartedForwarder extends StartedComponent {
   /** Name shown in reports, e.g. `reference`, `mosquitto-bridge`, `image:acme/fwd:1`. */
   readonly name: string;
   readonly declaration: ForwarderDeclaration;
-  /** The forwarder config file the testbed generated (for the report and for debugging). */
+  /** The forwarder config file the testbed generated (for the report and for debugging), with passwords redacted. */
   readonly configText: string;
 }
 

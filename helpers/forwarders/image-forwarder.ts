@@ -2,11 +2,12 @@ import type { Settings } from '../config/settings.js';
 import { ContainerComponent } from '../runtime/container/container-component.js';
 import { imageAvailability } from '../runtime/container/docker.js';
 import { TestbenchContainer } from '../runtime/container/testbench-container.js';
+import { redact } from '../security/redact.js';
 import type { Availability, RuntimeKind } from '../testbed/types.js';
 import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
-import { forwarderConfig } from './forwarder-config.js';
+import { clientSecurity, forwarderConfig } from './forwarder-config.js';
 import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
-import { CONTAINER_CONFIG_PATH } from './reference-forwarder.js';
+import { CONTAINER_CA_PATHS, CONTAINER_CONFIG_PATH, type ContainerFile } from './reference-forwarder.js';
 
 /**
  * Any image that reads a forwarder config (the original schema) at /etc/mqtt-forwarder.json, as
@@ -26,20 +27,28 @@ export function imageForwarder(image: string, declaration: ForwarderDeclaration)
     },
     async start(context: ForwarderStartContext): Promise<StartedForwarder> {
       const label = `${name} (container)`;
+      const caFiles: ContainerFile[] = [];
+      const caFile = (side: 'downstream' | 'upstream') => (pem: string) => {
+        caFiles.push({ content: pem, target: CONTAINER_CA_PATHS[side], mode: 0o644 });
+        return CONTAINER_CA_PATHS[side];
+      };
+      // Secured brokers: per-client username/password/tls as the reference forwarder reads them.
       const configText = forwarderConfig({
         downstream: context.downstreamPeer,
         upstream: context.upstreamPeer,
         rules: context.rules.filter((rule) => declaration.routes.includes(rule.route)),
         clientIdPrefix: context.clientIdPrefix,
         persistentSession: true,
+        downstreamSecurity: clientSecurity(context.downstreamClientOptions, caFile('downstream')),
+        upstreamSecurity: clientSecurity(context.upstreamClientOptions, caFile('upstream')),
       });
       const container = new TestbenchContainer(image, label)
-        .withCopyContentToContainer([{ content: configText, target: CONTAINER_CONFIG_PATH, mode: 0o644 }])
+        .withCopyContentToContainer([{ content: configText, target: CONTAINER_CONFIG_PATH, mode: 0o644 }, ...caFiles])
         .withStartupTimeout(context.settings.startupTimeoutMs);
       if (context.network) container.withNetwork(context.network).withNetworkAliases(FORWARDER_ALIAS);
       const started = await container.start();
       const component = new ContainerComponent(label, started, () => Promise.resolve());
-      return { kind: 'image', name, declaration, configText, label, runtime: 'container', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
+      return { kind: 'image', name, declaration, configText: redact(configText), label, runtime: 'container', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
     },
   };
 }

@@ -2,11 +2,13 @@ import type { Settings } from '../config/settings.js';
 import { ContainerComponent } from '../runtime/container/container-component.js';
 import { imageAvailability } from '../runtime/container/docker.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
-import type { Availability, RuntimeKind } from '../testbed/types.js';
-import { mosquittoConfig, type BridgeConnection } from '../targets/mosquitto/mosquitto-config.js';
-import { MosquittoContainer } from '../targets/mosquitto/mosquitto-container.js';
+import { redact } from '../security/redact.js';
+import type { Availability, BrokerClientOptions, RuntimeKind } from '../testbed/types.js';
+import { mosquittoConfig, type BridgeConnection, type BridgeRemoteSecurity } from '../targets/mosquitto/mosquitto-config.js';
+import { MOSQUITTO_CONTAINER_CONFIG_DIR, MosquittoContainer } from '../targets/mosquitto/mosquitto-container.js';
 import { findMosquittoBinary, startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
 import type { ForwarderDeclaration, ForwarderDefinition, ForwarderPeers, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import { writeRunCaFile } from './forwarder-config.js';
 
 const BRIDGE_QOS = 2;
 export const FORWARDER_ALIAS = 'mqtt-forwarder';
@@ -31,7 +33,7 @@ const DECLARATION: ForwarderDeclaration = {
 };
 
 /** Mosquitto peers get the bridge's private protocol flag; other brokers may refuse it. */
-const announcesBridgeTo = (target: string) => target === 'mosquitto';
+const announcesBridgeTo = (target: string) => target === 'mosquitto' || target === 'mosquitto-secure';
 
 /**
  * Retained messages and deletes keep their RETAIN flag only when the downstream broker knows the
@@ -64,9 +66,15 @@ export const mosquittoBridge: ForwarderDefinition = {
   async start(context: ForwarderStartContext): Promise<StartedForwarder> {
     const label = `mosquitto-bridge (${context.runtime === 'container' ? 'container' : 'process'})`;
     if (context.runtime === 'container') {
-      const bridges = bridgeConnections(context, context.downstreamPeer, context.upstreamPeer);
+      const caFiles: { content: string; target: string; mode: number }[] = [];
+      const bridges = bridgeConnections(context, context.downstreamPeer, context.upstreamPeer, (name, pem) => {
+        const target = `${MOSQUITTO_CONTAINER_CONFIG_DIR}/${name}-ca.pem`;
+        caFiles.push({ content: pem, target, mode: 0o644 });
+        return target;
+      });
       const container = new MosquittoContainer(context.settings.mosquittoImage, label).withStartupTimeout(context.settings.startupTimeoutMs);
       for (const bridge of bridges) container.withBridge(bridge);
+      if (caFiles.length > 0) container.withCopyContentToContainer(caFiles);
       if (context.network) container.withNetworkAlias(context.network, FORWARDER_ALIAS);
       const started = await container.start();
       // Readiness of the path is proven by the testbed's probe through every rule.
@@ -75,14 +83,20 @@ export const mosquittoBridge: ForwarderDefinition = {
     }
     const binary = findMosquittoBinary(context.settings.mosquittoBin);
     if (!binary) throw new Error(`${label}: no mosquitto binary found (set MQTT_TESTBENCH_MOSQUITTO_BIN).`);
-    const bridges = bridgeConnections(context, context.downstreamHost, context.upstreamHost);
+    const bridges = bridgeConnections(context, context.downstreamHost, context.upstreamHost, (_name, pem) => writeRunCaFile(pem));
     const started = await startMosquittoProcess({ label, binary, bridges, startupTimeoutMs: context.settings.startupTimeoutMs });
     const component = new ProcessComponent(label, started.process, () => started.relaunch(), started.removeFiles);
     return forwarderFrom(component, mosquittoConfig({ bindAddress: '127.0.0.1', port: started.port, bridges }), declarationFor(peersOf(context)));
   },
 };
 
-function bridgeConnections(context: ForwarderStartContext, downstream: { host: string; port: number }, upstream: { host: string; port: number }): BridgeConnection[] {
+/** Bridge credentials and CA file for a secured remote broker; `caFileFor` puts the CA where the bridge runs. */
+function remoteSecurity(options: BrokerClientOptions | undefined, name: string, caFileFor: (name: string, pem: string) => string): BridgeRemoteSecurity | undefined {
+  if (!options) return undefined;
+  return { username: options.username, password: options.password, cafile: options.ca === undefined ? undefined : caFileFor(name, options.ca) };
+}
+
+function bridgeConnections(context: ForwarderStartContext, downstream: { host: string; port: number }, upstream: { host: string; port: number }, caFileFor: (name: string, pem: string) => string): BridgeConnection[] {
   const rules = context.rules.filter((rule) => rule.route === 'pass');
   const stem = (filter: string) => filter.replace(/#$/, '');
   return [
@@ -93,6 +107,7 @@ function bridgeConnections(context: ForwarderStartContext, downstream: { host: s
       clientId: `${context.clientIdPrefix}-bridge-in`,
       cleanSession: false,
       tryPrivate: announcesBridgeTo(context.downstreamTarget),
+      remote: remoteSecurity(context.downstreamClientOptions, 'from-downstream', caFileFor),
       // Remote (downstream) topic = remote prefix + pattern; local topic = local prefix + pattern.
       topics: rules.map((rule) => ({ pattern: '#', direction: 'in' as const, qos: BRIDGE_QOS, localPrefix: stem(rule.targetPattern), remotePrefix: stem(rule.sourceFilter) })),
     },
@@ -103,6 +118,7 @@ function bridgeConnections(context: ForwarderStartContext, downstream: { host: s
       clientId: `${context.clientIdPrefix}-bridge-out`,
       cleanSession: false,
       tryPrivate: announcesBridgeTo(context.upstreamTarget),
+      remote: remoteSecurity(context.upstreamClientOptions, 'to-upstream', caFileFor),
       topics: rules.map((rule) => ({ pattern: rule.targetPattern, direction: 'out' as const, qos: BRIDGE_QOS })),
     },
   ];
@@ -117,7 +133,7 @@ function forwarderFrom(component: ContainerComponent | ProcessComponent, configT
     kind: 'mosquitto-bridge',
     name: 'mosquitto-bridge',
     declaration,
-    configText,
+    configText: redact(configText),
     label: component.label,
     runtime: component.runtime,
     faults: component.faults,

@@ -9,9 +9,10 @@ import { TestbenchContainer } from '../runtime/container/testbench-container.js'
 import { ManagedProcess } from '../runtime/process/managed-process.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
+import { redact } from '../security/redact.js';
 import type { Availability, RuntimeKind } from '../testbed/types.js';
 import type { ForwarderDeclaration, ForwarderDefinition, ForwarderPeers, ForwarderStartContext, StartedForwarder } from './forwarder.js';
-import { forwarderConfig } from './forwarder-config.js';
+import { clientSecurity, forwarderConfig, writeRunCaFile } from './forwarder-config.js';
 import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
 
 /** The bundle `npm run build` writes; one self-contained file, so a container needs nothing else. */
@@ -19,6 +20,8 @@ export const REFERENCE_BUNDLE = fileURLToPath(new URL('../../dist/mqtt-forwarder
 const READY_LINE = /forwarder ready/;
 const CONTAINER_BUNDLE_PATH = '/app/mqtt-forwarder.mjs';
 export const CONTAINER_CONFIG_PATH = '/etc/mqtt-forwarder.json';
+/** CA files of secured brokers inside a forwarder container (one per side). */
+export const CONTAINER_CA_PATHS = { downstream: '/etc/mqtt-forwarder-downstream-ca.pem', upstream: '/etc/mqtt-forwarder-upstream-ca.pem' } as const;
 
 const DECLARATION: ForwarderDeclaration = {
   qos: { policy: 'preserve' },
@@ -65,24 +68,45 @@ export const referenceForwarder: ForwarderDefinition = {
   },
 };
 
-function configFor(context: ForwarderStartContext, inContainer: boolean): string {
-  return forwarderConfig({
+/** A CA to copy into the forwarder's container, and where. */
+export interface ContainerFile {
+  content: string;
+  target: string;
+  mode: number;
+}
+
+/**
+ * The config, and the CA files it names: inside a container at fixed paths (to copy in), on this
+ * host in the run's folder (written now).
+ */
+function configFor(context: ForwarderStartContext, inContainer: boolean): { configText: string; files: ContainerFile[] } {
+  const files: ContainerFile[] = [];
+  const caFile = (side: 'downstream' | 'upstream') => (pem: string) => {
+    if (!inContainer) return writeRunCaFile(pem);
+    files.push({ content: pem, target: CONTAINER_CA_PATHS[side], mode: 0o644 });
+    return CONTAINER_CA_PATHS[side];
+  };
+  const configText = forwarderConfig({
     downstream: inContainer ? context.downstreamPeer : context.downstreamHost,
     upstream: inContainer ? context.upstreamPeer : context.upstreamHost,
     rules: context.rules,
     clientIdPrefix: context.clientIdPrefix,
     persistentSession: true,
     protocolVersion: context.mqtt5 ? 5 : 4,
+    downstreamSecurity: clientSecurity(context.downstreamClientOptions, caFile('downstream')),
+    upstreamSecurity: clientSecurity(context.upstreamClientOptions, caFile('upstream')),
   });
+  return { configText, files };
 }
 
 async function startInContainer(context: ForwarderStartContext): Promise<StartedForwarder> {
   const label = 'reference forwarder (container)';
-  const configText = configFor(context, true);
+  const { configText, files } = configFor(context, true);
   const container = new TestbenchContainer(context.settings.nodeImage, label)
     .withCopyContentToContainer([
       { content: readFileSync(REFERENCE_BUNDLE), target: CONTAINER_BUNDLE_PATH, mode: 0o755 },
       { content: configText, target: CONTAINER_CONFIG_PATH, mode: 0o644 },
+      ...files,
     ])
     .withCommand(['node', CONTAINER_BUNDLE_PATH, '-c', CONTAINER_CONFIG_PATH])
     .withWaitStrategy(Wait.forLogMessage(READY_LINE))
@@ -95,9 +119,10 @@ async function startInContainer(context: ForwarderStartContext): Promise<Started
 
 async function startAsProcess(context: ForwarderStartContext): Promise<StartedForwarder> {
   const label = 'reference forwarder (process)';
-  const configText = configFor(context, false);
+  const { configText } = configFor(context, false);
   const configPath = join(runContext().runDir, `${uniqueName('forwarder')}.json`);
-  writeFileSync(configPath, configText);
+  // 0600: it may hold a broker password.
+  writeFileSync(configPath, configText, { mode: 0o600 });
   const proc = new ManagedProcess({ label, command: process.execPath, args: [REFERENCE_BUNDLE, '-c', configPath] });
   const launch = async () => {
     const fromLine = proc.logs.lineCount;
@@ -119,7 +144,7 @@ function forwarderFrom(component: ContainerComponent | ProcessComponent, configT
     kind: 'reference',
     name: 'reference',
     declaration,
-    configText,
+    configText: redact(configText),
     label: component.label,
     runtime: component.runtime,
     faults: component.faults,

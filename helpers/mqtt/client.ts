@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IClientSubscribeOptions, type IConnackPacket, type ISubscriptionGrant, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import { onTestFinished } from 'vitest';
 import { shortRunId } from '../runtime/run-context.js';
+import { describeConnectFailure } from '../security/client-options.js';
+import type { BrokerEndpoint } from '../testbed/types.js';
 import { MessageCollector } from './collector.js';
 
 export type ProtocolVersion = 4 | 5;
@@ -34,7 +36,8 @@ export function testClientId(role: string): string {
 }
 
 export interface TestClientOptions {
-  url: string;
+  /** The broker (a StartedBroker is one): its URL, and the credentials and CA it requires. */
+  broker: BrokerEndpoint;
   /** Short role that goes into the client id, e.g. `sub`, `pub`, `late` (letters and digits). */
   role: string;
   /** MQTT protocol level: 4 = 3.1.1, 5 = MQTT 5. Default 4. */
@@ -53,7 +56,7 @@ export interface TestClientOptions {
   connectTimeoutMs?: number;
   /** Close the client when the current test finishes, passed or failed (vitest onTestFinished). Default true. */
   closeOnTestFinished?: boolean;
-  /** Further mqtt.js options; the options above take precedence. */
+  /** Further mqtt.js options; they override the broker's client options (e.g. a wrong password), and the options above take precedence. */
   options?: IClientOptions;
 }
 
@@ -101,7 +104,9 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
   const connection = collector.nextConnection();
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const properties = protocolVersion === 5 && options.sessionExpirySec !== undefined ? { ...options.options?.properties, sessionExpiryInterval: options.sessionExpirySec } : options.options?.properties;
-  const client = mqtt.connect(options.url, {
+  const { broker } = options;
+  const mqttOptions: IClientOptions = {
+    ...broker.clientOptions,
     ...options.options,
     clientId,
     protocolVersion,
@@ -110,7 +115,8 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
     connectTimeout: connectTimeoutMs,
     queueQoSZero: false,
     ...(properties ? { properties } : {}),
-  });
+  };
+  const client = mqtt.connect(broker.url, mqttOptions);
   let wirePublishes = 0;
   /** Packet ids of QoS 2 PUBLISHes received and not yet released (PUBREL) to the application. */
   const awaitingRelease = new Set<number>();
@@ -188,14 +194,15 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
     });
   } catch (error) {
     await close();
-    throw new Error(`${clientId}: connecting to ${options.url} (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}) failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    // Names the broker and why (refused credentials, untrusted certificate, ...), never the password.
+    throw new Error(`${clientId} (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}): ${describeConnectFailure(broker, error, mqttOptions)}`, { cause: error });
   }
 
   return {
     client,
     clientId,
     protocolVersion,
-    url: options.url,
+    url: broker.url,
     connack,
     sessionPresent: connack.sessionPresent,
     messages: collector,
@@ -232,9 +239,9 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
  * Removes retained messages (an empty retained payload, [MQTT-3.3.1-10]) with a short-lived
  * client of its own, so it also works after the test's clients are gone.
  */
-export async function clearRetained(url: string, topics: readonly string[], protocolVersion: ProtocolVersion = 4): Promise<void> {
+export async function clearRetained(broker: BrokerEndpoint, topics: readonly string[], protocolVersion: ProtocolVersion = 4): Promise<void> {
   if (topics.length === 0) return;
-  const cleaner = await connectTestClient({ url, role: 'clean', protocolVersion, closeOnTestFinished: false });
+  const cleaner = await connectTestClient({ broker, role: 'clean', protocolVersion, closeOnTestFinished: false });
   try {
     for (const topic of topics) await cleaner.publish(topic, Buffer.alloc(0), { qos: 1, retain: true });
   } finally {
@@ -247,20 +254,20 @@ export async function clearRetained(url: string, topics: readonly string[], prot
  * next test (or a rerun on an external broker) never starts with stale retained state. Topics are
  * read when the test finishes, so a test can push to the array after registering.
  */
-export function clearRetainedOnFinish(url: string, topics: readonly string[]): void {
-  onTestFinished(() => clearRetained(url, [...new Set(topics)]));
+export function clearRetainedOnFinish(broker: BrokerEndpoint, topics: readonly string[]): void {
+  onTestFinished(() => clearRetained(broker, [...new Set(topics)]));
 }
 
 /**
  * Ends a persistent session on the broker: connect with the same client id and Clean Session=1
  * (MQTT 5: Clean Start=1, no expiry), which discards the old session [MQTT-3.1.2-6], then disconnect.
  */
-export async function discardSession(url: string, clientId: string, protocolVersion: ProtocolVersion = 4): Promise<void> {
-  const client = await connectTestClient({ url, role: 'x', clientId, protocolVersion, clean: true, closeOnTestFinished: false });
+export async function discardSession(broker: BrokerEndpoint, clientId: string, protocolVersion: ProtocolVersion = 4): Promise<void> {
+  const client = await connectTestClient({ broker, role: 'x', clientId, protocolVersion, clean: true, closeOnTestFinished: false });
   await client.close();
 }
 
 /** Discards the session of `clientId` when the test finishes (passed or failed), after its clients closed. */
-export function discardSessionOnFinish(url: string, clientId: string, protocolVersion: ProtocolVersion = 4): void {
-  onTestFinished(() => discardSession(url, clientId, protocolVersion));
+export function discardSessionOnFinish(broker: BrokerEndpoint, clientId: string, protocolVersion: ProtocolVersion = 4): void {
+  onTestFinished(() => discardSession(broker, clientId, protocolVersion));
 }

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BrokerEndpoint } from '../testbed/types.js';
 import { connectTestClient, type TestClient } from './client.js';
 
 export interface SessionExpiryPollOptions {
-  url: string;
+  broker: BrokerEndpoint;
   /** Client id of the MQTT 5 session under test. */
   clientId: string;
   /** Session Expiry Interval every attempt sends again, seconds (the one the session was created with). */
@@ -49,7 +50,7 @@ export async function pollUntilSessionExpired(options: SessionExpiryPollOptions)
   while (performance.now() + pauseMs <= deadline) {
     // A pause between reconnect attempts, bounded by the deadline: this is the poll interval.
     await sleep(pauseMs);
-    const client = await connectTestClient({ url: options.url, role: 'exp', clientId: options.clientId, protocolVersion: 5, clean: false, sessionExpirySec: options.sessionExpirySec });
+    const client = await connectTestClient({ broker: options.broker, role: 'exp', clientId: options.clientId, protocolVersion: 5, clean: false, sessionExpirySec: options.sessionExpirySec });
     attempts.push({ offlineMs: Math.round(performance.now() - offlineSince), sessionPresent: client.sessionPresent });
     if (!client.sessionPresent) return { attempts, gone: client };
     await options.onResumed?.(client);

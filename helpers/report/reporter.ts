@@ -16,6 +16,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+import { RUNS_ROOT } from '../runtime/run-context.js';
+import { readRunSecrets } from '../security/material.js';
+import { redact, redactDeep } from '../security/redact.js';
 import type { RunPlan } from '../testbed/plan.js';
 import '../vitest/provided.js';
 import '../vitest/record-result.js';
@@ -56,6 +59,8 @@ export class TestbenchReporter implements Reporter {
   private startedAt = new Date();
   private hub: ProgressHub | undefined;
   private written: { folder: string; report: TestbenchReport } | undefined;
+  /** The run's broker passwords (read while the run's folder still exists), scrubbed from every file written. */
+  private secrets: string[] = [];
   private readonly options: Required<Omit<TestbenchReporterOptions, 'env'>> & { env: NodeJS.ProcessEnv };
 
   constructor(options: TestbenchReporterOptions = {}) {
@@ -96,7 +101,11 @@ export class TestbenchReporter implements Reporter {
     const tests = modules.flatMap((m) => [...m.children.allTests()].map((t) => collectTest(t, root)));
     const errors = [...unhandledErrors.map((e) => `unhandled error: ${errorText(e)}`), ...modules.flatMap((m) => suiteErrors(m, root))];
 
-    const report = buildReport({
+    // Last line of defence: whatever a test, an error or a log tail carried, no report file holds
+    // a password of the run's brokers (nor a URL password or a config password field).
+    const configured = this.options.env['MQTT_TESTBENCH_SECURE_PASSWORD'];
+    this.secrets = [...readRunSecrets(join(RUNS_ROOT, runId)), ...(configured ? [configured] : [])];
+    const report = redactDeep(buildReport({
       runId,
       plan,
       tests,
@@ -107,7 +116,7 @@ export class TestbenchReporter implements Reporter {
       command: this.options.env['MQTT_TESTBENCH_COMMAND'] ?? commandLine(this.options.env),
       generatorVersion: packageVersion(root),
       env: this.options.env,
-    });
+    }), this.secrets);
     this.compareBaseline(report, root);
 
     const folder = resolve(root, this.settings.reportDir, runId);
@@ -163,8 +172,11 @@ export class TestbenchReporter implements Reporter {
       const junit = join(this.written.folder, 'junit.xml');
       if (existsSync(junit)) {
         const skips = this.written.report.skipped.map((s) => ({ file: s.test.file, fullName: s.test.fullName, reason: s.reason }));
-        const { xml, added } = addSkipReasons(readFileSync(junit, 'utf8'), skips);
-        if (added > 0) writeFileSync(junit, xml);
+        const original = readFileSync(junit, 'utf8');
+        const { xml } = addSkipReasons(original, skips);
+        // vitest's JUnit reporter wrote failure messages as they were: scrub them like the report.
+        const scrubbed = redact(xml, this.secrets);
+        if (scrubbed !== original) writeFileSync(junit, scrubbed);
       }
       updateLatest(resolve(this.vitest.config.root, this.settings.reportDir), this.written.folder);
     } catch (error) {

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { describeConnectFailure, isDefinitiveRefusal } from '../security/client-options.js';
+import type { BrokerEndpoint } from '../testbed/types.js';
 import { shortRunId } from './run-context.js';
 
 const RETRY_PAUSE_MS = 100;
 
 export interface ProbeOptions {
-  /** Where the probe message is published. */
-  publishUrl: string;
-  /** Where it is expected (differs from publishUrl when probing through a forwarder). */
-  subscribeUrl: string;
+  /** Where the probe message is published (URL, credentials, CA). */
+  publishTo: BrokerEndpoint;
+  /** Where it is expected (differs from publishTo when probing through a forwarder). */
+  subscribeTo: BrokerEndpoint;
   /** Topic to publish on; `topicFor` maps it to the topic expected on the subscribe side. */
   publishTopic: string;
   expectTopic?: string;
@@ -23,13 +25,14 @@ export interface ProbeOptions {
 /**
  * Proves a path works end to end at the protocol level: connect both sides, subscribe, publish a
  * unique QoS 1 message, receive it. Connection refusals are retried until the deadline, because a
- * process that logged "running" may still be binding its socket on a slow machine.
+ * process that logged "running" may still be binding its socket on a slow machine; refused
+ * credentials and an untrusted certificate end the probe at once (retrying cannot fix them).
  */
 export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const token = randomBytes(6).toString('hex');
-  const subscriber = await connectWithRetry(options.subscribeUrl, deadline, `mtb-probe-s-${shortRunId()}-${token}`, options.abortReason);
+  const subscriber = await connectWithRetry(options.subscribeTo, deadline, `mtb-probe-s-${shortRunId()}-${token}`, options.abortReason);
   let publisher: MqttClient | undefined;
   try {
     const expectTopic = options.expectTopic ?? options.publishTopic;
@@ -39,9 +42,9 @@ export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: num
       });
     });
     await subscriber.subscribeAsync(expectTopic, { qos: 1 });
-    publisher = options.publishUrl === options.subscribeUrl
+    publisher = sameBroker(options.publishTo, options.subscribeTo)
       ? subscriber
-      : await connectWithRetry(options.publishUrl, deadline, `mtb-probe-p-${shortRunId()}-${token}`, options.abortReason);
+      : await connectWithRetry(options.publishTo, deadline, `mtb-probe-p-${shortRunId()}-${token}`, options.abortReason);
     const republishMs = options.republishMs ?? options.timeoutMs;
     let attempt = 0;
     for (;;) {
@@ -64,24 +67,30 @@ export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: num
   }
 }
 
-async function connectWithRetry(url: string, deadline: number, clientId: string, abortReason?: () => string | undefined): Promise<MqttClient> {
+function sameBroker(a: BrokerEndpoint, b: BrokerEndpoint): boolean {
+  return a.url === b.url && JSON.stringify(a.clientOptions ?? {}) === JSON.stringify(b.clientOptions ?? {});
+}
+
+async function connectWithRetry(endpoint: BrokerEndpoint, deadline: number, clientId: string, abortReason?: () => string | undefined): Promise<MqttClient> {
   let lastError: unknown;
   while (Date.now() < deadline) {
     const abort = abortReason?.();
     if (abort) throw new Error(abort);
     try {
-      return await mqtt.connectAsync(url, {
+      return await mqtt.connectAsync(endpoint.url, {
+        ...endpoint.clientOptions,
         clientId,
         reconnectPeriod: 0,
         connectTimeout: Math.max(500, Math.min(5_000, deadline - Date.now())),
         clean: true,
       }, false);
     } catch (error) {
+      if (isDefinitiveRefusal(error)) throw new Error(describeConnectFailure(endpoint, error), { cause: error });
       lastError = error;
       await pause(RETRY_PAUSE_MS);
     }
   }
-  throw new Error(`cannot connect to ${url}: ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
+  throw new Error(`cannot connect: ${describeConnectFailure(endpoint, lastError)}`, { cause: lastError });
 }
 
 /** Pacing between attempts (not a readiness wait: the condition is re-checked after it). */

@@ -1,3 +1,5 @@
+import { redact } from '../security/redact.js';
+
 /**
  * A component did not become ready in time (or died while starting). The message names the
  * component, what was awaited and for how long, and ends with the component's last log lines.
@@ -11,8 +13,9 @@ export class ReadinessError extends Error {
     readonly logTail: string,
     cause?: unknown,
   ) {
-    const because = cause instanceof Error ? ` (${cause.message})` : '';
-    const logs = logTail.trim() === '' ? '(no log output)' : logTail.trimEnd().split('\n').map((l) => `    | ${l}`).join('\n');
+    // Shown in test output and stored in reports: never with a password in it.
+    const because = cause instanceof Error ? ` (${redact(cause.message)})` : '';
+    const logs = logTail.trim() === '' ? '(no log output)' : redact(logTail).trimEnd().split('\n').map((l) => `    | ${l}`).join('\n');
     super(`${component}: ${awaited} not reached after ${elapsedMs} ms${because}.\n  Last log lines of ${component}:\n${logs}`, { cause });
   }
 }

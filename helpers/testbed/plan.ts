@@ -50,7 +50,13 @@ export type TopologyPlan = {
 export async function buildRunPlan(settings: Settings, runId: string): Promise<RunPlan> {
   const selection = await selectRuntime(settings);
   const targets = await planTargets(settings, selection);
-  const forwarders = await planForwarders(settings, selection.kind);
+  // A forwarder runs in its topology's runtime, which is the downstream target's: for external
+  // brokers that is a local process, whatever runtime the run picked (a run of only external targets
+  // must not skip the reference forwarder because the Node image is missing).
+  const runtimes = targets.length > 0 ? [...new Set(targets.map((t) => t.runtime))] : [selection.kind];
+  const forwardersByRuntime = new Map<RuntimeKind, ForwarderPlan[]>();
+  for (const runtime of runtimes) forwardersByRuntime.set(runtime, await planForwarders(settings, runtime));
+  const forwarders = forwardersByRuntime.get(runtimes.includes(selection.kind) ? selection.kind : (runtimes[0] as RuntimeKind)) ?? [];
   return {
     runId,
     profile: settings.profile,
@@ -59,7 +65,7 @@ export async function buildRunPlan(settings: Settings, runId: string): Promise<R
     docker: selection.docker.ok ? { ok: true, serverVersion: selection.docker.serverVersion, host: selection.docker.host } : { ok: false, reason: selection.docker.reason },
     targets,
     forwarders,
-    topologies: planTopologies(targets, forwarders, selection.kind),
+    topologies: planTopologies(targets, forwardersByRuntime, selection.kind, settings),
     machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20) },
   };
 }
@@ -102,7 +108,7 @@ async function planForwarders(settings: Settings, runtime: RuntimeKind): Promise
  * upstream when both run; external uses its downstream/upstream URLs. Every forwarder is tried in
  * every topology.
  */
-function planTopologies(targets: TargetPlan[], forwarders: ForwarderPlan[], runtime: RuntimeKind): TopologyPlan[] {
+function planTopologies(targets: TargetPlan[], forwardersByRuntime: ReadonlyMap<RuntimeKind, ForwarderPlan[]>, runtime: RuntimeKind, settings: Settings): TopologyPlan[] {
   const ready = new Set(targets.filter((t) => t.status === 'ready').map((t) => t.name));
   const pairs: [TargetName, TargetName][] = [];
   for (const t of targets) pairs.push([t.name, t.name]);
@@ -110,12 +116,15 @@ function planTopologies(targets: TargetPlan[], forwarders: ForwarderPlan[], runt
   const plans: TopologyPlan[] = [];
   for (const [downstream, upstream] of pairs) {
     const topologyRuntime = targets.find((t) => t.name === downstream)?.runtime ?? runtime;
-    for (const forwarder of forwarders) {
+    for (const forwarder of forwardersByRuntime.get(topologyRuntime) ?? forwardersByRuntime.get(runtime) ?? []) {
       const id = `${downstream}>${upstream} via ${forwarder.name}`;
       const base = { id, downstream, upstream, forwarder: forwarder.spec, runtime: topologyRuntime };
       const missing = [downstream, upstream].filter((name) => !ready.has(name));
       if (missing.length > 0) {
         plans.push({ ...base, status: 'skipped', reason: `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} skipped in this run (see the target's reason)` });
+      } else if ((downstream === 'external' || upstream === 'external') && !(settings.externalDownstreamUrl && settings.externalUpstreamUrl)) {
+        const unset = [settings.externalDownstreamUrl ? '' : 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL', settings.externalUpstreamUrl ? '' : 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL'].filter(Boolean);
+        plans.push({ ...base, status: 'skipped', reason: `the external forwarding topology needs a downstream and an upstream broker URL: set ${unset.join(' and ')}` });
       } else if (forwarder.status === 'skipped') {
         plans.push({ ...base, status: 'skipped', reason: `forwarder ${forwarder.name} is skipped in this run: ${forwarder.reason}` });
       } else {

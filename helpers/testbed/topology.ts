@@ -93,6 +93,8 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
       upstreamHost: hostEndpoint(upstream.url),
       downstreamTarget: downstream.target,
       upstreamTarget: upstream.target,
+      downstreamClientOptions: downstream.clientOptions,
+      upstreamClientOptions: upstream.clientOptions,
       network,
       rules: routes.map((route) => route.rule),
       clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('f')}`,
@@ -109,7 +111,7 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
           const ns = route.namespace('probe');
           const begun = Date.now();
           try {
-            await mqttProbe({ publishUrl: downstream.url, subscribeUrl: upstream.url, publishTopic: ns.publish('p'), expectTopic: ns.expect('p'), timeoutMs, republishMs: PROBE_REPUBLISH_MS, abortReason: () => liveness.reason() });
+            await mqttProbe({ publishTo: downstream, subscribeTo: upstream, publishTopic: ns.publish('p'), expectTopic: ns.expect('p'), timeoutMs, republishMs: PROBE_REPUBLISH_MS, abortReason: () => liveness.reason() });
           } catch (error) {
             throw new ReadinessError(started.label, `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`, Date.now() - begun, await started.logTail(30), error);
           }
@@ -162,5 +164,5 @@ function probingFaults(faults: FaultControls, probe: () => Promise<void>): Fault
 
 function hostEndpoint(url: string): Endpoint {
   const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port || 1883) };
+  return { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === 'mqtts:' ? 8883 : 1883)) };
 }

@@ -61,7 +61,34 @@ export interface BrokerBehaviour {
   notes: string[];
 }
 
-export interface StartedBroker extends StartedComponent {
+/**
+ * What a client needs besides the URL to be let in: credentials and the CA that signed the
+ * broker's certificate (PEM). A subset of mqtt.js IClientOptions; absent for open brokers.
+ * Never put credentials into a URL instead: URLs end up in error messages and reports.
+ */
+export interface BrokerClientOptions {
+  username?: string;
+  password?: string;
+  /** PEM of the CA that signed the broker's TLS certificate (mqtts:// URLs). */
+  ca?: string;
+  /** TLS server name to verify, when the URL's host is not one the certificate names. */
+  servername?: string;
+}
+
+/**
+ * How a client on this host reaches a broker: every place that connects (test clients, probes,
+ * the load engine through `connectOptionsFor`) takes one of these, not a bare URL, so a broker
+ * that needs credentials or TLS trust gets them everywhere. A StartedBroker is one.
+ */
+export interface BrokerEndpoint {
+  /** Names the broker in errors, e.g. `mosquitto-secure (container)`. */
+  readonly label: string;
+  /** URL without credentials, e.g. `mqtt://127.0.0.1:1883` or `mqtts://localhost:40123`. */
+  readonly url: string;
+  readonly clientOptions?: BrokerClientOptions;
+}
+
+export interface StartedBroker extends StartedComponent, BrokerEndpoint {
   readonly target: TargetName;
   /** Product and version as the broker reported it, e.g. `mosquitto 2.0.11`. */
   readonly version: string;

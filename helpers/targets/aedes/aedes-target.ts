@@ -49,7 +49,7 @@ export const aedesTarget: Target = {
       kill: () => broker.close(),
       start: async () => {
         await broker.listen();
-        await probeBroker(started, url, request.settings);
+        await probeBroker(started, started, request.settings);
       },
       restart: async () => {
         await broker.close();
@@ -72,7 +72,7 @@ export const aedesTarget: Target = {
       dispose: () => broker.close(),
     };
     return disposeOnFailure(started, async () => {
-      await probeBroker(started, url, request.settings);
+      await probeBroker(started, started, request.settings);
       return started;
     });
   },

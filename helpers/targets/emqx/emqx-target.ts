@@ -41,9 +41,9 @@ export const emqxTarget: Target = {
     if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
     const started = await container.start();
     const url = `mqtt://${started.getHost()}:${hostPort}`;
-    const component: ContainerComponent = new ContainerComponent(label, started, () => probeBroker(component, url, request.settings));
+    const component: ContainerComponent = new ContainerComponent(label, started, () => probeBroker(component, { label, url }, request.settings));
     return disposeOnFailure(component, async () => {
-      await probeBroker(component, url, request.settings);
+      await probeBroker(component, { label, url }, request.settings);
       return {
         target: 'emqx',
         label,

@@ -1,7 +1,8 @@
 import mqtt from 'mqtt';
 import type { Settings } from '../../config/settings.js';
 import { shortRunId, uniqueName } from '../../runtime/run-context.js';
-import type { Availability, BrokerBehaviour, FaultControls, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import { registerSecret } from '../../security/redact.js';
+import type { Availability, BrokerBehaviour, BrokerClientOptions, BrokerEndpoint, FaultControls, RuntimeKind, StartedBroker } from '../../testbed/types.js';
 import { probeBroker } from '../broker-probe.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS, type BrokerStartRequest, type Target } from '../target.js';
 
@@ -42,7 +43,7 @@ export const externalTarget: Target = {
 
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
     const { settings } = request;
-    const url = urlFor(request);
+    const { url, clientOptions } = withoutCredentials(urlFor(request));
     const parsed = new URL(url);
     const label = `external ${request.role ?? 'broker'} ${parsed.host}`;
     const broker: StartedBroker = {
@@ -51,6 +52,7 @@ export const externalTarget: Target = {
       runtime: 'external',
       version: 'unknown',
       url,
+      ...(clientOptions ? { clientOptions } : {}),
       peer: { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === 'mqtts:' ? 8883 : 1883)) },
       behaviour: behaviourOf(settings),
       faults: NO_FAULTS,
@@ -59,8 +61,8 @@ export const externalTarget: Target = {
       liveness: () => Promise.resolve({ alive: true }),
       dispose: () => Promise.resolve(),
     };
-    await probeBroker(broker, url, request.settings);
-    return { ...broker, version: await readSysVersion(url) };
+    await probeBroker(broker, broker, request.settings);
+    return { ...broker, version: await readSysVersion(broker) };
   },
 };
 
@@ -71,9 +73,25 @@ function urlFor(request: BrokerStartRequest): string {
   return url;
 }
 
+/**
+ * `mqtt://user:password@host:port` → the URL without user info, and the credentials as client
+ * options: a URL is shown in errors and reports, so it never carries a password (which is also
+ * registered for redaction).
+ */
+function withoutCredentials(raw: string): { url: string; clientOptions?: BrokerClientOptions } {
+  const parsed = new URL(raw);
+  if (parsed.username === '' && parsed.password === '') return { url: raw };
+  const username = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  if (password !== '') registerSecret(password);
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), clientOptions: { ...(username !== '' ? { username } : {}), ...(password !== '' ? { password } : {}) } };
+}
+
 /** Many brokers publish their version as a retained `$SYS/broker/version`; others simply stay silent. */
-async function readSysVersion(url: string): Promise<string> {
-  const client = await mqtt.connectAsync(url, { clientId: uniqueName(`mtb-ver-${shortRunId()}`), reconnectPeriod: 0, connectTimeout: VERSION_WAIT_MS }, false);
+async function readSysVersion(broker: BrokerEndpoint): Promise<string> {
+  const client = await mqtt.connectAsync(broker.url, { ...broker.clientOptions, clientId: uniqueName(`mtb-ver-${shortRunId()}`), reconnectPeriod: 0, connectTimeout: VERSION_WAIT_MS }, false);
   try {
     const version = new Promise<string>((resolve) => client.on('message', (_topic, payload) => resolve(payload.toString())));
     // A broker may refuse $SYS subscriptions; the version then stays "unknown", which is the answer.

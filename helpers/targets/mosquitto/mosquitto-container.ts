@@ -1,10 +1,29 @@
 import { AbstractStartedContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { TestbenchContainer } from '../../runtime/container/testbench-container.js';
 import type { LogBuffer } from '../../runtime/process/log-buffer.js';
-import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection } from './mosquitto-config.js';
+import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection, type MosquittoSecurityFiles } from './mosquitto-config.js';
 
 const MQTT_PORT = 1883;
-const CONFIG_PATH = '/mosquitto/config/mosquitto.conf';
+const MQTTS_PORT = 8883;
+const CONFIG_DIR = '/mosquitto/config';
+const CONFIG_PATH = `${CONFIG_DIR}/mosquitto.conf`;
+/** Where the TLS and authentication files go (readable by the broker's user: they hold a CA, a test key, a password hash). */
+const SECURITY_PATHS: MosquittoSecurityFiles = {
+  cafile: `${CONFIG_DIR}/ca.pem`,
+  certfile: `${CONFIG_DIR}/server.pem`,
+  keyfile: `${CONFIG_DIR}/server.key`,
+  passwordFile: `${CONFIG_DIR}/passwords`,
+  aclFile: `${CONFIG_DIR}/acl`,
+};
+
+/** Contents of the files a secured Mosquitto needs (see SecurityMaterial). */
+export interface MosquittoSecurityContent {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  passwordFile: string;
+  aclFile: string;
+}
 const DATA_PATH = '/mosquitto/data';
 const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 
@@ -16,6 +35,7 @@ export class MosquittoContainer extends TestbenchContainer {
   private persistence = false;
   private readonly bridges: BridgeConnection[] = [];
   private hostPort: number | undefined;
+  private security: MosquittoSecurityContent | undefined;
 
   constructor(image: string, label: string) {
     super(image, label);
@@ -28,12 +48,18 @@ export class MosquittoContainer extends TestbenchContainer {
     return this;
   }
 
+  /** Serve TLS on 8883 (instead of plain MQTT on 1883) and admit only the password file's users, within the ACL. */
+  withSecurity(content: MosquittoSecurityContent): this {
+    this.security = content;
+    return this;
+  }
+
   withBridge(bridge: BridgeConnection): this {
     this.bridges.push(bridge);
     return this;
   }
 
-  /** Binds 1883 to a fixed host port so the URL survives restarts (Docker re-picks random ports). */
+  /** Binds the MQTT port (1883, or 8883 with security) to a fixed host port so the URL survives restarts (Docker re-picks random ports). */
   withHostPort(port: number): this {
     if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`host port ${port} is out of range: use 1-65535.`);
     this.hostPort = port;
@@ -45,11 +71,12 @@ export class MosquittoContainer extends TestbenchContainer {
   }
 
   override async start(): Promise<StartedMosquittoContainer> {
-    const config = mosquittoConfig({ port: MQTT_PORT, persistence: this.persistence ? { location: DATA_PATH } : undefined, bridges: this.bridges });
-    this.withExposedPorts(this.hostPort ? { container: MQTT_PORT, host: this.hostPort } : MQTT_PORT)
-      .withCopyContentToContainer([{ content: config, target: CONFIG_PATH, mode: 0o644 }])
+    const port = this.security ? MQTTS_PORT : MQTT_PORT;
+    const config = mosquittoConfig({ port, persistence: this.persistence ? { location: DATA_PATH } : undefined, bridges: this.bridges, security: this.security ? SECURITY_PATHS : undefined });
+    this.withExposedPorts(this.hostPort ? { container: port, host: this.hostPort } : port)
+      .withCopyContentToContainer([{ content: config, target: CONFIG_PATH, mode: 0o644 }, ...securityFiles(this.security)])
       .withCommand([MOSQUITTO_BIN, '-c', CONFIG_PATH]);
-    return new StartedMosquittoContainer(await super.start(), this.logs);
+    return new StartedMosquittoContainer(await super.start(), this.logs, port);
   }
 }
 
@@ -57,16 +84,17 @@ export class StartedMosquittoContainer extends AbstractStartedContainer {
   constructor(
     started: StartedTestContainer,
     private readonly startLogs: LogBuffer,
+    private readonly port: number,
   ) {
     super(started);
   }
 
   getPort(): number {
-    return this.getMappedPort(MQTT_PORT);
+    return this.getMappedPort(this.port);
   }
 
   getConnectionString(): string {
-    return `mqtt://${this.getHost()}:${this.getPort()}`;
+    return `${this.port === MQTTS_PORT ? 'mqtts' : 'mqtt'}://${this.getHost()}:${this.getPort()}`;
   }
 
   /** Version from the ready line, e.g. `2.0.11`. */
@@ -77,3 +105,17 @@ export class StartedMosquittoContainer extends AbstractStartedContainer {
 }
 
 export const MOSQUITTO_CONTAINER_PORT = MQTT_PORT;
+export const MOSQUITTO_CONTAINER_TLS_PORT = MQTTS_PORT;
+/** Where a Mosquitto container (a bridge) finds a CA file copied in with `withCopyContentToContainer`. */
+export const MOSQUITTO_CONTAINER_CONFIG_DIR = CONFIG_DIR;
+
+function securityFiles(content: MosquittoSecurityContent | undefined): { content: string; target: string; mode: number }[] {
+  if (!content) return [];
+  return [
+    { content: content.caPem, target: SECURITY_PATHS.cafile, mode: 0o644 },
+    { content: content.certPem, target: SECURITY_PATHS.certfile, mode: 0o644 },
+    { content: content.keyPem, target: SECURITY_PATHS.keyfile, mode: 0o644 },
+    { content: content.passwordFile, target: SECURITY_PATHS.passwordFile, mode: 0o644 },
+    { content: content.aclFile, target: SECURITY_PATHS.aclFile, mode: 0o644 },
+  ];
+}

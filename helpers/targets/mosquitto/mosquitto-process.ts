@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import { ManagedProcess } from '../../runtime/process/managed-process.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { runContext, uniqueName } from '../../runtime/run-context.js';
-import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection } from './mosquitto-config.js';
+import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection, type MosquittoSecurityFiles } from './mosquitto-config.js';
 
 const START_ATTEMPTS = 3;
 /**
@@ -40,6 +40,8 @@ export interface MosquittoProcessOptions {
   binary: string;
   persistence?: boolean;
   bridges?: BridgeConnection[];
+  /** TLS listener with password file and ACL (files on this host); the URL is then mqtts://. */
+  security?: MosquittoSecurityFiles;
   startupTimeoutMs: number;
 }
 
@@ -71,8 +73,9 @@ export async function startMosquittoProcess(options: MosquittoProcessOptions): P
       port,
       persistence: options.persistence ? { location: join(dir, 'data') } : undefined,
       bridges: options.bridges,
+      security: options.security,
       extraLines: RUN_AS_INVOKING_USER,
-    }));
+    }), { mode: 0o600 }); // 0600: a bridge's config holds the remote password
     const proc = new ManagedProcess({ label: options.label, command: options.binary, args: ['-c', configPath] });
     const launch = async () => {
       const fromLine = proc.logs.lineCount;
@@ -89,7 +92,7 @@ export async function startMosquittoProcess(options: MosquittoProcessOptions): P
       return {
         process: proc,
         port,
-        url: `mqtt://127.0.0.1:${port}`,
+        url: `${options.security ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
         version: readyLine.match(MOSQUITTO_READY_LINE)?.[1] ?? 'unknown',
         relaunch: async () => {
           await launch();

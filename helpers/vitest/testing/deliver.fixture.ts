@@ -10,6 +10,7 @@ import { shortRunId, uniqueName } from '../../runtime/run-context.js';
 import { runResources } from '../../testbed/leftovers.js';
 import { startTopology } from '../../testbed/topology.js';
 import { runPlan, runSettings } from '../plan.js';
+import { connectOptionsFor } from '../../security/client-options.js';
 
 test('deliver QoS 1 messages through a topology and leave nothing behind', { timeout: 120_000 }, async () => {
   const settings = runSettings();
@@ -21,6 +22,7 @@ test('deliver QoS 1 messages through a topology and leave nothing behind', { tim
     const load = await runLoad({
       publishUrl: topology.downstream.url,
       subscribeUrl: topology.upstream.url,
+      connectOptions: connectOptionsFor(topology.downstream, topology.upstream),
       workload: { name: 'deliver', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, messages: 2_000, ratePerSecond: 2_000 },
       topicFor: () => ns.publish('p'),
       subscribeFilter: ns.expect('p'),
