@@ -1,0 +1,139 @@
+/**
+ * Runs real suite files in a child `vitest run` against the external target (the way a user checks
+ * their own broker) and reads its verdicts back from the report.json the child writes.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { loadGates, type GateFile, type GateLimits } from '../gates/gate-file.js';
+import { readReport } from '../report/read-report.js';
+import type { FailedTest, TestbenchReport } from '../report/report-types.js';
+import { runReportFolder } from '../report/reporter.js';
+import { runContext } from '../runtime/run-context.js';
+import { ChildRun, childEnv, REPO_ROOT, type ChildExit } from '../vitest/testing/child-run.js';
+
+/** Settings of the parent run that must not leak into a child that checks one broker by URL. */
+const NOT_INHERITED = [
+  'MQTT_TESTBENCH_EXTERNAL_URL',
+  'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL',
+  'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL',
+  'MQTT_TESTBENCH_BASELINE',
+  'MQTT_TESTBENCH_BASELINE_FORCE',
+  'MQTT_TESTBENCH_BASELINE_TOLERANCES',
+  // A child's report must not end up in the job summary of the run that started it.
+  'GITHUB_STEP_SUMMARY',
+];
+
+export interface ChildSuitesRequest {
+  /** Short name for the run id and report folder, e.g. `drop`. */
+  label: string;
+  /** Suite files relative to the repository root. */
+  files: readonly string[];
+  /** vitest `-t`: a regular expression over full test names. */
+  testNamePattern?: string;
+  /** Broker URLs: `url` for single-broker suites, `downstream` + `upstream` for the forwarding topology. */
+  external: { url?: string; downstream?: string; upstream?: string };
+  timeoutMs: number;
+}
+
+export interface ChildSuitesOutcome {
+  runId: string;
+  /** `npx vitest run ...` as a user would type it (with the environment in front). */
+  command: string;
+  exit: ChildExit;
+  durationMs: number;
+  /** undefined when the child wrote no readable report (reportError says why). */
+  report: TestbenchReport | undefined;
+  reportError?: string;
+  reportFolder: string;
+  /** The last lines of the child's output, for failure messages. */
+  tail: string;
+}
+
+/**
+ * The default gates with the timing ones lifted (p99 latency, throughput, share of the requested
+ * rate): a child checks what a broker delivers, and its latency through a proxy in the test process,
+ * on a machine shared with other runs, says nothing about a broker. Every delivery gate (loss,
+ * duplicates, reordering, corruption) stays as in fixtures/gates/default.json.
+ */
+export function deliveryOnlyGates(): GateFile {
+  const lift = (limits: GateLimits): GateLimits => ({
+    ...limits,
+    ...(limits.maxP99Ms !== undefined ? { maxP99Ms: NO_LATENCY_LIMIT_MS } : {}),
+    ...(limits.minReceivePerSec !== undefined ? { minReceivePerSec: 0 } : {}),
+    ...(limits.minRateAchieved !== undefined ? { minRateAchieved: 0 } : {}),
+  });
+  const gates: GateFile = {};
+  for (const [suite, suiteGates] of Object.entries(loadGates(undefined).gates)) {
+    gates[suite] = { defaults: lift(suiteGates.defaults), scenarios: Object.fromEntries(Object.entries(suiteGates.scenarios).map(([name, limits]) => [name, lift(limits)])) };
+  }
+  return gates;
+}
+
+const NO_LATENCY_LIMIT_MS = 3_600_000;
+
+/** Where child reports go: `<this run's report folder>/selftest/<child run id>/`. */
+export function childReportDir(): string {
+  return resolve(REPO_ROOT, runReportFolder(runContext().runId), 'selftest');
+}
+
+export async function runChildSuites(request: ChildSuitesRequest): Promise<ChildSuitesOutcome> {
+  const runId = `selftest-${request.label}-${randomBytes(3).toString('hex')}`;
+  const reportDir = childReportDir();
+  mkdirSync(reportDir, { recursive: true });
+  const gatesFile = join(reportDir, 'delivery-gates.json');
+  writeFileSync(gatesFile, `${JSON.stringify(deliveryOnlyGates(), null, 2)}\n`);
+  const overrides: Record<string, string> = {
+    MQTT_TESTBENCH_RUN_ID: runId,
+    MQTT_TESTBENCH_REPORT_DIR: reportDir,
+    MQTT_TESTBENCH_TARGETS: 'external',
+    MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0: '0',
+    MQTT_TESTBENCH_EXTERNAL_MQTT5: '1',
+    MQTT_TESTBENCH_FORWARDER: 'reference',
+    MQTT_TESTBENCH_PROFILE: 'ci',
+    MQTT_TESTBENCH_GATES: gatesFile,
+    // Nothing may be skipped silently: a skipped test would pass a defect.
+    MQTT_TESTBENCH_STRICT: '1',
+    MQTT_TESTBENCH_PROGRESS: 'off',
+    NO_COLOR: '1',
+    ...(request.external.url ? { MQTT_TESTBENCH_EXTERNAL_URL: request.external.url } : {}),
+    ...(request.external.downstream ? { MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL: request.external.downstream } : {}),
+    ...(request.external.upstream ? { MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL: request.external.upstream } : {}),
+  };
+  const env = childEnv(overrides);
+  for (const name of NOT_INHERITED) if (!(name in overrides)) delete env[name];
+  const args = ['--project', 'suites', ...request.files, ...(request.testNamePattern ? ['-t', request.testNamePattern] : [])];
+  const shownEnv = Object.entries(overrides)
+    .filter(([name]) => !['MQTT_TESTBENCH_RUN_ID', 'MQTT_TESTBENCH_REPORT_DIR', 'MQTT_TESTBENCH_PROGRESS', 'NO_COLOR'].includes(name))
+    .map(([name, value]) => `${name}=${value}`);
+  const command = `${shownEnv.join(' ')} npx vitest run ${args.map((a) => (/^[\w./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`;
+
+  const began = Date.now();
+  const child = new ChildRun(args, env);
+  // A test that times out or is interrupted ends its child too (its own watchdog then reaps the rest).
+  onTestFinished(() => child.destroy());
+  let exit: ChildExit;
+  try {
+    exit = await child.exit(request.timeoutMs);
+  } catch (error) {
+    child.destroy();
+    throw new Error(`the child run ${runId} (${command}) did not finish within ${request.timeoutMs} ms:\n${child.tail()}`, { cause: error });
+  }
+  const durationMs = Date.now() - began;
+  const reportFolder = join(reportDir, runId);
+  const reportPath = join(reportFolder, 'report.json');
+  let report: TestbenchReport | undefined;
+  let reportError: string | undefined;
+  try {
+    report = readReport(reportPath);
+  } catch (error) {
+    reportError = existsSync(reportPath) ? (error as Error).message : `the child wrote no ${reportPath}`;
+  }
+  return { runId, command, exit, durationMs, report, ...(reportError ? { reportError } : {}), reportFolder, tail: child.tail(60) };
+}
+
+/** `suite > describe > test`: what a failed test is called in assertion messages. */
+export function failureName(failure: FailedTest): string {
+  return failure.test.fullName;
+}
