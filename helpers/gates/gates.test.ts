@@ -23,8 +23,8 @@ describe('gates', () => {
   });
 
   test('scenario limits override the defaults and name their source', () => {
-    const outcome = evaluateGates(gates, 'forwarding-loss', 'rate-500', 1, { p99Ms: 150 }).find((o) => o.figure === 'p99Ms');
-    expect(outcome).toMatchObject({ limit: 100, passed: false, source: 'forwarding-loss.scenarios.rate-500' });
+    const outcome = evaluateGates(gates, 'forwarding-loss', 'rate-500', 1, { p99Ms: 60 }).find((o) => o.figure === 'p99Ms');
+    expect(outcome).toMatchObject({ limit: 50, passed: false, source: 'forwarding-loss.scenarios.rate-500' });
   });
 
   test('a broken gate is described with scenario, figure, limit and measured value', () => {
@@ -32,7 +32,7 @@ describe('gates', () => {
     expect(describeBrokenGates('heavy QoS 2 via reference', outcomes)).toBe(
       [
         'heavy QoS 2 via reference: max loss rate broken: lossRate = 1.00 %, limit <= 0.00 % (forwarding-loss.defaults)',
-        'heavy QoS 2 via reference: min throughput broken: receivePerSec = 100 msg/s, limit >= 500 msg/s (forwarding-loss.defaults)',
+        'heavy QoS 2 via reference: min throughput broken: receivePerSec = 100 msg/s, limit >= 200 msg/s (forwarding-loss.defaults)',
       ].join('\n'),
     );
   });

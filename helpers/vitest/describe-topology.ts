@@ -7,6 +7,12 @@ import { runPlan, runSettings } from './plan.js';
 
 export interface TopologySuiteOptions extends TopologyOptions {
   timeoutMs?: number;
+  /**
+   * A reason to leave a topology out of this suite in this run (e.g. a profile choice); its tests
+   * are skipped with the reason and the topology is not started. Not a failure in strict mode:
+   * the topology can run, the suite chose not to.
+   */
+  leaveOut?: (topology: TopologyPlan) => string | undefined;
 }
 
 /**
@@ -19,6 +25,14 @@ export function describeEachTopology(name: string, options: TopologySuiteOptions
   describe(name, () => {
     for (const topology of plan.topologies) {
       describe(topology.id, { timeout: options.timeoutMs ?? 60_000 }, () => {
+        const leftOut = topology.status === 'ready' ? options.leaveOut?.(topology) : undefined;
+        if (leftOut) {
+          beforeEach(({ skip }) => skip(leftOut));
+          body(() => {
+            throw new Error(`topology ${topology.id} is left out of this suite: ${leftOut}`);
+          }, topology);
+          return;
+        }
         const started = useTopology(topology, options);
         body(started, topology);
       });
