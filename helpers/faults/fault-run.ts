@@ -96,6 +96,7 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
         clientIdPrefix: `mtb-${shortRunId()}-${uniqueName(`f${stream.qos}`)}`,
         connectOptions: { ...connectOptionsFor(topology.downstream, topology.upstream), ...FAULT_CONNECT_OPTIONS },
         onPeriod: onPeriod(stream),
+        progressLabel: `${topology.id} ${FAULTS[plan.kind].title} QoS ${stream.qos}`,
         signal: plan.signal,
       });
     });

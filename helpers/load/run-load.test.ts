@@ -1,5 +1,9 @@
+import { rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PROGRESS_SOCKET_ENV, type ProgressMessage } from '../report/progress.js';
 import { decodeLatencyHistogram } from '../stats/latency-histogram.js';
 import { runLoad } from './run-load.js';
 import { startAedes, type TestBroker } from './testing/aedes-broker.js';
@@ -199,5 +203,41 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
     expect(d.memory.rssMaxBytes).toBeGreaterThan(0);
     expect(d.cpu.cores).toBeGreaterThan(0);
     expect(d.sendSchedule).toBe('timer');
+  });
+
+  it('reports live progress under its label while it runs, and ends it', async () => {
+    broker = await startAedes();
+    const socketPath = join(tmpdir(), `mtb-runload-progress-${process.pid}.sock`);
+    const messages: ProgressMessage[] = [];
+    const hub = createServer((socket) => {
+      let buffered = '';
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) messages.push(JSON.parse(line) as ProgressMessage);
+      });
+    });
+    await new Promise<void>((resolve) => hub.listen(socketPath, resolve));
+    vi.stubEnv(PROGRESS_SOCKET_ENV, socketPath);
+    vi.stubEnv('MQTT_TESTBENCH_PROGRESS', 'plain');
+    try {
+      const result = await runLoad({
+        ...options(broker.url, { name: 'progress', publishers: 1, subscribers: 2, qos: 1, payload: { kind: 'fixed', bytes: 256 }, messages: 600, ratePerSecond: 1000 }, 'rl-progress'),
+        periodMs: 100,
+        progressLabel: 'progress QoS 1',
+      });
+      expectExactDelivery(result, 600, 2);
+      await vi.waitFor(() => expect(messages.at(-1)?.type).toBe('done'));
+      const updates = messages.filter((m) => m.type === 'update');
+      expect(updates.length).toBeGreaterThanOrEqual(1);
+      expect(updates[0]).toMatchObject({ label: 'progress QoS 1', totalExpected: 600 });
+      // Received is per receiver group, so it never passes what was sent.
+      for (const u of updates) expect(u.received).toBeLessThanOrEqual(u.totalExpected ?? 0);
+    } finally {
+      vi.unstubAllEnvs();
+      await new Promise<void>((resolve) => hub.close(() => resolve()));
+      rmSync(socketPath, { force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { createProgress, type ProgressReporter } from '../report/progress.js';
 import { mergedIntervalPercentiles } from '../stats/interval-recorder.js';
 import { PeriodSeries } from '../stats/period-stats.js';
 import { brokerPortOf, SocketQueueSampler, type SocketQueueReport } from '../stats/socket-queues.js';
@@ -78,6 +79,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   options.signal?.addEventListener('abort', abortAll, { once: true });
   let periodTimer: NodeJS.Timeout | undefined;
   let sampler: SocketQueueSampler | undefined;
+  const progress: ProgressReporter | undefined = options.progressLabel ? createProgress() : undefined;
+  const totalToSend = workload.messages !== undefined ? (workload.messages + workload.warmupMessages) * workload.publishers : undefined;
 
   try {
     for (const spec of specs) workers.push(count > 1 ? new ThreadWorker(spec, startedAt.getTime()) : new LocalWorker(spec, startedAt.getTime()));
@@ -125,6 +128,15 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
           for (const worker of workers) worker.stopSending();
         }
       }
+      progress?.update({
+        label: options.progressLabel ?? '',
+        sent: totals.confirmed,
+        // Per receiver group, so that it compares with what was sent (fan-out receives it N times).
+        received: Math.floor(totals.received / groupCount),
+        elapsedMs: (nowUs() - connectedUs) / 1000,
+        ...(totalToSend !== undefined ? { totalExpected: totalToSend } : {}),
+        ...(workload.durationMs !== undefined && sending ? { plannedDurationMs: workload.durationMs } : {}),
+      });
       try {
         options.onPeriod?.(period);
       } catch (error) {
@@ -214,6 +226,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     throw error;
   } finally {
     clearInterval(periodTimer);
+    progress?.done();
     sampler?.stop();
     options.signal?.removeEventListener('abort', abortAll);
     await Promise.all(workers.map((worker) => worker.close()));

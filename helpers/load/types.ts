@@ -34,6 +34,11 @@ export interface RunLoadOptions {
   /** Called once per period (default every second) while publishing and draining. */
   onPeriod?: (period: PeriodStats) => void;
   /**
+   * Shows live progress under this label (sent / received / rate / time left), updated once per
+   * period; see helpers/report/progress.ts for where it is shown. Omitted: no progress.
+   */
+  progressLabel?: string;
+  /**
    * Extra mqtt.js options for every client (credentials, clean, properties,
    * `reconnectPeriod`: default 0 = no reconnect; fault-injection suites pass
    * e.g. 100 and publishers/subscribers carry on across reconnects).

@@ -40,6 +40,7 @@ export async function runGatedScenario(context: TestContext, run: GatedRun): Pro
     topicFor: run.topicFor,
     subscribeFilter: run.subscribeFilter,
     clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('ld')}`,
+    progressLabel: run.label,
     signal: context.signal,
     ...(run.connectOptions ? { connectOptions: run.connectOptions } : {}),
   });
