@@ -12,6 +12,7 @@ import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/l
 import type { ResultSubject, TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { profileMicro } from '../helpers/scenario/profile.js';
+import { connectOptionsFor } from '../helpers/security/client-options.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
@@ -62,8 +63,6 @@ describe('micro-benchmarks', () => {
     for (const qos of QOS_LEVELS) {
       test(`QoS ${qos}`, async (context) => {
         const target = broker();
-        // TODO(load engine): runRoundTrip takes no connect options yet (credentials, CA).
-        if (target.clientOptions) context.skip(`${target.label} requires credentials and TLS trust, which runRoundTrip (helpers/load/micro.ts) cannot pass on yet`);
         const prefix = testTopicPrefix(`rtt-q${qos}`);
         const task = await runRoundTrip({
           publishUrl: target.url,
@@ -73,6 +72,7 @@ describe('micro-benchmarks', () => {
           qos,
           timeMs: roundTripMs,
           clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('rtt')}`,
+          connectOptions: connectOptionsFor(target),
           signal: context.signal,
         });
         await recordResult(context, microResult(task, brokerSubject(target), 'round trip', qos, 'direct'));
@@ -84,8 +84,6 @@ describe('micro-benchmarks', () => {
     for (const qos of QOS_LEVELS) {
       test(`QoS ${qos} pass-through`, async (context) => {
         const bed = topology();
-        // TODO(load engine): runRoundTrip takes no connect options yet (credentials, CA).
-        if (bed.downstream.clientOptions || bed.upstream.clientOptions) context.skip(`${bed.id}: its brokers require credentials and TLS trust, which runRoundTrip (helpers/load/micro.ts) cannot pass on yet`);
         const ns = bed.route('pass').namespace(`rtt-q${qos}`);
         const task = await runRoundTrip({
           publishUrl: bed.downstream.url,
@@ -95,6 +93,7 @@ describe('micro-benchmarks', () => {
           qos,
           timeMs: roundTripMs,
           clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('rtt')}`,
+          connectOptions: connectOptionsFor(bed.downstream, bed.upstream),
           signal: context.signal,
         });
         await recordResult(context, microResult(task, topologySubject(bed), 'round trip', qos, 'pass'));

@@ -6,7 +6,7 @@
  * QoS. Not a load generator: a closed loop hides queueing (coordinated
  * omission); loss, throughput and latency under load come from runLoad.
  */
-import type { MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { Bench, type Statistics, type Task } from 'tinybench';
 import { createLatencyHistogram, latencyReport, recordLatencyUs } from '../stats/latency-histogram.js';
 import type { LatencyReport } from '../stats/types.js';
@@ -81,6 +81,8 @@ export interface RoundTripOptions {
   qos: 0 | 1 | 2;
   timeMs: number;
   clientIdPrefix: string;
+  /** Extra mqtt.js options for both clients (credentials, CA), as RunLoadOptions.connectOptions. */
+  connectOptions?: IClientOptions;
   signal?: AbortSignal;
   /** A round trip not completed within this is an error. Default 5,000 ms. */
   timeoutMs?: number;
@@ -99,7 +101,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<MicroTask
   try {
     const connect = async (url: string, role: string): Promise<MqttClient> => {
       const clientId = `${options.clientIdPrefix}-${role}`;
-      const client = await connectLoadClient({ url, clientId, protocolVersion: 4, onError: () => undefined, signal: options.signal });
+      const client = await connectLoadClient({ url, clientId, protocolVersion: 4, ...(options.connectOptions ? { options: options.connectOptions } : {}), onError: () => undefined, signal: options.signal });
       clients.push(client);
       return client;
     };
