@@ -17,6 +17,7 @@ import { reportJsonSchema } from '../report/schema.js';
 import { loadTolerances } from '../report/tolerances.js';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { flake } from './flake.js';
+import { load, LOAD_HELP } from './load.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -51,6 +52,7 @@ Usage:
   mqtt-testbench flake [--runs N] [--stop-on-failure] [vitest args...]
       Run the tests N times (default 10) and print per test how often it passed; exit 1 if any
       test failed in any run. Example: "mqtt-testbench flake --runs 20".
+${LOAD_HELP}
   mqtt-testbench help
 
 Environment: MQTT_TESTBENCH_BASELINE, MQTT_TESTBENCH_BASELINE_FORCE, MQTT_TESTBENCH_BASELINE_TOLERANCES,
@@ -82,6 +84,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return schema(rest, io);
       case 'flake':
         return await flake(rest, io, findVitest(io.cwd));
+      case 'load':
+        return await load(rest, io);
       default:
         throw new UsageError(`unknown command "${command}".`);
     }

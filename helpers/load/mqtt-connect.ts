@@ -1,5 +1,6 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { nowUs } from './clock.js';
+import { redactUrl } from '../security/redact.js';
 
 export interface ConnectSpec {
   url: string;
@@ -112,10 +113,8 @@ function setNoDelay(client: MqttClient): void {
   stream?.setNoDelay?.(true);
 }
 
-/** Hides credentials in URLs that end up in error messages and results. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
-}
+/** Hides passwords in URLs that end up in error messages and results (one rule for the whole harness). */
+export { redactUrl };
 
 /**
  * Calls `onRead` with the time (µs) each chunk is read from the client's

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { startAedes, type TestBroker } from '../load/testing/aedes-broker.js';
+import { runCli } from './cli.js';
+import type { LoadSummary } from './load.js';
+
+let cwd: string;
+let out: string[];
+let err: string[];
+let broker: TestBroker | undefined;
+
+async function cli(...argv: string[]): Promise<number> {
+  return runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), cwd, env: {} });
+}
+
+beforeEach(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'mtb-cli-load-'));
+  out = [];
+  err = [];
+});
+afterEach(async () => {
+  await broker?.close();
+  broker = undefined;
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('mqtt-testbench load', { timeout: 30_000 }, () => {
+  test('runs a workload from flags against a broker URL and prints the JSON summary', async () => {
+    broker = await startAedes();
+    const code = await cli('load', '--url', broker.url, '--publishers', '2', '--subscribers', '1', '--qos', '1', '--messages', '500', '--size', '1024', '--inflight', '100', '--json', '--out', 'result.json');
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out.join('\n')) as LoadSummary;
+    expect(summary).toMatchObject({ qos: 1, publishers: 2, subscribers: 1, payloadBytes: '1024', sent: 1000, received: 1000, expected: 1000, lost: 0, duplicates: 0, corrupted: 0, drain: 'complete', errors: [] });
+    expect(summary.sentRate).toBeGreaterThan(0);
+    expect(summary.receivedRate).toBeGreaterThan(0);
+    expect(summary.latencyUs.p50).toBeGreaterThan(0);
+    expect(summary.latencyUs.p50).toBeLessThanOrEqual(summary.latencyUs.p99);
+    expect(summary.latencyUs.p99_9).toBeLessThanOrEqual(summary.latencyUs.max);
+    expect(summary.latencyFromIntendedUs).toBeNull();
+    const full = JSON.parse(readFileSync(join(cwd, 'result.json'), 'utf8')) as { counters: { sent: number }; latency: { endToEnd: { histogram: string } } };
+    expect(full.counters.sent).toBe(1000);
+    expect(full.latency.endToEnd.histogram.length).toBeGreaterThan(10);
+  });
+
+  test('takes a workload file, flags override its fields, and a rate-limited run reports latency from the intended send time', async () => {
+    broker = await startAedes();
+    writeFileSync(join(cwd, 'w.json'), JSON.stringify({ name: 'steady', publishers: 1, subscribers: 2, qos: 0, payload: { kind: 'fixed', bytes: 512 }, durationMs: 5000, ratePerSecond: 1000 }));
+    const code = await cli('load', 'w.json', '--url', broker.url, '--messages', '300');
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/^steady: 1 publisher\(s\) → 2 subscriber\(s\), QoS 0, payload 512 bytes/);
+    expect(text).toMatch(/received {2}600\/600 unique/);
+    expect(text).toMatch(/latency from the intended send time {2}p50 [\d.]+ ms/);
+  });
+
+  test('bad input exits 2 before connecting, naming the option or field and what is allowed', async () => {
+    expect(await cli('load', '--qos', '1')).toBe(2);
+    expect(err.at(-1)).toMatch(/--url is required/);
+    expect(await cli('load', '--url', 'mqtt://127.0.0.1:1', '--qos', '3', '--size', '10')).toBe(2);
+    expect(err.at(-1)).toMatch(/qos: got 3; allowed: 0, 1 or 2/);
+    expect(err.at(-1)).toMatch(/payload\.bytes: got 10; allowed: an integer from 148/);
+    expect(err.at(-1)).toMatch(/--size → payload\.bytes/);
+    expect(await cli('load', '--url', 'mqtt://127.0.0.1:1', '--messages', 'many')).toBe(2);
+    expect(err.at(-1)).toMatch(/--messages many is not an integer/);
+    writeFileSync(join(cwd, 'bad.json'), '{"name": "x",\n  }');
+    expect(await cli('load', 'bad.json', '--url', 'mqtt://127.0.0.1:1')).toBe(2);
+    expect(err.at(-1)).toMatch(/bad\.json: invalid JSON at line 2, column 3/);
+    expect(await cli('load', '--url', 'mqtt://127.0.0.1:1', '--topic', 'a/#')).toBe(2);
+    expect(err.at(-1)).toMatch(/--topic a\/#/);
+  });
+
+  test('a broker that is not there exits 1 with the client and URL, and a password in the URL is never printed', async () => {
+    const code = await cli('load', '--url', 'mqtt://user:s3cret-pw@127.0.0.1:1', '--messages', '10');
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/connecting to mqtt:\/\/user:\*+@127\.0\.0\.1:1 failed: connect ECONNREFUSED/);
+    expect(err.join('\n')).not.toMatch(/s3cret-pw/);
+  });
+});
