@@ -156,13 +156,15 @@ describe('flake tallies', () => {
       testResults: [{ name: 'suites/a.test.ts', assertionResults: [
         { fullName: 'a stable test', status: 'passed' as const },
         { fullName: 'a flaky test', status, failureMessages: status === 'failed' ? ['AssertionError: lost 3 of 2000\n at ...'] : [] },
+        { fullName: 'a test that skips itself on failure', status: status === 'failed' ? ('skipped' as const) : ('passed' as const) },
       ] }],
     });
     tally(run('passed'), tallies);
     tally(run('failed'), tallies);
     tally(run('passed'), tallies);
     const text = formatTallies([...tallies.values()], 3, 1, []);
-    expect(text).toContain('3 run(s), 1 with failures; 2 tests ran, 1 failed at least once.');
+    expect(text).toContain('3 run(s), 1 with failures; 3 tests ran, 1 failed at least once.');
+    expect(text).toContain('1 test(s) ran in some runs and were skipped in others:\n  ran 2, skipped 1  a test that skips itself on failure');
     expect(text).toContain('  2/3       a flaky test');
     expect(text).toContain('first failure: AssertionError: lost 3 of 2000');
     expect(text).not.toContain('a stable test');

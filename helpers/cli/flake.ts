@@ -119,6 +119,12 @@ export function formatTallies(tallies: TestTally[], runs: number, failedRuns: nu
   if (flaky.length > 0) {
     lines.push('', 'passed/ran  test', ...flaky.map((t) => `${String(t.passed).padStart(3)}/${String(t.passed + t.failed).padEnd(6)}  ${t.name}\n             first failure: ${t.firstFailure ?? '(no message)'}`));
   }
+  // A test that ran in some runs and skipped itself in others may be hiding a failure behind a
+  // condition (a stale build, a missing image): it is listed so that someone looks.
+  const unsteady = tallies.filter((t) => t.skipped > 0 && t.passed + t.failed > 0);
+  if (unsteady.length > 0) {
+    lines.push('', `${unsteady.length} test(s) ran in some runs and were skipped in others:`, ...unsteady.map((t) => `  ran ${t.passed + t.failed}, skipped ${t.skipped}  ${t.name}`));
+  }
   if (fileErrors.length > 0) lines.push('', 'errors outside tests:', ...fileErrors.map((e) => `  ${e}`));
   return lines.join('\n');
 }
