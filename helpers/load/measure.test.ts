@@ -4,9 +4,11 @@
  *
  *   npm run build && MQTT_TESTBENCH_MEASURE=1 npx vitest run helpers/load/measure.test.ts
  *
- * MQTT_TESTBENCH_MEASURE_ONLY=unlimited,steady,bench,bench-full,idle picks groups (default: all but
- * bench-full); MQTT_TESTBENCH_MEASURE_QOS=0,1,2 and MQTT_TESTBENCH_MEASURE_WORKERS=1,2 narrow them,
+ * MQTT_TESTBENCH_MEASURE_ONLY=c-clients,unlimited,steady,bench,bench-full,idle picks groups (default:
+ * all but bench-full); MQTT_TESTBENCH_MEASURE_QOS=0,1,2 and MQTT_TESTBENCH_MEASURE_WORKERS=1,2 narrow them,
  * MQTT_TESTBENCH_MEASURE_BENCH_WORKERS=2 runs the mqtt-bench groups in worker threads. 1 KB payloads:
+ * - c-clients: the C reference on the same broker in the same run: 1 KB lines | mosquitto_pub -l
+ *   -M 1000 → mosquitto_sub (mosquitto-clients), end-to-end received rate per QoS;
  * - unlimited: 1 publisher → 1 subscriber at QoS 0/1/2, in one thread and in two worker threads;
  * - steady: 10,000 msg/s QoS 0 with the "timer" and the "immediate" send schedule (latency, CPU);
  * - bench / bench-full: 1,000 clients × 100 / × 1,000 messages (mqtt-bench, seed 003) at QoS 0/1/2;
@@ -14,7 +16,9 @@
  * One line per run: rates, latency, harness and broker CPU (share of one core), RSS, who set the
  * pace, and the 1-minute load average (the machine may be shared: read the numbers with it).
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureIdleConnections } from './idle-connections.js';
 import { runLoad } from './run-load.js';
@@ -24,7 +28,12 @@ import type { LoadResult, WorkloadInput } from './types.js';
 import { workerBundleStatus } from './worker/bundle.js';
 
 const ENABLED = process.env.MQTT_TESTBENCH_MEASURE === '1';
-const ONLY = new Set((process.env.MQTT_TESTBENCH_MEASURE_ONLY ?? 'unlimited,steady,bench,idle').split(','));
+const ONLY = new Set((process.env.MQTT_TESTBENCH_MEASURE_ONLY ?? 'c-clients,unlimited,steady,bench,idle').split(','));
+const UNLIMITED_MESSAGES = [
+  [0, 300_000],
+  [1, 150_000],
+  [2, 80_000],
+] as const;
 const ONE_KB = { kind: 'fixed', bytes: 1024 } as const;
 const MB = 1024 * 1024;
 
@@ -80,6 +89,69 @@ async function measure(workload: WorkloadInput): Promise<LoadResult> {
 }
 
 const threadsReady = workerBundleStatus().state === 'ready';
+const HAS_C_CLIENTS = ['mosquitto_pub', 'mosquitto_sub'].every((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0);
+
+/**
+ * The C reference: mosquitto_sub prints only the topic of each message (-F %t), so reading its
+ * output costs next to nothing; it is known to be subscribed once a probe published by mqtt.js on a
+ * sibling topic comes out (no sleep). Time runs from starting mosquitto_pub to the last data line.
+ */
+async function measureCClients(qos: 0 | 1 | 2, messages: number): Promise<number> {
+  const { hostname: host, port } = new URL(url);
+  const base = `measure/c/${qos}/${Date.now()}`;
+  // Line-buffered: a pipe is block-buffered, and the last lines would wait for an exit that never comes.
+  const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', host, '-p', port, '-t', `${base}/#`, '-q', String(qos), '-F', '%t'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const probe = await mqtt.connectAsync(url, { clientId: `measure-c-probe-${qos}` });
+  try {
+    let received = 0;
+    let lastDataAt = 0;
+    let subscribed!: () => void;
+    let done!: () => void;
+    const subscribedP = new Promise<void>((resolve) => (subscribed = resolve));
+    const doneP = new Promise<void>((resolve) => (done = resolve));
+    let buffered = '';
+    sub.stdout.setEncoding('utf8');
+    sub.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === `${base}/probe`) subscribed();
+        else if (line === `${base}/data`) {
+          lastDataAt = performance.now();
+          if (++received === messages) done();
+        }
+      }
+    });
+    const exited = new Promise<never>((_, reject) => sub.once('exit', (code) => reject(new Error(`mosquitto_sub exited with ${code}`))));
+    const probing = setInterval(() => probe.publish(`${base}/probe`, 'probe', { qos: 1 }), 20);
+    await Promise.race([subscribedP, exited]);
+    clearInterval(probing);
+    const started = performance.now();
+    // -l (a message per stdin line) pipelines up to -M messages; --repeat waits for each confirmation.
+    // stdin stays open (cat) until the end: mosquitto_pub 2.0.11 drops what is still queued at EOF.
+    const pub = spawn('sh', ['-c', `{ yes "$PAYLOAD" | head -n ${messages}; cat; } | mosquitto_pub -h ${host} -p ${port} -t ${base}/data -q ${qos} -M 1000 -l`], {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      env: { ...process.env, PAYLOAD: 'a'.repeat(1024) },
+      detached: true,
+    });
+    const pubExit = new Promise<void>((resolve) => pub.once('exit', () => resolve()));
+    // Bounded: 3 s without a new message ends the wait (a lossy run).
+    const idle = (async () => {
+      while (performance.now() - Math.max(lastDataAt, started) < 3_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    })();
+    await Promise.race([doneP, exited, idle]);
+    // EOF lets the pipeline end by itself; the group is killed if it does not within 5 s.
+    pub.stdin?.end();
+    const gone = await Promise.race([pubExit.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000))]);
+    if (!gone && pub.pid) process.kill(-pub.pid, 'SIGKILL');
+    if (received < messages) console.log(`c-clients-qos${qos}: mosquitto_sub received ${received} of ${messages}`);
+    return (received * 1000) / (lastDataAt - started);
+  } finally {
+    sub.kill();
+    await probe.endAsync();
+  }
+}
 
 describe.runIf(ENABLED)('load engine throughput and latency against local mosquitto', { timeout: 900_000 }, () => {
   beforeAll(async () => {
@@ -90,14 +162,16 @@ describe.runIf(ENABLED)('load engine throughput and latency against local mosqui
     await mosquitto?.stop();
   });
 
+  for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) => (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q))) {
+    it.runIf(ONLY.has('c-clients') && HAS_C_CLIENTS)(`C clients (mosquitto_pub → mosquitto_sub) QoS ${qos}`, async () => {
+      const ratePerSecond = await measureCClients(qos, messages);
+      console.log(`${`c-clients-qos${qos}`.padEnd(26)} | load ${(loadavg()[0] ?? 0).toFixed(2)} | received ${Math.round(ratePerSecond)} msg/s end to end (1 KB lines | mosquitto_pub -l -q ${qos} -M 1000 → mosquitto_sub)`);
+      expect(ratePerSecond).toBeGreaterThan(0);
+    });
+  }
+
   for (const workers of (process.env.MQTT_TESTBENCH_MEASURE_WORKERS ?? '1,2').split(',').map(Number)) {
-    for (const [qos, messages] of (
-      [
-        [0, 300_000],
-        [1, 150_000],
-        [2, 80_000],
-      ] as const
-    ).filter(([q]) => (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q))) {
+    for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) => (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q))) {
       it.runIf(ONLY.has('unlimited') && (workers === 1 || threadsReady))(`QoS ${qos}, unlimited rate, ${workers} thread(s)`, async () => {
         const result = await measure({ name: `unlimited-qos${qos}-w${workers}`, publishers: 1, subscribers: 1, qos, payload: ONE_KB, messages, warmupMessages: 5_000, inflight: 1_000, workers });
         expect(result.counters.lost).toBe(0);
