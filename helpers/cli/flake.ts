@@ -39,11 +39,28 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
   const tallies = new Map<string, TestTally>();
   const fileErrors: string[] = [];
   let failedRuns = 0;
+  let completed = 0;
+  // Ctrl-C (or SIGTERM) stops the current run like it stops vitest, and then the whole series:
+  // the tallies so far are printed and the exit code says it was interrupted.
+  let stopSignal: NodeJS.Signals | undefined;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    stopSignal ??= signal;
+  };
+  // A function, not the variable: the handlers set it while the loop awaits.
+  const interrupted = (): NodeJS.Signals | undefined => stopSignal;
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
-    for (let run = 1; run <= runs; run += 1) {
+    for (let run = 1; run <= runs && !interrupted(); run += 1) {
       const output = join(dir, `run-${run}.json`);
       const started = Date.now();
       const code = await runVitest(vitestEntry, ['run', '--reporter=json', `--outputFile=${output}`, ...args.positionals, ...args.rest], io);
+      const signal = interrupted();
+      if (signal) {
+        io.out(`run ${run}/${runs}: interrupted (${signal}); not counted`);
+        break;
+      }
+      completed = run;
       const report = readJson(output);
       if (!report) {
         failedRuns += 1;
@@ -58,9 +75,15 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
       if (failedRuns > 0 && args.flags.has('stop-on-failure')) break;
     }
   } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     rmSync(dir, { recursive: true, force: true });
   }
-  io.out(formatTallies([...tallies.values()], runs, failedRuns, fileErrors));
+  io.out(formatTallies([...tallies.values()], completed, failedRuns, fileErrors));
+  if (interrupted()) {
+    io.out(`flake: interrupted after ${completed} of ${runs} run(s).`);
+    return 130;
+  }
   return failedRuns === 0 ? 0 : 1;
 }
 
@@ -70,10 +93,12 @@ function runVitest(entry: string, vitestArgs: string[], io: CliIo): Promise<numb
     child.kill(signal);
   };
   process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
   return new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => {
       process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
       resolve(code ?? 1);
     });
   });

@@ -5,10 +5,10 @@
  * column. (The global setup runs these validators first; suites/harness-cleanup.test.ts checks
  * that end to end with a real run.)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { loadDeclaration } from '../forwarders/declaration-file.js';
 import { loadGates, readGateFile } from '../gates/gate-file.js';
 import { parseWorkload, WorkloadError } from '../load/workload.js';
@@ -17,6 +17,7 @@ import { jsonSyntaxErrorOffset, parseJsonWithPosition } from './json-file.js';
 import { loadSettings } from './settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtb-bad-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fileCounter = 0;
 function file(content: string): string {
   fileCounter += 1;

@@ -1,13 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../config/errors.js';
 import { describeBrokenGates, evaluateGates } from './evaluate.js';
 import { loadGates, readGateFile } from './gate-file.js';
 
+const dir = mkdtempSync(join(tmpdir(), 'mtb-gates-'));
+let fileCounter = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 function writeTemp(content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'mtb-gates-')), 'gates.json');
+  const path = join(dir, `gates-${++fileCounter}.json`);
   writeFileSync(path, content);
   return path;
 }

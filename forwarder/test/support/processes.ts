@@ -33,6 +33,25 @@ export const mosquittoAvailable = existsSync(MOSQUITTO_BIN);
 const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 
+// A test worker that is told to stop (Ctrl-C on the run, a timeout) never reaches its afterEach:
+// the brokers and forwarders it started would outlive it. Kill them on the way out.
+let exitHooked = false;
+function killOnExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const killAll = (): void => {
+    for (const child of running) child.kill('SIGKILL');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 export function makeTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);
@@ -87,6 +106,7 @@ function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void):
 }
 
 function track(child: ChildProcess): ChildProcess {
+  killOnExit();
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
