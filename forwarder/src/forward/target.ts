@@ -7,7 +7,7 @@ import type { ClientPlan } from '../config/resolve.js';
 import { sweepStaleQos2 } from '../clients/pubrel-sweep.js';
 import { coalesceWrites } from '../clients/write-coalescer.js';
 import type { LimitedLog, Logger } from '../log.js';
-import { type Outcome, TargetQueue } from '../pipeline/target-queue.js';
+import { type Outcome, RETRY, TargetQueue } from '../pipeline/target-queue.js';
 import type { Stats } from '../stats.js';
 import { type ForwardJob, settlePart } from './delivery.js';
 import type { TargetPort } from './source.js';
@@ -106,13 +106,13 @@ export class TargetSession implements TargetPort {
     this.options.onAvailable();
   }
 
-  private publish(job: ForwardJob, done: (error?: Error) => void): void {
+  private publish(job: ForwardJob, done: (error?: Error | typeof RETRY) => void): void {
     const options =
       job.properties === undefined
         ? (PUBLISH_OPTIONS[job.qos] as readonly [IClientPublishOptions, IClientPublishOptions])[job.retain ? 1 : 0]
         : { qos: job.qos, retain: job.retain, properties: job.properties };
     this.coalesce();
-    this.client.publish(job.topic, job.payload, options, (error) => done(error));
+    this.client.publish(job.topic, job.payload, options, (error) => done(error && job.qos > 0 && isConnectionClosed(error) && !this.shuttingDown ? RETRY : error));
   }
 
   private settle(job: ForwardJob, outcome: Outcome): void {
@@ -134,4 +134,14 @@ export class TargetSession implements TargetPort {
     }
     settlePart(job.delivery);
   }
+}
+
+/**
+ * mqtt.js fails a QoS 1/2 publish with "Connection closed" when the connection goes while the
+ * publish still waits behind the resend of a resumed session (its store-processing queue): the
+ * message never reached the store, so mqtt.js will not resend it. It is sent again instead of
+ * being counted as refused (which would acknowledge the source message: a loss).
+ */
+function isConnectionClosed(error: Error): boolean {
+  return error.message === 'Connection closed';
 }

@@ -19,8 +19,14 @@ export interface Outbound {
 /** How a publish ended: confirmed/written, failed with an error, or lost with its connection (QoS 0). */
 export type Outcome = 'sent' | 'lost' | Error;
 
-/** Publishes one message; must call `done` once (mqtt.js publish callback semantics). */
-export type PublishFn<M extends Outbound> = (message: M, done: (error?: Error) => void) => void;
+/**
+ * Publishes one message; must call `done` once (mqtt.js publish callback semantics). `RETRY`: the
+ * publish never reached the broker's store (its connection went away first) and must be sent
+ * again once the target is available; it is not settled.
+ */
+export type PublishFn<M extends Outbound> = (message: M, done: (error?: Error | typeof RETRY) => void) => void;
+
+export const RETRY = Symbol('retry');
 
 export interface TargetQueueOptions<M extends Outbound> {
   maxInflight: number;
@@ -37,6 +43,8 @@ interface Flight<M> {
 
 export class TargetQueue<M extends Outbound> {
   private readonly waiting = new Deque<M>();
+  /** Publishes to send again, in their original order, before anything waiting. */
+  private readonly retrying = new Deque<M>();
   /** QoS 0 publishes whose socket write has not completed (lost if the connection drops). */
   private readonly unwrittenQos0 = new Set<Flight<M>>();
   private readonly options: TargetQueueOptions<M>;
@@ -52,7 +60,7 @@ export class TargetQueue<M extends Outbound> {
   }
 
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.retrying.length;
   }
 
   get inflight(): number {
@@ -75,7 +83,7 @@ export class TargetQueue<M extends Outbound> {
   }
 
   get idle(): boolean {
-    return this.waiting.length === 0 && this.inflightCount === 0;
+    return this.waiting.length === 0 && this.retrying.length === 0 && this.inflightCount === 0;
   }
 
   /** Queues a message; false if it was dropped because the queue is full. */
@@ -107,7 +115,7 @@ export class TargetQueue<M extends Outbound> {
 
   /** Removes every waiting message (shutdown); they are returned, not settled. */
   takeWaiting(): M[] {
-    return this.waiting.drain();
+    return [...this.retrying.drain(), ...this.waiting.drain()];
   }
 
   private pump(): void {
@@ -116,7 +124,7 @@ export class TargetQueue<M extends Outbound> {
     try {
       // A QoS 0 write waiting for 'drain' means the socket is backed up: stop there.
       while (this.available && this.unwrittenQos0.size === 0 && this.inflightCount < this.maxInflight) {
-        const message = this.waiting.shift();
+        const message = this.retrying.shift() ?? this.waiting.shift();
         if (message === undefined) break;
         this.send(message);
       }
@@ -136,11 +144,19 @@ export class TargetQueue<M extends Outbound> {
     let returned = false;
     this.options.publish(message, (error) => {
       this.unwrittenQos0.delete(flight);
-      this.finish(flight, error ?? 'sent');
+      if (error === RETRY) this.retry(flight);
+      else this.finish(flight, error ?? 'sent');
       if (returned) this.pump();
     });
     returned = true;
     if (!flight.settled && message.qos === 0) this.unwrittenQos0.add(flight);
+  }
+
+  private retry(flight: Flight<M>): void {
+    if (flight.settled) return;
+    flight.settled = true;
+    this.inflightCount--;
+    this.retrying.push(flight.message);
   }
 
   private finish(flight: Flight<M>, outcome: Outcome): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Outbound, type Outcome, TargetQueue } from '../../src/pipeline/target-queue.js';
+import { type Outbound, type Outcome, RETRY, TargetQueue } from '../../src/pipeline/target-queue.js';
 
 type Job = Outbound & { id: number };
 
@@ -17,7 +17,7 @@ function setup(options: { maxInflight?: number; maxQueued?: number; sync?: boole
     },
     settle: (job, outcome) => settled.push([job.id, outcome]),
   });
-  const confirm = (id: number, error?: Error) => (callbacks.get(id) as (e?: Error) => void)(error);
+  const confirm = (id: number, error?: Error | typeof RETRY) => (callbacks.get(id) as (e?: Error | typeof RETRY) => void)(error);
   return { queue, published, settled, confirm };
 }
 
@@ -126,5 +126,24 @@ describe('TargetQueue', () => {
     queue.setAvailable(true);
     for (const id of [1, 2, 3]) queue.offer(job(id));
     expect(published.length).toBe(1);
+  });
+
+  it('sends a publish again, in its original order and before newer messages, when it must be retried; it is never settled as failed', () => {
+    const { queue, published, settled, confirm } = setup({ maxInflight: 3, maxQueued: 10 });
+    queue.setAvailable(true);
+    for (const id of [1, 2, 3, 4]) queue.offer(job(id));
+    expect(published.map((j) => j.id)).toEqual([1, 2, 3]);
+    // The connection went away while 2 and 3 waited behind the resend of the session.
+    queue.setAvailable(false);
+    confirm(2, RETRY);
+    confirm(3, RETRY);
+    expect(queue.inflight).toBe(1);
+    expect(queue.queued).toBe(3);
+    queue.setAvailable(true);
+    expect(published.map((j) => j.id)).toEqual([1, 2, 3, 2, 3]);
+    confirm(1);
+    expect(published.map((j) => j.id)).toEqual([1, 2, 3, 2, 3, 4]);
+    expect(settled).toEqual([[1, 'sent']]);
+    expect(queue.idle).toBe(false);
   });
 });
