@@ -55,7 +55,7 @@ const MAX_WRAP_DEPTH = 4;
  * that merely re-serialises JSON is not flagged; only then is it corrupted.
  */
 export function decodeMessage(payload: Buffer, expectedBody?: ExpectedBody): DecodedMessage {
-  const at = payload.indexOf(PREFIX_BYTES);
+  const at = prefixAt(payload, 1) ? 1 : prefixAt(payload, WRAP_PREFIX.length) ? WRAP_PREFIX.length : payload.indexOf(PREFIX_BYTES);
   if (at < 0) return decodeByParsing(payload, undefined);
   const fast = checkInPlace(payload, at + PREFIX_BYTES.length, expectedBody);
   if (fast.kind !== 'ok') return decodeByParsing(payload, fast);
@@ -63,6 +63,13 @@ export function decodeMessage(payload: Buffer, expectedBody?: ExpectedBody): Dec
   // plain array or EventCall's wrapper, or a flipped bracket would pass unnoticed. Any other
   // layout is judged by the slow path, which at least requires valid JSON.
   return hasKnownFrame(payload, at, fast.bodyEnd) ? fast.decoded : decodeByParsing(payload, { kind: 'corrupted', reason: 'unexpected bytes around the identity point and body' });
+}
+
+/** Whether the header prefix starts at `at`: the two places it stands in every known frame, checked before searching. */
+function prefixAt(payload: Buffer, at: number): boolean {
+  if (payload.length < at + PREFIX_BYTES.length) return false;
+  for (let k = 0; k < PREFIX_BYTES.length; k++) if (payload[at + k] !== PREFIX_BYTES[k]) return false;
+  return true;
 }
 
 /** `[` + points + `]` (plain), or `{"data":[` + points + `],...}` (EventCall: the forwarder's own fields follow). */

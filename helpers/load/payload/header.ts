@@ -99,7 +99,7 @@ export function parseHeaderValue(bytes: Buffer, start: number, end: number): Hea
   const idLimit = Math.min(end, idStart + MAX_PUBLISHER_ID_LENGTH + 1);
   while (i < idLimit && bytes[i] !== COLON) i++;
   if (i === idStart || i >= idLimit) return { ok: false, reason: 'header publisher id is missing or too long' };
-  const publisherId = bytes.toString('latin1', idStart, i);
+  const publisherId = publisherIdAt(bytes, idStart, i);
   i++;
   const fieldsEnd = i + SEQ_DIGITS + 1 + TIME_DIGITS + 1 + TIME_DIGITS + 1 + BODY_LENGTH_DIGITS;
   if (fieldsEnd + 1 + CRC_HEX_DIGITS > end) return { ok: false, reason: 'header is truncated' };
@@ -128,6 +128,27 @@ export function parseHeaderValue(bytes: Buffer, start: number, end: number): Hea
       valueLength: i + 1 + CRC_HEX_DIGITS - start,
     },
   };
+}
+
+/**
+ * A receiver sees the same few publisher ids over and over: the last one decoded is kept with its
+ * bytes, and a match returns the same string instead of making a new one per message.
+ */
+let lastId = '';
+const lastIdBytes = new Uint8Array(MAX_PUBLISHER_ID_LENGTH);
+let lastIdLength = -1;
+
+function publisherIdAt(bytes: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length === lastIdLength) {
+    let k = 0;
+    while (k < length && bytes[start + k] === lastIdBytes[k]) k++;
+    if (k === length) return lastId;
+  }
+  lastId = bytes.toString('latin1', start, end);
+  lastIdBytes.set(bytes.subarray(start, end));
+  lastIdLength = length;
+  return lastId;
 }
 
 function digits(bytes: Uint8Array, start: number, count: number): number {
