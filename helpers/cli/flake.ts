@@ -19,7 +19,7 @@ interface JsonAssertion {
 interface JsonReport {
   success: boolean;
   numFailedTests: number;
-  testResults: { name: string; message?: string; assertionResults: JsonAssertion[] }[];
+  testResults: { name: string; status?: string; message?: string; assertionResults: JsonAssertion[] }[];
 }
 
 export interface TestTally {
@@ -68,7 +68,13 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
         io.out(`run ${run}/${runs}: vitest exited with code ${code} and wrote no results`);
       } else {
         const counts = tally(report, tallies);
-        for (const file of report.testResults) if (file.message) fileErrors.push(`run ${run}: ${file.name}: ${file.message.split('\n')[0]}`);
+        for (const file of report.testResults) {
+          if (file.message) fileErrors.push(`run ${run}: ${file.name}: ${file.message.split('\n')[0]}`);
+          else if (file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed')) {
+            // A hook (beforeAll) failed: vitest marks the file failed, skips its tests and gives no message here.
+            fileErrors.push(`run ${run}: ${file.name}: failed outside its tests (a beforeAll/afterAll hook); its tests were skipped`);
+          }
+        }
         if (code !== 0 || counts.failed > 0) failedRuns += 1;
         io.out(`run ${run}/${runs}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - started) / 1000).toFixed(0)} s, exit ${code})`);
       }

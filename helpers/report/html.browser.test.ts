@@ -22,6 +22,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 const SCREENSHOT = fileURLToPath(new URL('./assets/report-screenshot.png', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const available = existsSync(CHROMIUM);
+const LAUNCH_TIMEOUT_MS = 60_000;
 
 /** What the checks read from the page (this project's TypeScript has no DOM library). */
 interface PageGlobals {
@@ -73,8 +74,10 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
     dir = mkdtempSync(join(tmpdir(), 'mtb-html-'));
     file = join(dir, 'report.html');
     writeFileSync(file, renderHtml(richReport()));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 1000 } });
-  });
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 1000 }, timeout: LAUNCH_TIMEOUT_MS });
+    // Chromium's start takes 1-3 s on a quiet machine and much longer beside the suites' load
+    // (the unit tests run alongside them): vitest's default 10 s hook budget failed it once.
+  }, LAUNCH_TIMEOUT_MS + 5_000);
 
   afterAll(async () => {
     await context?.close();
