@@ -20,7 +20,8 @@ export const LOAD_HELP = `  mqtt-testbench load [WORKLOAD.json] --url URL [optio
       result to FILE). Options override the workload file: --publishers N --subscribers N
       --qos 0|1|2 --messages N (per publisher) | --duration MS, --size BYTES, --rate MSG_PER_S
       (0 = as fast as confirmations allow), --inflight N, --warmup N (per publisher),
-      --workers N|auto, --protocol 4|5, --topic PREFIX (default mtb/load/<random>),
+      --workers N|auto, --protocol 4|5, --client auto|lean|mqtt.js (default auto: the engine's
+      lean client unless an option needs mqtt.js), --topic PREFIX (default mtb/load/<random>),
       --subscribe-url URL (another broker, e.g. the upstream side of a forwarder), --ca FILE.
       Credentials go in the URL: mqtts://user:password@host:8883 (never printed).`;
 
@@ -36,6 +37,7 @@ const WORKLOAD_FLAGS = {
   warmup: { field: 'warmupMessages', kind: 'int' },
   protocol: { field: 'protocolVersion', kind: 'int' },
   workers: { field: 'workers', kind: 'workers' },
+  client: { field: 'client', kind: 'string' },
 } as const;
 
 export interface LoadSummary {
@@ -63,6 +65,8 @@ export interface LoadSummary {
   limitedBy: string;
   harnessSaturated: boolean;
   rssMaxMB: number;
+  /** The MQTT client implementation the engine used ("lean" or "mqtt.js"). */
+  client: string;
   errors: string[];
 }
 
@@ -148,6 +152,7 @@ function workloadFrom(args: ParsedArgs, cwd: string): Workload {
     const text = stringFlag(args, flag);
     if (text === undefined) continue;
     if (kind === 'workers' && text === 'auto') input[field] = 'auto';
+    else if (kind === 'string') input[field] = text;
     else {
       const value = Number(text);
       if (!Number.isFinite(value) || (kind !== 'number' && !Number.isInteger(value))) {
@@ -210,6 +215,7 @@ export function summarize(result: LoadResult): LoadSummary {
     limitedBy: result.diagnostics.limitedBy,
     harnessSaturated: result.diagnostics.harnessSaturated,
     rssMaxMB: Math.round(result.diagnostics.memory.rssMaxBytes / 1e5) / 10,
+    client: result.diagnostics.client.used,
     errors: result.errors.map((e) => `${e.source} ${e.clientId}: ${e.message} (x${e.count})`),
   };
 }
@@ -219,14 +225,19 @@ function formatSummary(s: LoadSummary, result: LoadResult): string {
   const lines = [
     `${s.workload}: ${s.publishers} publisher(s) → ${s.subscribers} subscriber(s), QoS ${s.qos}, payload ${s.payloadBytes} bytes, ${result.target.publishUrl}${result.target.subscribeUrl !== result.target.publishUrl ? ` → ${result.target.subscribeUrl}` : ''}`,
     `  sent      ${count(s.sent)} confirmed · ${rate(s.sentRate)} msg/s${s.unconfirmed ? ` · ${count(s.unconfirmed)} unconfirmed` : ''}`,
-    `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
-    `  latency   p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p99_9)} ms · max ${ms(l.max)} ms`,
   ];
+  if (s.subscribers === 0) lines.push('  received  (publish only: no subscribers, so no delivery or end-to-end latency is measured)');
+  else {
+    lines.push(
+      `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
+      `  latency   p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p99_9)} ms · max ${ms(l.max)} ms`,
+    );
+  }
   if (s.latencyFromIntendedUs) {
     const i = s.latencyFromIntendedUs;
     lines.push(`  latency from the intended send time  p50 ${ms(i.p50)} ms · p99 ${ms(i.p99)} ms · max ${ms(i.max)} ms`);
   }
-  lines.push(`  drain ${s.drain} · pace set by ${s.limitedBy}${s.harnessSaturated ? ' (harness saturated: the figures understate the broker)' : ''} · harness RSS max ${s.rssMaxMB} MB`);
+  lines.push(`  drain ${s.drain} · pace set by ${s.limitedBy}${s.harnessSaturated ? ' (harness saturated: the figures understate the broker)' : ''} · harness RSS max ${s.rssMaxMB} MB · client ${s.client}`);
   for (const error of s.errors) lines.push(`  error: ${error}`);
   return lines.join('\n');
 }

@@ -1,7 +1,5 @@
-import type { MqttClient, Packet } from 'mqtt';
 import type { ReceiveTracker } from './accounting/index.js';
-import { nowUs } from './clock.js';
-import { trackReadTime } from './mqtt-connect.js';
+import type { LoadClient } from './client/types.js';
 import { decodeMessage, type ExpectedBody } from './payload/index.js';
 import type { RunStats } from './run-stats.js';
 
@@ -9,57 +7,52 @@ import type { RunStats } from './run-stats.js';
 const SUBACK_FAILURE_BIT = 0x80;
 
 /**
- * One subscribing client: decodes every PUBLISH it gets (mqtt.js emits
- * 'message' on PUBLISH for QoS 0/1 and on PUBREL for QoS 2) and records it in
- * its receiver group's tracker. Duplicates are expected at QoS 1 (redelivery
- * with DUP=1) and are counted, not dropped silently.
+ * One subscribing client: decodes every PUBLISH it gets and records it in its
+ * receiver group's tracker, stamped with the read time of the socket chunk it
+ * came in (a chunk holding 20 messages is one read; decoding the first 19 is
+ * the harness's time, not the broker's). Duplicates are expected at QoS 1
+ * (redelivery with DUP=1) and are counted, not dropped silently.
  */
 export class Consumer {
   private closing = false;
-  /** Read time of the latest socket chunk: the receive stamp of the messages parsed from it. */
-  private readUs = 0;
 
   constructor(
     readonly clientId: string,
-    readonly client: MqttClient,
+    readonly client: LoadClient,
     private readonly tracker: ReceiveTracker,
     private readonly stats: RunStats,
     /** Bodies this run's publishers sent: integrity by memcmp instead of CRC for known publishers. */
     private readonly expectedBody?: ExpectedBody,
   ) {
-    trackReadTime(client, (atUs) => (this.readUs = atUs));
-    client.on('message', this.handleMessage);
-    client.on('packetreceive', this.watchResubscribe);
+    client.onMessage(this.handleMessage);
+    client.on('subscriptionRefused', this.handleRefusedResubscribe);
     client.on('reconnect', this.handleReconnect);
     client.on('close', this.handleClose);
   }
 
-  /** SUBSCRIBE and check every SUBACK code; throws naming the client, the filter and the code. */
+  /** SUBSCRIBE and check the SUBACK code; throws naming the client, the filter and the code. */
   async subscribe(filter: string, qos: 0 | 1 | 2): Promise<number> {
-    let granted;
+    let granted: number;
     try {
-      granted = await this.client.subscribeAsync(filter, { qos });
+      granted = await this.client.subscribe(filter, qos);
     } catch (error) {
       throw new Error(`subscriber ${this.clientId}: SUBSCRIBE "${filter}" (QoS ${qos}) failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    const grant = granted[0];
-    if (!grant || grant.qos >= SUBACK_FAILURE_BIT) {
-      const code = grant ? `0x${grant.qos.toString(16)}` : 'no grant';
-      throw new Error(`subscriber ${this.clientId}: SUBSCRIBE "${filter}" (QoS ${qos}) refused by the broker (SUBACK ${code})`);
+    if (granted >= SUBACK_FAILURE_BIT) {
+      throw new Error(`subscriber ${this.clientId}: SUBSCRIBE "${filter}" (QoS ${qos}) refused by the broker (SUBACK 0x${granted.toString(16)})`);
     }
-    return grant.qos;
+    return granted;
   }
 
   detach(): void {
     this.closing = true;
   }
 
-  private readonly handleMessage = (_topic: string, payload: Buffer): void => {
+  private readonly handleMessage = (payload: Buffer, atUs: number): void => {
     const stats = this.stats;
     if (stats.frozen) return;
-    const atUs = this.readUs > 0 ? this.readUs : nowUs();
     const decoded = decodeMessage(payload, this.expectedBody);
     if (decoded.kind === 'ok') {
       if (decoded.reparsed) this.tracker.reparsed++;
@@ -75,15 +68,8 @@ export class Consumer {
     }
   };
 
-  /** mqtt.js resubscribes after a reconnect without telling anyone when the broker refuses. */
-  private readonly watchResubscribe = (packet: Packet): void => {
-    if (packet.cmd !== 'suback' || this.closing) return;
-    for (const code of packet.granted as unknown[]) {
-      const value = typeof code === 'number' ? code : (code as { qos?: number }).qos ?? 0;
-      if (value >= SUBACK_FAILURE_BIT) {
-        this.stats.errors.record('subscriber', this.clientId, `SUBACK refused a subscription (code 0x${value.toString(16)})`);
-      }
-    }
+  private readonly handleRefusedResubscribe = (code: number): void => {
+    if (!this.closing) this.stats.errors.record('subscriber', this.clientId, `SUBACK refused a subscription (code 0x${code.toString(16)})`);
   };
 
   private readonly handleReconnect = (): void => {
@@ -91,7 +77,7 @@ export class Consumer {
   };
 
   private readonly handleClose = (): void => {
-    if (this.closing || this.client.options.reconnectPeriod) return;
+    if (this.closing || this.client.reconnects) return;
     this.stats.errors.record('subscriber', this.clientId, 'connection closed during the run (no reconnect configured)');
   };
 }

@@ -1,8 +1,6 @@
-import type { Writable } from 'node:stream';
-import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { SendLedger } from './accounting/index.js';
+import { ConnectionLostError, type LoadClient } from './client/types.js';
 import { nowUs } from './clock.js';
-import { trackReadTime } from './mqtt-connect.js';
 import type { BodyPool } from './payload/index.js';
 import { MessageEncoder } from './payload/index.js';
 import type { RunStats } from './run-stats.js';
@@ -19,8 +17,6 @@ export interface ProducerConfig {
   inflightLimit: number;
   bodies: BodyPool;
   stats: RunStats;
-  /** Whether the client reconnects by itself (mqtt.js reconnectPeriod > 0). */
-  reconnects: boolean;
   /** Global publisher index the bodies are chosen by (default: `index`, its position in the send loop). */
   bodyIndex?: number;
 }
@@ -42,7 +38,6 @@ export class Producer implements ScheduledProducer {
   /** Called when a blocked producer may have capacity again. Set by the send loop. */
   onReady: () => void = () => undefined;
 
-  private readonly publishOptions: IClientPublishOptions;
   private readonly encoder: MessageEncoder;
   /** Bumped at every connection loss: QoS 0 callbacks of a dead stream never fire (they wait for 'drain'). */
   private epoch = 0;
@@ -50,7 +45,6 @@ export class Producer implements ScheduledProducer {
   private waitingForDrain = false;
   private closing = false;
   private blockKind: BlockKind | null = null;
-  private readUs = 0;
   private blockedSinceUs = 0;
 
   constructor(
@@ -58,15 +52,11 @@ export class Producer implements ScheduledProducer {
     readonly publisherId: string,
     readonly clientId: string,
     readonly topic: string,
-    readonly client: MqttClient,
+    readonly client: LoadClient,
     readonly ledger: SendLedger,
     private readonly config: ProducerConfig,
   ) {
-    this.publishOptions = { qos: config.qos, retain: false };
     this.encoder = new MessageEncoder(publisherId);
-    // PUBACK / PUBCOMP are stamped with the read time of their chunk (see trackReadTime);
-    // QoS 0 is confirmed when written, stamped when the write completes.
-    if (config.qos > 0) trackReadTime(client, (atUs) => (this.readUs = atUs));
     client.on('close', this.handleClose);
     client.on('connect', this.handleConnect);
     client.on('reconnect', this.handleReconnect);
@@ -79,17 +69,18 @@ export class Producer implements ScheduledProducer {
       this.beginBlock('offline');
       return false;
     }
-    if (this.inflight >= this.config.inflightLimit) {
+    // MQTT 5: never more unacknowledged QoS 1/2 publishes than the broker's Receive Maximum.
+    const limit = this.config.qos > 0 ? Math.min(this.config.inflightLimit, this.client.sendQuota) : this.config.inflightLimit;
+    if (this.inflight >= limit) {
       if (!this.blocked) this.config.stats.windowFullCount++;
       this.beginBlock('window');
       return false;
     }
     if (this.config.qos === 0) {
-      const stream = this.client.stream as Writable;
-      const buffered = stream.writableLength;
+      const buffered = this.client.bufferedBytes();
       if (buffered > this.config.stats.maxSocketBufferedBytes) this.config.stats.maxSocketBufferedBytes = buffered;
-      if (stream.writableNeedDrain) {
-        this.awaitDrain(stream);
+      if (this.client.writeBlocked()) {
+        this.awaitDrain();
         this.beginBlock('socket');
         return false;
       }
@@ -99,9 +90,9 @@ export class Producer implements ScheduledProducer {
   }
 
   /** Closes an open backpressure episode (end of the send phase). */
-  endBlock(atUs: number = nowUs()): void {
+  endBlock(atUs?: number): void {
     if (this.blockKind === null) return;
-    this.config.stats.addBlocked(this.blockKind, atUs - this.blockedSinceUs);
+    this.config.stats.addBlocked(this.blockKind, (atUs ?? nowUs()) - this.blockedSinceUs);
     this.blockKind = null;
   }
 
@@ -122,16 +113,14 @@ export class Producer implements ScheduledProducer {
     const seq = this.nextSeq++;
     const sendUs = nowUs();
     const intended = intendedUs ?? sendUs;
-    const payload = this.encoder.encode(seq, sendUs, intended, this.config.bodies.bodyFor(this.publisherId, this.config.bodyIndex ?? this.index, seq));
+    const payload = this.encoder.prepare(seq, sendUs, intended, this.config.bodies.bodyFor(this.publisherId, this.config.bodyIndex ?? this.index, seq));
     this.ledger.issue(seq);
     if (++this.inflight > this.config.stats.maxInflight) this.config.stats.maxInflight = this.inflight;
     this.epochInflight++;
     this.config.stats.notePublished(seq, sendUs, intended);
     const epoch = this.epoch;
-    const bytes = payload.length;
-    this.client.publish(this.topic, payload, this.publishOptions, (error) =>
-      this.settle(seq, sendUs, bytes, epoch, error),
-    );
+    const bytes = payload.byteLength;
+    this.client.publish(this.topic, payload, this.config.qos, (error, atUs) => this.settle(seq, sendUs, bytes, epoch, error, atUs));
     return sendUs;
   }
 
@@ -140,7 +129,8 @@ export class Producer implements ScheduledProducer {
     this.closing = true;
   }
 
-  private settle(seq: number, sendUs: number, bytes: number, epoch: number, error: Error | undefined): void {
+  /** `atUs`: the read time of the acknowledgement's chunk (QoS 1/2) or when the write completed (QoS 0). */
+  private settle(seq: number, sendUs: number, bytes: number, epoch: number, error: Error | undefined, atUs: number): void {
     const stats = this.config.stats;
     if (stats.frozen) return;
     if (epoch === this.epoch) {
@@ -148,8 +138,10 @@ export class Producer implements ScheduledProducer {
       this.epochInflight--;
       stats.noteSettled();
     }
-    const atUs = this.readUs > 0 && !error ? this.readUs : nowUs();
-    if (error) {
+    if (error instanceof ConnectionLostError) {
+      // Unconfirmed, not refused: the connection's end is recorded by handleClose.
+      stats.progress(atUs);
+    } else if (error) {
       if (stats.accounting.fail(this.ledger, seq)) {
         stats.errors.record('publisher', this.clientId, `publish failed: ${error.message}`);
       }
@@ -157,15 +149,15 @@ export class Producer implements ScheduledProducer {
     } else if (stats.accounting.confirm(this.ledger, seq)) {
       stats.noteConfirmed(seq, sendUs, bytes, atUs);
     }
-    if (this.blockKind === 'window' && this.inflight < this.config.inflightLimit) this.endBlock(atUs);
+    if (this.blockKind === 'window' && this.inflight < this.config.inflightLimit) this.endBlock(error ? nowUs() : atUs);
     if (this.blocked) this.onReady();
   }
 
-  private awaitDrain(stream: Writable): void {
+  private awaitDrain(): void {
     if (this.waitingForDrain) return;
     this.waitingForDrain = true;
     const sinceUs = nowUs();
-    stream.once('drain', () => {
+    this.client.onceWritable(() => {
       this.waitingForDrain = false;
       // A burst fills the 16 KB stream buffer and drains on the next tick; only a
       // socket that stays full means the broker is not reading (backpressure).
@@ -186,7 +178,7 @@ export class Producer implements ScheduledProducer {
       this.epoch++;
     }
     this.waitingForDrain = false;
-    if (!this.config.reconnects) {
+    if (!this.client.reconnects) {
       this.endBlock();
       this.dead = true;
       stats.errors.record('publisher', this.clientId, 'connection closed during the run (no reconnect configured)');

@@ -27,6 +27,7 @@ export interface ResultInputs {
   cpu: HarnessDiagnostics['cpu'];
   memory: HarnessDiagnostics['memory'];
   workers: HarnessDiagnostics['workers'];
+  client: HarnessDiagnostics['client'];
   includeAccounting: boolean;
 }
 
@@ -55,7 +56,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
   const diagnosis = diagnoseLimit({
     requestedRatePerSecond: workload.ratePerSecond,
     achievedRatePerSecond: throughput.confirmedPerSecond,
-    receivedPerGroupPerSecond: throughput.receivedPerSecond / Math.max(1, trackers.length),
+    receivedPerGroupPerSecond: trackers.length > 0 ? throughput.receivedPerSecond / trackers.length : null,
     sendDelayP99Us: latency.sendDelay && latency.sendDelay.count > 0 ? latency.sendDelay.p99 : null,
     latencyP99Us: (latency.endToEndFromIntended ?? latency.endToEnd).p99,
     windowFullCount,
@@ -79,6 +80,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
     windowFullCount,
     maxBacklog: inputs.periods.reduce((top, period) => Math.max(top, period.backlog), 0),
     maxSocketBufferedBytes: max((r) => r.maxSocketBufferedBytes),
+    packetIdReuses: sum((r) => r.packetIdReuses),
     requestedRatePerSecond: workload.ratePerSecond,
     achievedRatePerSecond: throughput.confirmedPerSecond,
     negativeLatencyCount: sum((r) => r.negativeLatencyCount),
@@ -103,6 +105,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
       eventLoopLagMaxMs: r.eventLoop.lagMaxMs,
     })),
     workers: inputs.workers,
+    client: inputs.client,
     sendSchedule: workload.sendSchedule,
     cpu: inputs.cpu,
     memory: inputs.memory,

@@ -6,6 +6,7 @@ import { PeriodSeries } from '../stats/period-stats.js';
 import { brokerPortOf, SocketQueueSampler, type SocketQueueReport } from '../stats/socket-queues.js';
 import type { HarnessDiagnostics, PeriodStats } from '../stats/types.js';
 import { mergeAccounting, type AccountingState } from './accounting/index.js';
+import { chooseClient } from './client/choose-client.js';
 import { nowUs } from './clock.js';
 import { drainWorkers, sumStatus } from './drain.js';
 import { ErrorLog } from './error-log.js';
@@ -48,8 +49,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const shareGroup = options.shareGroup ?? options.clientIdPrefix;
   const filter = workload.subscriptionMode === 'shared' ? `$share/${shareGroup}/${options.subscribeFilter}` : options.subscribeFilter;
   const topics = Array.from({ length: workload.publishers }, (_, i) => topicOf(options, i));
+  // Receiver groups: each subscriber in "all" mode, the one share group in "shared" mode, none when publishing only.
   const groupCount = workload.subscriptionMode === 'all' ? workload.subscribers : 1;
 
+  const client = chooseClient(workload.client, [options.publishUrl, options.subscribeUrl], options.connectOptions);
   let count = resolveWorkerCount(workload.workers);
   if (count > 1 && workerBundleStatus().state !== 'ready') {
     // "auto" falls back to the calling thread; an explicit thread count is a promise the run must keep.
@@ -65,6 +68,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       subscribeFilter: filter,
       clientIdPrefix: options.clientIdPrefix,
       connectOptions: options.connectOptions,
+      client: client.kind,
       shareGroup,
       topics,
     },
@@ -132,7 +136,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         label: options.progressLabel ?? '',
         sent: totals.confirmed,
         // Per receiver group, so that it compares with what was sent (fan-out receives it N times).
-        received: Math.floor(totals.received / groupCount),
+        received: groupCount > 0 ? Math.floor(totals.received / groupCount) : 0,
         elapsedMs: (nowUs() - connectedUs) / 1000,
         ...(totalToSend !== undefined ? { totalExpected: totalToSend } : {}),
         ...(workload.durationMs !== undefined && sending ? { plannedDurationMs: workload.durationMs } : {}),
@@ -218,6 +222,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       cpu,
       memory: { rssBeforeConnectBytes, rssMaxBytes: Math.max(rssMaxBytes, process.memoryUsage.rss()), heapUsedMaxBytes },
       workers: { requested: workload.workers, used: workers.length, kind: count > 1 ? 'threads' : 'local' },
+      client: { requested: workload.client, used: client.kind, reason: client.reason },
       includeAccounting: options.includeAccounting ?? false,
     });
   } catch (error) {

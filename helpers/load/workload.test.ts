@@ -43,6 +43,7 @@ describe('workload validation', () => {
       sendSchedule: 'timer',
       drainIdleMs: 3000,
       drainMaxMs: 60000,
+      client: 'auto',
       seed: 1,
     });
     expect(parseWorkload({ ...VALID, subscribeQos: 0 }).subscribeQos).toBe(0);
@@ -57,6 +58,7 @@ describe('workload validation', () => {
     expect(errorOf({ ...VALID, name: 'has space' })).toMatch(/name: got "has space"; allowed: a name of letters/);
     expect(errorOf({ ...VALID, subscriptionMode: 'some' })).toMatch(/subscriptionMode: got "some"; allowed: "all" or "shared"/);
     expect(errorOf({ ...VALID, workers: 0 })).toMatch(/workers: got 0; allowed: an integer from 1 to 64, or "auto"/);
+    expect(errorOf({ ...VALID, client: 'paho' })).toMatch(/client: got "paho"; allowed: "auto", "lean" or "mqtt.js"/);
     expect(errorOf({ ...VALID, workers: 'many' })).toMatch(/workers: got "many"; allowed: an integer from 1 to 64, or "auto"/);
     expect(errorOf({ ...VALID, connectRatePerSecond: -5 })).toMatch(/connectRatePerSecond: got -5; allowed: a number of connections per second ≥ 0/);
     expect(errorOf({ ...VALID, sendSchedule: 'spin' })).toMatch(/sendSchedule: got "spin"; allowed: "timer" or "immediate"/);

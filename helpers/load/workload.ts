@@ -58,8 +58,11 @@ export const workloadSchema = z
       }),
     /** Publishing clients. */
     publishers: intRange(1, MAX_CLIENTS),
-    /** Subscribing clients. */
-    subscribers: intRange(1, MAX_CLIENTS),
+    /**
+     * Subscribing clients. 0 = publish only, as mqtt-bench and its peers measure: nothing is
+     * received, so loss and end-to-end latency are not measured, only the confirmed publish rate.
+     */
+    subscribers: intRange(0, MAX_CLIENTS),
     /**
      * "all": every subscriber receives every publisher's messages (fan-in / fan-out);
      * "shared": subscribers share one MQTT shared subscription ($share/<group>/<filter>),
@@ -123,6 +126,14 @@ export const workloadSchema = z
     drainIdleMs: intRange(10, 3_600_000).default(DEFAULT_DRAIN_IDLE_MS),
     /** Absolute cap of the drain; also the stall limit while publishing. */
     drainMaxMs: intRange(10, 24 * 3_600_000).default(DEFAULT_DRAIN_MAX_MS),
+    /**
+     * MQTT client implementation of every connection. "lean": the engine's own raw-socket client
+     * (TCP or TLS, credentials, clean/persistent session; no reconnects, no MQTT 5 properties),
+     * several times cheaper per message than mqtt.js. "mqtt.js": every mqtt.js option, automatic
+     * reconnects. "auto" (default): lean unless the connect options need mqtt.js; the result
+     * says which was used and why.
+     */
+    client: z.enum(['auto', 'lean', 'mqtt.js'], { error: '"auto", "lean" or "mqtt.js"' }).default('auto'),
     /** Seed of the payload generator: same seed, same payload bytes. */
     seed: intRange(0, 2 ** 31 - 1).default(1),
   })
@@ -133,6 +144,14 @@ export const workloadSchema = z
         path: ['messages'],
         message: 'exactly one of "messages" (per publisher) or "durationMs"',
         input: { messages: w.messages, durationMs: w.durationMs },
+      });
+    }
+    if (w.subscribers === 0 && w.subscriptionMode === 'shared') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subscribers'],
+        message: 'at least 1 subscriber with subscriptionMode "shared"',
+        input: w.subscribers,
       });
     }
     if (w.drainMaxMs < w.drainIdleMs) {

@@ -49,6 +49,7 @@ export function loadToResult(load: LoadResult, suite: SuiteName, scenario: strin
       limitedBy: load.diagnostics.limitedBy,
       backpressureShare: load.diagnostics.backpressureShare,
       harnessThreads: load.diagnostics.workers.used,
+      harnessClient: load.diagnostics.client.used,
       harnessCpuCores: load.diagnostics.cpu.shareOfOneCore,
       harnessRssMaxBytes: load.diagnostics.memory.rssMaxBytes,
       connectMs: load.timingsMs.connect,
@@ -60,7 +61,12 @@ export function loadToResult(load: LoadResult, suite: SuiteName, scenario: strin
       eventLoopLagP99Ms: load.diagnostics.eventLoopLagP99Ms,
       eventLoopLagMaxMs: load.diagnostics.eventLoopLagMaxMs,
     },
-    notes: load.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`),
+    notes: [
+      ...load.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`),
+      ...(load.diagnostics.packetIdReuses > 0
+        ? [`The broker sent ${load.diagnostics.packetIdReuses} new QoS 2 PUBLISH(es) under a packet id still awaiting its PUBREL (a protocol violation; the messages were delivered and counted by their identity).`]
+        : []),
+    ],
   };
 }
 

@@ -52,8 +52,8 @@ export interface LimitInputs {
   requestedRatePerSecond: number;
   /** Confirmed publishes per second over the measured window. */
   achievedRatePerSecond: number;
-  /** Unique receipts per second per receiver group over the measured window (what one subscriber got). */
-  receivedPerGroupPerSecond: number;
+  /** Unique receipts per second per receiver group over the measured window (what one subscriber got); null when publishing only. */
+  receivedPerGroupPerSecond: number | null;
   /** p99 of actual − intended send time; null when not rate limited. */
   sendDelayP99Us: number | null;
   /** The latency p99 gates use, µs: from the intended send time when rate limited, else end to end (0 when nothing was received). */
@@ -107,11 +107,13 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
   let limitedBy: LimitedBy;
   const evidence: string[] = [];
   const reasons: string[] = [];
-  const received = inputs.receivedPerGroupPerSecond;
+  // Publish only: nothing can fall behind on the receiving side.
+  const receiving = inputs.receivedPerGroupPerSecond !== null;
+  const received = inputs.receivedPerGroupPerSecond ?? inputs.achievedRatePerSecond;
   const achieved = `confirmed ${Math.round(inputs.achievedRatePerSecond)} msg/s`;
   const pushedBack = share === null ? inputs.windowFullCount > 0 : share >= BACKPRESSURE_SHARE_LIMITED;
   // Messages were accepted faster than they arrived: the backlog is in the path (broker queues, forwarder), unless it sits in the harness's own sockets.
-  const receiveBehind = received < inputs.achievedRatePerSecond * RECEIVE_BEHIND_SHARE;
+  const receiveBehind = receiving && received < inputs.achievedRatePerSecond * RECEIVE_BEHIND_SHARE;
   const behindText = `messages arrived at ${Math.round(received)} msg/s per subscriber while ${achieved}`;
   if (rateLimited) {
     const requested = inputs.requestedRatePerSecond;
@@ -119,7 +121,7 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
     const keptText = `${achieved} of the requested ${requested} msg/s`;
     if (kept && received >= requested * ACHIEVED_RATE_MIN_SHARE) {
       limitedBy = 'requested-rate';
-      evidence.push(`${keptText} and received ${Math.round(received)} msg/s per subscriber: the schedule was kept`);
+      evidence.push(`${keptText}${receiving ? ` and received ${Math.round(received)} msg/s per subscriber` : ' (publish only)'}: the schedule was kept`);
     } else if (backlog && busy) {
       limitedBy = 'harness';
       reasons.push(`${keptText}, received ${Math.round(received)} msg/s; the harness's sockets held most of the unread data (${unread}) while the ${elu}: the harness could not read fast enough`);

@@ -68,6 +68,12 @@ export interface HarnessDiagnostics {
   maxBacklog: number;
   /** Largest socket write buffer seen on a publisher (QoS 0 backpressure), bytes. */
   maxSocketBufferedBytes: number;
+  /**
+   * New QoS 2 PUBLISHes the broker sent under a packet id still awaiting PUBREL: a protocol
+   * violation (Mosquitto 2.0.11 does it once more than 65,535 QoS 2 messages wait for one
+   * subscriber). Counted by the lean client only; 0 with mqtt.js.
+   */
+  packetIdReuses: number;
   /** Total requested rate, 0 = unlimited. */
   requestedRatePerSecond: number;
   /** Confirmed publishes per second over the measured window. */
@@ -91,6 +97,8 @@ export interface HarnessDiagnostics {
   /** One entry per harness thread (a single "mixed" one without worker threads). Utilisation and lag over the send phase. */
   threads: ThreadDiagnostics[];
   workers: { requested: number | 'auto'; used: number; kind: 'local' | 'threads' };
+  /** MQTT client implementation of the run's connections, and why (workload `client`). */
+  client: { requested: 'auto' | 'lean' | 'mqtt.js'; used: 'lean' | 'mqtt.js'; reason: string };
   /** Send loop schedule of rate-limited runs (see the workload's sendSchedule). */
   sendSchedule: 'timer' | 'immediate';
   /** CPU time of the harness process (all its threads) from the start of sending to the end of the drain. */

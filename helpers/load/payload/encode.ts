@@ -38,33 +38,63 @@ export class MessageEncoder {
     this.fieldsStart = 1 + HEADER_PREFIX.length;
   }
 
-  encode(seq: number, sendUs: number, intendedUs: number, body: PayloadBody): Buffer {
+  private seq = 0;
+  private sendUs = 0;
+  private intendedUs = 0;
+  private body: PayloadBody | undefined;
+
+  /**
+   * Sets the next message's fields and returns this encoder as the payload to publish: the client
+   * writes it straight into its packet buffer (`writeInto`), so a message is built once, with no
+   * intermediate Buffer. Valid until the next `prepare`.
+   */
+  prepare(seq: number, sendUs: number, intendedUs: number, body: PayloadBody): this {
+    this.seq = seq;
+    this.sendUs = sendUs;
+    this.intendedUs = intendedUs;
+    this.body = body;
+    return this;
+  }
+
+  get byteLength(): number {
+    const bodyLength = this.body?.bytes.length ?? 0;
+    return this.head.length + NUMERIC_FIELDS_LENGTH + 1 + CRC_HEX_DIGITS + 2 + (bodyLength > 0 ? 1 : 0) + bodyLength + 1;
+  }
+
+  /** Writes the prepared message at `offset` of `out` (which has `byteLength` bytes free there). */
+  writeInto(out: Buffer, offset: number): void {
+    const body = this.body;
+    if (!body) throw new Error('MessageEncoder: writeInto before prepare');
     const bodyLength = body.bytes.length;
     const head = this.head;
-    const total =
-      head.length + NUMERIC_FIELDS_LENGTH + 1 + CRC_HEX_DIGITS + 2 + (bodyLength > 0 ? 1 : 0) + bodyLength + 1;
-    const out = Buffer.allocUnsafe(total);
-    head.copy(out, 0);
-    let i = head.length;
-    writeDigits(out, i, seq, SEQ_DIGITS);
+    head.copy(out, offset);
+    let i = offset + head.length;
+    writeDigits(out, i, this.seq, SEQ_DIGITS);
     i += SEQ_DIGITS;
     out[i++] = COLON;
-    writeDigits(out, i, sendUs, TIME_DIGITS);
+    writeDigits(out, i, this.sendUs, TIME_DIGITS);
     i += TIME_DIGITS;
     out[i++] = COLON;
-    writeDigits(out, i, intendedUs, TIME_DIGITS);
+    writeDigits(out, i, this.intendedUs, TIME_DIGITS);
     i += TIME_DIGITS;
     out[i++] = COLON;
     writeDigits(out, i, bodyLength, BODY_LENGTH_DIGITS);
     i += BODY_LENGTH_DIGITS;
-    const crc = crc32Range(out, this.fieldsStart, i, body.crc);
+    const crc = crc32Range(out, offset + this.fieldsStart, i, body.crc);
     out[i++] = COLON;
     for (let shift = 28; shift >= 0; shift -= 4) out[i++] = HEX[(crc >>> shift) & 0xf] ?? ZERO;
     out[i++] = QUOTE;
     out[i++] = CLOSE_BRACE;
     if (bodyLength > 0) out[i++] = COMMA;
-    body.bytes.copy(out, i);
-    out[total - 1] = CLOSE_BRACKET;
+    i += body.bytes.copy(out, i);
+    out[i] = CLOSE_BRACKET;
+  }
+
+  /** One message as its own Buffer (probes, tests, micro-benchmarks). */
+  encode(seq: number, sendUs: number, intendedUs: number, body: PayloadBody): Buffer {
+    this.prepare(seq, sendUs, intendedUs, body);
+    const out = Buffer.allocUnsafe(this.byteLength);
+    this.writeInto(out, 0);
     return out;
   }
 }

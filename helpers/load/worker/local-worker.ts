@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import type { MqttClient } from 'mqtt';
 import { HarnessMonitor } from '../../stats/harness-monitor.js';
 import { encodeLatencyHistogram } from '../../stats/latency-histogram.js';
 import { LiveAccounting, snapshotAccounting, type AccountingState } from '../accounting/index.js';
 import { nowUs } from '../clock.js';
 import { forEachLimited } from '../concurrency.js';
 import { Consumer } from '../consumer.js';
-import { closeLoadClient, connectLoadClient } from '../mqtt-connect.js';
+import { connectClient } from '../client/choose-client.js';
+import type { LoadClient } from '../client/types.js';
 import { BodyPool, type ExpectedBody } from '../payload/index.js';
 import { Producer } from '../producer.js';
 import { RunStats } from '../run-stats.js';
@@ -14,8 +14,8 @@ import { SendLoop } from '../send-loop.js';
 import type { LoadWorker, WorkerPeriod, WorkerReport, WorkerSpec, WorkerStatus } from './types.js';
 
 /**
- * A worker in the calling thread: its publishers and subscribers are mqtt.js
- * clients on this event loop, scheduled by one SendLoop, recorded into one
+ * A worker in the calling thread: its publishers and subscribers are load
+ * clients (lean or mqtt.js, as the run chose) on this event loop, scheduled by one SendLoop, recorded into one
  * RunStats. It is also what a worker thread runs (thread-entry.ts).
  */
 export class LocalWorker implements LoadWorker {
@@ -24,7 +24,7 @@ export class LocalWorker implements LoadWorker {
   private readonly stats: RunStats;
   private readonly bodies: BodyPool;
   private readonly expectedBody: ExpectedBody;
-  private readonly clients: MqttClient[] = [];
+  private readonly clients: LoadClient[] = [];
   private readonly consumers: Consumer[] = [];
   private readonly producers: Producer[] = [];
   private readonly grantedQos = new Set<number>();
@@ -76,7 +76,7 @@ export class LocalWorker implements LoadWorker {
       async (k) => {
         const i = spec.subscribers[k] as number;
         const clientId = `${spec.clientIdPrefix}-sub-${i}`;
-        const client = await connectLoadClient({
+        const client = await connectClient(spec.client, {
           url: spec.subscribeUrl,
           clientId,
           protocolVersion: workload.protocolVersion,
@@ -100,7 +100,6 @@ export class LocalWorker implements LoadWorker {
   async connectPublishers(): Promise<void> {
     const { spec } = this;
     const { workload } = spec;
-    const reconnects = (spec.connectOptions?.reconnectPeriod ?? 0) > 0;
     const ledgers = this.accounting.ledgers;
     await forEachLimited(
       spec.publishers.length,
@@ -110,7 +109,7 @@ export class LocalWorker implements LoadWorker {
         const clientId = `${spec.clientIdPrefix}-pub-${index}`;
         const ledger = ledgers[index];
         if (!ledger) throw new Error(`runLoad: no ledger for publisher ${index}`);
-        const client = await connectLoadClient({
+        const client = await connectClient(spec.client, {
           url: spec.publishUrl,
           clientId,
           protocolVersion: workload.protocolVersion,
@@ -125,7 +124,6 @@ export class LocalWorker implements LoadWorker {
           inflightLimit: workload.inflight,
           bodies: this.bodies,
           stats: this.stats,
-          reconnects,
           bodyIndex: index,
         });
       },
@@ -254,6 +252,7 @@ export class LocalWorker implements LoadWorker {
       maxInflight: stats.maxInflight,
       windowFullCount: stats.windowFullCount,
       maxSocketBufferedBytes: stats.maxSocketBufferedBytes,
+      packetIdReuses: this.consumers.reduce((total, consumer) => total + consumer.client.packetIdReuses, 0),
       blockedUs: { ...stats.blockedUs },
       publisherUs: sendUs * spec.publishers.length,
       reconnects: { publishers: stats.publisherReconnects, subscribers: stats.subscriberReconnects },
@@ -273,13 +272,13 @@ export class LocalWorker implements LoadWorker {
     this.monitoring = false;
     for (const producer of this.producers) producer?.detach();
     for (const consumer of this.consumers) consumer.detach();
-    await Promise.all(this.clients.map((client) => closeLoadClient(client)));
+    await Promise.all(this.clients.map((client) => client.close()));
   }
 
-  private adopt(client: MqttClient): void {
+  private adopt(client: LoadClient): void {
     this.clients.push(client);
     const notePort = (): void => {
-      const port = (client.stream as { localPort?: number } | undefined)?.localPort;
+      const port = client.localPort;
       if (typeof port === 'number' && !this.ports.has(port)) {
         this.ports.add(port);
         this.portsChanged = true;

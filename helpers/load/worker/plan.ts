@@ -24,6 +24,7 @@ export interface WorkerPlanInput {
   subscribeFilter: string;
   clientIdPrefix: string;
   connectOptions?: WorkerSpec['connectOptions'];
+  client: WorkerSpec['client'];
   shareGroup: string;
   /** Topic of each publisher (global index). */
   topics: string[];
@@ -52,6 +53,7 @@ export function planWorkers(input: WorkerPlanInput, count: number): WorkerSpec[]
     subscribeFilter: input.subscribeFilter,
     clientIdPrefix: input.clientIdPrefix,
     ...(input.connectOptions ? { connectOptions: input.connectOptions } : {}),
+    client: input.client,
     publishers: publishers.map((i) => ({ index: i, topic: input.topics[i] as string })),
     subscribers,
     groupIds: [...new Set(subscribers.map(groupOf))],

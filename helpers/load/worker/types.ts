@@ -9,6 +9,7 @@
 import type { IClientOptions } from 'mqtt';
 import type { EventLoopReport } from '../../stats/harness-monitor.js';
 import type { AccountingSnapshot } from '../accounting/index.js';
+import type { LoadClientKind } from '../client/types.js';
 import type { LoadError } from '../error-log.js';
 import type { Workload } from '../workload.js';
 
@@ -26,6 +27,8 @@ export interface WorkerSpec {
   subscribeFilter: string;
   clientIdPrefix: string;
   connectOptions?: IClientOptions;
+  /** The client implementation every connection uses (chosen once per run, see chooseClient). */
+  client: LoadClientKind;
   /** This worker's publishers: global index and topic. */
   publishers: { index: number; topic: string }[];
   /** This worker's subscribers (global indices). */
@@ -97,6 +100,8 @@ export interface WorkerReport {
   maxInflight: number;
   windowFullCount: number;
   maxSocketBufferedBytes: number;
+  /** QoS 2 PUBLISHes the broker sent under a packet id still in use (see LoadClient.packetIdReuses). */
+  packetIdReuses: number;
   /** Time publishers with a due message waited on backpressure, µs summed over publishers. */
   blockedUs: { window: number; socket: number; offline: number };
   /** Publisher-time of the send phase, µs (publishers × send phase). */

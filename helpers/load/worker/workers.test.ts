@@ -18,7 +18,7 @@ afterEach(async () => {
 function planFor(publishers: number, subscribers: number, count: number, extra: Record<string, unknown> = {}) {
   const workload = parseWorkload({ name: 'p', publishers, subscribers, qos: 1, payload: { kind: 'fixed', bytes: 256 }, messages: 10, ratePerSecond: 1_000, connectRatePerSecond: 100, ...extra });
   return planWorkers(
-    { workload, runTag: 'abcd', publishUrl: 'mqtt://a', subscribeUrl: 'mqtt://b', subscribeFilter: 't/#', clientIdPrefix: 'x', shareGroup: 'g', topics: Array.from({ length: publishers }, (_, i) => `t/${i}`) },
+    { workload, runTag: 'abcd', publishUrl: 'mqtt://a', subscribeUrl: 'mqtt://b', subscribeFilter: 't/#', clientIdPrefix: 'x', client: 'lean', shareGroup: 'g', topics: Array.from({ length: publishers }, (_, i) => `t/${i}`) },
     count,
   );
 }
