@@ -26,6 +26,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['helpers/**/*.test.ts', 'forwarder/**/*.test.ts'],
+          globalSetup: ['helpers/vitest/unit-global-setup.ts'],
           sequence: { groupOrder: 0 },
         },
       },

@@ -87,6 +87,7 @@ describe('mqtt-bench scenario (1,000 clients)', () => {
           protocolVersion: 4,
           observations: {
             connections: report.connections,
+            harnessClient: report.client,
             connectMs: report.connectMs,
             rssPerConnectionBytes: report.rssPerConnectionBytes,
             heapPerConnectionBytes: report.heapPerConnectionBytes,
@@ -97,7 +98,7 @@ describe('mqtt-bench scenario (1,000 clients)', () => {
             gcForced: report.gcForced,
           },
           notes: [
-            `${report.connections} idle mqtt.js clients in the harness process: ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
+            `${report.connections} idle ${report.client} clients in the harness process: ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
               `${(report.heapPerConnectionBytes / 1024).toFixed(1)} KB heap per connection (connected in ${report.connectMs} ms)`,
           ],
         });

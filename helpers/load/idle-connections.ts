@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { IClientOptions, MqttClient } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
+import { chooseClient, connectClient, type ClientPreference } from './client/choose-client.js';
+import type { LoadClient, LoadClientKind } from './client/types.js';
 import { nowUs } from './clock.js';
 import { forEachLimited } from './concurrency.js';
-import { closeLoadClient, connectLoadClient } from './mqtt-connect.js';
 
 export interface IdleConnectionsOptions {
   url: string;
@@ -15,11 +16,15 @@ export interface IdleConnectionsOptions {
   connectOptions?: IClientOptions;
   /** Parallel CONNECTs. Default 64. */
   concurrency?: number;
+  /** The client implementation, as the workload field `client` (default "auto": the one a load run would use). */
+  client?: ClientPreference;
   signal?: AbortSignal;
 }
 
 export interface IdleConnectionsReport {
   connections: number;
+  /** The client implementation measured. */
+  client: LoadClientKind;
   connectMs: number;
   /** Process RSS and V8 heap before connecting and with every client connected (after a GC when one can be forced). */
   rssBeforeBytes: number;
@@ -38,13 +43,14 @@ const SETTLE_ROUNDS = 10;
 
 /**
  * Memory per idle connection of the harness: RSS and heap of this process
- * before and after connecting `connections` mqtt.js clients that do nothing,
+ * before and after connecting `connections` load clients that do nothing,
  * divided by the count. Tells how many clients one harness process can hold
  * (mqtt-bench's 1,000 clients, or 10,000).
  */
 export async function measureIdleConnections(options: IdleConnectionsOptions): Promise<IdleConnectionsReport> {
   const gc = exposeGc();
-  const clients: MqttClient[] = [];
+  const clients: LoadClient[] = [];
+  const { kind } = chooseClient(options.client ?? 'auto', [options.url], options.connectOptions);
   // One abort listener per CONNECT in flight: a signal of our own, linked to the caller's.
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
@@ -60,7 +66,7 @@ export async function measureIdleConnections(options: IdleConnectionsOptions): P
       async (i) => {
         const clientId = `${options.clientIdPrefix}-idle-${i}`;
         clients.push(
-          await connectLoadClient({
+          await connectClient(kind, {
             url: options.url,
             clientId,
             protocolVersion: options.protocolVersion ?? 4,
@@ -77,6 +83,7 @@ export async function measureIdleConnections(options: IdleConnectionsOptions): P
     const n = Math.max(1, options.connections);
     return {
       connections: options.connections,
+      client: kind,
       connectMs,
       rssBeforeBytes: before.rss,
       rssAfterBytes: after.rss,
@@ -88,7 +95,7 @@ export async function measureIdleConnections(options: IdleConnectionsOptions): P
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(clients.map((client) => closeLoadClient(client)));
+    await Promise.all(clients.map((client) => client.close()));
   }
 }
 

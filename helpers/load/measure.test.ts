@@ -11,7 +11,8 @@
  *   -M 1000 → mosquitto_sub (mosquitto-clients), end-to-end received rate per QoS;
  * - unlimited: 1 publisher → 1 subscriber at QoS 0/1/2, in one thread and in two worker threads;
  * - steady: 10,000 msg/s QoS 0 with the "timer" and the "immediate" send schedule (latency, CPU);
- * - bench / bench-full: 1,000 clients × 100 / × 1,000 messages (mqtt-bench, seed 003) at QoS 0/1/2;
+ * - bench / bench-full: 1,000 clients × 100 / × 1,000 messages (mqtt-bench, seed 003) at QoS 0/1/2,
+ *   publish only (as the peers measure) and with one subscriber (end to end);
  * - idle: memory per idle connection (1,000 clients).
  * One line per run: rates, latency, harness and broker CPU (share of one core), RSS, who set the
  * pace, and the 1-minute load average (the machine may be shared: read the numbers with it).
@@ -60,6 +61,7 @@ function summary(result: LoadResult, brokerCores: number): string {
     `harness cpu ${d.cpu.shareOfOneCore} broker cpu ${brokerCores.toFixed(2)}`,
     `elu ${d.eventLoopUtilization} lag p99 ${d.eventLoopLagP99Ms} ms`,
     `rss ${Math.round(d.memory.rssMaxBytes / MB)} MB`,
+    `client ${d.client.used}`,
     d.socketQueues
       ? `unread KB harness ${Math.round(d.socketQueues.harnessRxMeanBytes / 1024)}/${Math.round(d.socketQueues.harnessRxMaxBytes / 1024)} broker ${Math.round(d.socketQueues.peerRxMeanBytes / 1024)}/${Math.round(d.socketQueues.peerRxMaxBytes / 1024)} (mean/max)`
       : '',
@@ -202,18 +204,22 @@ describe.runIf(ENABLED)('load engine throughput and latency against local mosqui
     ['bench-full', 1_000],
   ] as const) {
     for (const qos of (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number) as (0 | 1 | 2)[]) {
-      it.runIf(ONLY.has(group))(`1,000 clients × ${messages} messages QoS ${qos} (mqtt-bench)`, async () => {
-        const workers = Number(process.env.MQTT_TESTBENCH_MEASURE_BENCH_WORKERS ?? 1);
-        const result = await measure({ name: `mqtt-bench-1000x${messages}-qos${qos}-w${workers}`, publishers: 1_000, subscribers: 1, qos, payload: ONE_KB, messages, inflight: 1, connectConcurrency: 100, workers });
-        expect(result.counters.sent).toBe(1_000 * messages);
-      });
+      // 0 subscribers: publish only, as mqtt-bench and its peers measure; 1: end to end.
+      for (const subscribers of [0, 1]) {
+        it.runIf(ONLY.has(group))(`1,000 clients × ${messages} messages QoS ${qos}, ${subscribers} subscriber(s) (mqtt-bench)`, async () => {
+          const workers = Number(process.env.MQTT_TESTBENCH_MEASURE_BENCH_WORKERS ?? 1);
+          const name = `mqtt-bench-1000x${messages}-qos${qos}-${subscribers === 0 ? 'pub' : 'e2e'}-w${workers}`;
+          const result = await measure({ name, publishers: 1_000, subscribers, qos, payload: ONE_KB, messages, inflight: 1, connectConcurrency: 100, workers });
+          expect(result.counters.sent).toBe(1_000 * messages);
+        });
+      }
     }
   }
 
   it.runIf(ONLY.has('idle'))('memory per idle connection (1,000 clients)', async () => {
     const report = await measureIdleConnections({ url, connections: 1_000, clientIdPrefix: 'measure-idle' });
     console.log(
-      `idle connections ${report.connections} | load ${(loadavg()[0] ?? 0).toFixed(2)} | ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
+      `idle ${report.client} connections ${report.connections} | load ${(loadavg()[0] ?? 0).toFixed(2)} | ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
         `${(report.heapPerConnectionBytes / 1024).toFixed(1)} KB heap per connection | RSS ${Math.round(report.rssBeforeBytes / MB)} → ${Math.round(report.rssAfterBytes / MB)} MB | connect ${report.connectMs} ms | gc ${report.gcForced}`,
     );
     expect(report.connections).toBe(1_000);
