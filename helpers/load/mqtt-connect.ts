@@ -1,18 +1,9 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { ConnectSpec } from './client/types.js';
 import { nowUs } from './clock.js';
 import { redactUrl } from '../security/redact.js';
 
-export interface ConnectSpec {
-  url: string;
-  clientId: string;
-  protocolVersion: 4 | 5;
-  /** Caller's extra options (credentials, clean, properties, reconnectPeriod ...). */
-  options?: IClientOptions;
-  /** Attached before connecting and kept: an 'error' without a listener would crash the process. */
-  onError: (error: Error) => void;
-  /** Aborting ends a connect in progress at once (instead of after the connect timeout). */
-  signal?: AbortSignal;
-}
+export type { ConnectSpec };
 
 /** mqtt.js default when the caller gives none: a load client does not reconnect unless asked to. */
 const DEFAULT_RECONNECT_PERIOD_MS = 0;
