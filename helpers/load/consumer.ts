@@ -78,6 +78,7 @@ export class Consumer {
 
   private readonly handleClose = (): void => {
     if (this.closing || this.client.reconnects) return;
+    this.stats.connectionsLost++;
     this.stats.errors.record('subscriber', this.clientId, 'connection closed during the run (no reconnect configured)');
   };
 }

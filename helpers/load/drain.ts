@@ -32,6 +32,7 @@ export function sumStatus(statuses: readonly WorkerStatus[], groups: number): Wo
     missing: 0,
     lastProgressUs: 0,
     lastPublishUs: 0,
+    connectionsLost: 0,
   };
   for (const s of statuses) {
     totals.published += s.published;
@@ -40,6 +41,7 @@ export function sumStatus(statuses: readonly WorkerStatus[], groups: number): Wo
     totals.receivedKnown += s.receivedKnown;
     totals.received += s.received;
     totals.inflight += s.inflight;
+    totals.connectionsLost += s.connectionsLost;
     totals.lastProgressUs = Math.max(totals.lastProgressUs, s.lastProgressUs);
     totals.lastPublishUs = Math.max(totals.lastPublishUs, s.lastPublishUs);
   }

@@ -181,6 +181,7 @@ export class Producer implements ScheduledProducer {
     if (!this.client.reconnects) {
       this.endBlock();
       this.dead = true;
+      stats.connectionsLost++;
       stats.errors.record('publisher', this.clientId, 'connection closed during the run (no reconnect configured)');
       this.onReady();
     }

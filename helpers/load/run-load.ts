@@ -24,6 +24,8 @@ const DEFAULT_PERIOD_MS = 1_000;
 const CLIENT_ID_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
 /** Worker threads get their start message this long before the common schedule origin. */
 const THREAD_START_MARGIN_US = 10_000;
+/** Bound of the PINGREQ round trip that confirms the connections after one was lost. */
+const CONFIRM_CONNECTIONS_MS = 2_000;
 /** How often the drain asks the workers how far they are. */
 const DRAIN_POLL_MS = { local: 5, thread: 20 } as const;
 
@@ -177,6 +179,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       signal: options.signal,
     });
     options.signal?.throwIfAborted();
+    // A client that lost its connection usually means a broker went away. Its other clients may
+    // not have noticed yet (the drain can end first): one PINGREQ round trip each lets every
+    // dropped connection be reported before the counters freeze.
+    const afterDrain = sumStatus(await Promise.all(workers.map((worker) => worker.status())), groupCount);
+    if (afterDrain.connectionsLost > 0) await Promise.all(workers.map((worker) => worker.confirmConnections(CONFIRM_CONNECTIONS_MS)));
 
     clearInterval(periodTimer);
     await periodRunning;

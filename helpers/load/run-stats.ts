@@ -28,6 +28,8 @@ export class RunStats {
   maxSocketBufferedBytes = 0;
   publisherReconnects = 0;
   subscriberReconnects = 0;
+  /** Clients without reconnect whose connection closed during the run. */
+  connectionsLost = 0;
   /** Time publishers with a due message waited for the broker or the connection (µs, summed over publishers). */
   readonly blockedUs = { window: 0, socket: 0, offline: 0 };
   lastProgressUs = nowUs();

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { IClientPublishOptions, MqttClient, Packet } from 'mqtt';
 import { nowUs } from '../clock.js';
 import { closeLoadClient, connectLoadClient, trackReadTime } from '../mqtt-connect.js';
-import type { ConnectSpec, LoadClient, LoadClientEvents, MessageHandler, PayloadWriter, PublishDone } from './types.js';
+import type { ConnectSpec, LoadClient, LoadClientEvents, MessageHandler, PayloadWriter, PingOutcome, PublishDone } from './types.js';
 
 /** SUBACK return codes with bit 0x80 set are refusals [MQTT-3.9.3-2], v5 reason codes ≥ 0x80 too. */
 const SUBACK_FAILURE_BIT = 0x80;
@@ -93,6 +93,27 @@ export class MqttJsLoadClient implements LoadClient {
         const value = typeof code === 'number' ? code : ((code as { qos?: number }).qos ?? 0);
         if (value >= SUBACK_FAILURE_BIT) listener(value);
       }
+    });
+  }
+
+  ping(timeoutMs: number): Promise<PingOutcome> {
+    const client = this.client;
+    if (!client.connected) return Promise.resolve('closed');
+    return new Promise<PingOutcome>((resolve) => {
+      const settle = (outcome: PingOutcome): void => {
+        clearTimeout(timer);
+        client.off('packetreceive', onPacket);
+        client.off('close', onClose);
+        resolve(outcome);
+      };
+      const onPacket = (packet: Packet): void => {
+        if (packet.cmd === 'pingresp') settle('answered');
+      };
+      const onClose = (): void => settle('closed');
+      const timer = setTimeout(() => settle('timeout'), timeoutMs);
+      client.on('packetreceive', onPacket);
+      client.on('close', onClose);
+      client.sendPing();
     });
   }
 

@@ -43,6 +43,9 @@ export class ConnectionLostError extends Error {
  */
 export type MessageHandler = (payload: Buffer, atUs: number) => void;
 
+/** How a PINGREQ round trip ended: PINGRESP, the connection closed first, or neither within the bound. */
+export type PingOutcome = 'answered' | 'closed' | 'timeout';
+
 export interface LoadClientEvents {
   /** A (re)connection was accepted (after CONNACK). */
   connect: () => void;
@@ -84,6 +87,12 @@ export interface LoadClient {
   /** SUBSCRIBE; resolves with the granted QoS / reason code (≥ 0x80 is a refusal), rejects on a lost connection or timeout. */
   subscribe(filter: string, qos: 0 | 1 | 2): Promise<number>;
   onMessage(handler: MessageHandler): void;
+  /**
+   * One PINGREQ round trip, at most `timeoutMs`: tells whether the broker still holds this
+   * connection. A connection the broker dropped closes before any PINGRESP ('closed', and the
+   * 'close' event fires first); 'closed' at once when not connected.
+   */
+  ping(timeoutMs: number): Promise<PingOutcome>;
   on<E extends keyof LoadClientEvents>(event: E, listener: LoadClientEvents[E]): void;
   /** DISCONNECT when connected and nothing is in flight, else a forced close; never hangs on a dead broker. */
   close(): Promise<void>;

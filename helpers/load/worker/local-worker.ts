@@ -188,7 +188,12 @@ export class LocalWorker implements LoadWorker {
       missing: accounting.missing,
       lastProgressUs: stats.lastProgressUs,
       lastPublishUs: stats.lastPublishUs,
+      connectionsLost: stats.connectionsLost,
     };
+  }
+
+  async confirmConnections(timeoutMs: number): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.ping(timeoutMs)));
   }
 
   period(): Promise<WorkerPeriod> {

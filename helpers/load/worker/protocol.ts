@@ -1,7 +1,7 @@
 import type { WorkerSpec } from './types.js';
 
 /** Bumped whenever a message shape changes; main thread and bundle must agree. */
-export const WORKER_PROTOCOL_VERSION = 1;
+export const WORKER_PROTOCOL_VERSION = 2;
 
 export type WorkerMethod =
   | 'connectSubscribers'
@@ -12,6 +12,7 @@ export type WorkerMethod =
   | 'abort'
   | 'status'
   | 'period'
+  | 'confirmConnections'
   | 'finish'
   | 'close';
 
@@ -26,6 +27,8 @@ export interface WorkerRequest {
   method: WorkerMethod;
   /** Only `send`: the common schedule origin, µs on the monotonic clock. */
   startUs?: number;
+  /** Only `confirmConnections`: the bound of the PINGREQ round trip. */
+  timeoutMs?: number;
 }
 
 export type WorkerResponse =

@@ -36,6 +36,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return worker.status();
     case 'period':
       return worker.period();
+    case 'confirmConnections':
+      return worker.confirmConnections(request.timeoutMs ?? 0);
     case 'finish':
       return worker.finish();
     case 'close':

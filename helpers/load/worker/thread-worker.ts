@@ -61,7 +61,7 @@ export class ThreadWorker implements LoadWorker {
   }
 
   async send(startUs: number): Promise<void> {
-    await this.call('send', startUs);
+    await this.call('send', { startUs });
   }
 
   stopSending(): void {
@@ -78,6 +78,10 @@ export class ThreadWorker implements LoadWorker {
 
   period(): Promise<WorkerPeriod> {
     return this.call('period') as Promise<WorkerPeriod>;
+  }
+
+  async confirmConnections(timeoutMs: number): Promise<void> {
+    await this.call('confirmConnections', { timeoutMs });
   }
 
   finish(): Promise<WorkerReport> {
@@ -99,12 +103,12 @@ export class ThreadWorker implements LoadWorker {
     return this.closing;
   }
 
-  private call(method: WorkerMethod, startUs?: number): Promise<unknown> {
+  private call(method: WorkerMethod, args: Pick<WorkerRequest, 'startUs' | 'timeoutMs'> = {}): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, method });
-      const request: WorkerRequest = startUs === undefined ? { id, method } : { id, method, startUs };
+      const request: WorkerRequest = { id, method, ...args };
       this.thread.postMessage(request);
     });
   }

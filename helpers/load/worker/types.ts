@@ -56,6 +56,8 @@ export interface WorkerStatus {
   missing: number;
   lastProgressUs: number;
   lastPublishUs: number;
+  /** Clients without reconnect whose connection closed during the run. */
+  connectionsLost: number;
 }
 
 /** One period of one worker: cumulative totals plus the period's latency histograms (encoded). */
@@ -131,6 +133,11 @@ export interface LoadWorker {
   abort(): void;
   status(): Promise<WorkerStatus>;
   period(): Promise<WorkerPeriod>;
+  /**
+   * One PINGREQ round trip on every connected client, at most `timeoutMs`: a connection the broker
+   * already dropped is then reported as lost before the counters freeze (see run-load).
+   */
+  confirmConnections(timeoutMs: number): Promise<void>;
   /** Freezes the counters and reports. */
   finish(): Promise<WorkerReport>;
   /** Closes every client (and the thread); safe to call at any time, more than once. */

@@ -92,6 +92,37 @@ describe('lean load client', { timeout: 30_000 }, () => {
     expect(client.connected).toBe(false);
   });
 
+  for (const kind of ['lean', 'mqtt.js'] as const) {
+    it(`${kind}: a ping is answered while the broker holds the connection, and reports 'closed' (after the close event) once the broker dropped it`, async () => {
+      aedes = await startAedes();
+      const held: { conn: { destroy(): void } }[] = [];
+      aedes.broker.on('client', (connection) => held.push(connection));
+      const client = await connectClient(kind, { url: aedes.url, clientId: `ping-${kind}`, protocolVersion: 4, onError: () => undefined, options: { reconnectPeriod: 0 } });
+      clients.push(client);
+      expect(await client.ping(2_000)).toBe('answered');
+      const events: string[] = [];
+      client.on('close', () => events.push('close'));
+      for (const connection of held) connection.conn.destroy();
+      events.push(await client.ping(2_000));
+      expect(events).toEqual(['close', 'closed']);
+      expect(await client.ping(2_000), 'a client that is not connected answers at once').toBe('closed');
+    });
+  }
+
+  it("a ping that gets neither PINGRESP nor a close ends as 'timeout' at its bound", async () => {
+    // A server that accepts the CONNECT and then stays silent.
+    const { createServer } = await import('node:net');
+    const server = createServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]))));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const client = await lean(`mqtt://127.0.0.1:${port}`, 'ping-silent');
+    const started = Date.now();
+    expect(await client.ping(300)).toBe('timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await client.close();
+    server.close();
+  });
+
   it('ends a connect at once when its signal aborts', async () => {
     const controller = new AbortController();
     // A port nobody answers MQTT on: a listening socket that never sends CONNACK.

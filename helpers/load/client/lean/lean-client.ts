@@ -3,7 +3,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { redactUrl } from '../../../security/redact.js';
 import { nowUs } from '../../clock.js';
-import { ConnectionLostError, type ConnectSpec, type LoadClient, type LoadClientEvents, type MessageHandler, type PayloadWriter, type PublishDone } from '../types.js';
+import { ConnectionLostError, type ConnectSpec, type LoadClient, type LoadClientEvents, type MessageHandler, type PayloadWriter, type PingOutcome, type PublishDone } from '../types.js';
 import { FrameReader } from './frame-reader.js';
 import { InflightTable } from './inflight-table.js';
 import { ackReasonCode, connackMessage, ProtocolError, readConnack, readSuback, skipProperties, type ConnackInfo } from './inbound.js';
@@ -92,6 +92,8 @@ export class LeanClient implements LoadClient {
   private wroteSinceTick = false;
   private receivedSinceTick = false;
   private pingPending = false;
+  /** Callers of ping() waiting for the next PINGRESP (or the close). */
+  private pingWaiters: ((outcome: PingOutcome) => void)[] = [];
   private closing = false;
   private closed: Promise<void> = Promise.resolve();
 
@@ -335,6 +337,25 @@ export class LeanClient implements LoadClient {
     this.events.on(event, listener);
   }
 
+  ping(timeoutMs: number): Promise<PingOutcome> {
+    if (!this.connected || !this.socket) return Promise.resolve('closed');
+    return new Promise<PingOutcome>((resolve) => {
+      const timer = setTimeout(() => settle('timeout'), timeoutMs);
+      const settle = (outcome: PingOutcome): void => {
+        clearTimeout(timer);
+        const at = this.pingWaiters.indexOf(settle);
+        if (at >= 0) this.pingWaiters.splice(at, 1);
+        resolve(outcome);
+      };
+      this.pingWaiters.push(settle);
+      this.write(PINGREQ);
+    });
+  }
+
+  private settlePings(outcome: PingOutcome): void {
+    for (const settle of [...this.pingWaiters]) settle(outcome);
+  }
+
   close(): Promise<void> {
     const socket = this.socket;
     if (this.closing || !socket) return this.closed;
@@ -424,6 +445,7 @@ export class LeanClient implements LoadClient {
         this.connackWaiter?.(readConnack(this.version, data, start, length));
         return;
       case PacketType.PINGRESP:
+        if (this.pingWaiters.length > 0) this.settlePings('answered');
         return;
       case PacketType.DISCONNECT:
         this.spec.onError(new Error(`${this.clientId}: the broker sent DISCONNECT (reason code 0x${(length > 0 ? (data[start] as number) : 0).toString(16)})`));
@@ -491,5 +513,6 @@ export class LeanClient implements LoadClient {
     }
     this.subscribes.clear();
     if (wasConnected) this.events.emit('close');
+    this.settlePings('closed');
   };
 }
