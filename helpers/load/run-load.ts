@@ -10,7 +10,7 @@ import { chooseClient } from './client/choose-client.js';
 import { nowUs } from './clock.js';
 import { drainWorkers, sumStatus } from './drain.js';
 import { ErrorLog } from './error-log.js';
-import { redactUrl } from './mqtt-connect.js';
+import { redactUrl } from '../security/redact.js';
 import { buildLoadResult } from './result.js';
 import type { LoadResult, RunLoadOptions } from './types.js';
 import { workerBundleStatus } from './worker/bundle.js';

@@ -1,7 +1,6 @@
 import type { IClientOptions } from 'mqtt';
 import { LeanClient } from './lean/lean-client.js';
 import { leanSupport, type LeanOptions } from './lean/options.js';
-import { MqttJsLoadClient } from './mqttjs-client.js';
 import type { ConnectSpec, LoadClient, LoadClientKind } from './types.js';
 
 /** The workload's `client` field: "auto" takes the lean client wherever it can serve the run. */
@@ -34,11 +33,14 @@ export function chooseClient(preference: ClientPreference, urls: readonly string
   return { kind: 'lean', reason: preference === 'lean' ? 'requested (workload client "lean")' : 'auto: TCP/TLS without reconnects or MQTT 5 properties' };
 }
 
-/** Connects one client of the chosen kind. */
-export function connectClient(kind: LoadClientKind, spec: ConnectSpec): Promise<LoadClient> {
-  if (kind === 'mqtt.js') return MqttJsLoadClient.connect(spec);
+/**
+ * Connects one client of the chosen kind. mqtt.js is loaded on first use: a run on the lean client
+ * does not carry it (about 20 MB of the harness's RSS, see the README's memory figures).
+ */
+export async function connectClient(kind: LoadClientKind, spec: ConnectSpec): Promise<LoadClient> {
+  if (kind === 'mqtt.js') return (await import('./mqttjs-client.js')).MqttJsLoadClient.connect(spec);
   const support = leanSupport(spec.url, spec.options);
-  if (!support.supported) return Promise.reject(new ClientChoiceError(`${spec.clientId}: the lean client does not support ${support.reason}`));
+  if (!support.supported) throw new ClientChoiceError(`${spec.clientId}: the lean client does not support ${support.reason}`);
   const options: LeanOptions = support.options;
   return LeanClient.connect(spec, options);
 }
