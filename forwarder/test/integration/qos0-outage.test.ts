@@ -32,15 +32,7 @@ describe.skipIf(!mosquittoAvailable)('QoS 0 during an upstream outage (needs /us
     await forwarder.waitForLog((r) => r.msg === 'connection lost' && r.client === 'up', 'the upstream connection loss');
     const publisher = await connectClient(downstream.port);
     for (let seq = 0; seq < SENT; seq++) await publisher.publishAsync('q0/a', seqPayload(seq), { qos: 0 });
-    const statsAfter = async (what: string, ready: (s: Record<string, unknown>) => boolean) => {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const stats = await forwarder.freshStats();
-        if (ready(stats)) return stats;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(stats)}`);
-      }
-    };
-    const during = await statsAfter('all messages received', (s) => s.received === SENT);
+    const during = await forwarder.statsWhen((s) => s.received === SENT, 'all messages received');
     expect(during.queued).toBe(MAX_QUEUED);
     expect((during.dropped as Record<string, number>).queue_full).toBe(SENT - MAX_QUEUED);
 
@@ -48,7 +40,7 @@ describe.skipIf(!mosquittoAvailable)('QoS 0 during an upstream outage (needs /us
     await waitUntil(() => collector.messages.length >= MAX_QUEUED, () => `${MAX_QUEUED} queued messages upstream (have ${collector.messages.length})`);
     // The oldest ones were queued; the later ones were dropped.
     expect(collector.messages.map((m) => seqOf(m.payload))).toEqual(Array.from({ length: MAX_QUEUED }, (_, i) => i));
-    const after = await statsAfter('the queue to drain', (s) => s.queued === 0 && s.inflight_target === 0);
+    const after = await forwarder.statsWhen((s) => s.queued === 0 && s.inflight_target === 0, 'the queue to drain');
     expect(after.forwarded).toBe(MAX_QUEUED);
   });
 });

@@ -27,6 +27,8 @@ export const FORWARDER_BUNDLE = join(REPO_ROOT, 'dist/mqtt-forwarder.mjs');
 const MOSQUITTO_READY = /mosquitto version \S+ running/;
 const READY_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 10_000;
+const SETTLE_TIMEOUT_MS = 15_000;
+const STATS_POLL_MS = 50;
 
 export const mosquittoAvailable = existsSync(MOSQUITTO_BIN);
 
@@ -288,6 +290,26 @@ export class ForwarderProcess {
     const seen = this.records.length;
     this.child.kill('SIGUSR1');
     return this.waitForLog((r) => r.msg === 'stats' && this.records.indexOf(r) >= seen, 'a "stats" line after SIGUSR1', timeoutMs);
+  }
+
+  /**
+   * Asks for stats until `ready` holds, at most timeoutMs; throws with the last line. A message
+   * seen upstream does not mean its PUBACK has reached the forwarder yet (a flake run caught 325
+   * in flight that were gone 1 ms later): counters that settle after delivery are read once settled.
+   */
+  async statsWhen(ready: (stats: LogRecord) => boolean, what: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<LogRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const stats = await this.freshStats();
+      if (ready(stats)) return stats;
+      if (Date.now() > deadline) throw new Error(`the forwarder's stats did not show ${what} within ${timeoutMs} ms; last: ${JSON.stringify(stats)}`);
+      await new Promise((resolve) => setTimeout(resolve, STATS_POLL_MS));
+    }
+  }
+
+  /** Stats once nothing is in flight either side: every target PUBACK in, every source message acknowledged. */
+  settledStats(timeoutMs = SETTLE_TIMEOUT_MS): Promise<LogRecord> {
+    return this.statsWhen((s) => s.inflight_source === 0 && s.inflight_target === 0, 'nothing in flight (inflight_source and inflight_target 0)', timeoutMs);
   }
 
   waitForReady(timeoutMs = READY_TIMEOUT_MS): Promise<LogRecord> {
