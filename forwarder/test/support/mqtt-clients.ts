@@ -55,9 +55,9 @@ export async function subscribeCollector(client: MqttClient, filter: string, qos
 }
 
 /** Polls `condition` until true; rejects naming `what` after timeoutMs. */
-export async function waitUntil(condition: () => boolean, what: string | (() => string), timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from './mqtt-clients.js';
 
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 const PACKAGE_NAME = 'mqtt-testbench';
@@ -28,7 +29,6 @@ const MOSQUITTO_READY = /mosquitto version \S+ running/;
 const READY_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 10_000;
 const SETTLE_TIMEOUT_MS = 15_000;
-const STATS_POLL_MS = 50;
 
 export const mosquittoAvailable = existsSync(MOSQUITTO_BIN);
 
@@ -298,13 +298,9 @@ export class ForwarderProcess {
    * in flight that were gone 1 ms later): counters that settle after delivery are read once settled.
    */
   async statsWhen(ready: (stats: LogRecord) => boolean, what: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<LogRecord> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const stats = await this.freshStats();
-      if (ready(stats)) return stats;
-      if (Date.now() > deadline) throw new Error(`the forwarder's stats did not show ${what} within ${timeoutMs} ms; last: ${JSON.stringify(stats)}`);
-      await new Promise((resolve) => setTimeout(resolve, STATS_POLL_MS));
-    }
+    let last: LogRecord = {};
+    await waitUntil(async () => ready((last = await this.freshStats())), () => `the forwarder's stats to show ${what}; last: ${JSON.stringify(last)}`, timeoutMs);
+    return last;
   }
 
   /** Stats once nothing is in flight either side: every target PUBACK in, every source message acknowledged. */
