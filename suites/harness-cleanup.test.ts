@@ -4,7 +4,7 @@
  * test file from helpers/vitest/testing):
  * - SIGINT while the run's brokers and forwarder are up: within 10 s no container or network with
  *   the run's label and no process of its pid folder (brokers, forwarder) or of its test workers
- *   remains, and its temp folder is gone;
+ *   remains, and its temp folder and vitest's own temp folders are gone;
  * - two runs at the same time on one machine: both pass and leave nothing;
  * - a malformed number in an environment variable: the run exits non-zero within seconds with a
  *   message that names the variable and what is allowed, and starts nothing.
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { RUNS_ROOT } from '../helpers/runtime/run-context.js';
-import { CHILD_RUN_CONFIG, ChildRun, childEnv, descendantsOf, leftoversOf, NOTHING_LEFT, recordedPids, waitUntil } from '../helpers/vitest/testing/child-run.js';
+import { CHILD_RUN_CONFIG, ChildRun, childEnv, descendantsOf, leftoversOf, NOTHING_LEFT, recordedOwnerTempDirs, recordedPids, waitUntil } from '../helpers/vitest/testing/child-run.js';
 import { runPlan } from '../helpers/vitest/plan.js';
 
 const plan = runPlan();
@@ -44,16 +44,19 @@ describe('harness cleanup and isolation (child vitest runs)', { timeout: 180_000
     expect(child.running, `the child run ended before its topology was up:\n${child.tail()}`).toBe(true);
     // Recorded by the harness (brokers, forwarder, workers) and, independently, every process below the run's main process.
     const pids = [...new Set([...recordedPids(runId, 'pids'), ...recordedPids(runId, 'workers'), ...descendantsOf(child.pid)])];
-    const before = await leftoversOf(runId, pids);
+    // vitest's own temp folders (transform caches), which it leaves when it exits on SIGINT.
+    const ownerTempDirs = recordedOwnerTempDirs(runId);
+    const before = await leftoversOf(runId, pids, ownerTempDirs);
     expect(before.containers.length + before.processes.length, `run ${runId} shows no containers and no processes while its topology is up`).toBeGreaterThan(0);
+    expect(before.ownerTempDirs, `run ${runId} recorded no existing vitest temp folder`).not.toEqual([]);
 
     const interruptedAt = Date.now();
     process.kill(child.pid, 'SIGINT'); // the vitest main process only, as the harshest case: its workers get no signal
     let left = before;
     const cleanMs = await waitUntil(
       async () => {
-        left = await leftoversOf(runId, pids);
-        return left.containers.length + left.networks.length + left.processes.length === 0 && !left.runDir;
+        left = await leftoversOf(runId, pids, ownerTempDirs);
+        return left.containers.length + left.networks.length + left.processes.length + left.ownerTempDirs.length === 0 && !left.runDir;
       },
       CLEANUP_BOUND_MS,
       `run ${runId} to be cleaned up after SIGINT`,

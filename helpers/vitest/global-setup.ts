@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { loadGates } from '../gates/gate-file.js';
 import { profileCases, type ProfileSection } from '../scenario/profile.js';
-import { reapRun } from '../runtime/reaper/reap.mjs';
+import { OWNER_TEMP_DIRS, reapRun } from '../runtime/reaper/reap.mjs';
 import { sweepStaleRuns } from '../runtime/reaper/stale-runs.js';
 import { exportRunContext, newRunContext, RUN_ID_ENV } from '../runtime/run-context.js';
 import { buildRunPlan } from '../testbed/plan.js';
@@ -26,6 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await sweepStaleRuns();
   const run = newRunContext(process.env[RUN_ID_ENV]);
   exportRunContext(run);
+  writeFileSync(join(run.runDir, OWNER_TEMP_DIRS), JSON.stringify(project.vitest.projects.map((p) => p.tmpDir)));
   const watchdog = spawn(process.execPath, [WATCHDOG, run.runDir, run.runId], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   watchdog.unref();
   watchdog.stdin?.on('error', () => undefined); // the watchdog only reads EOF; a closed pipe is its signal, not an error here

@@ -3,7 +3,8 @@
 // containers and networks carrying its run-id label, and its temp folder. Plain JavaScript so
 // that the watchdog (a separate `node` process) can run it without a TypeScript loader.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
 
 export const LABEL_RUN_ID = 'io.mqtt-testbench.run-id';
 export const DOCKER_MARKER = 'docker-used';
@@ -12,10 +13,18 @@ export const DOCKER_MARKER = 'docker-used';
 export const WORKERS_DIR = 'workers';
 
 /**
+ * Temp folders of the run's owner process that it removes itself on a normal exit (vitest's
+ * per-project transform caches), recorded so that the reaper removes them when the owner died:
+ * vitest exits at once on SIGINT and leaves them.
+ */
+export const OWNER_TEMP_DIRS = 'owner-temp-dirs.json';
+
+/**
  * @param {{ runDir: string, runId: string }} run
- * @param {{ killWorkers?: boolean, keepDir?: boolean }} [options] killWorkers: first SIGKILL the
- *   run's test workers (only once the run's owner is gone: a worker that outlives it would go on
- *   starting brokers); keepDir: leave the run folder for a later pass.
+ * @param {{ killWorkers?: boolean, keepDir?: boolean, ownerGone?: boolean }} [options] killWorkers: first
+ *   SIGKILL the run's test workers (only once the run's owner is gone: a worker that outlives it
+ *   would go on starting brokers); keepDir: leave the run folder for a later pass; ownerGone: the
+ *   owner died without its own cleanup, so also remove the temp folders it recorded.
  * @returns {Promise<{ processes: number, containers: number, networks: number, errors: string[] }>}
  */
 export async function reapRun(run, options = {}) {
@@ -25,8 +34,28 @@ export async function reapRun(run, options = {}) {
   if (existsSync(join(run.runDir, DOCKER_MARKER))) {
     await removeDockerResources(run.runId, result);
   }
+  if (options.ownerGone) removeOwnerTempDirs(run.runDir, result.errors);
   if (!options.keepDir) rmSync(run.runDir, { recursive: true, force: true });
   return result;
+}
+
+/**
+ * @param {string} runDir
+ * @param {string[]} errors
+ */
+function removeOwnerTempDirs(runDir, errors) {
+  const file = join(runDir, OWNER_TEMP_DIRS);
+  if (!existsSync(file)) return;
+  const tempRoot = resolve(tmpdir()) + sep;
+  try {
+    for (const dir of /** @type {string[]} */ (JSON.parse(readFileSync(file, 'utf8')))) {
+      // Only ever below the temp root: the file is ours, but a reaper must not be able to remove more.
+      if (resolve(dir).startsWith(tempRoot)) rmSync(dir, { recursive: true, force: true });
+      else errors.push(`${OWNER_TEMP_DIRS}: ${dir} is outside ${tempRoot}, left alone`);
+    }
+  } catch (error) {
+    errors.push(`${OWNER_TEMP_DIRS}: ${String(error)}`);
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ export async function sweepStaleRuns(): Promise<number> {
     const runDir = join(RUNS_ROOT, runId);
     const ownerPid = readOwnerPid(runDir);
     if (ownerPid !== undefined && isAlive(ownerPid)) continue;
-    await reapRun({ runDir, runId });
+    await reapRun({ runDir, runId }, { ownerGone: true });
     reaped += 1;
   }
   return reaped;

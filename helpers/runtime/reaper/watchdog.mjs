@@ -17,10 +17,10 @@ process.stdin.resume();
 process.stdin.on('close', () => {
   // Test workers first: one that outlives its run (vitest exits at once on SIGINT and leaves busy
   // workers behind) would go on starting brokers after the reaping.
-  reapRun({ runDir, runId }, { killWorkers: true, keepDir: true })
+  reapRun({ runDir, runId }, { killWorkers: true, keepDir: true, ownerGone: true })
     .catch(() => undefined)
     .then(() => new Promise((resolve) => setTimeout(resolve, SECOND_PASS_DELAY_MS)))
-    .then(() => reapRun({ runDir, runId }, { killWorkers: true }))
+    .then(() => reapRun({ runDir, runId }, { killWorkers: true, ownerGone: true }))
     .then(
       () => process.exit(0),
       () => process.exit(1),

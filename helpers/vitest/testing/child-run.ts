@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerClient } from '../../runtime/container/docker.js';
-import { WORKERS_DIR } from '../../runtime/reaper/reap.mjs';
+import { OWNER_TEMP_DIRS, WORKERS_DIR } from '../../runtime/reaper/reap.mjs';
 import { LABEL_RUN_ID, RUN_DIR_ENV, RUN_ID_ENV, RUN_OWNER_ENV, RUNS_ROOT } from '../../runtime/run-context.js';
 
 /** The repository root: child runs start there, as `npm test` does. */
@@ -168,10 +168,18 @@ export interface Leftovers {
   processes: number[];
   /** The run's temp folder still exists. */
   runDir: boolean;
+  /** Of the given temp folders of the run's owner (vitest's), the ones still there. */
+  ownerTempDirs: string[];
+}
+
+/** The temp folders the run's owner recorded for the reaper (vitest's per-project caches). */
+export function recordedOwnerTempDirs(runId: string): string[] {
+  const file = join(RUNS_ROOT, runId, OWNER_TEMP_DIRS);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as string[]) : [];
 }
 
 /** What of a (child) run still exists: containers and networks with its run-id label, live pids, its folder. */
-export async function leftoversOf(runId: string, pids: readonly number[]): Promise<Leftovers> {
+export async function leftoversOf(runId: string, pids: readonly number[], ownerTempDirs: readonly string[] = []): Promise<Leftovers> {
   let containers: string[] = [];
   let networks: string[] = [];
   try {
@@ -182,7 +190,7 @@ export async function leftoversOf(runId: string, pids: readonly number[]): Promi
   } catch (error) {
     if (!/Could not find a working container runtime strategy/.test(String(error))) throw error;
   }
-  return { containers, networks, processes: pids.filter(isAlive), runDir: existsSync(join(RUNS_ROOT, runId)) };
+  return { containers, networks, processes: pids.filter(isAlive), runDir: existsSync(join(RUNS_ROOT, runId)), ownerTempDirs: ownerTempDirs.filter((dir) => existsSync(dir)) };
 }
 
-export const NOTHING_LEFT: Leftovers = { containers: [], networks: [], processes: [], runDir: false };
+export const NOTHING_LEFT: Leftovers = { containers: [], networks: [], processes: [], runDir: false, ownerTempDirs: [] };
