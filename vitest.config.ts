@@ -18,7 +18,15 @@ export default defineConfig({
     reporters: [
       'default',
       new TestbenchReporter(),
-      ['junit', { outputFile: join(runReportFolder(process.env[RUN_ID_ENV]), 'junit.xml'), suiteName: 'mqtt-testbench', classnameTemplate: '{filename}', addFileAttribute: true }],
+      [
+        'junit',
+        {
+          outputFile: join(runReportFolder(process.env[RUN_ID_ENV]), 'junit.xml'),
+          suiteName: 'mqtt-testbench',
+          classnameTemplate: '{filename}',
+          addFileAttribute: true,
+        },
+      ],
     ],
     projects: [
       {

@@ -19,7 +19,14 @@
  */
 import { expect, test } from 'vitest';
 import { injectFault } from '../helpers/faults/inject.js';
-import { connectTestClient, DeliveryTracker, isMarker, isMarkerOf, MarkerSender, publishNumbered } from '../helpers/mqtt/index.js';
+import {
+  connectTestClient,
+  DeliveryTracker,
+  isMarker,
+  isMarkerOf,
+  MarkerSender,
+  publishNumbered,
+} from '../helpers/mqtt/index.js';
 import { declarationOf } from '../helpers/mqtt/suite-support.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
@@ -84,7 +91,13 @@ describeEachTopology('clean session: forwarder restart', { timeoutMs: TEST_TIMEO
     });
     const restart = await fault;
     // The rest of the stream, after the forwarder is back (the restart may outlast the first part).
-    const tail = await publishNumbered(publisher, log, { topic: publishTopic, qos: 1, count: TAIL_MESSAGES, ratePerSec: STREAM_RATE_PER_SEC, maxInFlight: MAX_IN_FLIGHT });
+    const tail = await publishNumbered(publisher, log, {
+      topic: publishTopic,
+      qos: 1,
+      count: TAIL_MESSAGES,
+      ratePerSec: STREAM_RATE_PER_SEC,
+      maxInFlight: MAX_IN_FLIGHT,
+    });
 
     // A marker after the stream (same publisher, topic and QoS): the brokers keep per-topic order
     // (§4.6 [MQTT-4.6.0-5], [MQTT-4.6.0-6]) and a forwarder that resumes its downstream session in
@@ -97,14 +110,26 @@ describeEachTopology('clean session: forwarder restart', { timeoutMs: TEST_TIMEO
     const marker = await new MarkerSender(publisher).send(publishTopic, 1);
     const markerArrived = await subscriber.messages
       .waitForMessage((m) => isMarkerOf(marker, m), DRAIN_BUDGET_MS, 'the marker published after the stream')
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     const waitError = await subscriber.messages
-      .waitFor(() => tracker.allConfirmedReceived(), lossless ? DRAIN_BUDGET_MS : STRAGGLER_BUDGET_MS, `all ${log.confirmed.size} confirmed messages upstream`)
-      .then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error)));
+      .waitFor(
+        () => tracker.allConfirmedReceived(),
+        lossless ? DRAIN_BUDGET_MS : STRAGGLER_BUDGET_MS,
+        `all ${log.confirmed.size} confirmed messages upstream`,
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
 
     const drainMs = Math.round(performance.now() - drainBegan);
     const c = tracker.counters();
-    const resumed = [...Array(log.attempted).keys()].some((seq) => seq > restart.restartedAtSeq && tracker.has(log.publisherId, seq));
+    const resumed = [...Array(log.attempted).keys()].some(
+      (seq) => seq > restart.restartedAtSeq && tracker.has(log.publisherId, seq),
+    );
     const lost = tracker.lostSeqs(log.publisherId);
     await recordResult(ctx, {
       suite: 'clean-session',
@@ -129,16 +154,36 @@ describeEachTopology('clean session: forwarder restart', { timeoutMs: TEST_TIMEO
         reordered: c.reordered,
         streamResumed: resumed && markerArrived,
       },
-      expectations: [`${forwarder} declares losslessAcrossRestart=${lossless}${lossless ? ': nothing lost' : ': loss recorded, not failed'}`, 'no corruption; the stream resumes after the restart'],
-      notes: [`${STREAM_MESSAGES} QoS 1 messages at ${STREAM_RATE_PER_SEC} msg/s, kill -9 after ${Math.floor(STREAM_MESSAGES / 2)} confirmed, forwarder back (probe passed) after ${restart.downtimeMs} ms, then ${TAIL_MESSAGES} more`],
+      expectations: [
+        `${forwarder} declares losslessAcrossRestart=${lossless}${lossless ? ': nothing lost' : ': loss recorded, not failed'}`,
+        'no corruption; the stream resumes after the restart',
+      ],
+      notes: [
+        `${STREAM_MESSAGES} QoS 1 messages at ${STREAM_RATE_PER_SEC} msg/s, kill -9 after ${Math.floor(STREAM_MESSAGES / 2)} confirmed, forwarder back (probe passed) after ${restart.downtimeMs} ms, then ${TAIL_MESSAGES} more`,
+      ],
     });
 
-    expect(outcome.confirmed + tail.confirmed, `${where}: only ${outcome.confirmed + tail.confirmed} of ${STREAM_MESSAGES + TAIL_MESSAGES} publishes were PUBACKed by the downstream broker, which the forwarder restart must not affect (${tracker.summary()})`).toBe(STREAM_MESSAGES + TAIL_MESSAGES);
-    expect(c.corrupted, `${where}: ${c.corrupted} message(s) arrived upstream corrupted across the forwarder restart (${tracker.summary()})`).toBe(0);
-    expect(tracker.unexpected(), `${where}: valid messages nobody published in this stream arrived upstream (${tracker.summary()})`).toBe(0);
-    expect(resumed && markerArrived, `${where}: the stream did not resume after ${forwarder} was killed and restarted: ${markerArrived ? `no message published after the restart (seq > ${restart.restartedAtSeq}) arrived upstream` : 'the marker published after the stream never arrived upstream'} (${tracker.summary()})`).toBe(true);
+    expect(
+      outcome.confirmed + tail.confirmed,
+      `${where}: only ${outcome.confirmed + tail.confirmed} of ${STREAM_MESSAGES + TAIL_MESSAGES} publishes were PUBACKed by the downstream broker, which the forwarder restart must not affect (${tracker.summary()})`,
+    ).toBe(STREAM_MESSAGES + TAIL_MESSAGES);
+    expect(
+      c.corrupted,
+      `${where}: ${c.corrupted} message(s) arrived upstream corrupted across the forwarder restart (${tracker.summary()})`,
+    ).toBe(0);
+    expect(
+      tracker.unexpected(),
+      `${where}: valid messages nobody published in this stream arrived upstream (${tracker.summary()})`,
+    ).toBe(0);
+    expect(
+      resumed && markerArrived,
+      `${where}: the stream did not resume after ${forwarder} was killed and restarted: ${markerArrived ? `no message published after the restart (seq > ${restart.restartedAtSeq}) arrived upstream` : 'the marker published after the stream never arrived upstream'} (${tracker.summary()})`,
+    ).toBe(true);
     if (lossless) {
-      expect(c.lost, `${where}: ${forwarder} lost ${c.lost} of ${c.sent} confirmed QoS 1 messages across a kill -9 and restart (killed after seq ${restart.killedAtSeq}), but it declares losslessAcrossRestart=true (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`).toBe(0);
+      expect(
+        c.lost,
+        `${where}: ${forwarder} lost ${c.lost} of ${c.sent} confirmed QoS 1 messages across a kill -9 and restart (killed after seq ${restart.killedAtSeq}), but it declares losslessAcrossRestart=true (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`,
+      ).toBe(0);
     }
   });
 });

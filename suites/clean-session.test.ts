@@ -60,14 +60,23 @@ const EXPIRY_POLL_BUDGET_MS = 15_000;
 /** Spec clauses per protocol level, for failure messages. */
 const CLAUSES = {
   resume: { 4: '[MQTT-3.1.2-4], [MQTT-3.2.2-2]', 5: '[MQTT-3.1.2-5], [MQTT-3.2.2-3]' },
-  queue: { 4: '§3.1.2.4 (session state: QoS 1/2 messages pending for the client)', 5: '§4.1 (session state: QoS 1/2 messages pending for the client)' },
+  queue: {
+    4: '§3.1.2.4 (session state: QoS 1/2 messages pending for the client)',
+    5: '§4.1 (session state: QoS 1/2 messages pending for the client)',
+  },
   clean: { 4: '[MQTT-3.1.2-6], [MQTT-3.2.2-1]', 5: '[MQTT-3.1.2-4], [MQTT-3.2.2-2]' },
   order: '§4.6 [MQTT-4.6.0-5], [MQTT-4.6.0-6]',
-  qos0: { 4: '§3.1.2.4: QoS 0 messages for an offline session MAY be stored', 5: '§4.1: QoS 0 messages for an offline session MAY be stored' },
+  qos0: {
+    4: '§3.1.2.4: QoS 0 messages for an offline session MAY be stored',
+    5: '§4.1: QoS 0 messages for an offline session MAY be stored',
+  },
 } as const;
 
 /** Connect options of a persistent session at this protocol level. */
-function persistent(version: ProtocolVersion, sessionExpirySec = PERSISTENT_EXPIRY_SEC): { clean: false; sessionExpirySec?: number } {
+function persistent(
+  version: ProtocolVersion,
+  sessionExpirySec = PERSISTENT_EXPIRY_SEC,
+): { clean: false; sessionExpirySec?: number } {
   return version === 5 ? { clean: false, sessionExpirySec } : { clean: false };
 }
 
@@ -112,29 +121,62 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
     },
     async publish(topic, qos, count) {
       const outcome = await publishNumbered(publisher, log, { topic, qos, count });
-      expect(outcome.confirmed, `${where}: only ${outcome.confirmed} of ${count} QoS ${qos} publishes on ${topic} were confirmed (${tracker.summary()})`).toBe(count);
+      expect(
+        outcome.confirmed,
+        `${where}: only ${outcome.confirmed} of ${count} QoS ${qos} publishes on ${topic} were confirmed (${tracker.summary()})`,
+      ).toBe(count);
     },
   };
 }
 
 /** Waits for a marker, then returns what arrived on `topic` before it (markers apart). */
-async function untilMarker(client: TestClient, marker: { topic: string }, sent: Awaited<ReturnType<MarkerSender['send']>>): Promise<ReceivedMessage[]> {
-  await client.messages.waitForMessage((m) => isMarkerOf(sent, m), ARRIVAL_BUDGET_MS, `the marker published on ${marker.topic} after the messages that must not arrive`);
+async function untilMarker(
+  client: TestClient,
+  marker: { topic: string },
+  sent: Awaited<ReturnType<MarkerSender['send']>>,
+): Promise<ReceivedMessage[]> {
+  await client.messages.waitForMessage(
+    (m) => isMarkerOf(sent, m),
+    ARRIVAL_BUDGET_MS,
+    `the marker published on ${marker.topic} after the messages that must not arrive`,
+  );
   return client.messages.on(marker.topic).filter((m) => !isMarker(m));
 }
 
-async function record(ctx: TestContext, bench: SessionBench, scenario: string, qos: Qos | undefined, result: Pick<TestbenchResult, 'observations' | 'expectations' | 'variant'>): Promise<void> {
-  await recordResult(ctx, { suite: 'clean-session', scenario, subject: brokerSubject(bench.broker), protocolVersion: bench.version, ...(qos === undefined ? {} : { qos }), counters: bench.tracker.counters(), ...result });
+async function record(
+  ctx: TestContext,
+  bench: SessionBench,
+  scenario: string,
+  qos: Qos | undefined,
+  result: Pick<TestbenchResult, 'observations' | 'expectations' | 'variant'>,
+): Promise<void> {
+  await recordResult(ctx, {
+    suite: 'clean-session',
+    scenario,
+    subject: brokerSubject(bench.broker),
+    protocolVersion: bench.version,
+    ...(qos === undefined ? {} : { qos }),
+    counters: bench.tracker.counters(),
+    ...result,
+  });
 }
 
 function expectIntact(bench: SessionBench): void {
   const c = bench.tracker.counters();
-  expect(c.corrupted, `${bench.where}: ${c.corrupted} message(s) failed the integrity check (${bench.tracker.summary()})`).toBe(0);
-  expect(bench.tracker.unexpected(), `${bench.where}: received valid messages this test never published (${bench.tracker.summary()})`).toBe(0);
+  expect(
+    c.corrupted,
+    `${bench.where}: ${c.corrupted} message(s) failed the integrity check (${bench.tracker.summary()})`,
+  ).toBe(0);
+  expect(
+    bench.tracker.unexpected(),
+    `${bench.where}: received valid messages this test never published (${bench.tracker.summary()})`,
+  ).toBe(0);
 }
 
 function list(messages: readonly ReceivedMessage[]): string {
-  return messages.length === 0 ? 'nothing' : `${messages.length}: ${messages.slice(0, 5).map(describeMessage).join('; ')}${messages.length > 5 ? '; ...' : ''}`;
+  return messages.length === 0
+    ? 'nothing'
+    : `${messages.length}: ${messages.slice(0, 5).map(describeMessage).join('; ')}${messages.length > 5 ? '; ...' : ''}`;
 }
 
 describeEachTarget('clean session: direct', {}, (broker, target) => {
@@ -161,23 +203,56 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
           const waitError = resumed.sessionPresent
             ? await resumed.messages
                 .waitFor(() => bench.tracker.allConfirmedReceived(), ARRIVAL_BUDGET_MS, `the ${QUEUED} queued messages`)
-                .then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error)))
+                .then(
+                  () => undefined,
+                  (error: unknown) => (error instanceof Error ? error.message : String(error)),
+                )
             : 'not waited for: the broker reported no session';
           const delivered = resumed.messages.on(topic);
           const firstSeen = firstDeliveryOrder(delivered);
           const c = bench.tracker.counters();
           await record(ctx, bench, `persistent session queues QoS ${qos}`, qos, {
-            observations: { sessionPresentOnReconnect: resumed.sessionPresent, delivered: c.received, duplicates: c.duplicates, reordered: c.reordered, deliveredQos: delivered[0]?.qos ?? null },
-            expectations: [`sessionPresent=1 (${CLAUSES.resume[version]})`, `all ${QUEUED} QoS ${qos} messages delivered in order (${CLAUSES.queue[version]}, ${CLAUSES.order})`],
+            observations: {
+              sessionPresentOnReconnect: resumed.sessionPresent,
+              delivered: c.received,
+              duplicates: c.duplicates,
+              reordered: c.reordered,
+              deliveredQos: delivered[0]?.qos ?? null,
+            },
+            expectations: [
+              `sessionPresent=1 (${CLAUSES.resume[version]})`,
+              `all ${QUEUED} QoS ${qos} messages delivered in order (${CLAUSES.queue[version]}, ${CLAUSES.order})`,
+            ],
           });
-          expect(grant?.qos, `${bench.where}: SUBACK granted QoS ${grant?.qos} for a QoS ${qos} subscription`).toBe(qos);
-          expect(first.sessionPresent, `${bench.where}: the first connection of a new client id reported sessionPresent=1`).toBe(false);
-          expect(resumed.sessionPresent, `${bench.where}: reconnecting to a persistent session (${session}) reported sessionPresent=0, expected 1 (${CLAUSES.resume[version]})`).toBe(true);
+          expect(grant?.qos, `${bench.where}: SUBACK granted QoS ${grant?.qos} for a QoS ${qos} subscription`).toBe(
+            qos,
+          );
+          expect(
+            first.sessionPresent,
+            `${bench.where}: the first connection of a new client id reported sessionPresent=1`,
+          ).toBe(false);
+          expect(
+            resumed.sessionPresent,
+            `${bench.where}: reconnecting to a persistent session (${session}) reported sessionPresent=0, expected 1 (${CLAUSES.resume[version]})`,
+          ).toBe(true);
           expectIntact(bench);
-          expect(c.lost, `${bench.where}: ${c.lost} of ${c.sent} QoS ${qos} messages queued for the offline persistent session never arrived after reconnecting (${bench.tracker.summary()}${waitError ? `; ${waitError}` : ''})`).toBe(0);
-          if (qos === 2) expect(c.duplicates, `${bench.where}: ${c.duplicates} duplicate(s) among the queued QoS 2 messages, but QoS 2 delivers exactly once (${bench.tracker.summary()})`).toBe(0);
-          expect(isAscending(firstSeen), `${bench.where}: the queued messages arrived out of publish order (${firstSeen.slice(0, 20).join(', ')}${firstSeen.length > 20 ? ', ...' : ''}; ${CLAUSES.order})`).toBe(true);
-          expect(delivered.filter((m) => m.qos !== qos).length, `${bench.where}: queued messages arrived at QoS ${[...new Set(delivered.map((m) => m.qos))].join('/')}, expected ${qos} = min(pub, sub)`).toBe(0);
+          expect(
+            c.lost,
+            `${bench.where}: ${c.lost} of ${c.sent} QoS ${qos} messages queued for the offline persistent session never arrived after reconnecting (${bench.tracker.summary()}${waitError ? `; ${waitError}` : ''})`,
+          ).toBe(0);
+          if (qos === 2)
+            expect(
+              c.duplicates,
+              `${bench.where}: ${c.duplicates} duplicate(s) among the queued QoS 2 messages, but QoS 2 delivers exactly once (${bench.tracker.summary()})`,
+            ).toBe(0);
+          expect(
+            isAscending(firstSeen),
+            `${bench.where}: the queued messages arrived out of publish order (${firstSeen.slice(0, 20).join(', ')}${firstSeen.length > 20 ? ', ...' : ''}; ${CLAUSES.order})`,
+          ).toBe(true);
+          expect(
+            delivered.filter((m) => m.qos !== qos).length,
+            `${bench.where}: queued messages arrived at QoS ${[...new Set(delivered.map((m) => m.qos))].join('/')}, expected ${qos} = min(pub, sub)`,
+          ).toBe(0);
         });
       }
 
@@ -199,9 +274,15 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
           observations: { sessionPresent: fresh.sessionPresent, queuedDelivered: before.length },
           expectations: [`sessionPresent=0 and no queued message (${CLAUSES.clean[version]})`],
         });
-        expect(fresh.sessionPresent, `${bench.where}: connecting with ${version === 5 ? 'Clean Start 1' : 'Clean Session 1'} reported sessionPresent=1, expected 0 (${CLAUSES.clean[version]})`).toBe(false);
+        expect(
+          fresh.sessionPresent,
+          `${bench.where}: connecting with ${version === 5 ? 'Clean Start 1' : 'Clean Session 1'} reported sessionPresent=1, expected 0 (${CLAUSES.clean[version]})`,
+        ).toBe(false);
         expectIntact(bench);
-        expect(before, `${bench.where}: a clean session received ${list(before)} queued for the discarded session; expected none (${CLAUSES.clean[version]})`).toEqual([]);
+        expect(
+          before,
+          `${bench.where}: a clean session received ${list(before)} queued for the discarded session; expected none (${CLAUSES.clean[version]})`,
+        ).toEqual([]);
       });
 
       const queuesQos0 = target.behaviour.queuesQos0WhileOffline;
@@ -221,10 +302,20 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
         const resumed = await bench.connect(persistent(version));
         if (!resumed.sessionPresent) {
           // No session, so no witness will come: fail now, saying why, instead of after the arrival budget.
-          await record(ctx, bench, 'QoS 0 while offline', 0, { variant: queuesQos0 ? 'qos0-queued' : 'qos0-not-queued', observations: { sessionPresent: false }, expectations: [qos0Choice, CLAUSES.qos0[version]] });
-          expect.fail(`${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`);
+          await record(ctx, bench, 'QoS 0 while offline', 0, {
+            variant: queuesQos0 ? 'qos0-queued' : 'qos0-not-queued',
+            observations: { sessionPresent: false },
+            expectations: [qos0Choice, CLAUSES.qos0[version]],
+          });
+          expect.fail(
+            `${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`,
+          );
         }
-        await resumed.messages.waitForMessage((m) => m.topic === witnessTopic, ARRIVAL_BUDGET_MS, 'the QoS 1 message queued with the QoS 0 ones');
+        await resumed.messages.waitForMessage(
+          (m) => m.topic === witnessTopic,
+          ARRIVAL_BUDGET_MS,
+          'the QoS 1 message queued with the QoS 0 ones',
+        );
         // A QoS 0 marker on the QoS 0 topic, published after reconnecting: queued QoS 0 messages
         // (same publisher, topic and QoS) are delivered before it (marker.ts).
         const marker = await bench.markers.send(qos0Topic, 0);
@@ -232,16 +323,33 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
         const unique = firstDeliveryOrder(qos0).length;
         await record(ctx, bench, 'QoS 0 while offline', 0, {
           variant: queuesQos0 ? 'qos0-queued' : 'qos0-not-queued',
-          observations: { sessionPresent: resumed.sessionPresent, qos0Published: QUEUED, qos0Delivered: unique, qos0Queued: unique > 0 },
+          observations: {
+            sessionPresent: resumed.sessionPresent,
+            qos0Published: QUEUED,
+            qos0Delivered: unique,
+            qos0Queued: unique > 0,
+          },
           expectations: [qos0Choice, CLAUSES.qos0[version]],
         });
-        expect(resumed.sessionPresent, `${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`).toBe(true);
+        expect(
+          resumed.sessionPresent,
+          `${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`,
+        ).toBe(true);
         expectIntact(bench);
         if (queuesQos0) {
-          expect(unique, `${bench.where}: ${unique} of ${QUEUED} QoS 0 messages published while offline arrived on reconnect, but ${qos0Choice}`).toBe(QUEUED);
-          expect(isAscending(firstDeliveryOrder(qos0)), `${bench.where}: the queued QoS 0 messages arrived out of publish order (${CLAUSES.order})`).toBe(true);
+          expect(
+            unique,
+            `${bench.where}: ${unique} of ${QUEUED} QoS 0 messages published while offline arrived on reconnect, but ${qos0Choice}`,
+          ).toBe(QUEUED);
+          expect(
+            isAscending(firstDeliveryOrder(qos0)),
+            `${bench.where}: the queued QoS 0 messages arrived out of publish order (${CLAUSES.order})`,
+          ).toBe(true);
         } else {
-          expect(qos0, `${bench.where}: QoS 0 messages published while offline arrived on reconnect (${list(qos0)}), but ${qos0Choice}`).toEqual([]);
+          expect(
+            qos0,
+            `${bench.where}: QoS 0 messages published while offline arrived on reconnect (${list(qos0)}), but ${qos0Choice}`,
+          ).toEqual([]);
         }
       });
 
@@ -261,11 +369,19 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
             const before = await untilMarker(again, { topic }, marker);
             await record(ctx, bench, 'session expiry 0', 1, {
               observations: { sessionPresent: again.sessionPresent, queuedDelivered: before.length },
-              expectations: ['Session Expiry 0: the session ends when the connection closes ([MQTT-3.1.2-23]); reconnect: sessionPresent=0, nothing queued'],
+              expectations: [
+                'Session Expiry 0: the session ends when the connection closes ([MQTT-3.1.2-23]); reconnect: sessionPresent=0, nothing queued',
+              ],
             });
-            expect(again.sessionPresent, `${bench.where}: a session created with Session Expiry 0 was still there after disconnecting (sessionPresent=1); it must end with the connection ([MQTT-3.1.2-23])`).toBe(false);
+            expect(
+              again.sessionPresent,
+              `${bench.where}: a session created with Session Expiry 0 was still there after disconnecting (sessionPresent=1); it must end with the connection ([MQTT-3.1.2-23])`,
+            ).toBe(false);
             expectIntact(bench);
-            expect(before, `${bench.where}: messages published after a Session Expiry 0 session ended were delivered on reconnect (${list(before)})`).toEqual([]);
+            expect(
+              before,
+              `${bench.where}: messages published after a Session Expiry 0 session ended were delivered on reconnect (${list(before)})`,
+            ).toEqual([]);
           });
 
           test(`a session with a short expiry (${SHORT_EXPIRY_SEC} s) is kept for it, then gone: sessionPresent flips to 0 and its queue is discarded`, async (ctx) => {
@@ -286,7 +402,11 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
                 bench.tracker.follow(client.messages, (m) => !isMarker(m));
                 if (queuedForSession === 0) return;
                 // The message queued while it was offline arrives on the resumed session.
-                await client.messages.waitFor(() => bench.tracker.unique() >= queuedForSession, ARRIVAL_BUDGET_MS, 'the message queued for the resumed session');
+                await client.messages.waitFor(
+                  () => bench.tracker.unique() >= queuedForSession,
+                  ARRIVAL_BUDGET_MS,
+                  'the message queued for the resumed session',
+                );
               },
               afterResumedDisconnect: async () => {
                 await bench.publish(topic, 1, 1);
@@ -302,17 +422,41 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
               after = await untilMarker(gone, { topic }, marker);
               await gone.close();
             }
-            const attempts = poll.attempts.map((a) => `${a.offlineMs} ms offline: sessionPresent=${Number(a.sessionPresent)}`);
+            const attempts = poll.attempts.map(
+              (a) => `${a.offlineMs} ms offline: sessionPresent=${Number(a.sessionPresent)}`,
+            );
             await record(ctx, bench, 'short session expiry', 1, {
-              observations: { attempts: poll.attempts.length, expiredAfterOfflineMs: gone ? (poll.attempts.at(-1)?.offlineMs ?? null) : null, keptWhileOfflineMs: Math.max(0, ...poll.attempts.filter((a) => a.sessionPresent).map((a) => a.offlineMs)), queuedAtExpiry: after.length },
-              expectations: [`Session Expiry ${SHORT_EXPIRY_SEC} s: kept while offline shorter than that, gone after it ([MQTT-3.1.2-23])`],
+              observations: {
+                attempts: poll.attempts.length,
+                expiredAfterOfflineMs: gone ? (poll.attempts.at(-1)?.offlineMs ?? null) : null,
+                keptWhileOfflineMs: Math.max(
+                  0,
+                  ...poll.attempts.filter((a) => a.sessionPresent).map((a) => a.offlineMs),
+                ),
+                queuedAtExpiry: after.length,
+              },
+              expectations: [
+                `Session Expiry ${SHORT_EXPIRY_SEC} s: kept while offline shorter than that, gone after it ([MQTT-3.1.2-23])`,
+              ],
             });
             const early = poll.attempts.filter((a) => !a.sessionPresent && a.offlineMs < SHORT_EXPIRY_SEC * 1000);
-            expect(early.map((a) => a.offlineMs), `${bench.where}: the session was gone after ${early[0]?.offlineMs} ms offline, before its ${SHORT_EXPIRY_SEC} s expiry (attempts: ${attempts.join('; ')})`).toEqual([]);
-            expect(poll.attempts[0]?.sessionPresent, `${bench.where}: the first reconnect (${poll.attempts[0]?.offlineMs} ms offline) found no session, so the session with a ${SHORT_EXPIRY_SEC} s expiry was not kept at all`).toBe(true);
-            expect(gone, `${bench.where}: the session with a ${SHORT_EXPIRY_SEC} s expiry was still there after ${EXPIRY_POLL_BUDGET_MS} ms of reconnect attempts (${attempts.join('; ')}) ([MQTT-3.1.2-23])`).toBeDefined();
+            expect(
+              early.map((a) => a.offlineMs),
+              `${bench.where}: the session was gone after ${early[0]?.offlineMs} ms offline, before its ${SHORT_EXPIRY_SEC} s expiry (attempts: ${attempts.join('; ')})`,
+            ).toEqual([]);
+            expect(
+              poll.attempts[0]?.sessionPresent,
+              `${bench.where}: the first reconnect (${poll.attempts[0]?.offlineMs} ms offline) found no session, so the session with a ${SHORT_EXPIRY_SEC} s expiry was not kept at all`,
+            ).toBe(true);
+            expect(
+              gone,
+              `${bench.where}: the session with a ${SHORT_EXPIRY_SEC} s expiry was still there after ${EXPIRY_POLL_BUDGET_MS} ms of reconnect attempts (${attempts.join('; ')}) ([MQTT-3.1.2-23])`,
+            ).toBeDefined();
             expectIntact(bench);
-            expect(after, `${bench.where}: after the session expired, the new session received the message queued for the expired one (${list(after)})`).toEqual([]);
+            expect(
+              after,
+              `${bench.where}: after the session expired, the new session received the message queued for the expired one (${list(after)})`,
+            ).toEqual([]);
           });
         });
       }

@@ -41,7 +41,18 @@
  * component back).
  */
 import { expect, test } from 'vitest';
-import { FAULTS, FAULT_KINDS, faultComponent, faultExpectation, QOS0_PHRASE, runFaultStreams, unsupportedReason, type FaultKind, type FaultStream, type FaultTimeline } from '../helpers/faults/index.js';
+import {
+  FAULTS,
+  FAULT_KINDS,
+  faultComponent,
+  faultExpectation,
+  QOS0_PHRASE,
+  runFaultStreams,
+  unsupportedReason,
+  type FaultKind,
+  type FaultStream,
+  type FaultTimeline,
+} from '../helpers/faults/index.js';
 import { declarationOf } from '../helpers/mqtt/suite-support.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { loadToResult } from '../helpers/scenario/to-result.js';
@@ -89,48 +100,69 @@ const TEST_TIMEOUT_MS = (FULL ? 300_000 : 90_000) + 2 * STEP_TIMEOUT_MS;
  * forwarding paths over TLS (its credentials and TLS handling are the security suite's subject),
  * and its faults double this suite's time. The full profile runs them all.
  */
-const leaveOut = (t: TopologyPlan) => (!FULL && (t.downstream === 'mosquitto-secure' || t.upstream === 'mosquitto-secure') ? 'ci profile: faults run on the plain topologies; the secured ones run in the full profile (npm run bench)' : undefined);
+const leaveOut = (t: TopologyPlan) =>
+  !FULL && (t.downstream === 'mosquitto-secure' || t.upstream === 'mosquitto-secure')
+    ? 'ci profile: faults run on the plain topologies; the secured ones run in the full profile (npm run bench)'
+    : undefined;
 
-describeEachTopology('faults', { timeoutMs: TEST_TIMEOUT_MS, persistence: true, leaveOut }, (topology, topologyPlan) => {
-  const { name: forwarder, declaration } = declarationOf(plan, topologyPlan);
-  for (const kind of FAULT_KINDS) {
-    const expectation = faultExpectation(kind, { forwarder, declaration, downstream: topologyPlan.downstream, upstream: topologyPlan.upstream });
-
-    test(`${FAULTS[kind].title} mid-stream: ${expectation.qos1Phrase}; ${QOS0_PHRASE}`, async (ctx) => {
-      const t = topology();
-      const unsupported = unsupportedReason(t, kind);
-      if (unsupported) ctx.skip(unsupported);
-      const where = `${t.id} (${t.runtime}), ${FAULTS[kind].title}`;
-      const durationMs = LEAD_MS + FAULT_BUDGET_MS[kind] + TAIL_MS;
-      const outcome = await runFaultStreams(t, {
-        kind,
-        streams: [
-          { qos: 0, ratePerSecond: RATE_PER_SEC },
-          { qos: 1, ratePerSecond: RATE_PER_SEC },
-        ],
-        durationMs,
-        leadMs: LEAD_MS,
-        leadBudgetMs: LEAD_BUDGET_MS,
-        pauseMs: PAUSE_MS,
-        stepTimeoutMs: STEP_TIMEOUT_MS,
-        drainIdleMs: DRAIN_IDLE_MS,
-        drainMaxMs: DRAIN_MAX_MS,
-        signal: ctx.signal,
+describeEachTopology(
+  'faults',
+  { timeoutMs: TEST_TIMEOUT_MS, persistence: true, leaveOut },
+  (topology, topologyPlan) => {
+    const { name: forwarder, declaration } = declarationOf(plan, topologyPlan);
+    for (const kind of FAULT_KINDS) {
+      const expectation = faultExpectation(kind, {
+        forwarder,
+        declaration,
+        downstream: topologyPlan.downstream,
+        upstream: topologyPlan.upstream,
       });
 
-      const verdicts = outcome.streams.map((stream) => judge(t, kind, stream, outcome.timeline, expectation.qos1Lossless));
-      for (const [i, stream] of outcome.streams.entries()) {
-        const verdict = verdicts[i];
-        if (!verdict) continue;
-        const result = faultResult(t, kind, stream, outcome.timeline, verdict, stream.qos === 1 ? expectation.reasons : []);
-        await recordResult(ctx, result);
-      }
+      test(`${FAULTS[kind].title} mid-stream: ${expectation.qos1Phrase}; ${QOS0_PHRASE}`, async (ctx) => {
+        const t = topology();
+        const unsupported = unsupportedReason(t, kind);
+        if (unsupported) ctx.skip(unsupported);
+        const where = `${t.id} (${t.runtime}), ${FAULTS[kind].title}`;
+        const durationMs = LEAD_MS + FAULT_BUDGET_MS[kind] + TAIL_MS;
+        const outcome = await runFaultStreams(t, {
+          kind,
+          streams: [
+            { qos: 0, ratePerSecond: RATE_PER_SEC },
+            { qos: 1, ratePerSecond: RATE_PER_SEC },
+          ],
+          durationMs,
+          leadMs: LEAD_MS,
+          leadBudgetMs: LEAD_BUDGET_MS,
+          pauseMs: PAUSE_MS,
+          stepTimeoutMs: STEP_TIMEOUT_MS,
+          drainIdleMs: DRAIN_IDLE_MS,
+          drainMaxMs: DRAIN_MAX_MS,
+          signal: ctx.signal,
+        });
 
-      const failures = verdicts.flatMap((v) => v.failures.map((f) => `${where}, QoS ${v.qos}: ${f}`));
-      expect(failures, failures.join('\n')).toEqual([]);
-    });
-  }
-});
+        const verdicts = outcome.streams.map((stream) =>
+          judge(t, kind, stream, outcome.timeline, expectation.qos1Lossless),
+        );
+        for (const [i, stream] of outcome.streams.entries()) {
+          const verdict = verdicts[i];
+          if (!verdict) continue;
+          const result = faultResult(
+            t,
+            kind,
+            stream,
+            outcome.timeline,
+            verdict,
+            stream.qos === 1 ? expectation.reasons : [],
+          );
+          await recordResult(ctx, result);
+        }
+
+        const failures = verdicts.flatMap((v) => v.failures.map((f) => `${where}, QoS ${v.qos}: ${f}`));
+        expect(failures, failures.join('\n')).toEqual([]);
+      });
+    }
+  },
+);
 
 interface Verdict {
   qos: 0 | 1;
@@ -141,12 +173,22 @@ interface Verdict {
 }
 
 /** What failed for one stream, each in plain words with the measured figures. */
-function judge(t: StartedTopology, kind: FaultKind, stream: FaultStream, timeline: FaultTimeline, qos1Lossless: boolean): Verdict {
+function judge(
+  t: StartedTopology,
+  kind: FaultKind,
+  stream: FaultStream,
+  timeline: FaultTimeline,
+  qos1Lossless: boolean,
+): Verdict {
   const c = stream.load.counters;
   const failures: string[] = [];
   const figures = `sent ${c.sent}, received ${c.received}, lost ${c.lost}, duplicates ${c.duplicates}, reordered ${c.reordered}, unconfirmed ${c.unconfirmed + c.publishFailed}; fault began ${Math.round((timeline.injectedAtUs - (stream.publishEndedAtUs - stream.load.timingsMs.publish * 1000)) / 1000)} ms into the stream, component back after ${timeline.downtimeMs} ms`;
-  if (c.corrupted > 0) failures.push(`${c.corrupted} message(s) arrived corrupted (${stream.load.corruptedSamples.slice(0, 2).join(' | ')}) (${figures})`);
-  if (c.unexpected > 0) failures.push(`${c.unexpected} message(s) arrived that this stream never published (${figures})`);
+  if (c.corrupted > 0)
+    failures.push(
+      `${c.corrupted} message(s) arrived corrupted (${stream.load.corruptedSamples.slice(0, 2).join(' | ')}) (${figures})`,
+    );
+  if (c.unexpected > 0)
+    failures.push(`${c.unexpected} message(s) arrived that this stream never published (${figures})`);
   if (stream.recovery.recoveryMs === null) {
     const afterBackMs = Math.round((stream.publishEndedAtUs - timeline.backAtUs) / 1000);
     failures.push(
@@ -159,14 +201,27 @@ function judge(t: StartedTopology, kind: FaultKind, stream: FaultStream, timelin
   const lostAt = firstLost ? `; first lost seqs ${firstLost.seqs.join(',')}` : '';
   if (stream.qos === 1) {
     const unconfirmed = c.unconfirmed + c.publishFailed;
-    if (unconfirmed > 0) failures.push(`${unconfirmed} QoS 1 publish(es) were never confirmed by the downstream broker although the publisher resends unacknowledged publishes after reconnecting (${figures})`);
-    if (qos1Lossless && c.lost > 0) failures.push(`lost ${c.lost} of ${c.sent} confirmed QoS 1 messages, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`);
-    return { qos: 1, summary: c.lost === 0 ? 'nothing lost' : `lost ${c.lost}${qos1Lossless ? '' : ' (measured)'}`, lossBound: null, failures };
+    if (unconfirmed > 0)
+      failures.push(
+        `${unconfirmed} QoS 1 publish(es) were never confirmed by the downstream broker although the publisher resends unacknowledged publishes after reconnecting (${figures})`,
+      );
+    if (qos1Lossless && c.lost > 0)
+      failures.push(
+        `lost ${c.lost} of ${c.sent} confirmed QoS 1 messages, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`,
+      );
+    return {
+      qos: 1,
+      summary: c.lost === 0 ? 'nothing lost' : `lost ${c.lost}${qos1Lossless ? '' : ' (measured)'}`,
+      lossBound: null,
+      failures,
+    };
   }
   const recoveredAtUs = stream.recovery.recoveredAtUs;
   const lossBound = recoveredAtUs === null ? null : qos0LossBound(stream, timeline, recoveredAtUs);
   if (lossBound !== null && recoveredAtUs !== null && c.lost > lossBound) {
-    failures.push(`lost ${c.lost} QoS 0 messages, more than the bound of ${lossBound} (all ${Math.round((recoveredAtUs - timeline.injectedAtUs) / 1000)} ms from the fault to the recovery, plus half of what followed): the stream did not really resume (${figures}${lostAt})`);
+    failures.push(
+      `lost ${c.lost} QoS 0 messages, more than the bound of ${lossBound} (all ${Math.round((recoveredAtUs - timeline.injectedAtUs) / 1000)} ms from the fault to the recovery, plus half of what followed): the stream did not really resume (${figures}${lostAt})`,
+    );
   }
   return { qos: 0, summary: `lost ${c.lost} (measured)`, lossBound, failures };
 }
@@ -187,7 +242,14 @@ function qos0LossBound(stream: FaultStream, timeline: FaultTimeline, recoveredAt
   return Math.ceil(duringOutage + QOS0_AFTER_RECOVERY_SHARE * afterRecovery);
 }
 
-function faultResult(t: StartedTopology, kind: FaultKind, stream: FaultStream, timeline: FaultTimeline, verdict: Verdict, reasons: string[]): TestbenchResult {
+function faultResult(
+  t: StartedTopology,
+  kind: FaultKind,
+  stream: FaultStream,
+  timeline: FaultTimeline,
+  verdict: Verdict,
+  reasons: string[],
+): TestbenchResult {
   const result = loadToResult(stream.load, 'faults', kind, topologySubject(t));
   const c = stream.load.counters;
   result.observations = {
@@ -207,9 +269,17 @@ function faultResult(t: StartedTopology, kind: FaultKind, stream: FaultStream, t
     subscriberReconnects: stream.load.diagnostics.reconnects.subscribers,
   };
   result.expectations = [
-    ...(stream.qos === 1 ? reasons : ['QoS 0: loss is measured and recorded; gated only by an upper bound that proves the stream resumed (the messages from the fault to the recovery, plus half of those after it).']),
+    ...(stream.qos === 1
+      ? reasons
+      : [
+          'QoS 0: loss is measured and recorded; gated only by an upper bound that proves the stream resumed (the messages from the fault to the recovery, plus half of those after it).',
+        ]),
     'No corruption and no messages nobody published; a message published after the component was back arrives upstream.',
-    ...(stream.qos === 1 ? ['Every QoS 1 publish is confirmed by the end: the publisher (clean=false) keeps unacknowledged publishes and resends them after reconnecting; a publish never PUBACKed is unconfirmed, not lost.'] : []),
+    ...(stream.qos === 1
+      ? [
+          'Every QoS 1 publish is confirmed by the end: the publisher (clean=false) keeps unacknowledged publishes and resends them after reconnecting; a publish never PUBACKed is unconfirmed, not lost.',
+        ]
+      : []),
   ];
   result.notes = [
     `Both brokers run with persistence (persistence: true): ${t.downstream.label} and ${t.upstream.label}; the forwarder holds persistent sessions on both.`,

@@ -29,7 +29,9 @@ describe('forwarding loss', () => {
       test(`${scenario.scenario} QoS ${scenario.qos} ${scenario.route === 'event' ? 'EventCall' : 'pass-through'}`, async (context) => {
         const bed = topology();
         if (!bed.forwarder.declaration.routes.includes(scenario.route)) {
-          context.skip(`${bed.forwarder.name} does not implement the ${scenario.route} route (it declares ${bed.forwarder.declaration.routes.join(', ')})`);
+          context.skip(
+            `${bed.forwarder.name} does not implement the ${scenario.route} route (it declares ${bed.forwarder.declaration.routes.join(', ')})`,
+          );
         }
         const ns = bed.route(scenario.route).namespace(scenario.scenario);
         await runGatedScenario(context, {

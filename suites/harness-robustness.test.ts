@@ -38,8 +38,12 @@ const FAST_FAILURE_MS = 15_000;
 const MISSING_IMAGE = 'local/mqtt-testbench-missing-image:0';
 
 describe('harness robustness', { timeout: 60_000 }, () => {
-  test('a broker killed under a running load without reconnect ends the run within 10 s, with errors that name the broker and how it died', async ({ skip, signal }) => {
-    if (!ownTarget) return skip('no broker of this run is started by the testbench (external targets cannot be killed)');
+  test('a broker killed under a running load without reconnect ends the run within 10 s, with errors that name the broker and how it died', async ({
+    skip,
+    signal,
+  }) => {
+    if (!ownTarget)
+      return skip('no broker of this run is started by the testbench (external targets cannot be killed)');
     const broker = await targetByName(ownTarget.name).start({ runtime: ownTarget.runtime, settings });
     onTestFinished(() => broker.dispose());
     if (!broker.faults.supported.has('kill')) return skip(`${broker.label} cannot be killed by the testbench`);
@@ -51,7 +55,15 @@ describe('harness robustness', { timeout: 60_000 }, () => {
       subscribeUrl: broker.url,
       connectOptions: connectOptionsFor(broker),
       // The suites' defaults: no reconnect, drainIdleMs 3 s; a stream far longer than the bound.
-      workload: { name: 'broker-dies', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, durationMs: 60_000, ratePerSecond: 500 },
+      workload: {
+        name: 'broker-dies',
+        publishers: 1,
+        subscribers: 1,
+        qos: 1,
+        payload: { kind: 'fixed', bytes: 256 },
+        durationMs: 60_000,
+        ratePerSecond: 500,
+      },
       topicFor: () => `${prefix}/p`,
       subscribeFilter: `${prefix}/#`,
       clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('die')}`,
@@ -70,36 +82,75 @@ describe('harness robustness', { timeout: 60_000 }, () => {
       hang = error instanceof Error ? error.message : String(error);
     }
     await kill;
-    expect(killedAtUs, `the stream to ${broker.label} never delivered a message, so the broker was never killed`).toBeDefined();
-    expect(hang, `runLoad against ${broker.label} did not end within ${RUN_END_BOUND_MS} ms after the broker was killed (it ${hang === 'hang' ? 'hung' : `failed: ${hang}`})`).toBeUndefined();
+    expect(
+      killedAtUs,
+      `the stream to ${broker.label} never delivered a message, so the broker was never killed`,
+    ).toBeDefined();
+    expect(
+      hang,
+      `runLoad against ${broker.label} did not end within ${RUN_END_BOUND_MS} ms after the broker was killed (it ${hang === 'hang' ? 'hung' : `failed: ${hang}`})`,
+    ).toBeUndefined();
     const endedAfterKillMs = Math.round((nowUs() - (killedAtUs ?? 0)) / 1000);
-    expect(endedAfterKillMs, `runLoad ended ${endedAfterKillMs} ms after ${broker.label} was killed; the bound is ${RUN_END_BOUND_MS} ms`).toBeLessThanOrEqual(RUN_END_BOUND_MS);
+    expect(
+      endedAfterKillMs,
+      `runLoad ended ${endedAfterKillMs} ms after ${broker.label} was killed; the bound is ${RUN_END_BOUND_MS} ms`,
+    ).toBeLessThanOrEqual(RUN_END_BOUND_MS);
 
     const load2 = result as LoadResult;
     const clientErrors = load2.errors.map((e) => `${e.source} ${e.clientId}: ${e.message}`);
     expect(clientErrors, 'the load run must say which of its clients lost their connection').toEqual(
-      expect.arrayContaining([expect.stringMatching(/^publisher .*connection closed during the run/), expect.stringMatching(/^subscriber .*connection closed during the run/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^publisher .*connection closed during the run/),
+        expect.stringMatching(/^subscriber .*connection closed during the run/),
+      ]),
     );
     const explained = await describeLoadErrors(load2, { publishers: broker, subscribers: broker });
-    expect(explained, 'the explanation must name the broker and say that it is not running').toContain(`${broker.label} is not running:`);
+    expect(explained, 'the explanation must name the broker and say that it is not running').toContain(
+      `${broker.label} is not running:`,
+    );
     expect(explained).toMatch(ownTarget.runtime === 'embedded' ? /closed/ : /SIGKILL|exit code 137/);
   });
 
-  test('a topology whose upstream broker cannot start (its image is not on this machine) fails with that reason and removes the downstream broker and the network', async ({ skip }) => {
-    const mosquitto = plan.targets.find((t) => t.name === 'mosquitto' && t.status === 'ready' && t.runtime === 'container');
-    if (!mosquitto) return skip('needs the container runtime with the mosquitto image (the upstream broker is an EMQX container whose image is missing on purpose)');
+  test('a topology whose upstream broker cannot start (its image is not on this machine) fails with that reason and removes the downstream broker and the network', async ({
+    skip,
+  }) => {
+    const mosquitto = plan.targets.find(
+      (t) => t.name === 'mosquitto' && t.status === 'ready' && t.runtime === 'container',
+    );
+    if (!mosquitto)
+      return skip(
+        'needs the container runtime with the mosquitto image (the upstream broker is an EMQX container whose image is missing on purpose)',
+      );
     const before = await runResources();
-    const started = startTopology({ downstream: 'mosquitto', upstream: 'emqx', runtime: 'container', forwarder: referenceForwarder }, { ...settings, emqxImage: MISSING_IMAGE });
-    await expect(started, 'starting a topology whose upstream image is missing must fail').rejects.toThrow(/emqx mqtt-broker-upstream \(container\)/);
-    expect(await runResources(), 'the downstream broker, the network or a process of the failed topology was left behind').toEqual(before);
+    const started = startTopology(
+      { downstream: 'mosquitto', upstream: 'emqx', runtime: 'container', forwarder: referenceForwarder },
+      { ...settings, emqxImage: MISSING_IMAGE },
+    );
+    await expect(started, 'starting a topology whose upstream image is missing must fail').rejects.toThrow(
+      /emqx mqtt-broker-upstream \(container\)/,
+    );
+    expect(
+      await runResources(),
+      'the downstream broker, the network or a process of the failed topology was left behind',
+    ).toEqual(before);
   });
 
-  test('a forwarder that exits at once fails the topology start within 15 s, naming it and how it exited, and leaves nothing behind', async ({ skip }) => {
+  test('a forwarder that exits at once fails the topology start within 15 s, naming it and how it exited, and leaves nothing behind', async ({
+    skip,
+  }) => {
     if (!ownTopology) return skip('no forwarding topology of this run is started by the testbench');
     const before = await runResources();
     const began = Date.now();
     const failing = commandForwarder("sh -c 'exit 3'", DEFAULT_DECLARATION);
-    const error = await startTopology({ downstream: ownTopology.downstream, upstream: ownTopology.upstream, runtime: ownTopology.runtime, forwarder: failing }, settings).then(
+    const error = await startTopology(
+      {
+        downstream: ownTopology.downstream,
+        upstream: ownTopology.upstream,
+        runtime: ownTopology.runtime,
+        forwarder: failing,
+      },
+      settings,
+    ).then(
       async (t) => {
         await t.dispose();
         return undefined;
@@ -110,19 +161,43 @@ describe('harness robustness', { timeout: 60_000 }, () => {
     expect(error, 'a topology whose forwarder exits at once must not start').toBeDefined();
     expect(error, 'the error must name the forwarder').toContain(`${failing.name} (process) is not running`);
     expect(error, 'the error must say how the forwarder exited').toContain('exit code 3');
-    expect(tookMs, `the failure took ${tookMs} ms: the end-to-end probe should give up as soon as the forwarder exited`).toBeLessThan(FAST_FAILURE_MS);
-    expect(await runResources(), 'the brokers, the network or a process of the failed topology were left behind').toEqual(before);
+    expect(
+      tookMs,
+      `the failure took ${tookMs} ms: the end-to-end probe should give up as soon as the forwarder exited`,
+    ).toBeLessThan(FAST_FAILURE_MS);
+    expect(
+      await runResources(),
+      'the brokers, the network or a process of the failed topology were left behind',
+    ).toEqual(before);
   });
 
-  test('a forwarder killed after the start is named by the liveness check and fails the end-to-end probe at once', async ({ skip }) => {
+  test('a forwarder killed after the start is named by the liveness check and fails the end-to-end probe at once', async ({
+    skip,
+  }) => {
     if (!ownTopology) return skip('no forwarding topology of this run is started by the testbench');
-    const t = await startTopology({ downstream: ownTopology.downstream, upstream: ownTopology.upstream, runtime: ownTopology.runtime, forwarder: referenceForwarder }, settings);
+    const t = await startTopology(
+      {
+        downstream: ownTopology.downstream,
+        upstream: ownTopology.upstream,
+        runtime: ownTopology.runtime,
+        forwarder: referenceForwarder,
+      },
+      settings,
+    );
     onTestFinished(() => t.dispose());
     await t.forwarder.faults.kill();
-    expect(await deadComponents([t.downstream, t.forwarder, t.upstream]), 'only the killed forwarder is reported, with how it died').toEqual([expect.stringMatching(new RegExp(`^${escape(t.forwarder.label)} is not running: .*(SIGKILL|137)`))]);
+    expect(
+      await deadComponents([t.downstream, t.forwarder, t.upstream]),
+      'only the killed forwarder is reported, with how it died',
+    ).toEqual([expect.stringMatching(new RegExp(`^${escape(t.forwarder.label)} is not running: .*(SIGKILL|137)`))]);
     const began = Date.now();
-    await expect(t.probe(30_000), 'a probe through a dead forwarder must fail naming it').rejects.toThrow(/is not running/);
-    expect(Date.now() - began, 'the probe should give up as soon as it saw the forwarder was dead, not after its 30 s budget').toBeLessThan(5_000);
+    await expect(t.probe(30_000), 'a probe through a dead forwarder must fail naming it').rejects.toThrow(
+      /is not running/,
+    );
+    expect(
+      Date.now() - began,
+      'the probe should give up as soon as it saw the forwarder was dead, not after its 30 s budget',
+    ).toBeLessThan(5_000);
   });
 });
 

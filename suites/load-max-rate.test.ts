@@ -14,7 +14,12 @@ import { runLoad } from '../helpers/load/run-load.js';
 import type { LoadResult } from '../helpers/load/types.js';
 import type { ResultSubject, TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
-import { describeSteps, findMaxSustainableRate, maxRateCriteria, type MaxRateResult } from '../helpers/scenario/max-rate.js';
+import {
+  describeSteps,
+  findMaxSustainableRate,
+  maxRateCriteria,
+  type MaxRateResult,
+} from '../helpers/scenario/max-rate.js';
 import { profileCases, type ScenarioCase } from '../helpers/scenario/profile.js';
 import { loadToResult } from '../helpers/scenario/to-result.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
@@ -68,7 +73,13 @@ async function searchAndRecord(context: TestContext, scenario: ScenarioCase, pat
   const steps = describeSteps(search.steps);
   const result: TestbenchResult = search.best
     ? loadToResult(search.best, 'load', scenario.scenario, path.subject)
-    : { suite: 'load', scenario: scenario.scenario, subject: path.subject, protocolVersion: scenario.workload.protocolVersion, qos: scenario.qos };
+    : {
+        suite: 'load',
+        scenario: scenario.scenario,
+        subject: path.subject,
+        protocolVersion: scenario.workload.protocolVersion,
+        qos: scenario.qos,
+      };
   result.variant = path.variant;
   result.observations = {
     ...result.observations,
@@ -94,7 +105,9 @@ async function searchAndRecord(context: TestContext, scenario: ScenarioCase, pat
     result.diagnostics = {
       ...(result.diagnostics ?? { harnessSaturated: true, reasons: [] }),
       harnessSaturated: true,
-      reasons: [`the search stopped at ${last?.rate ?? '?'} msg/s because the harness, not the system under test, was the limit (${last?.limitedBy ?? 'harness'})`],
+      reasons: [
+        `the search stopped at ${last?.rate ?? '?'} msg/s because the harness, not the system under test, was the limit (${last?.limitedBy ?? 'harness'})`,
+      ],
     };
   }
   await recordResult(context, result);
@@ -121,7 +134,10 @@ describe.runIf(FULL)('maximum sustainable rate', () => {
             return { topicFor: (i) => ns.publish(`p${i}`), filter: ns.expectFilter };
           },
         });
-        expect(search.maxSustainableRate, `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`).not.toBeNull();
+        expect(
+          search.maxSustainableRate,
+          `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`,
+        ).not.toBeNull();
       });
     }
   });
@@ -142,7 +158,10 @@ describe.runIf(FULL)('maximum sustainable rate', () => {
             return { topicFor: (i) => `${prefix}/p${i}`, filter: `${prefix}/#` };
           },
         });
-        expect(search.maxSustainableRate, `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`).not.toBeNull();
+        expect(
+          search.maxSustainableRate,
+          `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`,
+        ).not.toBeNull();
       });
     }
   });

@@ -59,7 +59,10 @@ describe('mqtt-bench scenario (1,000 clients)', () => {
               endToEndReceivedPerSec: run.throughput.receivedPerSecond,
               harnessHeapUsedMaxBytes: run.diagnostics.memory.heapUsedMaxBytes,
             });
-            const received = subscribers === 0 ? 'publish only (no subscriber, as the peers measure)' : `received ${Math.round(run.throughput.receivedPerSecond)} msg/s end to end`;
+            const received =
+              subscribers === 0
+                ? 'publish only (no subscriber, as the peers measure)'
+                : `received ${Math.round(run.throughput.receivedPerSecond)} msg/s end to end`;
             (result.notes ??= []).push(
               `publish side ${Math.round(run.throughput.confirmedPerSecond)} msg/s (mqtt-bench's figure), ${received}; ` +
                 `harness RSS ${Math.round(run.diagnostics.memory.rssMaxBytes / MB)} MB (${run.diagnostics.client.used} client); limited by ${run.diagnostics.limitedBy}`,

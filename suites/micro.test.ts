@@ -24,9 +24,20 @@ const plan = runPlan();
 const micro = profileMicro(plan.profile);
 const roundTripMs = micro?.roundTripTimeMs ?? null;
 const QOS_LEVELS = [0, 1, 2] as const;
-const HARNESS: ResultSubject = { kind: 'broker', target: 'harness', runtime: 'in-process', version: `node ${process.versions.node}` };
+const HARNESS: ResultSubject = {
+  kind: 'broker',
+  target: 'harness',
+  runtime: 'in-process',
+  version: `node ${process.versions.node}`,
+};
 
-function microResult(task: MicroTaskResult, subject: ResultSubject, scenario: string, qos?: 0 | 1 | 2, variant?: string): TestbenchResult {
+function microResult(
+  task: MicroTaskResult,
+  subject: ResultSubject,
+  scenario: string,
+  qos?: 0 | 1 | 2,
+  variant?: string,
+): TestbenchResult {
   const result: TestbenchResult = {
     suite: 'micro',
     scenario,
@@ -34,7 +45,14 @@ function microResult(task: MicroTaskResult, subject: ResultSubject, scenario: st
     ...(qos !== undefined ? { qos, protocolVersion: 4 as const } : {}),
     ...(variant ? { variant } : {}),
     throughput: { publishPerSec: task.opsPerSecond, receivePerSec: task.opsPerSecond, durationMs: 0 },
-    observations: { meanNs: task.meanNs, p50Ns: task.p50Ns, p99Ns: task.p99Ns, rmePercent: task.rmePercent, opsPerSecond: task.opsPerSecond, samples: task.samples },
+    observations: {
+      meanNs: task.meanNs,
+      p50Ns: task.p50Ns,
+      p99Ns: task.p99Ns,
+      rmePercent: task.rmePercent,
+      opsPerSecond: task.opsPerSecond,
+      samples: task.samples,
+    },
   };
   if (task.latency) {
     const { unit: _unit, ...summary } = task.latency;

@@ -16,8 +16,20 @@
  */
 import { describe, expect, test, type TestContext } from 'vitest';
 import { describeQosPolicy, expectedForwardedQos, type Qos } from '../helpers/forwarders/forwarder.js';
-import { connectTestClient, DeliveryTracker, protocolName, publishNumbered, type ProtocolVersion } from '../helpers/mqtt/index.js';
-import { declarationOf, guaranteeOf, mqtt5SkipReason, PROTOCOL_VERSIONS, QOS_LEVELS } from '../helpers/mqtt/suite-support.js';
+import {
+  connectTestClient,
+  DeliveryTracker,
+  protocolName,
+  publishNumbered,
+  type ProtocolVersion,
+} from '../helpers/mqtt/index.js';
+import {
+  declarationOf,
+  guaranteeOf,
+  mqtt5SkipReason,
+  PROTOCOL_VERSIONS,
+  QOS_LEVELS,
+} from '../helpers/mqtt/suite-support.js';
 import type { ResultSubject } from '../helpers/report/result.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import type { BrokerEndpoint } from '../helpers/testbed/types.js';
@@ -95,7 +107,8 @@ describeEachTopology('qos matrix: through the forwarder', {}, (topology, topolog
           // The weakest hop decides the guarantee: a forwarder that raises QoS cannot undo a QoS 0 first hop.
           const guarantee = Math.min(pubQos, expectedQos) as Qos;
           test(`pub QoS ${pubQos} / sub QoS ${subQos} → delivered QoS ${expectedQos} = ${expectation}, ${guaranteeOf(guarantee)}`, async (ctx) => {
-            const unsupported = version === 5 ? mqtt5SkipReason(plan, [topologyPlan.downstream, topologyPlan.upstream]) : undefined;
+            const unsupported =
+              version === 5 ? mqtt5SkipReason(plan, [topologyPlan.downstream, topologyPlan.upstream]) : undefined;
             if (unsupported) ctx.skip(unsupported);
             const t = topology();
             const ns = t.route('pass').namespace(`qos-p${pubQos}s${subQos}v${version}`);
@@ -131,10 +144,21 @@ async function runCell(ctx: TestContext, cell: Cell): Promise<void> {
   const [grant] = await subscriber.subscribe(cell.expectTopic, { qos: cell.subQos });
   const publisher = await connectTestClient({ broker: cell.publishTo, role: 'pub', protocolVersion: cell.version });
   const log = tracker.sender(publisher.clientId);
-  const outcome = await publishNumbered(publisher, log, { topic: cell.publishTopic, qos: cell.pubQos, count: MESSAGES_PER_CELL });
+  const outcome = await publishNumbered(publisher, log, {
+    topic: cell.publishTopic,
+    qos: cell.pubQos,
+    count: MESSAGES_PER_CELL,
+  });
   const waitError = await subscriber.messages
-    .waitFor(() => tracker.allConfirmedReceived(), ARRIVAL_BUDGET_MS, `all ${log.confirmed.size} confirmed messages on ${cell.expectTopic}`)
-    .then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error)));
+    .waitFor(
+      () => tracker.allConfirmedReceived(),
+      ARRIVAL_BUDGET_MS,
+      `all ${log.confirmed.size} confirmed messages on ${cell.expectTopic}`,
+    )
+    .then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
 
   const delivered = subscriber.messages.messages.filter((m) => m.topic === cell.expectTopic);
   const observedQos = [...new Set(delivered.map((m) => m.qos))].sort();
@@ -170,29 +194,59 @@ async function runCell(ctx: TestContext, cell: Cell): Promise<void> {
     expectations: [`delivered QoS ${cell.expectedQos} = ${cell.expectation}`, `delivery ${guaranteeOf(guarantee)}`],
   });
 
-  expect(outcome.confirmed, `${where}: only ${outcome.confirmed} of ${MESSAGES_PER_CELL} publishes were confirmed by ${cell.publishTo.label} (${tracker.summary()})`).toBe(MESSAGES_PER_CELL);
+  expect(
+    outcome.confirmed,
+    `${where}: only ${outcome.confirmed} of ${MESSAGES_PER_CELL} publishes were confirmed by ${cell.publishTo.label} (${tracker.summary()})`,
+  ).toBe(MESSAGES_PER_CELL);
   // A broker may grant less than asked [MQTT-3.8.4-5]; the matrix needs brokers configured to grant every QoS.
-  expect(grant?.qos, `${where}: SUBACK granted QoS ${grant?.qos} for a QoS ${cell.subQos} subscription, so this cell cannot test min(pub, sub)`).toBe(cell.subQos);
-  expect(counters.corrupted, `${where}: ${counters.corrupted} message(s) failed the integrity check (${tracker.summary()})`).toBe(0);
-  expect(tracker.unexpected(), `${where}: received valid messages this cell never published (${tracker.summary()})`).toBe(0);
+  expect(
+    grant?.qos,
+    `${where}: SUBACK granted QoS ${grant?.qos} for a QoS ${cell.subQos} subscription, so this cell cannot test min(pub, sub)`,
+  ).toBe(cell.subQos);
+  expect(
+    counters.corrupted,
+    `${where}: ${counters.corrupted} message(s) failed the integrity check (${tracker.summary()})`,
+  ).toBe(0);
+  expect(
+    tracker.unexpected(),
+    `${where}: received valid messages this cell never published (${tracker.summary()})`,
+  ).toBe(0);
   if (guarantee === 0) {
-    expect(counters.lost, `${where}: lost ${counters.lost} of ${counters.sent} QoS 0 messages; QoS 0 allows loss, but none is expected on loopback at this rate (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`).toBe(0);
+    expect(
+      counters.lost,
+      `${where}: lost ${counters.lost} of ${counters.sent} QoS 0 messages; QoS 0 allows loss, but none is expected on loopback at this rate (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`,
+    ).toBe(0);
   } else {
-    expect(counters.lost, `${where}: lost ${counters.lost} of ${counters.sent} confirmed messages, but delivery at QoS ${guarantee} is ${guaranteeOf(guarantee)} (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`).toBe(0);
+    expect(
+      counters.lost,
+      `${where}: lost ${counters.lost} of ${counters.sent} confirmed messages, but delivery at QoS ${guarantee} is ${guaranteeOf(guarantee)} (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`,
+    ).toBe(0);
   }
-  expect(wrongQos.length, `${where}: delivered QoS ${observedQos.join('/')} on ${wrongQos.length} of ${delivered.length} messages, expected ${cell.expectedQos} = ${cell.expectation}`).toBe(0);
+  expect(
+    wrongQos.length,
+    `${where}: delivered QoS ${observedQos.join('/')} on ${wrongQos.length} of ${delivered.length} messages, expected ${cell.expectedQos} = ${cell.expectation}`,
+  ).toBe(0);
   if (guarantee === 2) {
-    expect(counters.duplicates, `${where}: ${counters.duplicates} duplicate(s), but QoS 2 delivers exactly once (${tracker.summary()})`).toBe(0);
+    expect(
+      counters.duplicates,
+      `${where}: ${counters.duplicates} duplicate(s), but QoS 2 delivers exactly once (${tracker.summary()})`,
+    ).toBe(0);
   }
   // Live delivery: RETAIN is 0 for an established subscription ([MQTT-3.3.1-9] in 3.1.1; in 5 with
   // Retain As Published 0, the default [MQTT-3.3.1-12]), and nothing here was published retained.
-  expect(retained.length, `${where}: ${retained.length} of ${delivered.length} live messages arrived with retain=1`).toBe(0);
+  expect(
+    retained.length,
+    `${where}: ${retained.length} of ${delivered.length} live messages arrived with retain=1`,
+  ).toBe(0);
   // DUP must be 0 on every QoS 0 PUBLISH [MQTT-3.3.1-2].
   expect(dupFlagged.filter((m) => m.qos === 0).length, `${where}: QoS 0 messages arrived with dup=1`).toBe(0);
   if (cell.path === 'direct') {
     // Ordered Topic: one publisher, one topic, one QoS -> delivered in publish order (§4.6,
     // [MQTT-4.6.0-5] and [MQTT-4.6.0-6] in 3.1.1 and 5). A forwarder is a client, not bound by
     // it: its reordering is reported, not failed.
-    expect(counters.reordered, `${where}: ${counters.reordered} message(s) arrived out of publish order on one topic (${tracker.summary()})`).toBe(0);
+    expect(
+      counters.reordered,
+      `${where}: ${counters.reordered} message(s) arrived out of publish order on one topic (${tracker.summary()})`,
+    ).toBe(0);
   }
 }

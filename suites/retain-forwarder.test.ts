@@ -71,7 +71,11 @@ async function openBench(topology: StartedTopology, label: string): Promise<Forw
   clearRetainedOnFinish(topology.upstream, [upTopic, ns.expect('ctl')]);
   clearRetainedOnFinish(topology.downstream, [downTopic]);
   const watcherSeesRetainFlag = topology.upstream.behaviour.mqtt5;
-  const watcher = await connectTestClient({ broker: topology.upstream, role: 'watch', protocolVersion: watcherSeesRetainFlag ? 5 : 4 });
+  const watcher = await connectTestClient({
+    broker: topology.upstream,
+    role: 'watch',
+    protocolVersion: watcherSeesRetainFlag ? 5 : 4,
+  });
   await watcher.subscribe(ns.expectFilter, { qos: 1, ...(watcherSeesRetainFlag ? { rap: true } : {}) });
   const upPublisher = await connectTestClient({ broker: topology.upstream, role: 'uppub' });
   const downPublisher = await connectTestClient({ broker: topology.downstream, role: 'pub' });
@@ -84,7 +88,12 @@ async function openBench(topology: StartedTopology, label: string): Promise<Forw
     return createProbeMessage({ publisherId: log.publisherId, seq });
   };
   const controlPayload = nextPayload(upLog);
-  await publishRetained(upPublisher, watcher.messages, { topic: ns.expect('ctl'), payload: controlPayload, qos: 1, timeoutMs: ARRIVAL_BUDGET_MS });
+  await publishRetained(upPublisher, watcher.messages, {
+    topic: ns.expect('ctl'),
+    payload: controlPayload,
+    qos: 1,
+    timeoutMs: ARRIVAL_BUDGET_MS,
+  });
   return {
     topology,
     ns,
@@ -106,17 +115,38 @@ async function openBench(topology: StartedTopology, label: string): Promise<Forw
 async function retainedUpstream(bench: ForwardedRetainBench, expected: Buffer | undefined): Promise<ReceivedMessage[]> {
   const late = await connectTestClient({ broker: bench.topology.upstream, role: 'late' });
   bench.receivers.push(late);
-  await subscribeWithControl(late, { [bench.upTopic]: { qos: 1 } }, bench.control, ARRIVAL_BUDGET_MS, expected && ((since) => since.some((m) => m.payload.equals(expected))));
+  await subscribeWithControl(
+    late,
+    { [bench.upTopic]: { qos: 1 } },
+    bench.control,
+    ARRIVAL_BUDGET_MS,
+    expected && ((since) => since.some((m) => m.payload.equals(expected))),
+  );
   return late.messages.on(bench.upTopic);
 }
 
-async function finish(ctx: TestContext, bench: ForwardedRetainBench, scenario: string, result: Pick<TestbenchResult, 'observations' | 'expectations'>): Promise<void> {
-  await recordResult(ctx, { suite: 'retain', scenario, subject: topologySubject(bench.topology), protocolVersion: 4, variant: 'forwarded', ...result });
+async function finish(
+  ctx: TestContext,
+  bench: ForwardedRetainBench,
+  scenario: string,
+  result: Pick<TestbenchResult, 'observations' | 'expectations'>,
+): Promise<void> {
+  await recordResult(ctx, {
+    suite: 'retain',
+    scenario,
+    subject: topologySubject(bench.topology),
+    protocolVersion: 4,
+    variant: 'forwarded',
+    ...result,
+  });
   const problems = payloadProblems(
     bench.receivers.flatMap((r) => r.messages.messages),
     [bench.downLog, bench.upLog],
   );
-  expect(problems, `${bench.topology.id}: ${problems.length} payload(s) received upstream failed the integrity check:\n  ${problems.slice(0, 5).join('\n  ')}`).toEqual([]);
+  expect(
+    problems,
+    `${bench.topology.id}: ${problems.length} payload(s) received upstream failed the integrity check:\n  ${problems.slice(0, 5).join('\n  ')}`,
+  ).toEqual([]);
 }
 
 function flag(message: ReceivedMessage | undefined, seen: boolean): boolean | null {
@@ -129,21 +159,42 @@ describeEachTopology('retain: through the forwarder', {}, (topology, topologyPla
   test(`a retained message published downstream is ${declaration.retainForwarded ? '' : 'not '}retained upstream (declared retainForwarded=${declaration.retainForwarded})`, async (ctx) => {
     const bench = await openBench(topology(), 'retain-fwd');
     const payload = bench.nextPayload(bench.downLog);
-    const arrived = await publishRetained(bench.downPublisher, bench.watcher.messages, { topic: bench.downTopic, payload, qos: 1, expectTopic: bench.upTopic, timeoutMs: ARRIVAL_BUDGET_MS }).catch((error: unknown) => {
-      throw new Error(`${bench.topology.id}: ${forwarder} did not deliver a retained publish from ${bench.downTopic} to ${bench.upTopic} at all (${error instanceof Error ? error.message : String(error)})`);
+    const arrived = await publishRetained(bench.downPublisher, bench.watcher.messages, {
+      topic: bench.downTopic,
+      payload,
+      qos: 1,
+      expectTopic: bench.upTopic,
+      timeoutMs: ARRIVAL_BUDGET_MS,
+    }).catch((error: unknown) => {
+      throw new Error(
+        `${bench.topology.id}: ${forwarder} did not deliver a retained publish from ${bench.downTopic} to ${bench.upTopic} at all (${error instanceof Error ? error.message : String(error)})`,
+      );
     });
     const got = await retainedUpstream(bench, declaration.retainForwarded ? payload : undefined);
     const kept = got.some((m) => m.retain && m.payload.equals(payload));
     const publishedFlag = flag(arrived, bench.watcherSeesRetainFlag);
     await finish(ctx, bench, 'retained message through the forwarder', {
-      observations: { retainedUpstream: kept, forwardedRetainFlag: publishedFlag, newSubscriptionDeliveries: got.length },
+      observations: {
+        retainedUpstream: kept,
+        forwardedRetainFlag: publishedFlag,
+        newSubscriptionDeliveries: got.length,
+      },
       expectations: [`${forwarder} declares retainForwarded=${declaration.retainForwarded}`],
     });
-    const how = publishedFlag === null ? `a new upstream subscription got ${got.length === 0 ? 'no retained message' : got.map(describeMessage).join('; ')}` : `it arrived upstream with retain=${Number(publishedFlag)}`;
+    const how =
+      publishedFlag === null
+        ? `a new upstream subscription got ${got.length === 0 ? 'no retained message' : got.map(describeMessage).join('; ')}`
+        : `it arrived upstream with retain=${Number(publishedFlag)}`;
     if (declaration.retainForwarded) {
-      expect(kept, `${bench.topology.id}: the retained message published downstream is not retained upstream (${how}), but ${forwarder} declares retainForwarded=true`).toBe(true);
+      expect(
+        kept,
+        `${bench.topology.id}: the retained message published downstream is not retained upstream (${how}), but ${forwarder} declares retainForwarded=true`,
+      ).toBe(true);
     } else {
-      expect(kept, `${bench.topology.id}: the retained message published downstream is retained upstream (${how}), but ${forwarder} declares retainForwarded=false`).toBe(false);
+      expect(
+        kept,
+        `${bench.topology.id}: the retained message published downstream is retained upstream (${how}), but ${forwarder} declares retainForwarded=false`,
+      ).toBe(false);
     }
   });
 
@@ -151,32 +202,61 @@ describeEachTopology('retain: through the forwarder', {}, (topology, topologyPla
     const bench = await openBench(topology(), 'retain-del');
     // The retained message to be deleted is put upstream directly, so this test does not depend on retainForwarded.
     const seeded = bench.nextPayload(bench.upLog);
-    await publishRetained(bench.upPublisher, bench.watcher.messages, { topic: bench.upTopic, payload: seeded, qos: 1, timeoutMs: ARRIVAL_BUDGET_MS });
+    await publishRetained(bench.upPublisher, bench.watcher.messages, {
+      topic: bench.upTopic,
+      payload: seeded,
+      qos: 1,
+      timeoutMs: ARRIVAL_BUDGET_MS,
+    });
     const from = bench.watcher.messages.count;
     await bench.downPublisher.publish(bench.downTopic, Buffer.alloc(0), { qos: 1, retain: true });
     // A marker after the delete (same client, topic and QoS): once it is upstream, the forwarder has
     // passed on whatever it passes on of the delete, if it forwards in order. A forwarder is a client
     // and not bound to order, so a missing delete is still waited for (bounded) before judging.
     const marker = await new MarkerSender(bench.downPublisher).send(bench.downTopic, 1);
-    await bench.watcher.messages.waitForMessage((m) => isMarkerOf(marker, m), ARRIVAL_BUDGET_MS, 'the marker published downstream after the retained delete', from).catch((error: unknown) => {
-      throw new Error(`${bench.topology.id}: ${forwarder} stopped forwarding: a message published downstream after the retained delete never arrived upstream (${error instanceof Error ? error.message : String(error)})`);
-    });
+    await bench.watcher.messages
+      .waitForMessage(
+        (m) => isMarkerOf(marker, m),
+        ARRIVAL_BUDGET_MS,
+        'the marker published downstream after the retained delete',
+        from,
+      )
+      .catch((error: unknown) => {
+        throw new Error(
+          `${bench.topology.id}: ${forwarder} stopped forwarding: a message published downstream after the retained delete never arrived upstream (${error instanceof Error ? error.message : String(error)})`,
+        );
+      });
     const isDelete = (m: ReceivedMessage) => m.topic === bench.upTopic && m.payload.length === 0;
     const deleteArrived = declaration.retainedDeleteForwarded
-      ? await bench.watcher.messages.waitForMessage(isDelete, ARRIVAL_BUDGET_MS, 'the retained delete (empty payload) upstream', from).catch(() => undefined)
+      ? await bench.watcher.messages
+          .waitForMessage(isDelete, ARRIVAL_BUDGET_MS, 'the retained delete (empty payload) upstream', from)
+          .catch(() => undefined)
       : bench.watcher.messages.messages.slice(from).find(isDelete);
     const got = await retainedUpstream(bench, declaration.retainedDeleteForwarded ? undefined : seeded);
     const cleared = !got.some((m) => m.payload.equals(seeded));
     const forwardedFlag = flag(deleteArrived, bench.watcherSeesRetainFlag);
     await finish(ctx, bench, 'retained delete through the forwarder', {
-      observations: { clearedUpstream: cleared, deleteArrivedUpstream: deleteArrived !== undefined, forwardedRetainFlag: forwardedFlag },
+      observations: {
+        clearedUpstream: cleared,
+        deleteArrivedUpstream: deleteArrived !== undefined,
+        forwardedRetainFlag: forwardedFlag,
+      },
       expectations: [`${forwarder} declares retainedDeleteForwarded=${declaration.retainedDeleteForwarded}`],
     });
-    const how = deleteArrived === undefined ? 'the empty payload never arrived upstream' : `the empty payload arrived upstream${forwardedFlag === null ? '' : ` with retain=${Number(forwardedFlag)}`}`;
+    const how =
+      deleteArrived === undefined
+        ? 'the empty payload never arrived upstream'
+        : `the empty payload arrived upstream${forwardedFlag === null ? '' : ` with retain=${Number(forwardedFlag)}`}`;
     if (declaration.retainedDeleteForwarded) {
-      expect(cleared, `${bench.topology.id}: the retained message upstream survived a retained delete published downstream (${how}), but ${forwarder} declares retainedDeleteForwarded=true`).toBe(true);
+      expect(
+        cleared,
+        `${bench.topology.id}: the retained message upstream survived a retained delete published downstream (${how}), but ${forwarder} declares retainedDeleteForwarded=true`,
+      ).toBe(true);
     } else {
-      expect(cleared, `${bench.topology.id}: a retained delete published downstream cleared the retained message upstream (${how}), but ${forwarder} declares retainedDeleteForwarded=false`).toBe(false);
+      expect(
+        cleared,
+        `${bench.topology.id}: a retained delete published downstream cleared the retained message upstream (${how}), but ${forwarder} declares retainedDeleteForwarded=false`,
+      ).toBe(false);
     }
   });
 });

@@ -63,13 +63,19 @@ const CLAUSES = {
  * where a target's source shows it does otherwise, the test asserts what the target does, says so
  * in its name and result, and fails when the target changes, so this table never silently rots.
  */
-const RETAINED_DELIVERY_QOS: Partial<Record<TargetName, { rule: (retained: Qos, sub: Qos) => Qos; expectation: string }>> = {
+const RETAINED_DELIVERY_QOS: Partial<
+  Record<TargetName, { rule: (retained: Qos, sub: Qos) => Qos; expectation: string }>
+> = {
   aedes: {
     rule: (retained) => retained,
-    expectation: 'its stored QoS: documented aedes deviation from min(retained, sub) [MQTT-3.8.4-6] (aedes 1.2.0 lib/handlers/subscribe.js sendRetained delivers at packet.qos)',
+    expectation:
+      'its stored QoS: documented aedes deviation from min(retained, sub) [MQTT-3.8.4-6] (aedes 1.2.0 lib/handlers/subscribe.js sendRetained delivers at packet.qos)',
   },
 };
-const SPEC_RETAINED_DELIVERY_QOS = { rule: (retained: Qos, sub: Qos) => Math.min(retained, sub) as Qos, expectation: 'min(retained, sub)' };
+const SPEC_RETAINED_DELIVERY_QOS = {
+  rule: (retained: Qos, sub: Qos) => Math.min(retained, sub) as Qos,
+  expectation: 'min(retained, sub)',
+};
 
 /** One test's broker, clients and retained state. */
 interface RetainBench {
@@ -113,7 +119,12 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
     log.issue(seq);
     const payload = createProbeMessage({ publisherId: log.publisherId, seq });
     created.push(topic(sub));
-    await publishRetained(publisher, watcher.messages, { topic: topic(sub), payload, qos, timeoutMs: ARRIVAL_BUDGET_MS });
+    await publishRetained(publisher, watcher.messages, {
+      topic: topic(sub),
+      payload,
+      qos,
+      timeoutMs: ARRIVAL_BUDGET_MS,
+    });
     log.confirm(seq);
     return payload;
   };
@@ -131,7 +142,12 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
     receivers,
     retain,
     async remove(sub) {
-      await publishRetained(publisher, watcher.messages, { topic: topic(sub), payload: Buffer.alloc(0), qos: 1, timeoutMs: ARRIVAL_BUDGET_MS });
+      await publishRetained(publisher, watcher.messages, {
+        topic: topic(sub),
+        payload: Buffer.alloc(0),
+        qos: 1,
+        timeoutMs: ARRIVAL_BUDGET_MS,
+      });
     },
     async late(role = 'late') {
       const client = await connectTestClient({ broker, role, protocolVersion: version });
@@ -143,13 +159,27 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
 }
 
 /** Records the result (before any assertion), then checks every received payload's integrity. */
-async function finish(ctx: TestContext, bench: RetainBench, scenario: string, result: Pick<TestbenchResult, 'observations' | 'expectations'>): Promise<void> {
-  await recordResult(ctx, { suite: 'retain', scenario, subject: brokerSubject(bench.broker), protocolVersion: bench.version, ...result });
+async function finish(
+  ctx: TestContext,
+  bench: RetainBench,
+  scenario: string,
+  result: Pick<TestbenchResult, 'observations' | 'expectations'>,
+): Promise<void> {
+  await recordResult(ctx, {
+    suite: 'retain',
+    scenario,
+    subject: brokerSubject(bench.broker),
+    protocolVersion: bench.version,
+    ...result,
+  });
   const problems = payloadProblems(
     bench.receivers.flatMap((r) => r.messages.messages),
     [bench.log],
   );
-  expect(problems, `${bench.where}: ${problems.length} received payload(s) failed the integrity check:\n  ${problems.slice(0, 5).join('\n  ')}`).toEqual([]);
+  expect(
+    problems,
+    `${bench.where}: ${problems.length} received payload(s) failed the integrity check:\n  ${problems.slice(0, 5).join('\n  ')}`,
+  ).toEqual([]);
 }
 
 function on(client: TestClient, topic: string): ReceivedMessage[] {
@@ -173,16 +203,35 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         const bench = await openBench(broker(), version, `retain-late-v${version}`);
         const payload = await bench.retain('state');
         const late = await bench.late();
-        await subscribeWithControl(late, { [bench.topic('state')]: { qos: 1 } }, bench.control, ARRIVAL_BUDGET_MS, (since) => since.some((m) => m.topic === bench.topic('state')));
+        await subscribeWithControl(
+          late,
+          { [bench.topic('state')]: { qos: 1 } },
+          bench.control,
+          ARRIVAL_BUDGET_MS,
+          (since) => since.some((m) => m.topic === bench.topic('state')),
+        );
         const got = on(late, bench.topic('state'));
         await finish(ctx, bench, 'late subscriber gets the retained message', {
-          observations: { deliveries: got.length, retainFlag: got[0]?.retain ?? null, deliveredQos: got[0]?.qos ?? null },
+          observations: {
+            deliveries: got.length,
+            retainFlag: got[0]?.retain ?? null,
+            deliveredQos: got[0]?.qos ?? null,
+          },
           expectations: [`one delivery with retain=1 (${CLAUSES.lateRetainFlag[version]})`],
         });
-        expect(got.length, `${bench.where}: a new subscription got ${got.length} copies of the retained message (${list(got)}), expected exactly 1 (${CLAUSES.lateRetainFlag[version]})`).toBe(1);
+        expect(
+          got.length,
+          `${bench.where}: a new subscription got ${got.length} copies of the retained message (${list(got)}), expected exactly 1 (${CLAUSES.lateRetainFlag[version]})`,
+        ).toBe(1);
         const [message] = got as [ReceivedMessage];
-        expect(message.payload.equals(payload), `${bench.where}: the retained message delivered to a new subscription is not the one published (${describeMessage(message)})`).toBe(true);
-        expect(message.retain, `${bench.where}: the retained message arrived at a new subscription with retain=0, expected retain=1 (${CLAUSES.lateRetainFlag[version]})`).toBe(true);
+        expect(
+          message.payload.equals(payload),
+          `${bench.where}: the retained message delivered to a new subscription is not the one published (${describeMessage(message)})`,
+        ).toBe(true);
+        expect(
+          message.retain,
+          `${bench.where}: the retained message arrived at a new subscription with retain=0, expected retain=1 (${CLAUSES.lateRetainFlag[version]})`,
+        ).toBe(true);
       });
 
       test('a subscription that already exists gets a retained publish live, with retain=0', async (ctx) => {
@@ -191,13 +240,23 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         const live = await bench.late('live');
         await live.subscribe(bench.topic('state'), { qos: 1 });
         const payload = await bench.retain('state');
-        const message = await live.messages.waitForMessage((m) => m.topic === bench.topic('state'), ARRIVAL_BUDGET_MS, 'the live copy of the retained publish');
+        const message = await live.messages.waitForMessage(
+          (m) => m.topic === bench.topic('state'),
+          ARRIVAL_BUDGET_MS,
+          'the live copy of the retained publish',
+        );
         await finish(ctx, bench, 'live delivery of a retained publish', {
           observations: { retainFlag: message.retain, deliveredQos: message.qos },
           expectations: [`live delivery with retain=0 (${CLAUSES.liveRetainFlag[version]})`],
         });
-        expect(message.payload.equals(payload), `${bench.where}: the live delivery is not the message published (${describeMessage(message)})`).toBe(true);
-        expect(message.retain, `${bench.where}: a retained publish reached an existing subscription with retain=1, expected retain=0 (${CLAUSES.liveRetainFlag[version]})`).toBe(false);
+        expect(
+          message.payload.equals(payload),
+          `${bench.where}: the live delivery is not the message published (${describeMessage(message)})`,
+        ).toBe(true);
+        expect(
+          message.retain,
+          `${bench.where}: a retained publish reached an existing subscription with retain=1, expected retain=0 (${CLAUSES.liveRetainFlag[version]})`,
+        ).toBe(false);
       });
 
       test('a newer retained message replaces the older one', async (ctx) => {
@@ -206,15 +265,34 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         const older = await bench.retain('state');
         const newer = await bench.retain('state');
         const late = await bench.late();
-        await subscribeWithControl(late, { [bench.topic('state')]: { qos: 1 } }, bench.control, ARRIVAL_BUDGET_MS, (since) => since.some((m) => m.payload.equals(newer)));
+        await subscribeWithControl(
+          late,
+          { [bench.topic('state')]: { qos: 1 } },
+          bench.control,
+          ARRIVAL_BUDGET_MS,
+          (since) => since.some((m) => m.payload.equals(newer)),
+        );
         const got = on(late, bench.topic('state'));
         await finish(ctx, bench, 'newer retained message replaces the older', {
-          observations: { deliveries: got.length, gotNewer: got.some((m) => m.payload.equals(newer)), gotOlder: got.some((m) => m.payload.equals(older)) },
+          observations: {
+            deliveries: got.length,
+            gotNewer: got.some((m) => m.payload.equals(newer)),
+            gotOlder: got.some((m) => m.payload.equals(older)),
+          },
           expectations: [`only the newer retained message is kept (${CLAUSES.replace[version]})`],
         });
-        expect(got.some((m) => m.payload.equals(older)), `${bench.where}: a new subscription still got the older retained message after a newer one replaced it (${list(got)}; ${CLAUSES.replace[version]})`).toBe(false);
-        expect(got.length, `${bench.where}: a new subscription got ${list(got)}, expected exactly the newer retained message (${CLAUSES.replace[version]})`).toBe(1);
-        expect(got[0]?.payload.equals(newer), `${bench.where}: the retained message is not the newer one (${list(got)})`).toBe(true);
+        expect(
+          got.some((m) => m.payload.equals(older)),
+          `${bench.where}: a new subscription still got the older retained message after a newer one replaced it (${list(got)}; ${CLAUSES.replace[version]})`,
+        ).toBe(false);
+        expect(
+          got.length,
+          `${bench.where}: a new subscription got ${list(got)}, expected exactly the newer retained message (${CLAUSES.replace[version]})`,
+        ).toBe(1);
+        expect(
+          got[0]?.payload.equals(newer),
+          `${bench.where}: the retained message is not the newer one (${list(got)})`,
+        ).toBe(true);
       });
 
       test('an empty retained payload removes the retained message and is not stored itself', async (ctx) => {
@@ -230,7 +308,10 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
           observations: { deliveriesAfterDelete: got.length, deleteDeliveredLive: liveDelete.length },
           expectations: [`no retained message after the delete, and no empty one (${CLAUSES.delete[version]})`],
         });
-        expect(got, `${bench.where}: after an empty retained publish a new subscription still got ${list(got)}; the delete must remove the retained message and must not be stored itself (${CLAUSES.delete[version]})`).toEqual([]);
+        expect(
+          got,
+          `${bench.where}: after an empty retained publish a new subscription still got ${list(got)}; the delete must remove the retained message and must not be stored itself (${CLAUSES.delete[version]})`,
+        ).toEqual([]);
       });
 
       test('a wildcard subscription gets every matching retained message, and only those', async (ctx) => {
@@ -241,22 +322,48 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         for (const sub of matching) payloads.set(bench.topic(sub), await bench.retain(sub));
         await bench.retain('x/a'); // outside both filters
         const multi = await bench.late('multi');
-        await subscribeWithControl(multi, { [bench.topic('w/#')]: { qos: 1 } }, bench.control, ARRIVAL_BUDGET_MS, (since) => [...payloads.keys()].every((t) => since.some((m) => m.topic === t)));
+        await subscribeWithControl(
+          multi,
+          { [bench.topic('w/#')]: { qos: 1 } },
+          bench.control,
+          ARRIVAL_BUDGET_MS,
+          (since) => [...payloads.keys()].every((t) => since.some((m) => m.topic === t)),
+        );
         const single = await bench.late('single');
-        await subscribeWithControl(single, { [bench.topic('w/+')]: { qos: 1 } }, bench.control, ARRIVAL_BUDGET_MS, (since) => since.some((m) => m.topic === bench.topic('w/a')));
+        await subscribeWithControl(
+          single,
+          { [bench.topic('w/+')]: { qos: 1 } },
+          bench.control,
+          ARRIVAL_BUDGET_MS,
+          (since) => since.some((m) => m.topic === bench.topic('w/a')),
+        );
         const gotMulti = multi.messages.messages.filter((m) => m.topic !== bench.control.topic);
         const gotSingle = single.messages.messages.filter((m) => m.topic !== bench.control.topic);
         await finish(ctx, bench, 'wildcard subscription gets every matching retained message', {
           observations: { multiLevelDeliveries: gotMulti.length, singleLevelDeliveries: gotSingle.length },
-          expectations: [`${bench.topic('w/#')} gets ${matching.length} retained messages, ${bench.topic('w/+')} gets 1`],
+          expectations: [
+            `${bench.topic('w/#')} gets ${matching.length} retained messages, ${bench.topic('w/+')} gets 1`,
+          ],
         });
         for (const [topic, payload] of payloads) {
           const copies = gotMulti.filter((m) => m.topic === topic);
-          expect(copies.length, `${bench.where}: subscription ${bench.topic('w/#')} got ${copies.length} retained message(s) on ${topic}, expected 1 (got: ${list(gotMulti)})`).toBe(1);
-          expect(copies[0]?.payload.equals(payload) && copies[0].retain, `${bench.where}: the retained message on ${topic} arrived changed or without retain=1 (${list(copies)})`).toBe(true);
+          expect(
+            copies.length,
+            `${bench.where}: subscription ${bench.topic('w/#')} got ${copies.length} retained message(s) on ${topic}, expected 1 (got: ${list(gotMulti)})`,
+          ).toBe(1);
+          expect(
+            copies[0]?.payload.equals(payload) && copies[0].retain,
+            `${bench.where}: the retained message on ${topic} arrived changed or without retain=1 (${list(copies)})`,
+          ).toBe(true);
         }
-        expect(gotMulti.length, `${bench.where}: subscription ${bench.topic('w/#')} got messages that do not match it or extra copies (${list(gotMulti)})`).toBe(matching.length);
-        expect(gotSingle.map((m) => m.topic), `${bench.where}: subscription ${bench.topic('w/+')} (one level) got ${list(gotSingle)}, expected only ${bench.topic('w/a')}`).toEqual([bench.topic('w/a')]);
+        expect(
+          gotMulti.length,
+          `${bench.where}: subscription ${bench.topic('w/#')} got messages that do not match it or extra copies (${list(gotMulti)})`,
+        ).toBe(matching.length);
+        expect(
+          gotSingle.map((m) => m.topic),
+          `${bench.where}: subscription ${bench.topic('w/+')} (one level) got ${list(gotSingle)}, expected only ${bench.topic('w/a')}`,
+        ).toEqual([bench.topic('w/a')]);
       });
 
       const deliveryQos = RETAINED_DELIVERY_QOS[target.name] ?? SPEC_RETAINED_DELIVERY_QOS;
@@ -271,7 +378,13 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         const lates = await Promise.all(
           QOS_LEVELS.map(async (subQos) => {
             const late = await bench.late(`s${subQos}`);
-            await subscribeWithControl(late, { [bench.topic('q/+')]: { qos: subQos } }, bench.control, ARRIVAL_BUDGET_MS, (since) => QOS_LEVELS.every((q) => since.some((m) => m.topic === bench.topic(`q/${q}`))));
+            await subscribeWithControl(
+              late,
+              { [bench.topic('q/+')]: { qos: subQos } },
+              bench.control,
+              ARRIVAL_BUDGET_MS,
+              (since) => QOS_LEVELS.every((q) => since.some((m) => m.topic === bench.topic(`q/${q}`))),
+            );
             return late;
           }),
         );
@@ -281,15 +394,22 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             const expected = deliveryQos.rule(retainedQos, subQos);
             observed[`retained${retainedQos}sub${subQos}`] = got[0]?.qos ?? null;
             if (got.length !== 1 || got[0]?.qos !== expected || !got[0].retain) {
-              wrong.push(`retained QoS ${retainedQos} / sub QoS ${subQos}: ${got.length === 0 ? 'nothing delivered' : `delivered ${list(got)}`}, expected one copy at QoS ${expected} = ${deliveryQos.expectation} with retain=1`);
+              wrong.push(
+                `retained QoS ${retainedQos} / sub QoS ${subQos}: ${got.length === 0 ? 'nothing delivered' : `delivered ${list(got)}`}, expected one copy at QoS ${expected} = ${deliveryQos.expectation} with retain=1`,
+              );
             }
           }
         }
         await finish(ctx, bench, 'retained message delivered at min(its QoS, sub QoS)', {
           observations: observed,
-          expectations: [`delivered QoS = ${deliveryQos.expectation} (spec: min(retained, sub), ${CLAUSES.deliveredQos[version]})`],
+          expectations: [
+            `delivered QoS = ${deliveryQos.expectation} (spec: min(retained, sub), ${CLAUSES.deliveredQos[version]})`,
+          ],
         });
-        expect(wrong, `${bench.where}: ${wrong.length} of 9 retained QoS / subscription QoS combinations wrong (expected ${deliveryQos.expectation}; spec ${CLAUSES.deliveredQos[version]}):\n  ${wrong.join('\n  ')}`).toEqual([]);
+        expect(
+          wrong,
+          `${bench.where}: ${wrong.length} of 9 retained QoS / subscription QoS combinations wrong (expected ${deliveryQos.expectation}; spec ${CLAUSES.deliveredQos[version]}):\n  ${wrong.join('\n  ')}`,
+        ).toEqual([]);
       });
 
       if (version === 5) {
@@ -300,13 +420,32 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             await bench.retain('state');
             const sub = await bench.late();
             await sub.subscribe(bench.topic('state'), { qos: 1, rh: 0 });
-            await subscribeWithControl(sub, { [bench.topic('state')]: { qos: 1, rh: 0 } }, bench.control, ARRIVAL_BUDGET_MS, (since) => since.some((m) => m.topic === bench.topic('state')));
+            await subscribeWithControl(
+              sub,
+              { [bench.topic('state')]: { qos: 1, rh: 0 } },
+              bench.control,
+              ARRIVAL_BUDGET_MS,
+              (since) => since.some((m) => m.topic === bench.topic('state')),
+            );
             // Two SUBSCRIBE packets: each streams its retained message on its own, so wait for both copies (bounded).
-            await sub.messages.waitFor(() => on(sub, bench.topic('state')).length >= 2, ARRIVAL_BUDGET_MS).catch(() => undefined);
+            await sub.messages
+              .waitFor(() => on(sub, bench.topic('state')).length >= 2, ARRIVAL_BUDGET_MS)
+              .catch(() => undefined);
             const got = on(sub, bench.topic('state'));
-            await finish(ctx, bench, 'retain handling 0', { observations: { deliveries: got.length }, expectations: ['two SUBSCRIBEs with retain handling 0: the retained message twice, retain=1 ([MQTT-3.3.1-9])'] });
-            expect(got.length, `${bench.where}: two SUBSCRIBEs with retain handling 0 got ${got.length} retained copies (${list(got)}), expected 2 ([MQTT-3.3.1-9])`).toBe(2);
-            expect(got.every((m) => m.retain), `${bench.where}: retained copies arrived with retain=0 (${list(got)})`).toBe(true);
+            await finish(ctx, bench, 'retain handling 0', {
+              observations: { deliveries: got.length },
+              expectations: [
+                'two SUBSCRIBEs with retain handling 0: the retained message twice, retain=1 ([MQTT-3.3.1-9])',
+              ],
+            });
+            expect(
+              got.length,
+              `${bench.where}: two SUBSCRIBEs with retain handling 0 got ${got.length} retained copies (${list(got)}), expected 2 ([MQTT-3.3.1-9])`,
+            ).toBe(2);
+            expect(
+              got.every((m) => m.retain),
+              `${bench.where}: retained copies arrived with retain=0 (${list(got)})`,
+            ).toBe(true);
           });
 
           test('retain handling 1 sends the retained message only when the subscription is new', async (ctx) => {
@@ -314,16 +453,38 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             const bench = await openBench(broker(), version, 'retain-rh1');
             await bench.retain('state');
             const sub = await bench.late();
-            await subscribeWithControl(sub, { [bench.topic('state')]: { qos: 1, rh: 1 } }, bench.control, ARRIVAL_BUDGET_MS, (since) => since.some((m) => m.topic === bench.topic('state')));
+            await subscribeWithControl(
+              sub,
+              { [bench.topic('state')]: { qos: 1, rh: 1 } },
+              bench.control,
+              ARRIVAL_BUDGET_MS,
+              (since) => since.some((m) => m.topic === bench.topic('state')),
+            );
             const afterFirst = on(sub, bench.topic('state')).length;
-            await subscribeWithControl(sub, { [bench.topic('state')]: { qos: 1, rh: 1 } }, bench.control, ARRIVAL_BUDGET_MS);
+            await subscribeWithControl(
+              sub,
+              { [bench.topic('state')]: { qos: 1, rh: 1 } },
+              bench.control,
+              ARRIVAL_BUDGET_MS,
+            );
             const got = on(sub, bench.topic('state'));
             await finish(ctx, bench, 'retain handling 1', {
-              observations: { deliveriesNewSubscription: afterFirst, deliveriesExistingSubscription: got.length - afterFirst },
-              expectations: ['retain handling 1: sent for a new subscription, not for an existing one ([MQTT-3.3.1-10])'],
+              observations: {
+                deliveriesNewSubscription: afterFirst,
+                deliveriesExistingSubscription: got.length - afterFirst,
+              },
+              expectations: [
+                'retain handling 1: sent for a new subscription, not for an existing one ([MQTT-3.3.1-10])',
+              ],
             });
-            expect(afterFirst, `${bench.where}: a new subscription with retain handling 1 got ${afterFirst} retained copies, expected 1 ([MQTT-3.3.1-10])`).toBe(1);
-            expect(got.length - afterFirst, `${bench.where}: re-subscribing with retain handling 1 to an existing subscription sent the retained message again (${list(got)}), expected nothing ([MQTT-3.3.1-10])`).toBe(0);
+            expect(
+              afterFirst,
+              `${bench.where}: a new subscription with retain handling 1 got ${afterFirst} retained copies, expected 1 ([MQTT-3.3.1-10])`,
+            ).toBe(1);
+            expect(
+              got.length - afterFirst,
+              `${bench.where}: re-subscribing with retain handling 1 to an existing subscription sent the retained message again (${list(got)}), expected nothing ([MQTT-3.3.1-10])`,
+            ).toBe(0);
           });
 
           test('retain handling 2 sends no retained message, and the subscription still gets live messages', async (ctx) => {
@@ -331,14 +492,29 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             const bench = await openBench(broker(), version, 'retain-rh2');
             await bench.retain('state');
             const sub = await bench.late();
-            await subscribeWithControl(sub, { [bench.topic('state')]: { qos: 1, rh: 2 } }, bench.control, ARRIVAL_BUDGET_MS);
+            await subscribeWithControl(
+              sub,
+              { [bench.topic('state')]: { qos: 1, rh: 2 } },
+              bench.control,
+              ARRIVAL_BUDGET_MS,
+            );
             const retained = on(sub, bench.topic('state')).filter((m) => m.retain);
             // The subscription exists: a live message on the topic arrives (retain=0).
             const marker = await bench.markers.send(bench.topic('state'), 1);
-            const live = await sub.messages.waitForMessage((m) => isMarkerOf(marker, m), ARRIVAL_BUDGET_MS, 'a live message on the subscribed topic');
+            const live = await sub.messages.waitForMessage(
+              (m) => isMarkerOf(marker, m),
+              ARRIVAL_BUDGET_MS,
+              'a live message on the subscribed topic',
+            );
             const before = on(sub, bench.topic('state')).filter((m) => m !== live);
-            await finish(ctx, bench, 'retain handling 2', { observations: { retainedDeliveries: retained.length, liveDelivered: true }, expectations: ['retain handling 2: no retained message at SUBSCRIBE ([MQTT-3.3.1-11])'] });
-            expect(before, `${bench.where}: a subscription with retain handling 2 got ${list(before)}, expected no retained message ([MQTT-3.3.1-11])`).toEqual([]);
+            await finish(ctx, bench, 'retain handling 2', {
+              observations: { retainedDeliveries: retained.length, liveDelivered: true },
+              expectations: ['retain handling 2: no retained message at SUBSCRIBE ([MQTT-3.3.1-11])'],
+            });
+            expect(
+              before,
+              `${bench.where}: a subscription with retain handling 2 got ${list(before)}, expected no retained message ([MQTT-3.3.1-11])`,
+            ).toEqual([]);
           });
 
           test('retain as published 1 keeps the retain flag on live delivery; 0 clears it', async (ctx) => {
@@ -350,16 +526,43 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             await cleared.subscribe(bench.topic('state'), { qos: 1, rap: false });
             const payload = await bench.retain('state');
             const marker = await bench.markers.send(bench.topic('state'), 1);
-            const kept = await asPublished.messages.waitForMessage((m) => m.payload.equals(payload), ARRIVAL_BUDGET_MS, 'the retained publish (live)');
-            const plain = await cleared.messages.waitForMessage((m) => m.payload.equals(payload), ARRIVAL_BUDGET_MS, 'the retained publish (live)');
-            const markerKept = await asPublished.messages.waitForMessage((m) => isMarkerOf(marker, m), ARRIVAL_BUDGET_MS, 'the non-retained publish (live)');
+            const kept = await asPublished.messages.waitForMessage(
+              (m) => m.payload.equals(payload),
+              ARRIVAL_BUDGET_MS,
+              'the retained publish (live)',
+            );
+            const plain = await cleared.messages.waitForMessage(
+              (m) => m.payload.equals(payload),
+              ARRIVAL_BUDGET_MS,
+              'the retained publish (live)',
+            );
+            const markerKept = await asPublished.messages.waitForMessage(
+              (m) => isMarkerOf(marker, m),
+              ARRIVAL_BUDGET_MS,
+              'the non-retained publish (live)',
+            );
             await finish(ctx, bench, 'retain as published', {
-              observations: { rap1RetainedPublish: kept.retain, rap1PlainPublish: markerKept.retain, rap0RetainedPublish: plain.retain },
-              expectations: ['Retain As Published 1: retain flag as published ([MQTT-3.3.1-13]); 0: retain=0 ([MQTT-3.3.1-12])'],
+              observations: {
+                rap1RetainedPublish: kept.retain,
+                rap1PlainPublish: markerKept.retain,
+                rap0RetainedPublish: plain.retain,
+              },
+              expectations: [
+                'Retain As Published 1: retain flag as published ([MQTT-3.3.1-13]); 0: retain=0 ([MQTT-3.3.1-12])',
+              ],
             });
-            expect(kept.retain, `${bench.where}: with Retain As Published 1 a retained publish arrived live with retain=0, expected 1 ([MQTT-3.3.1-13])`).toBe(true);
-            expect(markerKept.retain, `${bench.where}: with Retain As Published 1 a non-retained publish arrived with retain=1, expected 0 ([MQTT-3.3.1-13])`).toBe(false);
-            expect(plain.retain, `${bench.where}: with Retain As Published 0 a retained publish arrived live with retain=1, expected 0 ([MQTT-3.3.1-12])`).toBe(false);
+            expect(
+              kept.retain,
+              `${bench.where}: with Retain As Published 1 a retained publish arrived live with retain=0, expected 1 ([MQTT-3.3.1-13])`,
+            ).toBe(true);
+            expect(
+              markerKept.retain,
+              `${bench.where}: with Retain As Published 1 a non-retained publish arrived with retain=1, expected 0 ([MQTT-3.3.1-13])`,
+            ).toBe(false);
+            expect(
+              plain.retain,
+              `${bench.where}: with Retain As Published 0 a retained publish arrived live with retain=1, expected 0 ([MQTT-3.3.1-12])`,
+            ).toBe(false);
           });
         });
       }

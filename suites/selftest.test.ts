@@ -53,7 +53,9 @@ const CHILD_BUDGET_MS = 240_000;
 const FULL_ONLY = 'runs in the full profile (npm run bench) only, to keep npm test within its time budget';
 
 const unavailable = selftestBrokerUnavailable(settings.mosquittoBin);
-const noForwarder = existsSync(REFERENCE_BUNDLE) ? undefined : `${REFERENCE_BUNDLE} does not exist: run \`npm run build\` first (npm test does it).`;
+const noForwarder = existsSync(REFERENCE_BUNDLE)
+  ? undefined
+  : `${REFERENCE_BUNDLE} does not exist: run \`npm run build\` first (npm test does it).`;
 
 const QOS_MATRIX = 'suites/qos-matrix.test.ts';
 const RETAIN = 'suites/retain.test.ts';
@@ -119,7 +121,8 @@ const CASES: DefectCase[] = [
     files: [CLEAN_SESSION],
     // Persistent sessions (QoS 1, QoS 2, QoS 0 while offline) x 2 versions and the MQTT 5 short expiry; the clean-session and expiry-0 tests pass.
     full: { pattern: 'clean session: direct', failures: 7 },
-    failing: /clean session: direct > .* > MQTT (3\.1\.1|5) > (a persistent session|QoS 0 published while|session expiry > a session with a short expiry)/,
+    failing:
+      /clean session: direct > .* > MQTT (3\.1\.1|5) > (a persistent session|QoS 0 published while|session expiry > a session with a short expiry)/,
     message: /sessionPresent=0/,
   },
   {
@@ -159,7 +162,8 @@ const CASES: DefectCase[] = [
     full: { pattern: LOSS_DIRECT, failures: 3 },
     ci: { pattern: 'direct to the broker .* medium QoS 1 direct', failures: 1 },
     failing: LOSS_DIRECT_FAILING,
-    message: /max corrupted messages broken: corrupted = \d+ messages[^]*\d+ message\(s\) failed the integrity check, e\.g\. CRC32/,
+    message:
+      /max corrupted messages broken: corrupted = \d+ messages[^]*\d+ message\(s\) failed the integrity check, e\.g\. CRC32/,
     counted: 'corrupted',
   },
   {
@@ -170,7 +174,8 @@ const CASES: DefectCase[] = [
     ci: { pattern: 'through the forwarder .* light QoS 1 pass-through', failures: 1 },
     failing: /through the forwarder > external>external via reference .* light QoS [012] pass-through/,
     // The path is named (the topology), and the figures: 4 of 210 lost.
-    message: /light QoS [012] pass via external>external via reference: max loss rate broken: lossRate = [\d.]+ %[^]*via external>external via reference: lost \d+ of \d+/,
+    message:
+      /light QoS [012] pass via external>external via reference: max loss rate broken: lossRate = [\d.]+ %[^]*via external>external via reference: lost \d+ of \d+/,
     counted: 'lost',
   },
   {
@@ -209,109 +214,169 @@ const CONTROLS: { path: DefectCase['path']; files: string[]; full: string; ci: s
   },
 ];
 
-describe('the suites catch a broken broker (external target behind a faulty proxy)', { timeout: CHILD_BUDGET_MS + 30_000 }, () => {
-  let direct: SelftestBroker | undefined;
-  let downstream: SelftestBroker | undefined;
-  let upstream: SelftestBroker | undefined;
-  let directProxy: FaultyProxy | undefined;
-  let upstreamProxy: FaultyProxy | undefined;
+describe(
+  'the suites catch a broken broker (external target behind a faulty proxy)',
+  { timeout: CHILD_BUDGET_MS + 30_000 },
+  () => {
+    let direct: SelftestBroker | undefined;
+    let downstream: SelftestBroker | undefined;
+    let upstream: SelftestBroker | undefined;
+    let directProxy: FaultyProxy | undefined;
+    let upstreamProxy: FaultyProxy | undefined;
 
-  beforeAll(async () => {
-    if (unavailable) return;
-    const options = { binary: settings.mosquittoBin, startupTimeoutMs: settings.startupTimeoutMs };
-    [direct, downstream, upstream] = await Promise.all([startSelftestBroker('selftest-broker', options), startSelftestBroker('selftest-downstream', options), startSelftestBroker('selftest-upstream', options)]);
-    directProxy = await startFaultyProxy({ upstream: { host: direct.host, port: direct.port }, defect: { name: 'none' } });
-    upstreamProxy = await startFaultyProxy({ upstream: { host: upstream.host, port: upstream.port }, defect: { name: 'none' } });
-  }, settings.startupTimeoutMs + 10_000);
+    beforeAll(async () => {
+      if (unavailable) return;
+      const options = { binary: settings.mosquittoBin, startupTimeoutMs: settings.startupTimeoutMs };
+      [direct, downstream, upstream] = await Promise.all([
+        startSelftestBroker('selftest-broker', options),
+        startSelftestBroker('selftest-downstream', options),
+        startSelftestBroker('selftest-upstream', options),
+      ]);
+      directProxy = await startFaultyProxy({
+        upstream: { host: direct.host, port: direct.port },
+        defect: { name: 'none' },
+      });
+      upstreamProxy = await startFaultyProxy({
+        upstream: { host: upstream.host, port: upstream.port },
+        defect: { name: 'none' },
+      });
+    }, settings.startupTimeoutMs + 10_000);
 
-  afterAll(async () => {
-    await Promise.all([directProxy?.close(), upstreamProxy?.close()]);
-    await Promise.all([direct?.stop(), downstream?.stop(), upstream?.stop()]);
-  });
-
-  /** Runs the child with the proxy of `path` set to `defect`; returns the outcome and what the proxy did. */
-  async function throughProxy(path: DefectCase['path'], defect: DefectSpec, files: string[], pattern: string): Promise<{ outcome: ChildSuitesOutcome; stats: ProxyStats }> {
-    const proxy = (path === 'direct' ? directProxy : upstreamProxy) as FaultyProxy;
-    proxy.setDefect(defect);
-    const external = path === 'direct' ? { url: proxy.url } : { downstream: (downstream as SelftestBroker).url, upstream: proxy.url };
-    const outcome = await runChildSuites({ label: `${defect.name}-${path}`, files, testNamePattern: pattern, external, timeoutMs: CHILD_BUDGET_MS });
-    const stats = proxy.stats();
-    proxy.setDefect({ name: 'none' });
-    return { outcome, stats };
-  }
-
-  function skipUnlessRunnable(ctx: TestContext, path: DefectCase['path'], inCi = true): void {
-    if (unavailable) ctx.skip(unavailable);
-    if (path === 'forwarded' && noForwarder) ctx.skip(noForwarder);
-    if (!inCi && !FULL) ctx.skip(FULL_ONLY);
-  }
-
-  for (const control of CONTROLS) {
-    test(`control: through the proxy without a defect, ${control.where} pass (the proxy is transparent)`, async (ctx) => {
-      skipUnlessRunnable(ctx, control.path);
-      const pattern = FULL ? control.full : control.ci;
-      const { outcome, stats } = await throughProxy(control.path, { name: 'none' }, control.files, pattern);
-      await annotate(ctx, outcome, stats);
-      const report = outcome.report;
-      expect(report, `the control run ${outcome.runId} wrote no report: ${outcome.reportError}\n${outcome.tail}`).toBeDefined();
-      const failures = report?.failures ?? [];
-      expect(failures.map(describeFailure), `through a transparent proxy, ${failures.length} test(s) failed (reproduce: ${outcome.command}):\n${outcome.tail}`).toEqual([]);
-      expect(outcome.exit, `the control run ${outcome.runId} exited ${JSON.stringify(outcome.exit)}:\n${outcome.tail}`).toEqual({ code: 0, signal: null });
-      expect(report?.skipped.map((s) => `${s.test.fullName}: ${s.reason}`), 'nothing may be skipped in the control run').toEqual([]);
-      expect(report?.tests.passed, `the control run ${outcome.runId} ran no test (pattern ${pattern})`).toBeGreaterThan(0);
-      expect(stats.deliveries, 'the control run sent nothing through the proxy').toBeGreaterThan(0);
-      expect(stats.protocolErrors, 'the proxy failed to parse packets of the control run').toEqual([]);
+    afterAll(async () => {
+      await Promise.all([directProxy?.close(), upstreamProxy?.close()]);
+      await Promise.all([direct?.stop(), downstream?.stop(), upstream?.stop()]);
     });
-  }
 
-  for (const c of CASES) {
-    const what = describeDefect(c.defect);
-    const suites = c.files.map((f) => f.replace(/^suites\/|\.test\.ts$/g, '')).join(', ');
-    const title = `${c.knownGap ? 'KNOWN GAP (passes while the suites miss it): ' : ''}${c.path === 'forwarded' ? 'through the forwarder, ' : ''}${what}: ${suites} fail${c.path === 'forwarded' ? ', blaming the topology' : ''}, saying what was wrong`;
-    test(title, async (ctx) => {
-      skipUnlessRunnable(ctx, c.path, c.ci !== undefined);
-      const scope = (FULL ? c.full : c.ci) as Scope;
-      const { outcome, stats } = await throughProxy(c.path, c.defect, c.files, scope.pattern);
+    /** Runs the child with the proxy of `path` set to `defect`; returns the outcome and what the proxy did. */
+    async function throughProxy(
+      path: DefectCase['path'],
+      defect: DefectSpec,
+      files: string[],
+      pattern: string,
+    ): Promise<{ outcome: ChildSuitesOutcome; stats: ProxyStats }> {
+      const proxy = (path === 'direct' ? directProxy : upstreamProxy) as FaultyProxy;
+      proxy.setDefect(defect);
+      const external =
+        path === 'direct'
+          ? { url: proxy.url }
+          : { downstream: (downstream as SelftestBroker).url, upstream: proxy.url };
+      const outcome = await runChildSuites({
+        label: `${defect.name}-${path}`,
+        files,
+        testNamePattern: pattern,
+        external,
+        timeoutMs: CHILD_BUDGET_MS,
+      });
+      const stats = proxy.stats();
+      proxy.setDefect({ name: 'none' });
+      return { outcome, stats };
+    }
+
+    function skipUnlessRunnable(ctx: TestContext, path: DefectCase['path'], inCi = true): void {
+      if (unavailable) ctx.skip(unavailable);
+      if (path === 'forwarded' && noForwarder) ctx.skip(noForwarder);
+      if (!inCi && !FULL) ctx.skip(FULL_ONLY);
+    }
+
+    for (const control of CONTROLS) {
+      test(`control: through the proxy without a defect, ${control.where} pass (the proxy is transparent)`, async (ctx) => {
+        skipUnlessRunnable(ctx, control.path);
+        const pattern = FULL ? control.full : control.ci;
+        const { outcome, stats } = await throughProxy(control.path, { name: 'none' }, control.files, pattern);
+        await annotate(ctx, outcome, stats);
+        const report = outcome.report;
+        expect(
+          report,
+          `the control run ${outcome.runId} wrote no report: ${outcome.reportError}\n${outcome.tail}`,
+        ).toBeDefined();
+        const failures = report?.failures ?? [];
+        expect(
+          failures.map(describeFailure),
+          `through a transparent proxy, ${failures.length} test(s) failed (reproduce: ${outcome.command}):\n${outcome.tail}`,
+        ).toEqual([]);
+        expect(
+          outcome.exit,
+          `the control run ${outcome.runId} exited ${JSON.stringify(outcome.exit)}:\n${outcome.tail}`,
+        ).toEqual({ code: 0, signal: null });
+        expect(
+          report?.skipped.map((s) => `${s.test.fullName}: ${s.reason}`),
+          'nothing may be skipped in the control run',
+        ).toEqual([]);
+        expect(
+          report?.tests.passed,
+          `the control run ${outcome.runId} ran no test (pattern ${pattern})`,
+        ).toBeGreaterThan(0);
+        expect(stats.deliveries, 'the control run sent nothing through the proxy').toBeGreaterThan(0);
+        expect(stats.protocolErrors, 'the proxy failed to parse packets of the control run').toEqual([]);
+      });
+    }
+
+    for (const c of CASES) {
+      const what = describeDefect(c.defect);
+      const suites = c.files.map((f) => f.replace(/^suites\/|\.test\.ts$/g, '')).join(', ');
+      const title = `${c.knownGap ? 'KNOWN GAP (passes while the suites miss it): ' : ''}${c.path === 'forwarded' ? 'through the forwarder, ' : ''}${what}: ${suites} fail${c.path === 'forwarded' ? ', blaming the topology' : ''}, saying what was wrong`;
+      test(title, async (ctx) => {
+        skipUnlessRunnable(ctx, c.path, c.ci !== undefined);
+        const scope = (FULL ? c.full : c.ci) as Scope;
+        const { outcome, stats } = await throughProxy(c.path, c.defect, c.files, scope.pattern);
+        await annotate(ctx, outcome, stats);
+        const hint = `(child run ${outcome.runId}, reports in ${outcome.reportFolder}; reproduce: ${outcome.command}; the proxy hit ${stats.hits} time(s) over ${stats.deliveries} deliveries, e.g. ${stats.samples.slice(0, 3).join('; ')})`;
+        // Preconditions: the case proves something only when the defect fired and the child reported.
+        expect(stats.protocolErrors, `the proxy failed to parse packets ${hint}`).toEqual([]);
+        expect(stats.hits, `the defect never fired, so this case proves nothing ${hint}`).toBeGreaterThan(0);
+        const report = outcome.report;
+        expect(report, `the child run wrote no report: ${outcome.reportError} ${hint}\n${outcome.tail}`).toBeDefined();
+        const problems = verdictProblems(c, scope, outcome, stats);
+        if (c.knownGap) {
+          await ctx.annotate(`known gap: ${c.knownGap}; what the suites do today: ${problems.join(' / ')}`);
+          expect(
+            problems,
+            `the known gap is closed, the suites now catch "${what}": move this case to the plain ones ${hint}`,
+          ).not.toEqual([]);
+          return;
+        }
+        expect(problems, `the suites do not catch "${what}" as they must ${hint}`).toEqual([]);
+      });
+    }
+
+    test('reorder in forwarding-loss directly on the broker: reported in the results, and failed exactly when a reordering gate is set', async (ctx) => {
+      skipUnlessRunnable(ctx, 'direct', false);
+      const defect: DefectSpec = { name: 'reorder' };
+      const { outcome, stats } = await throughProxy('direct', defect, [FORWARDING_LOSS], LOSS_DIRECT);
       await annotate(ctx, outcome, stats);
-      const hint = `(child run ${outcome.runId}, reports in ${outcome.reportFolder}; reproduce: ${outcome.command}; the proxy hit ${stats.hits} time(s) over ${stats.deliveries} deliveries, e.g. ${stats.samples.slice(0, 3).join('; ')})`;
-      // Preconditions: the case proves something only when the defect fired and the child reported.
-      expect(stats.protocolErrors, `the proxy failed to parse packets ${hint}`).toEqual([]);
-      expect(stats.hits, `the defect never fired, so this case proves nothing ${hint}`).toBeGreaterThan(0);
+      const hint = `(child run ${outcome.runId}; reproduce: ${outcome.command})`;
       const report = outcome.report;
       expect(report, `the child run wrote no report: ${outcome.reportError} ${hint}\n${outcome.tail}`).toBeDefined();
-      const problems = verdictProblems(c, scope, outcome, stats);
-      if (c.knownGap) {
-        await ctx.annotate(`known gap: ${c.knownGap}; what the suites do today: ${problems.join(' / ')}`);
-        expect(problems, `the known gap is closed, the suites now catch "${what}": move this case to the plain ones ${hint}`).not.toEqual([]);
-        return;
+      const results = (report?.results ?? []).filter((r) => r.suite === 'forwarding-loss');
+      expect(
+        results.map((r) => `${r.scenario} QoS ${r.qos}`),
+        `the child measured no forwarding-loss scenario ${hint}`,
+      ).toHaveLength(3);
+      for (const result of results) {
+        expect(
+          result.counters?.reordered,
+          `${result.scenario} QoS ${result.qos}: the report must count the reordered messages ${hint}`,
+        ).toBeGreaterThan(0);
+        const gated = resolveLimits(deliveryOnlyGates(), 'forwarding-loss', result.scenario, result.qos ?? 0).limits[
+          'maxReorderedRate'
+        ];
+        if (gated) {
+          expect(
+            result.verdict,
+            `${result.scenario} QoS ${result.qos} is gated at maxReorderedRate ${gated.value} (${gated.source}) ${hint}`,
+          ).toBe('fail');
+          expect(result.verdictReason ?? '', hint).toMatch(/reordered/);
+        } else {
+          // No gate on reordering for this scenario (fixtures/gates/default.json): reported, not failed.
+          expect(
+            result.verdict,
+            `${result.scenario} QoS ${result.qos}: without a reordering gate the scenario passes ${hint}`,
+          ).toBe('pass');
+        }
       }
-      expect(problems, `the suites do not catch "${what}" as they must ${hint}`).toEqual([]);
     });
-  }
-
-  test('reorder in forwarding-loss directly on the broker: reported in the results, and failed exactly when a reordering gate is set', async (ctx) => {
-    skipUnlessRunnable(ctx, 'direct', false);
-    const defect: DefectSpec = { name: 'reorder' };
-    const { outcome, stats } = await throughProxy('direct', defect, [FORWARDING_LOSS], LOSS_DIRECT);
-    await annotate(ctx, outcome, stats);
-    const hint = `(child run ${outcome.runId}; reproduce: ${outcome.command})`;
-    const report = outcome.report;
-    expect(report, `the child run wrote no report: ${outcome.reportError} ${hint}\n${outcome.tail}`).toBeDefined();
-    const results = (report?.results ?? []).filter((r) => r.suite === 'forwarding-loss');
-    expect(results.map((r) => `${r.scenario} QoS ${r.qos}`), `the child measured no forwarding-loss scenario ${hint}`).toHaveLength(3);
-    for (const result of results) {
-      expect(result.counters?.reordered, `${result.scenario} QoS ${result.qos}: the report must count the reordered messages ${hint}`).toBeGreaterThan(0);
-      const gated = resolveLimits(deliveryOnlyGates(), 'forwarding-loss', result.scenario, result.qos ?? 0).limits['maxReorderedRate'];
-      if (gated) {
-        expect(result.verdict, `${result.scenario} QoS ${result.qos} is gated at maxReorderedRate ${gated.value} (${gated.source}) ${hint}`).toBe('fail');
-        expect(result.verdictReason ?? '', hint).toMatch(/reordered/);
-      } else {
-        // No gate on reordering for this scenario (fixtures/gates/default.json): reported, not failed.
-        expect(result.verdict, `${result.scenario} QoS ${result.qos}: without a reordering gate the scenario passes ${hint}`).toBe('pass');
-      }
-    }
-  });
-});
+  },
+);
 
 /** What is wrong with a defect child's verdicts, one line each; empty when the suites caught the defect as they must. */
 function verdictProblems(c: DefectCase, scope: Scope, outcome: ChildSuitesOutcome, stats: ProxyStats): string[] {
@@ -319,19 +384,34 @@ function verdictProblems(c: DefectCase, scope: Scope, outcome: ChildSuitesOutcom
   const report = outcome.report;
   const failures = report?.failures ?? [];
   const problems: string[] = [];
-  if (failures.length === 0) problems.push(`no test failed: the suites did not catch "${what}" (${report?.tests.passed ?? 0} passed)`);
-  if (failures.length > 0 && outcome.exit.code === 0) problems.push(`the child run failed tests but exited ${JSON.stringify(outcome.exit)}`);
-  if (failures.length > 0 && report?.verdict !== 'fail') problems.push(`the child report's verdict is ${report?.verdict}`);
+  if (failures.length === 0)
+    problems.push(`no test failed: the suites did not catch "${what}" (${report?.tests.passed ?? 0} passed)`);
+  if (failures.length > 0 && outcome.exit.code === 0)
+    problems.push(`the child run failed tests but exited ${JSON.stringify(outcome.exit)}`);
+  if (failures.length > 0 && report?.verdict !== 'fail')
+    problems.push(`the child report's verdict is ${report?.verdict}`);
   const unrelated = failures.filter((f) => !c.failing.test(f.test.fullName));
-  if (unrelated.length > 0) problems.push(`tests that have nothing to do with "${what}" failed: ${unrelated.map(describeFailure).join(' || ')}`);
+  if (unrelated.length > 0)
+    problems.push(
+      `tests that have nothing to do with "${what}" failed: ${unrelated.map(describeFailure).join(' || ')}`,
+    );
   const vague = failures.filter((f) => !c.message.test(f.error));
-  if (vague.length > 0) problems.push(`failure messages that do not say what was wrong (expected ${String(c.message)}): ${vague.map(describeFailure).join(' || ')}`);
-  if (failures.length !== scope.failures) problems.push(`${failures.length} test(s) failed, expected ${scope.failures}: ${failures.map((f) => f.test.fullName).join(' || ')}`);
+  if (vague.length > 0)
+    problems.push(
+      `failure messages that do not say what was wrong (expected ${String(c.message)}): ${vague.map(describeFailure).join(' || ')}`,
+    );
+  if (failures.length !== scope.failures)
+    problems.push(
+      `${failures.length} test(s) failed, expected ${scope.failures}: ${failures.map((f) => f.test.fullName).join(' || ')}`,
+    );
   if (c.counted) {
     const counter = c.counted;
     const results = report?.results ?? [];
     const total = results.reduce((sum, r) => sum + (r.counters?.[counter] ?? 0), 0);
-    if (total !== stats.hits) problems.push(`the suites counted ${total} ${counter} message(s) (${results.map((r) => `${r.scenario} QoS ${r.qos}: ${r.counters?.[counter] ?? 'not counted'}`).join('; ')}), the proxy caused exactly ${stats.hits}`);
+    if (total !== stats.hits)
+      problems.push(
+        `the suites counted ${total} ${counter} message(s) (${results.map((r) => `${r.scenario} QoS ${r.qos}: ${r.counters?.[counter] ?? 'not counted'}`).join('; ')}), the proxy caused exactly ${stats.hits}`,
+      );
   }
   return problems;
 }
@@ -343,7 +423,11 @@ function describeFailure(failure: FailedTest): string {
 /** What the child run did, on the test (JUnit properties, the report): counts, duration, the defect's hits, the first failures. */
 async function annotate(ctx: TestContext, outcome: ChildSuitesOutcome, stats: ProxyStats): Promise<void> {
   const report = outcome.report;
-  const counts = report ? `${report.tests.passed} passed, ${report.tests.failed} failed, ${report.tests.skipped} skipped` : 'no report';
-  await ctx.annotate(`child run ${outcome.runId}: ${counts} in ${(outcome.durationMs / 1000).toFixed(1)} s; ${stats.defect}: ${stats.hits} hit(s) over ${stats.deliveries} deliveries`);
+  const counts = report
+    ? `${report.tests.passed} passed, ${report.tests.failed} failed, ${report.tests.skipped} skipped`
+    : 'no report';
+  await ctx.annotate(
+    `child run ${outcome.runId}: ${counts} in ${(outcome.durationMs / 1000).toFixed(1)} s; ${stats.defect}: ${stats.hits} hit(s) over ${stats.deliveries} deliveries`,
+  );
   for (const failure of (report?.failures ?? []).slice(0, 3)) await ctx.annotate(`failed: ${describeFailure(failure)}`);
 }

@@ -20,16 +20,35 @@ const settings = runSettings();
 const TIMEOUT_MS = settings.startupTimeoutMs * 3;
 
 /** Connects (with each broker's credentials and CA), subscribes on `subscribeTo`, publishes on `publishTo`, returns what arrived. */
-async function roundTrip(publishTo: BrokerEndpoint, subscribeTo: BrokerEndpoint, publishTopic: string, expectTopic: string, payload: string): Promise<{ topic: string; payload: string; qos: number }> {
-  const sub = await mqtt.connectAsync(subscribeTo.url, { ...subscribeTo.clientOptions, clientId: uniqueName(`mtb-${shortRunId()}-smoke-s`), reconnectPeriod: 0 }, false);
-  const pub = await mqtt.connectAsync(publishTo.url, { ...publishTo.clientOptions, clientId: uniqueName(`mtb-${shortRunId()}-smoke-p`), reconnectPeriod: 0 }, false);
+async function roundTrip(
+  publishTo: BrokerEndpoint,
+  subscribeTo: BrokerEndpoint,
+  publishTopic: string,
+  expectTopic: string,
+  payload: string,
+): Promise<{ topic: string; payload: string; qos: number }> {
+  const sub = await mqtt.connectAsync(
+    subscribeTo.url,
+    { ...subscribeTo.clientOptions, clientId: uniqueName(`mtb-${shortRunId()}-smoke-s`), reconnectPeriod: 0 },
+    false,
+  );
+  const pub = await mqtt.connectAsync(
+    publishTo.url,
+    { ...publishTo.clientOptions, clientId: uniqueName(`mtb-${shortRunId()}-smoke-p`), reconnectPeriod: 0 },
+    false,
+  );
   try {
     const arrived = new Promise<{ topic: string; payload: string; qos: number }>((resolve) => {
       sub.on('message', (topic, body, packet) => resolve({ topic, payload: body.toString(), qos: packet.qos }));
     });
     await sub.subscribeAsync(expectTopic, { qos: 1 });
     await pub.publishAsync(publishTopic, payload, { qos: 1 });
-    return await Promise.race([arrived, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`nothing arrived on ${expectTopic} within 10 s`)), 10_000))]);
+    return await Promise.race([
+      arrived,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`nothing arrived on ${expectTopic} within 10 s`)), 10_000),
+      ),
+    ]);
   } finally {
     await Promise.all([sub.endAsync(true), pub.endAsync(true)]);
   }
@@ -37,7 +56,11 @@ async function roundTrip(publishTo: BrokerEndpoint, subscribeTo: BrokerEndpoint,
 
 async function refusesConnections(broker: BrokerEndpoint): Promise<boolean> {
   try {
-    const client = await mqtt.connectAsync(broker.url, { ...broker.clientOptions, reconnectPeriod: 0, connectTimeout: 2_000 }, false);
+    const client = await mqtt.connectAsync(
+      broker.url,
+      { ...broker.clientOptions, reconnectPeriod: 0, connectTimeout: 2_000 },
+      false,
+    );
     await client.endAsync(true);
     return false;
   } catch {
@@ -47,69 +70,105 @@ async function refusesConnections(broker: BrokerEndpoint): Promise<boolean> {
 
 describe('smoke: single brokers', () => {
   for (const target of plan.targets) {
-    test(`${target.name} (${target.runtime}) starts, passes its probe, delivers a message and is gone afterwards`, { timeout: TIMEOUT_MS }, async (context) => {
-      const { skip } = context;
-      if (target.status === 'skipped') {
-        if (plan.strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
-        skip(`${target.name} skipped: ${target.reason}`);
-      }
-      const before = await runResources();
-      const startedAt = performance.now();
-      const broker = await targetByName(target.name).start({ runtime: target.runtime, settings });
-      const startupMs = Math.round(performance.now() - startedAt);
-      let disposed = false;
-      try {
-        await recordResult(context, {
-          suite: 'smoke',
-          scenario: 'start to passing probe',
-          subject: { kind: 'broker', target: target.name, runtime: target.runtime, version: broker.version },
-          observations: { startupMs },
-        });
-        // The version names the product: the target's first word (mosquitto-secure is a Mosquitto).
-        expect(broker.version).toMatch(new RegExp(`^${target.name === 'external' ? '' : target.name.split('-')[0]}`));
-        const topic = `${testTopicPrefix('smoke')}/hello`;
-        const received = await roundTrip(broker, broker, topic, topic, 'hello');
-        expect(received).toEqual({ topic, payload: 'hello', qos: 1 });
-        await broker.dispose();
-        disposed = true;
-        if (target.runtime !== 'external') expect(await refusesConnections(broker), `${broker.label} still accepts connections at ${broker.url} after dispose`).toBe(true);
-        expect(await runResources()).toEqual(before);
-      } finally {
-        if (!disposed) await broker.dispose();
-      }
-    });
+    test(
+      `${target.name} (${target.runtime}) starts, passes its probe, delivers a message and is gone afterwards`,
+      { timeout: TIMEOUT_MS },
+      async (context) => {
+        const { skip } = context;
+        if (target.status === 'skipped') {
+          if (plan.strict)
+            throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
+          skip(`${target.name} skipped: ${target.reason}`);
+        }
+        const before = await runResources();
+        const startedAt = performance.now();
+        const broker = await targetByName(target.name).start({ runtime: target.runtime, settings });
+        const startupMs = Math.round(performance.now() - startedAt);
+        let disposed = false;
+        try {
+          await recordResult(context, {
+            suite: 'smoke',
+            scenario: 'start to passing probe',
+            subject: { kind: 'broker', target: target.name, runtime: target.runtime, version: broker.version },
+            observations: { startupMs },
+          });
+          // The version names the product: the target's first word (mosquitto-secure is a Mosquitto).
+          expect(broker.version).toMatch(new RegExp(`^${target.name === 'external' ? '' : target.name.split('-')[0]}`));
+          const topic = `${testTopicPrefix('smoke')}/hello`;
+          const received = await roundTrip(broker, broker, topic, topic, 'hello');
+          expect(received).toEqual({ topic, payload: 'hello', qos: 1 });
+          await broker.dispose();
+          disposed = true;
+          if (target.runtime !== 'external')
+            expect(
+              await refusesConnections(broker),
+              `${broker.label} still accepts connections at ${broker.url} after dispose`,
+            ).toBe(true);
+          expect(await runResources()).toEqual(before);
+        } finally {
+          if (!disposed) await broker.dispose();
+        }
+      },
+    );
   }
 });
 
 describe('smoke: forwarding topologies', () => {
   for (const topology of plan.topologies) {
-    test(`${topology.id} forwards a message downstream -> upstream and is gone afterwards`, { timeout: TIMEOUT_MS * 2 }, async (context) => {
-      const { skip } = context;
-      if (topology.status === 'skipped') {
-        if (plan.strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${topology.id} cannot run: ${topology.reason}`);
-        skip(`${topology.id} skipped: ${topology.reason}`);
-      }
-      const before = await runResources();
-      const startedAt = performance.now();
-      const started = await startTopology({ downstream: topology.downstream, upstream: topology.upstream, runtime: topology.runtime, forwarder: forwarderFromSpec(topology.forwarder, settings) }, settings);
-      const startupMs = Math.round(performance.now() - startedAt);
-      let disposed = false;
-      try {
-        await recordResult(context, {
-          suite: 'smoke',
-          scenario: 'topology start to passing end-to-end probe',
-          subject: { kind: 'topology', id: started.id, downstream: topology.downstream, upstream: topology.upstream, forwarder: started.forwarder.name, runtime: topology.runtime, versions: { downstream: started.downstream.version, upstream: started.upstream.version } },
-          observations: { startupMs },
-        });
-        const ns = started.route('pass').namespace('smoke');
-        const received = await roundTrip(started.downstream, started.upstream, ns.publish('hello'), ns.expect('hello'), 'through the forwarder');
-        expect(received).toEqual({ topic: ns.expect('hello'), payload: 'through the forwarder', qos: 1 });
-        await started.dispose();
-        disposed = true;
-        expect(await runResources()).toEqual(before);
-      } finally {
-        if (!disposed) await started.dispose();
-      }
-    });
+    test(
+      `${topology.id} forwards a message downstream -> upstream and is gone afterwards`,
+      { timeout: TIMEOUT_MS * 2 },
+      async (context) => {
+        const { skip } = context;
+        if (topology.status === 'skipped') {
+          if (plan.strict)
+            throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${topology.id} cannot run: ${topology.reason}`);
+          skip(`${topology.id} skipped: ${topology.reason}`);
+        }
+        const before = await runResources();
+        const startedAt = performance.now();
+        const started = await startTopology(
+          {
+            downstream: topology.downstream,
+            upstream: topology.upstream,
+            runtime: topology.runtime,
+            forwarder: forwarderFromSpec(topology.forwarder, settings),
+          },
+          settings,
+        );
+        const startupMs = Math.round(performance.now() - startedAt);
+        let disposed = false;
+        try {
+          await recordResult(context, {
+            suite: 'smoke',
+            scenario: 'topology start to passing end-to-end probe',
+            subject: {
+              kind: 'topology',
+              id: started.id,
+              downstream: topology.downstream,
+              upstream: topology.upstream,
+              forwarder: started.forwarder.name,
+              runtime: topology.runtime,
+              versions: { downstream: started.downstream.version, upstream: started.upstream.version },
+            },
+            observations: { startupMs },
+          });
+          const ns = started.route('pass').namespace('smoke');
+          const received = await roundTrip(
+            started.downstream,
+            started.upstream,
+            ns.publish('hello'),
+            ns.expect('hello'),
+            'through the forwarder',
+          );
+          expect(received).toEqual({ topic: ns.expect('hello'), payload: 'through the forwarder', qos: 1 });
+          await started.dispose();
+          disposed = true;
+          expect(await runResources()).toEqual(before);
+        } finally {
+          if (!disposed) await started.dispose();
+        }
+      },
+    );
   }
 });

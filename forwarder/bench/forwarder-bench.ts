@@ -59,7 +59,10 @@ async function withCpu(pid: number | null, load: () => Promise<LoadResult>): Pro
   const before = await cpuTimeMs(pid);
   const result = await load();
   const usedMs = (await cpuTimeMs(pid)) - before;
-  return { ...result, forwarderCpuUsPerMessage: Math.round(((usedMs * 1000) / Math.max(1, result.received)) * 10) / 10 };
+  return {
+    ...result,
+    forwarderCpuUsPerMessage: Math.round(((usedMs * 1000) / Math.max(1, result.received)) * 10) / 10,
+  };
 }
 
 const capacity = (r: LoadResult) =>
@@ -115,7 +118,8 @@ async function runLoad(options: LoadOptions): Promise<LoadResult> {
     seen[seq] = 1;
     received++;
     lastReceiveAt = now;
-    if (options.latency) options.latency.recordValue(Math.max(1, Math.round((now - numberAfter(text, '"ts":')) * 1000)));
+    if (options.latency)
+      options.latency.recordValue(Math.max(1, Math.round((now - numberAfter(text, '"ts":')) * 1000)));
   };
   await subscriber.subscribe(`${topicBase}/#`, options.qos);
   const publisher = await RawClient.connect(options.pubPort, `bench-pub-${runCounter}`);
@@ -146,7 +150,12 @@ async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const rate = options.rate;
     if (rate === Infinity) {
       const blast = () => {
-        for (let i = 0; i < SATURATE_BATCH && sent < options.count && publisher.backlogBytes < MAX_PUBLISH_BACKLOG_BYTES; i++) sendOne();
+        for (
+          let i = 0;
+          i < SATURATE_BATCH && sent < options.count && publisher.backlogBytes < MAX_PUBLISH_BACKLOG_BYTES;
+          i++
+        )
+          sendOne();
         if (sent >= options.count) resolve();
         else setImmediate(blast);
       };
@@ -175,8 +184,16 @@ async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return { sent, received, duplicates, lost: sent - received, rate: Math.round(received / seconds) };
 }
 
-async function saturate(label: string, pubPort: number, subPort: number, prefix: string, forwarderPid: number | null): Promise<LoadResult> {
-  const result = await withCpu(forwarderPid, () => runLoad({ pubPort, subPort, prefix, qos: 0, count: QOS0_COUNT, rate: Infinity }));
+async function saturate(
+  label: string,
+  pubPort: number,
+  subPort: number,
+  prefix: string,
+  forwarderPid: number | null,
+): Promise<LoadResult> {
+  const result = await withCpu(forwarderPid, () =>
+    runLoad({ pubPort, subPort, prefix, qos: 0, count: QOS0_COUNT, rate: Infinity }),
+  );
   console.log(`  ${label}: ${result.rate}/s, lost ${result.lost} of ${result.sent}${capacity(result)}`);
   return result;
 }
@@ -223,7 +240,11 @@ async function measureOutage(
   }
   const reconnectsBefore = forwarder.records.filter((r) => r.msg === 'forwarder reconnected').length;
   await upstream.restart();
-  await forwarder.waitForLog(() => forwarder.records.filter((r) => r.msg === 'forwarder reconnected').length > reconnectsBefore, 'the upstream reconnect', 30_000);
+  await forwarder.waitForLog(
+    () => forwarder.records.filter((r) => r.msg === 'forwarder reconnected').length > reconnectsBefore,
+    'the upstream reconnect',
+    30_000,
+  );
   stopLoad = true;
   publisher.close();
   await waitForIdle(forwarder);
@@ -233,8 +254,13 @@ async function measureOutage(
 
 async function main(): Promise<void> {
   const { loadavg, cpus } = await import('node:os');
-  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
-  if (!mosquittoAvailable) throw new Error('mosquitto is not installed (/usr/sbin/mosquitto); apt-get install mosquitto');
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (other processes share these cores)`,
+  );
+  if (!mosquittoAvailable)
+    throw new Error('mosquitto is not installed (/usr/sbin/mosquitto); apt-get install mosquitto');
   const downstream = await MosquittoBroker.start();
   const upstream = await MosquittoBroker.start();
   const rule = (name: string, prefix: string, callback: string | null) => ({
@@ -243,15 +269,18 @@ async function main(): Promise<void> {
     target: { client: 'up', topic: `${prefix}/#` },
     callback,
   });
-  const forwarder = ForwarderProcess.spawn({
-    log_level: 'info',
-    stats_interval_ms: 0,
-    clients: [
-      { name: 'down', ip: '127.0.0.1', port: downstream.port, client_id: 'bench-fwd-down' },
-      { name: 'up', ip: '127.0.0.1', port: upstream.port, client_id: 'bench-fwd-up' },
-    ],
-    rules: [rule('passthrough', 'pt', null), rule('eventcall', 'ev', 'EventCall')],
-  }, { nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
+  const forwarder = ForwarderProcess.spawn(
+    {
+      log_level: 'info',
+      stats_interval_ms: 0,
+      clients: [
+        { name: 'down', ip: '127.0.0.1', port: downstream.port, client_id: 'bench-fwd-down' },
+        { name: 'up', ip: '127.0.0.1', port: upstream.port, client_id: 'bench-fwd-up' },
+      ],
+      rules: [rule('passthrough', 'pt', null), rule('eventcall', 'ev', 'EventCall')],
+    },
+    { nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] },
+  );
   await forwarder.waitForReady();
   const results: Record<string, unknown> = {};
 
@@ -262,25 +291,65 @@ async function main(): Promise<void> {
   results.qos0 = { direct, passthrough, eventcall };
 
   console.log(`QoS 1 end to end, ${QOS1_COUNT} messages, ${QOS1_WINDOW} in flight:`);
-  const qos1Direct = await runLoad({ pubPort: downstream.port, subPort: downstream.port, prefix: 'pt', qos: 1, count: QOS1_COUNT, rate: null, window: QOS1_WINDOW });
+  const qos1Direct = await runLoad({
+    pubPort: downstream.port,
+    subPort: downstream.port,
+    prefix: 'pt',
+    qos: 1,
+    count: QOS1_COUNT,
+    rate: null,
+    window: QOS1_WINDOW,
+  });
   console.log(`  direct (one broker): ${qos1Direct.rate}/s, lost ${qos1Direct.lost}`);
   const qos1 = await withCpu(forwarder.pid, () =>
-    runLoad({ pubPort: downstream.port, subPort: upstream.port, prefix: 'pt', qos: 1, count: QOS1_COUNT, rate: null, window: QOS1_WINDOW }),
+    runLoad({
+      pubPort: downstream.port,
+      subPort: upstream.port,
+      prefix: 'pt',
+      qos: 1,
+      count: QOS1_COUNT,
+      rate: null,
+      window: QOS1_WINDOW,
+    }),
   );
-  console.log(`  forwarder pass-through: ${qos1.rate}/s, lost ${qos1.lost} of ${qos1.sent}, duplicates ${qos1.duplicates}${capacity(qos1)}`);
+  console.log(
+    `  forwarder pass-through: ${qos1.rate}/s, lost ${qos1.lost} of ${qos1.sent}, duplicates ${qos1.duplicates}${capacity(qos1)}`,
+  );
   results.qos1 = { direct: qos1Direct, forwarded: qos1 };
 
   console.log(`Latency at ${LATENCY_RATE}/s, QoS 0:`);
-  const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const histogram = () =>
+    hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const directLatency = histogram();
   const forwardedLatency = histogram();
   const count = LATENCY_RATE * LATENCY_SECONDS;
-  await runLoad({ pubPort: downstream.port, subPort: downstream.port, prefix: 'pt', qos: 0, count, rate: LATENCY_RATE, latency: directLatency });
-  await runLoad({ pubPort: downstream.port, subPort: upstream.port, prefix: 'pt', qos: 0, count, rate: LATENCY_RATE, latency: forwardedLatency });
+  await runLoad({
+    pubPort: downstream.port,
+    subPort: downstream.port,
+    prefix: 'pt',
+    qos: 0,
+    count,
+    rate: LATENCY_RATE,
+    latency: directLatency,
+  });
+  await runLoad({
+    pubPort: downstream.port,
+    subPort: upstream.port,
+    prefix: 'pt',
+    qos: 0,
+    count,
+    rate: LATENCY_RATE,
+    latency: forwardedLatency,
+  });
   const d = percentiles(directLatency);
   const f = percentiles(forwardedLatency);
-  const added = { p50Ms: Math.round((f.p50Ms - d.p50Ms) * 1000) / 1000, p99Ms: Math.round((f.p99Ms - d.p99Ms) * 1000) / 1000 };
-  console.log(`  direct p50 ${d.p50Ms} ms p99 ${d.p99Ms} ms; forwarded p50 ${f.p50Ms} ms p99 ${f.p99Ms} ms; added p50 ${added.p50Ms} ms p99 ${added.p99Ms} ms`);
+  const added = {
+    p50Ms: Math.round((f.p50Ms - d.p50Ms) * 1000) / 1000,
+    p99Ms: Math.round((f.p99Ms - d.p99Ms) * 1000) / 1000,
+  };
+  console.log(
+    `  direct p50 ${d.p50Ms} ms p99 ${d.p99Ms} ms; forwarded p50 ${f.p50Ms} ms p99 ${f.p99Ms} ms; added p50 ${added.p50Ms} ms p99 ${added.p99Ms} ms`,
+  );
   results.latency = { direct: d, forwarded: f, added };
 
   console.log(`Forwarder RSS, upstream down ${OUTAGE_SECONDS} s under ${OUTAGE_RATE}/s:`);
@@ -291,8 +360,11 @@ async function main(): Promise<void> {
   }
   const stats = await forwarder.freshStats();
   results.forwarderStats = stats;
-  console.log(`forwarder counters: ${JSON.stringify({ received: stats.received, forwarded: stats.forwarded, dropped: stats.dropped, queued: stats.queued, inflight_target: stats.inflight_target })}`);
-  if (process.env.BENCH_DUMP_FORWARDER_LOG) console.log(forwarder.rawStderr.filter((l) => !l.includes('"stats"')).join('\n'));
+  console.log(
+    `forwarder counters: ${JSON.stringify({ received: stats.received, forwarded: stats.forwarded, dropped: stats.dropped, queued: stats.queued, inflight_target: stats.inflight_target })}`,
+  );
+  if (process.env.BENCH_DUMP_FORWARDER_LOG)
+    console.log(forwarder.rawStderr.filter((l) => !l.includes('"stats"')).join('\n'));
   const exitCode = await forwarder.stop();
   console.log(`forwarder exit code after SIGTERM: ${exitCode}`);
   console.log(`\nRESULT ${JSON.stringify(results)}`);

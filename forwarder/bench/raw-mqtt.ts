@@ -44,7 +44,10 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port });
       socket.setNoDelay(true);
-      const timer = setTimeout(() => reject(new Error(`no CONNACK from port ${port} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no CONNACK from port ${port} within ${CONNECT_TIMEOUT_MS} ms`)),
+        CONNECT_TIMEOUT_MS,
+      );
       socket.once('error', reject);
       const parser = mqttPacket.parser({ protocolVersion: 4 });
       const onData = (chunk: Buffer) => parser.parse(chunk);
@@ -58,14 +61,25 @@ export class RawClient {
         resolve(new RawClient(socket));
       });
       socket.on('data', onData);
-      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60 }));
+      socket.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: true,
+          clientId,
+          keepalive: 60,
+        }),
+      );
     });
   }
 
   subscribe(filter: string, qos: 0 | 1): Promise<void> {
     return new Promise((resolve) => {
       this.subackWaiter = resolve;
-      this.write(mqttPacket.generate({ cmd: 'subscribe', messageId: this.id(), subscriptions: [{ topic: filter, qos }] }));
+      this.write(
+        mqttPacket.generate({ cmd: 'subscribe', messageId: this.id(), subscriptions: [{ topic: filter, qos }] }),
+      );
     });
   }
 

@@ -4,7 +4,9 @@ import { EXIT_FAILURE, main } from './main.js';
 
 function fatal(kind: string, error: unknown): never {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: kind, error: message })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: kind, error: message })}\n`,
+  );
   process.exit(EXIT_FAILURE);
 }
 

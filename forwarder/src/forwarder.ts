@@ -53,7 +53,9 @@ function describePlan(plan: ForwarderPlan) {
       qos_policy: r.qosPolicy,
       retain_handling: r.retainHandling,
     })),
-    subscriptions: Object.fromEntries([...plan.subscriptions].map(([client, subs]) => [client, subs.map((s) => `${s.filter} (qos ${s.qos})`)])),
+    subscriptions: Object.fromEntries(
+      [...plan.subscriptions].map(([client, subs]) => [client, subs.map((s) => `${s.filter} (qos ${s.qos})`)]),
+    ),
     max_inflight: plan.maxInflight,
     max_queued: plan.maxQueued,
   };
@@ -71,9 +73,14 @@ export async function startForwarder(plan: ForwarderPlan, log: Logger): Promise<
   const checkReady = () => {
     if (ready) return;
     const allConnected = [...connections.values()].every((c) => c.connectedOnce && c.client.connected);
-    if (!allConnected || !sources.every((s) => s.subscribed) || ![...targets.values()].every((t) => t.available)) return;
+    if (!allConnected || !sources.every((s) => s.subscribed) || ![...targets.values()].every((t) => t.available))
+      return;
     ready = true;
-    log.info(READY_MESSAGE, { clients: connections.size, rules: plan.rules.length, startup_ms: Date.now() - startedAt });
+    log.info(READY_MESSAGE, {
+      clients: connections.size,
+      rules: plan.rules.length,
+      startup_ms: Date.now() - startedAt,
+    });
   };
 
   for (const clientPlan of plan.clients) {
@@ -152,10 +159,13 @@ export async function startForwarder(plan: ForwarderPlan, log: Logger): Promise<
       while (!drained() && Date.now() < deadline) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
       const left = gauges();
       if (!drained()) {
-        log.warn('drain timeout: stopping with messages in flight (QoS 1/2 ones stay unacknowledged at the source and are redelivered to a persistent session)', {
-          drain_timeout_ms: plan.drainTimeoutMs,
-          ...left,
-        });
+        log.warn(
+          'drain timeout: stopping with messages in flight (QoS 1/2 ones stay unacknowledged at the source and are redelivered to a persistent session)',
+          {
+            drain_timeout_ms: plan.drainTimeoutMs,
+            ...left,
+          },
+        );
         for (const target of targets.values()) {
           for (const job of target.queue.takeWaiting()) if (job.delivery === null) stats.drop('shutdown');
         }
@@ -195,12 +205,22 @@ function watchConnection(
     if (lostAt !== null) return; // a failed reconnect attempt
     lostAt = Date.now();
     if (connection.connectedOnce && !client.disconnecting) {
-      log.warn('connection lost', { client: plan.name, host: plan.host, port: plan.port, error: lastError?.message ?? null });
+      log.warn('connection lost', {
+        client: plan.name,
+        host: plan.host,
+        port: plan.port,
+        error: lastError?.message ?? null,
+      });
     }
   });
   client.on('error', (error) => {
     lastError = error;
-    logLimited('warn', `error:${plan.name}`, 'connection error', { client: plan.name, host: plan.host, port: plan.port, error });
+    logLimited('warn', `error:${plan.name}`, 'connection error', {
+      client: plan.name,
+      host: plan.host,
+      port: plan.port,
+      error,
+    });
   });
   client.on('disconnect', (packet) => {
     log.warn('broker sent DISCONNECT', { client: plan.name, reason_code: packet.reasonCode ?? null });

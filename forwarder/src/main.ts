@@ -33,7 +33,10 @@ function reportConfigErrors(log: Logger, file: string | null, errors: readonly C
 function summary(file: string, plan: ForwarderPlan, disabled: number): string {
   const clients = plan.clients.map((c) => `${c.name} ${c.host}:${c.port}`).join(', ');
   const rules = plan.rules
-    .map((r) => `${r.name}: ${r.sourceClient}:${r.sourceFilter} -> ${r.targetClient}:${r.targetPattern}${r.callback ? ` ${r.callback}` : ''}`)
+    .map(
+      (r) =>
+        `${r.name}: ${r.sourceClient}:${r.sourceFilter} -> ${r.targetClient}:${r.targetPattern}${r.callback ? ` ${r.callback}` : ''}`,
+    )
     .join('; ');
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   return `config OK: ${file}: ${n(plan.clients.length, 'client')} (${clients}), ${n(plan.rules.length, 'enabled rule')} (${rules}), ${disabled} disabled`;

@@ -92,14 +92,18 @@ export function toPrometheus(s: StatsSnapshot): string {
     for (const [labels, value] of samples) lines.push(`${METRIC_PREFIX}${name}${labels} ${value}`);
   };
   metric('received_total', 'counter', 'Messages received from source brokers.', [['', s.received]]);
-  metric('forwarded_total', 'counter', 'Publishes confirmed by target brokers (written, for QoS 0).', [['', s.forwarded]]);
+  metric('forwarded_total', 'counter', 'Publishes confirmed by target brokers (written, for QoS 0).', [
+    ['', s.forwarded],
+  ]);
   metric(
     'dropped_total',
     'counter',
     'Messages not forwarded, by reason.',
     Object.entries(s.dropped).map(([reason, n]) => [`{reason="${label(reason)}"}`, n]),
   );
-  metric('duplicates_suppressed_total', 'counter', 'Redelivered messages not forwarded again.', [['', s.duplicates_suppressed]]);
+  metric('duplicates_suppressed_total', 'counter', 'Redelivered messages not forwarded again.', [
+    ['', s.duplicates_suppressed],
+  ]);
   metric(
     'reconnects_total',
     'counter',

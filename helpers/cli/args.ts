@@ -16,7 +16,11 @@ export interface ParsedArgs {
   rest: string[];
 }
 
-export function parseArgs(argv: readonly string[], specs: Record<string, FlagSpec>, options: { passThrough?: boolean; maxPositionals?: number } = {}): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  specs: Record<string, FlagSpec>,
+  options: { passThrough?: boolean; maxPositionals?: number } = {},
+): ParsedArgs {
   const parsed: ParsedArgs = { flags: new Map(), positionals: [], rest: [] };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -34,11 +38,18 @@ export function parseArgs(argv: readonly string[], specs: Record<string, FlagSpe
           parsed.rest.push(arg);
           continue;
         }
-        throw new UsageError(`unknown option --${name}; known: ${Object.keys(specs).map((s) => `--${s}`).join(', ') || 'none'}.`);
+        throw new UsageError(
+          `unknown option --${name}; known: ${
+            Object.keys(specs)
+              .map((s) => `--${s}`)
+              .join(', ') || 'none'
+          }.`,
+        );
       }
       if (spec.value) {
         const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
-        if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value.`);
+        if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
+          throw new UsageError(`--${name} needs a value.`);
         if (eq < 0) i += 1;
         parsed.flags.set(name, value);
       } else {

@@ -74,7 +74,9 @@ describe('compare', () => {
     expect(out[0]).toMatch(/^No regression against baseline base\.json/);
     out = [];
     expect(await cli('compare', 'slow.json', 'base.json')).toBe(1);
-    expect(out.join('\n')).toMatch(/✗ forwarding-loss heavy · pass QoS 1 · mosquitto>mosquitto via reference \(container\)\n {4}✗ p50 [\d.]+ ms → [\d.]+ ms \(\+\d+ %/);
+    expect(out.join('\n')).toMatch(
+      /✗ forwarding-loss heavy · pass QoS 1 · mosquitto>mosquitto via reference \(container\)\n {4}✗ p50 [\d.]+ ms → [\d.]+ ms \(\+\d+ %/,
+    );
   });
 
   test('different environments are refused (exit 1) unless --force', async () => {
@@ -113,18 +115,26 @@ describe('merge', () => {
 describe('baseline save', () => {
   test('stores reports/latest/report.json as fixtures/baselines/<fingerprint>.json without its own baseline section', async () => {
     const report = syntheticReport();
-    report.baseline = compareWithBaseline(report, syntheticReport({ runId: 'older' }), { force: false, baselineFile: 'older.json' });
+    report.baseline = compareWithBaseline(report, syntheticReport({ runId: 'older' }), {
+      force: false,
+      baselineFile: 'older.json',
+    });
     write('reports/latest/report.json', report);
     expect(await cli('baseline', 'save')).toBe(0);
     const target = join(cwd, 'fixtures/baselines', `${report.environment.fingerprint.id}.json`);
     const saved = JSON.parse(readFileSync(target, 'utf8')) as TestbenchReport;
     expect(saved.run.id).toBe(report.run.id);
     expect(saved.baseline).toBeUndefined();
-    expect(out.join('\n')).toContain(`npm run bench -- --baseline fixtures/baselines/${report.environment.fingerprint.id}.json`);
+    expect(out.join('\n')).toContain(
+      `npm run bench -- --baseline fixtures/baselines/${report.environment.fingerprint.id}.json`,
+    );
   });
 
   test('refuses a failed run unless --force, and honours --to', async () => {
-    write('failed.json', syntheticReport({ tests: [collected([loadResult({ subject: MOSQUITTO, lost: 900, sent: 1000 })], 'failed')] }));
+    write(
+      'failed.json',
+      syntheticReport({ tests: [collected([loadResult({ subject: MOSQUITTO, lost: 900, sent: 1000 })], 'failed')] }),
+    );
     expect(await cli('baseline', 'save', 'failed.json')).toBe(1);
     expect(err.at(-1)).toMatch(/is a failed run \(1 failed test\(s\)\)/);
     expect(await cli('baseline', 'save', 'failed.json', '--to', 'mine.json', '--force')).toBe(0);
@@ -153,18 +163,32 @@ describe('flake tallies', () => {
     const run = (status: 'passed' | 'failed') => ({
       success: status === 'passed',
       numFailedTests: status === 'failed' ? 1 : 0,
-      testResults: [{ name: 'suites/a.test.ts', assertionResults: [
-        { fullName: 'a stable test', status: 'passed' as const },
-        { fullName: 'a flaky test', status, failureMessages: status === 'failed' ? ['AssertionError: lost 3 of 2000\n at ...'] : [] },
-        { fullName: 'a test that skips itself on failure', status: status === 'failed' ? ('skipped' as const) : ('passed' as const) },
-      ] }],
+      testResults: [
+        {
+          name: 'suites/a.test.ts',
+          assertionResults: [
+            { fullName: 'a stable test', status: 'passed' as const },
+            {
+              fullName: 'a flaky test',
+              status,
+              failureMessages: status === 'failed' ? ['AssertionError: lost 3 of 2000\n at ...'] : [],
+            },
+            {
+              fullName: 'a test that skips itself on failure',
+              status: status === 'failed' ? ('skipped' as const) : ('passed' as const),
+            },
+          ],
+        },
+      ],
     });
     tally(run('passed'), tallies);
     tally(run('failed'), tallies);
     tally(run('passed'), tallies);
     const text = formatTallies([...tallies.values()], 3, 1, []);
     expect(text).toContain('3 run(s), 1 with failures; 3 tests ran, 1 failed at least once.');
-    expect(text).toContain('1 test(s) ran in some runs and were skipped in others:\n  ran 2, skipped 1  a test that skips itself on failure');
+    expect(text).toContain(
+      '1 test(s) ran in some runs and were skipped in others:\n  ran 2, skipped 1  a test that skips itself on failure',
+    );
     expect(text).toContain('  2/3       a flaky test');
     expect(text).toContain('first failure: AssertionError: lost 3 of 2000');
     expect(text).not.toContain('a stable test');

@@ -71,14 +71,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'bench':
         return await bench(rest, io);
       case 'baseline':
-        if (rest[0] !== 'save') throw new UsageError(`baseline needs a subcommand: "baseline save [REPORT] [--to FILE]"${rest[0] ? `, not "${rest[0]}"` : ''}.`);
+        if (rest[0] !== 'save')
+          throw new UsageError(
+            `baseline needs a subcommand: "baseline save [REPORT] [--to FILE]"${rest[0] ? `, not "${rest[0]}"` : ''}.`,
+          );
         return baselineSave(rest.slice(1), io);
       case 'compare':
         return compare(rest, io);
       case 'merge':
         return merge(rest, io);
       case 'report':
-        if (rest[0] !== 'render') throw new UsageError(`report needs a subcommand: "report render REPORT [--out DIR]"${rest[0] ? `, not "${rest[0]}"` : ''}.`);
+        if (rest[0] !== 'render')
+          throw new UsageError(
+            `report needs a subcommand: "report render REPORT [--out DIR]"${rest[0] ? `, not "${rest[0]}"` : ''}.`,
+          );
         return render(rest.slice(1), io);
       case 'schema':
         return schema(rest, io);
@@ -105,7 +111,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 // --- bench -------------------------------------------------------------------------------------
 
 async function bench(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { baseline: { value: true }, 'force-baseline': {}, tolerances: { value: true }, profile: { value: true } }, { passThrough: true });
+  const args = parseArgs(
+    argv,
+    { baseline: { value: true }, 'force-baseline': {}, tolerances: { value: true }, profile: { value: true } },
+    { passThrough: true },
+  );
   const env: NodeJS.ProcessEnv = { ...io.env };
   const profile = stringFlag(args, 'profile') ?? 'full';
   if (!['ci', 'full'].includes(profile)) throw new UsageError(`--profile ${profile} is not a profile: use ci or full.`);
@@ -125,7 +135,9 @@ async function bench(argv: readonly string[], io: CliIo): Promise<number> {
   env['MQTT_TESTBENCH_COMMAND'] = ['mqtt-testbench', 'bench', ...argv].join(' ');
   const vitest = findVitest(io.cwd);
   const vitestArgs = ['run', ...args.positionals, ...args.rest];
-  io.err(`mqtt-testbench bench: vitest ${vitestArgs.join(' ')} (profile ${profile}${baseline ? `, baseline ${baseline}` : ''})`);
+  io.err(
+    `mqtt-testbench bench: vitest ${vitestArgs.join(' ')} (profile ${profile}${baseline ? `, baseline ${baseline}` : ''})`,
+  );
   const child = spawn(process.execPath, [vitest, ...vitestArgs], { cwd: io.cwd, env, stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
@@ -150,7 +162,8 @@ function findVitest(cwd: string): string {
     const candidate = join(dir, 'node_modules', 'vitest', 'vitest.mjs');
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new UsageError(`vitest is not installed under ${cwd}: run "npm ci" in the mqtt-testbench folder first.`);
+    if (parent === dir)
+      throw new UsageError(`vitest is not installed under ${cwd}: run "npm ci" in the mqtt-testbench folder first.`);
     dir = parent;
   }
 }
@@ -163,14 +176,21 @@ function baselineSave(argv: readonly string[], io: CliIo): number {
   const source = resolve(io.cwd, args.positionals[0] ?? join(reportDir, 'latest', 'report.json'));
   const report = readReport(source);
   if (report.verdict === 'fail' && !args.flags.has('force')) {
-    io.err(`mqtt-testbench baseline save: ${source} is a failed run (${failureSummary(report)}); a baseline should be a run you accept. Use --force to store it anyway.`);
+    io.err(
+      `mqtt-testbench baseline save: ${source} is a failed run (${failureSummary(report)}); a baseline should be a run you accept. Use --force to store it anyway.`,
+    );
     return 1;
   }
   const { baseline: _previous, ...stored } = report;
-  const target = resolve(io.cwd, stringFlag(args, 'to') ?? join(DEFAULT_BASELINE_DIR, `${report.environment.fingerprint.id}.json`));
+  const target = resolve(
+    io.cwd,
+    stringFlag(args, 'to') ?? join(DEFAULT_BASELINE_DIR, `${report.environment.fingerprint.id}.json`),
+  );
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, `${JSON.stringify(stored, null, 2)}\n`);
-  io.out(`Saved run ${report.run.id} (${report.results.length} scenarios, environment ${report.environment.fingerprint.id}) as baseline ${target}`);
+  io.out(
+    `Saved run ${report.run.id} (${report.results.length} scenarios, environment ${report.environment.fingerprint.id}) as baseline ${target}`,
+  );
   io.out(`Compare later runs with: npm run bench -- --baseline ${relativeTo(io.cwd, target)}`);
   return 0;
 }
@@ -183,17 +203,32 @@ function compare(argv: readonly string[], io: CliIo): number {
   const [currentPath, baselinePath] = args.positionals as [string, string];
   const current = readReport(resolve(io.cwd, currentPath));
   const baseline = readReport(resolve(io.cwd, baselinePath));
-  const tolerances = loadTolerances(stringFlag(args, 'tolerances') ?? io.env['MQTT_TESTBENCH_BASELINE_TOLERANCES'], io.cwd);
-  const section = compareWithBaseline(current, baseline, { force: args.flags.has('force'), tolerances, baselineFile: baselinePath });
+  const tolerances = loadTolerances(
+    stringFlag(args, 'tolerances') ?? io.env['MQTT_TESTBENCH_BASELINE_TOLERANCES'],
+    io.cwd,
+  );
+  const section = compareWithBaseline(current, baseline, {
+    force: args.flags.has('force'),
+    tolerances,
+    baselineFile: baselinePath,
+  });
   io.out(section.message);
   if (section.verdict === 'refused') return 1;
   for (const c of section.comparisons) {
-    const marks = c.figures.map((f) => `${f.status === 'regressed' ? '✗' : f.status === 'improved' ? '+' : f.status === 'untrusted' ? '?' : ' '} ${describeFigure(f)}`);
-    io.out(`${c.status === 'regressed' ? '✗' : c.status === 'untrusted' ? '?' : '✓'} ${comparisonLabel(c)}${c.status === 'untrusted' ? ' (untrusted: the harness was saturated)' : ''}\n    ${marks.join('\n    ')}`);
+    const marks = c.figures.map(
+      (f) =>
+        `${f.status === 'regressed' ? '✗' : f.status === 'improved' ? '+' : f.status === 'untrusted' ? '?' : ' '} ${describeFigure(f)}`,
+    );
+    io.out(
+      `${c.status === 'regressed' ? '✗' : c.status === 'untrusted' ? '?' : '✓'} ${comparisonLabel(c)}${c.status === 'untrusted' ? ' (untrusted: the harness was saturated)' : ''}\n    ${marks.join('\n    ')}`,
+    );
   }
-  const list = (keys: readonly string[]): string => `${keys.slice(0, 5).join('; ')}${keys.length > 5 ? `; and ${keys.length - 5} more` : ''}`;
-  if (section.missing.length > 0) io.out(`${section.missing.length} scenario(s) not in ${currentPath}: ${list(section.missing)}`);
-  if (section.added.length > 0) io.out(`${section.added.length} scenario(s) not in ${baselinePath}: ${list(section.added)}`);
+  const list = (keys: readonly string[]): string =>
+    `${keys.slice(0, 5).join('; ')}${keys.length > 5 ? `; and ${keys.length - 5} more` : ''}`;
+  if (section.missing.length > 0)
+    io.out(`${section.missing.length} scenario(s) not in ${currentPath}: ${list(section.missing)}`);
+  if (section.added.length > 0)
+    io.out(`${section.added.length} scenario(s) not in ${baselinePath}: ${list(section.added)}`);
   return section.verdict === 'pass' ? 0 : 1;
 }
 
@@ -202,16 +237,25 @@ function compare(argv: readonly string[], io: CliIo): number {
 function merge(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, { mode: { value: true }, force: {}, render: {} });
   const [out, ...inputs] = args.positionals;
-  if (!out || inputs.length < 2) throw new UsageError('merge needs an output file and at least two reports: merge OUT IN1 IN2 [IN...].');
-  if (!out.endsWith('.json')) throw new UsageError(`the output ${out} should be a .json file (the inputs come after it).`);
+  if (!out || inputs.length < 2)
+    throw new UsageError('merge needs an output file and at least two reports: merge OUT IN1 IN2 [IN...].');
+  if (!out.endsWith('.json'))
+    throw new UsageError(`the output ${out} should be a .json file (the inputs come after it).`);
   const mode = stringFlag(args, 'mode') ?? 'repeats';
-  if (mode !== 'repeats' && mode !== 'workers') throw new UsageError(`--mode ${mode} is not a mode: use repeats or workers.`);
+  if (mode !== 'repeats' && mode !== 'workers')
+    throw new UsageError(`--mode ${mode} is not a mode: use repeats or workers.`);
   const reports = inputs.map((file) => ({ file, report: readReport(resolve(io.cwd, file)) }));
-  const merged = mergeReports(reports, { mode, force: args.flags.has('force'), command: ['mqtt-testbench', 'merge', ...argv].join(' ') });
+  const merged = mergeReports(reports, {
+    mode,
+    force: args.flags.has('force'),
+    command: ['mqtt-testbench', 'merge', ...argv].join(' '),
+  });
   const target = resolve(io.cwd, out);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, `${JSON.stringify(merged, null, 2)}\n`);
-  io.out(`Merged ${reports.length} reports (${mode}) into ${target}: ${merged.results.length} scenarios, verdict ${merged.verdict}.`);
+  io.out(
+    `Merged ${reports.length} reports (${mode}) into ${target}: ${merged.results.length} scenarios, verdict ${merged.verdict}.`,
+  );
   if (args.flags.has('render')) {
     const base = target.slice(0, -'.json'.length);
     writeFileSync(`${base}.md`, renderMarkdown(merged));
@@ -235,7 +279,9 @@ function render(argv: readonly string[], io: CliIo): number {
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'report.md'), renderMarkdown(report));
   writeFileSync(join(folder, 'report.html'), renderHtml(report));
-  io.out(`Wrote ${join(folder, 'report.md')} and ${join(folder, 'report.html')} from ${basename(source)} (run ${report.run.id}).`);
+  io.out(
+    `Wrote ${join(folder, 'report.md')} and ${join(folder, 'report.html')} from ${basename(source)} (run ${report.run.id}).`,
+  );
   return 0;
 }
 

@@ -33,7 +33,8 @@ export interface TestTally {
 export async function flake(argv: readonly string[], io: CliIo, vitestEntry: string): Promise<number> {
   const args = parseArgs(argv, { runs: { value: true }, 'stop-on-failure': {} }, { passThrough: true });
   const runsText = stringFlag(args, 'runs') ?? '10';
-  if (!/^\d+$/.test(runsText) || Number(runsText) < 1 || Number(runsText) > 1000) throw new UsageError(`--runs ${runsText} is not a number of runs: use an integer from 1 to 1000.`);
+  if (!/^\d+$/.test(runsText) || Number(runsText) < 1 || Number(runsText) > 1000)
+    throw new UsageError(`--runs ${runsText} is not a number of runs: use an integer from 1 to 1000.`);
   const runs = Number(runsText);
   const dir = mkdtempSync(join(tmpdir(), 'mtb-flake-'));
   const tallies = new Map<string, TestTally>();
@@ -54,7 +55,11 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
     for (let run = 1; run <= runs && !interrupted(); run += 1) {
       const output = join(dir, `run-${run}.json`);
       const started = Date.now();
-      const code = await runVitest(vitestEntry, ['run', '--reporter=json', `--outputFile=${output}`, ...args.positionals, ...args.rest], io);
+      const code = await runVitest(
+        vitestEntry,
+        ['run', '--reporter=json', `--outputFile=${output}`, ...args.positionals, ...args.rest],
+        io,
+      );
       const signal = interrupted();
       if (signal) {
         io.out(`run ${run}/${runs}: interrupted (${signal}); not counted`);
@@ -72,11 +77,15 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
           if (file.message) fileErrors.push(`run ${run}: ${file.name}: ${file.message.split('\n')[0]}`);
           else if (file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed')) {
             // A hook (beforeAll) failed: vitest marks the file failed, skips its tests and gives no message here.
-            fileErrors.push(`run ${run}: ${file.name}: failed outside its tests (a beforeAll/afterAll hook); its tests were skipped`);
+            fileErrors.push(
+              `run ${run}: ${file.name}: failed outside its tests (a beforeAll/afterAll hook); its tests were skipped`,
+            );
           }
         }
         if (code !== 0 || counts.failed > 0) failedRuns += 1;
-        io.out(`run ${run}/${runs}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - started) / 1000).toFixed(0)} s, exit ${code})`);
+        io.out(
+          `run ${run}/${runs}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - started) / 1000).toFixed(0)} s, exit ${code})`,
+        );
       }
       if (failedRuns > 0 && args.flags.has('stop-on-failure')) break;
     }
@@ -94,7 +103,11 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
 }
 
 function runVitest(entry: string, vitestArgs: string[], io: CliIo): Promise<number> {
-  const child = spawn(process.execPath, [entry, ...vitestArgs], { cwd: io.cwd, env: io.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [entry, ...vitestArgs], {
+    cwd: io.cwd,
+    env: io.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
@@ -118,7 +131,10 @@ function readJson(path: string): JsonReport | undefined {
   }
 }
 
-export function tally(report: JsonReport, tallies: Map<string, TestTally>): { passed: number; failed: number; skipped: number } {
+export function tally(
+  report: JsonReport,
+  tallies: Map<string, TestTally>,
+): { passed: number; failed: number; skipped: number } {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const file of report.testResults) {
     for (const test of file.assertionResults) {
@@ -148,13 +164,24 @@ export function formatTallies(tallies: TestTally[], runs: number, failedRuns: nu
     `flake: ${runs} run(s), ${failedRuns} with failures; ${ran} tests ran, ${flaky.length} failed at least once.`,
   ];
   if (flaky.length > 0) {
-    lines.push('', 'passed/ran  test', ...flaky.map((t) => `${String(t.passed).padStart(3)}/${String(t.passed + t.failed).padEnd(6)}  ${t.name}\n             first failure: ${t.firstFailure ?? '(no message)'}`));
+    lines.push(
+      '',
+      'passed/ran  test',
+      ...flaky.map(
+        (t) =>
+          `${String(t.passed).padStart(3)}/${String(t.passed + t.failed).padEnd(6)}  ${t.name}\n             first failure: ${t.firstFailure ?? '(no message)'}`,
+      ),
+    );
   }
   // A test that ran in some runs and skipped itself in others may be hiding a failure behind a
   // condition (a stale build, a missing image): it is listed so that someone looks.
   const unsteady = tallies.filter((t) => t.skipped > 0 && t.passed + t.failed > 0);
   if (unsteady.length > 0) {
-    lines.push('', `${unsteady.length} test(s) ran in some runs and were skipped in others:`, ...unsteady.map((t) => `  ran ${t.passed + t.failed}, skipped ${t.skipped}  ${t.name}`));
+    lines.push(
+      '',
+      `${unsteady.length} test(s) ran in some runs and were skipped in others:`,
+      ...unsteady.map((t) => `  ran ${t.passed + t.failed}, skipped ${t.skipped}  ${t.name}`),
+    );
   }
   if (fileErrors.length > 0) lines.push('', 'errors outside tests:', ...fileErrors.map((e) => `  ${e}`));
   return lines.join('\n');

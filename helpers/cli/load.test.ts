@@ -29,25 +29,71 @@ afterEach(async () => {
 describe('mqtt-testbench load', { timeout: 30_000 }, () => {
   test('runs a workload from flags against a broker URL and prints the JSON summary', async () => {
     broker = await startAedes();
-    const code = await cli('load', '--url', broker.url, '--publishers', '2', '--subscribers', '1', '--qos', '1', '--messages', '500', '--size', '1024', '--inflight', '100', '--json', '--out', 'result.json');
+    const code = await cli(
+      'load',
+      '--url',
+      broker.url,
+      '--publishers',
+      '2',
+      '--subscribers',
+      '1',
+      '--qos',
+      '1',
+      '--messages',
+      '500',
+      '--size',
+      '1024',
+      '--inflight',
+      '100',
+      '--json',
+      '--out',
+      'result.json',
+    );
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const summary = JSON.parse(out.join('\n')) as LoadSummary;
-    expect(summary).toMatchObject({ qos: 1, publishers: 2, subscribers: 1, payloadBytes: '1024', sent: 1000, received: 1000, expected: 1000, lost: 0, duplicates: 0, corrupted: 0, drain: 'complete', errors: [] });
+    expect(summary).toMatchObject({
+      qos: 1,
+      publishers: 2,
+      subscribers: 1,
+      payloadBytes: '1024',
+      sent: 1000,
+      received: 1000,
+      expected: 1000,
+      lost: 0,
+      duplicates: 0,
+      corrupted: 0,
+      drain: 'complete',
+      errors: [],
+    });
     expect(summary.sentRate).toBeGreaterThan(0);
     expect(summary.receivedRate).toBeGreaterThan(0);
     expect(summary.latencyUs.p50).toBeGreaterThan(0);
     expect(summary.latencyUs.p50).toBeLessThanOrEqual(summary.latencyUs.p99);
     expect(summary.latencyUs.p99_9).toBeLessThanOrEqual(summary.latencyUs.max);
     expect(summary.latencyFromIntendedUs).toBeNull();
-    const full = JSON.parse(readFileSync(join(cwd, 'result.json'), 'utf8')) as { counters: { sent: number }; latency: { endToEnd: { histogram: string } } };
+    const full = JSON.parse(readFileSync(join(cwd, 'result.json'), 'utf8')) as {
+      counters: { sent: number };
+      latency: { endToEnd: { histogram: string } };
+    };
     expect(full.counters.sent).toBe(1000);
     expect(full.latency.endToEnd.histogram.length).toBeGreaterThan(10);
   });
 
   test('takes a workload file, flags override its fields, and a rate-limited run reports latency from the intended send time', async () => {
     broker = await startAedes();
-    writeFileSync(join(cwd, 'w.json'), JSON.stringify({ name: 'steady', publishers: 1, subscribers: 2, qos: 0, payload: { kind: 'fixed', bytes: 512 }, durationMs: 5000, ratePerSecond: 1000 }));
+    writeFileSync(
+      join(cwd, 'w.json'),
+      JSON.stringify({
+        name: 'steady',
+        publishers: 1,
+        subscribers: 2,
+        qos: 0,
+        payload: { kind: 'fixed', bytes: 512 },
+        durationMs: 5000,
+        ratePerSecond: 1000,
+      }),
+    );
     const code = await cli('load', 'w.json', '--url', broker.url, '--messages', '300');
     expect(err).toEqual([]);
     expect(code).toBe(0);

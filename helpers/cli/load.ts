@@ -90,7 +90,8 @@ export async function load(argv: readonly string[], io: CliIo): Promise<number> 
   const subscribeUrl = stringFlag(args, 'subscribe-url') ?? url;
   const workload = workloadFrom(args, io.cwd);
   const prefix = stringFlag(args, 'topic') ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
-  if (/[#+]/.test(prefix) || prefix.endsWith('/') || prefix.length === 0) throw new UsageError(`--topic ${prefix}: a topic prefix without "#", "+" or a trailing "/", e.g. mtb/load.`);
+  if (/[#+]/.test(prefix) || prefix.endsWith('/') || prefix.length === 0)
+    throw new UsageError(`--topic ${prefix}: a topic prefix without "#", "+" or a trailing "/", e.g. mtb/load.`);
   const connectOptions = connectOptionsFrom(args, io.cwd);
 
   const abort = new AbortController();
@@ -129,13 +130,23 @@ export async function load(argv: readonly string[], io: CliIo): Promise<number> 
 
 function workloadFrom(args: ParsedArgs, cwd: string): Workload {
   const file = args.positionals[0];
-  let base: Record<string, unknown> = { name: 'cli', publishers: 1, subscribers: 1, qos: 0, payload: { kind: 'fixed', bytes: 1024 }, messages: 10_000, inflight: 1000 };
+  let base: Record<string, unknown> = {
+    name: 'cli',
+    publishers: 1,
+    subscribers: 1,
+    qos: 0,
+    payload: { kind: 'fixed', bytes: 1024 },
+    messages: 10_000,
+    inflight: 1000,
+  };
   if (file) {
     let text: string;
     try {
       text = readFileSync(resolve(cwd, file), 'utf8');
     } catch (error) {
-      throw new UsageError(`cannot read the workload file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+      throw new UsageError(
+        `cannot read the workload file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+      );
     }
     let parsed: unknown;
     try {
@@ -144,7 +155,8 @@ function workloadFrom(args: ParsedArgs, cwd: string): Workload {
       if (error instanceof ConfigError) throw new UsageError(error.problems.join('; '));
       throw error;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${file}: a workload is a JSON object (see fixtures/workloads/).`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UsageError(`${file}: a workload is a JSON object (see fixtures/workloads/).`);
     base = parsed as Record<string, unknown>;
   }
   const input: Record<string, unknown> = { ...base };
@@ -156,7 +168,9 @@ function workloadFrom(args: ParsedArgs, cwd: string): Workload {
     else {
       const value = Number(text);
       if (!Number.isFinite(value) || (kind !== 'number' && !Number.isInteger(value))) {
-        throw new UsageError(`--${flag} ${text} is not ${kind === 'number' ? 'a number' : kind === 'workers' ? 'an integer or "auto"' : 'an integer'}.`);
+        throw new UsageError(
+          `--${flag} ${text} is not ${kind === 'number' ? 'a number' : kind === 'workers' ? 'an integer or "auto"' : 'an integer'}.`,
+        );
       }
       input[field] = value;
     }
@@ -170,10 +184,15 @@ function workloadFrom(args: ParsedArgs, cwd: string): Workload {
     input['payload'] = { kind: 'fixed', bytes: Number(size) };
   }
   try {
-    return parseWorkload(input, file ? `workload ${file} with the command-line options` : 'workload from the command-line options');
+    return parseWorkload(
+      input,
+      file ? `workload ${file} with the command-line options` : 'workload from the command-line options',
+    );
   } catch (error) {
     if (error instanceof WorkloadError) {
-      throw new UsageError(`${error.message.replace(/\.$/, '')}\n  (options set fields: --size → payload.bytes, --messages → messages, --duration → durationMs, --rate → ratePerSecond, --warmup → warmupMessages, --protocol → protocolVersion)`);
+      throw new UsageError(
+        `${error.message.replace(/\.$/, '')}\n  (options set fields: --size → payload.bytes, --messages → messages, --duration → durationMs, --rate → ratePerSecond, --warmup → warmupMessages, --protocol → protocolVersion)`,
+      );
     }
     throw error;
   }
@@ -185,20 +204,29 @@ function connectOptionsFrom(args: ParsedArgs, cwd: string): IClientOptions | und
   try {
     return { ca: readFileSync(resolve(cwd, ca)) };
   } catch (error) {
-    throw new UsageError(`--ca ${ca}: cannot read the CA certificate (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    throw new UsageError(
+      `--ca ${ca}: cannot read the CA certificate (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+    );
   }
 }
 
 export function summarize(result: LoadResult): LoadSummary {
   const c = result.counters;
-  const pick = (l: { p50: number; p90: number; p99: number; p99_9: number; max: number }) => ({ p50: l.p50, p90: l.p90, p99: l.p99, p99_9: l.p99_9, max: l.max });
+  const pick = (l: { p50: number; p90: number; p99: number; p99_9: number; max: number }) => ({
+    p50: l.p50,
+    p90: l.p90,
+    p99: l.p99,
+    p99_9: l.p99_9,
+    max: l.max,
+  });
   const payload = result.workload.payload;
   return {
     workload: result.workload.name,
     qos: result.workload.qos,
     publishers: result.workload.publishers,
     subscribers: result.workload.subscribers,
-    payloadBytes: payload.kind === 'fixed' ? String(payload.bytes) : `telemetry ${payload.minPoints}-${payload.maxPoints} points`,
+    payloadBytes:
+      payload.kind === 'fixed' ? String(payload.bytes) : `telemetry ${payload.minPoints}-${payload.maxPoints} points`,
     sentRate: Math.round(result.throughput.confirmedPerSecond),
     receivedRate: Math.round(result.throughput.receivedPerSecond),
     sent: c.sent,
@@ -226,7 +254,8 @@ function formatSummary(s: LoadSummary, result: LoadResult): string {
     `${s.workload}: ${s.publishers} publisher(s) → ${s.subscribers} subscriber(s), QoS ${s.qos}, payload ${s.payloadBytes} bytes, ${result.target.publishUrl}${result.target.subscribeUrl !== result.target.publishUrl ? ` → ${result.target.subscribeUrl}` : ''}`,
     `  sent      ${count(s.sent)} confirmed · ${rate(s.sentRate)} msg/s${s.unconfirmed ? ` · ${count(s.unconfirmed)} unconfirmed` : ''}`,
   ];
-  if (s.subscribers === 0) lines.push('  received  (publish only: no subscribers, so no delivery or end-to-end latency is measured)');
+  if (s.subscribers === 0)
+    lines.push('  received  (publish only: no subscribers, so no delivery or end-to-end latency is measured)');
   else {
     lines.push(
       `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
@@ -235,9 +264,13 @@ function formatSummary(s: LoadSummary, result: LoadResult): string {
   }
   if (s.latencyFromIntendedUs) {
     const i = s.latencyFromIntendedUs;
-    lines.push(`  latency from the intended send time  p50 ${ms(i.p50)} ms · p99 ${ms(i.p99)} ms · max ${ms(i.max)} ms`);
+    lines.push(
+      `  latency from the intended send time  p50 ${ms(i.p50)} ms · p99 ${ms(i.p99)} ms · max ${ms(i.max)} ms`,
+    );
   }
-  lines.push(`  drain ${s.drain} · pace set by ${s.limitedBy}${s.harnessSaturated ? ' (harness saturated: the figures understate the broker)' : ''} · harness RSS max ${s.rssMaxMB} MB · client ${s.client}`);
+  lines.push(
+    `  drain ${s.drain} · pace set by ${s.limitedBy}${s.harnessSaturated ? ' (harness saturated: the figures understate the broker)' : ''} · harness RSS max ${s.rssMaxMB} MB · client ${s.client}`,
+  );
   for (const error of s.errors) lines.push(`  error: ${error}`);
   return lines.join('\n');
 }

@@ -68,32 +68,142 @@ interface SettingSpec {
 
 /** Documentation of every setting; the README table is written from this list. */
 export const SETTING_SPECS: readonly SettingSpec[] = [
-  { name: 'MQTT_TESTBENCH_RUNTIME', defaultText: 'auto', description: 'auto | container | process | embedded. auto: container when Docker answers, else process when a mosquitto binary is found, else embedded.' },
-  { name: 'MQTT_TESTBENCH_TARGETS', defaultText: 'every target that can run here', description: 'Comma list of mosquitto, mosquitto-secure, emqx, aedes, external.' },
-  { name: 'MQTT_TESTBENCH_STRICT', defaultText: '0', description: '1: a selected target or forwarder that cannot run fails the run instead of being skipped.' },
-  { name: 'MQTT_TESTBENCH_PROFILE', defaultText: 'ci (npm test), full (npm run bench)', description: 'Workload sizes: ci or full.' },
-  { name: 'MQTT_TESTBENCH_MOSQUITTO_IMAGE', defaultText: DEFAULT_MOSQUITTO_IMAGE, description: 'Mosquitto image for the container runtime.' },
-  { name: 'MQTT_TESTBENCH_EMQX_IMAGE', defaultText: DEFAULT_EMQX_IMAGE, description: 'EMQX image (container runtime only).' },
-  { name: 'MQTT_TESTBENCH_NODE_IMAGE', defaultText: DEFAULT_NODE_IMAGE, description: 'Node image the reference forwarder container runs on.' },
-  { name: 'MQTT_TESTBENCH_MOSQUITTO_BIN', defaultText: 'mosquitto on PATH, else /usr/sbin/mosquitto', description: 'Mosquitto binary for the process runtime and the process-runtime bridge.' },
-  { name: 'MQTT_TESTBENCH_EXTERNAL_URL', defaultText: '(unset)', description: 'URL of an already running broker for the external target (single-broker suites); credentials as mqtt://user:password@host:port are passed as client options and never shown.' },
-  { name: 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL', defaultText: '(unset)', description: 'Downstream broker URL for the external forwarding topology.' },
-  { name: 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL', defaultText: '(unset)', description: 'Upstream broker URL for the external forwarding topology.' },
-  { name: 'MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0', defaultText: '0', description: '1 if the external broker queues QoS 0 messages for offline persistent sessions (the clean-session suite asserts what you state).' },
-  { name: 'MQTT_TESTBENCH_EXTERNAL_MQTT5', defaultText: '1', description: '0 if the external broker does not speak MQTT 5 (its MQTT 5 cases are then skipped with that reason).' },
-  { name: 'MQTT_TESTBENCH_FORWARDER', defaultText: 'reference,mosquitto-bridge', description: 'Comma list of forwarders for the forwarding slot: reference, mosquitto-bridge, image:<name>, command:<command line>.' },
-  { name: 'MQTT_TESTBENCH_FORWARDER_DECLARATION', defaultText: '(unset: expect a correct forwarder)', description: 'JSON file declaring what an image:/command: forwarder promises; see fixtures/forwarders/declaration.example.json.' },
-  { name: 'MQTT_TESTBENCH_SECURE_PASSWORD', defaultText: '(unset: random per run)', description: 'Password of the mosquitto-secure target\'s user mqtt-testbench (8-128 printable ASCII characters, no spaces); set it to connect your own tools to a secured broker while debugging. Never written to logs or reports.' },
-  { name: 'MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', defaultText: '60000', description: 'Budget for a broker or forwarder to become ready (EMQX gets at least 120000).' },
-  { name: 'MQTT_TESTBENCH_PROBE_TIMEOUT_MS', defaultText: '10000', description: 'Budget for one MQTT readiness probe.' },
-  { name: 'MQTT_TESTBENCH_GATES', defaultText: '(unset: fixtures/gates/default.json only)', description: 'JSON file of thresholds laid over fixtures/gates/default.json (same shape).' },
-  { name: 'MQTT_TESTBENCH_REPORT_DIR', defaultText: 'reports', description: 'Where reports are written (latest/ and one folder per run).' },
+  {
+    name: 'MQTT_TESTBENCH_RUNTIME',
+    defaultText: 'auto',
+    description:
+      'auto | container | process | embedded. auto: container when Docker answers, else process when a mosquitto binary is found, else embedded.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_TARGETS',
+    defaultText: 'every target that can run here',
+    description: 'Comma list of mosquitto, mosquitto-secure, emqx, aedes, external.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_STRICT',
+    defaultText: '0',
+    description: '1: a selected target or forwarder that cannot run fails the run instead of being skipped.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_PROFILE',
+    defaultText: 'ci (npm test), full (npm run bench)',
+    description: 'Workload sizes: ci or full.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_MOSQUITTO_IMAGE',
+    defaultText: DEFAULT_MOSQUITTO_IMAGE,
+    description: 'Mosquitto image for the container runtime.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EMQX_IMAGE',
+    defaultText: DEFAULT_EMQX_IMAGE,
+    description: 'EMQX image (container runtime only).',
+  },
+  {
+    name: 'MQTT_TESTBENCH_NODE_IMAGE',
+    defaultText: DEFAULT_NODE_IMAGE,
+    description: 'Node image the reference forwarder container runs on.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_MOSQUITTO_BIN',
+    defaultText: 'mosquitto on PATH, else /usr/sbin/mosquitto',
+    description: 'Mosquitto binary for the process runtime and the process-runtime bridge.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EXTERNAL_URL',
+    defaultText: '(unset)',
+    description:
+      'URL of an already running broker for the external target (single-broker suites); credentials as mqtt://user:password@host:port are passed as client options and never shown.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL',
+    defaultText: '(unset)',
+    description: 'Downstream broker URL for the external forwarding topology.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL',
+    defaultText: '(unset)',
+    description: 'Upstream broker URL for the external forwarding topology.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0',
+    defaultText: '0',
+    description:
+      '1 if the external broker queues QoS 0 messages for offline persistent sessions (the clean-session suite asserts what you state).',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EXTERNAL_MQTT5',
+    defaultText: '1',
+    description: '0 if the external broker does not speak MQTT 5 (its MQTT 5 cases are then skipped with that reason).',
+  },
+  {
+    name: 'MQTT_TESTBENCH_FORWARDER',
+    defaultText: 'reference,mosquitto-bridge',
+    description:
+      'Comma list of forwarders for the forwarding slot: reference, mosquitto-bridge, image:<name>, command:<command line>.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_FORWARDER_DECLARATION',
+    defaultText: '(unset: expect a correct forwarder)',
+    description:
+      'JSON file declaring what an image:/command: forwarder promises; see fixtures/forwarders/declaration.example.json.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_SECURE_PASSWORD',
+    defaultText: '(unset: random per run)',
+    description:
+      "Password of the mosquitto-secure target's user mqtt-testbench (8-128 printable ASCII characters, no spaces); set it to connect your own tools to a secured broker while debugging. Never written to logs or reports.",
+  },
+  {
+    name: 'MQTT_TESTBENCH_STARTUP_TIMEOUT_MS',
+    defaultText: '60000',
+    description: 'Budget for a broker or forwarder to become ready (EMQX gets at least 120000).',
+  },
+  {
+    name: 'MQTT_TESTBENCH_PROBE_TIMEOUT_MS',
+    defaultText: '10000',
+    description: 'Budget for one MQTT readiness probe.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_GATES',
+    defaultText: '(unset: fixtures/gates/default.json only)',
+    description: 'JSON file of thresholds laid over fixtures/gates/default.json (same shape).',
+  },
+  {
+    name: 'MQTT_TESTBENCH_REPORT_DIR',
+    defaultText: 'reports',
+    description: 'Where reports are written (latest/ and one folder per run).',
+  },
   // Read by the report layer (helpers/report/settings.ts), which validates them when the reporter starts.
-  { name: 'MQTT_TESTBENCH_BASELINE', defaultText: '(unset: no comparison)', description: 'A report.json to compare this run with (npm run bench -- --baseline FILE sets it); a regression beyond tolerance fails the run.' },
-  { name: 'MQTT_TESTBENCH_BASELINE_FORCE', defaultText: '0', description: '1: compare with the baseline even when the environments differ (runtime, CPU count, profile, broker versions).' },
-  { name: 'MQTT_TESTBENCH_BASELINE_TOLERANCES', defaultText: 'fixtures/baselines/tolerances.json if present, else built-in', description: 'JSON file with the regression tolerances (latency and throughput relative, loss absolute), with per-scenario overrides.' },
-  { name: 'MQTT_TESTBENCH_PROGRESS', defaultText: 'auto', description: 'auto | tty | plain | off: live progress of long scenarios; auto = a live line in the terminal, plain periodic lines when not a terminal (CI).' },
-  { name: 'MQTT_TESTBENCH_PROGRESS_INTERVAL_MS', defaultText: '10000', description: 'How often a plain progress line is printed per running scenario.' },
+  {
+    name: 'MQTT_TESTBENCH_BASELINE',
+    defaultText: '(unset: no comparison)',
+    description:
+      'A report.json to compare this run with (npm run bench -- --baseline FILE sets it); a regression beyond tolerance fails the run.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_BASELINE_FORCE',
+    defaultText: '0',
+    description:
+      '1: compare with the baseline even when the environments differ (runtime, CPU count, profile, broker versions).',
+  },
+  {
+    name: 'MQTT_TESTBENCH_BASELINE_TOLERANCES',
+    defaultText: 'fixtures/baselines/tolerances.json if present, else built-in',
+    description:
+      'JSON file with the regression tolerances (latency and throughput relative, loss absolute), with per-scenario overrides.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_PROGRESS',
+    defaultText: 'auto',
+    description:
+      'auto | tty | plain | off: live progress of long scenarios; auto = a live line in the terminal, plain periodic lines when not a terminal (CI).',
+  },
+  {
+    name: 'MQTT_TESTBENCH_PROGRESS_INTERVAL_MS',
+    defaultText: '10000',
+    description: 'How often a plain progress line is printed per running scenario.',
+  },
 ];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -118,10 +228,15 @@ class SettingsReader {
   list<T extends string>(name: string, choices: readonly T[]): T[] | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
-    const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const unknown = items.filter((item) => !(choices as readonly string[]).includes(item));
     if (unknown.length > 0) {
-      this.problems.push(`${name} names unknown ${unknown.length === 1 ? 'entry' : 'entries'} ${unknown.join(', ')}: allowed are ${choices.join(', ')}.`);
+      this.problems.push(
+        `${name} names unknown ${unknown.length === 1 ? 'entry' : 'entries'} ${unknown.join(', ')}: allowed are ${choices.join(', ')}.`,
+      );
       return undefined;
     }
     if (items.length === 0) {
@@ -171,11 +286,15 @@ class SettingsReader {
     try {
       parsed = new URL(value);
     } catch {
-      this.problems.push(`${name}=${redactUrl(value)} is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).`);
+      this.problems.push(
+        `${name}=${redactUrl(value)} is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).`,
+      );
       return undefined;
     }
     if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'].includes(parsed.protocol)) {
-      this.problems.push(`${name}=${redactUrl(value)} has protocol ${parsed.protocol} which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.`);
+      this.problems.push(
+        `${name}=${redactUrl(value)} has protocol ${parsed.protocol} which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.`,
+      );
       return undefined;
     }
     return value;
@@ -185,14 +304,25 @@ class SettingsReader {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     // command: may contain commas inside its command line, so split only before a known kind.
-    const items = value.split(/,(?=\s*(?:reference|mosquitto-bridge|image:|command:))/).map((s) => s.trim()).filter((s) => s !== '');
-    const isForwarder = (item: string) => item === 'reference' || item === 'mosquitto-bridge' || /^image:\S+$/.test(item) || /^command:.+$/.test(item);
+    const items = value
+      .split(/,(?=\s*(?:reference|mosquitto-bridge|image:|command:))/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const isForwarder = (item: string) =>
+      item === 'reference' || item === 'mosquitto-bridge' || /^image:\S+$/.test(item) || /^command:.+$/.test(item);
     for (const item of items) {
       if (isForwarder(item)) continue;
       // "reference,paho" stays one item (only a known kind starts a new one): name the bad part.
-      const bad = item.includes(',') ? item.split(',').map((s) => s.trim()).filter((s) => s !== '' && !isForwarder(s)) : [item];
+      const bad = item.includes(',')
+        ? item
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '' && !isForwarder(s))
+        : [item];
       for (const part of bad.length > 0 ? bad : [item]) {
-        this.problems.push(`${name} entry "${part}" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.`);
+        this.problems.push(
+          `${name} entry "${part}" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.`,
+        );
       }
     }
     return items;
@@ -214,20 +344,33 @@ export function loadSettings(env: Env = process.env): Settings {
     externalDownstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL'),
     externalUpstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL'),
     externalQueuesQos0: read.flag('MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0'),
-    externalMqtt5: read.raw('MQTT_TESTBENCH_EXTERNAL_MQTT5') === undefined ? true : read.flag('MQTT_TESTBENCH_EXTERNAL_MQTT5'),
+    externalMqtt5:
+      read.raw('MQTT_TESTBENCH_EXTERNAL_MQTT5') === undefined ? true : read.flag('MQTT_TESTBENCH_EXTERNAL_MQTT5'),
     forwarders: read.forwarders('MQTT_TESTBENCH_FORWARDER', ['reference', 'mosquitto-bridge']),
     forwarderDeclaration: read.raw('MQTT_TESTBENCH_FORWARDER_DECLARATION'),
-    securePassword: read.secret('MQTT_TESTBENCH_SECURE_PASSWORD', /^[\x21-\x7e]{8,128}$/, '8 to 128 printable ASCII characters without spaces'),
+    securePassword: read.secret(
+      'MQTT_TESTBENCH_SECURE_PASSWORD',
+      /^[\x21-\x7e]{8,128}$/,
+      '8 to 128 printable ASCII characters without spaces',
+    ),
     startupTimeoutMs: read.integer('MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
     probeTimeoutMs: read.integer('MQTT_TESTBENCH_PROBE_TIMEOUT_MS', 10_000, 100, 600_000),
     reportDir: read.raw('MQTT_TESTBENCH_REPORT_DIR') ?? 'reports',
     gatesFile: read.raw('MQTT_TESTBENCH_GATES'),
   };
-  if (settings.targets?.includes('external') && !settings.externalUrl && !(settings.externalDownstreamUrl && settings.externalUpstreamUrl)) {
-    read.problems.push('MQTT_TESTBENCH_TARGETS includes external but no broker URL is set: set MQTT_TESTBENCH_EXTERNAL_URL, and for the forwarding topology MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL.');
+  if (
+    settings.targets?.includes('external') &&
+    !settings.externalUrl &&
+    !(settings.externalDownstreamUrl && settings.externalUpstreamUrl)
+  ) {
+    read.problems.push(
+      'MQTT_TESTBENCH_TARGETS includes external but no broker URL is set: set MQTT_TESTBENCH_EXTERNAL_URL, and for the forwarding topology MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL.',
+    );
   }
   if (Boolean(settings.externalDownstreamUrl) !== Boolean(settings.externalUpstreamUrl)) {
-    read.problems.push('Only one of MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL is set: the forwarding topology needs both.');
+    read.problems.push(
+      'Only one of MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL is set: the forwarding topology needs both.',
+    );
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return settings;

@@ -46,7 +46,9 @@ export function faultExpectation(kind: FaultKind, subject: FaultSubject): FaultE
       return {
         qos1Lossless: true,
         qos1Phrase: 'QoS 1 nothing lost (nothing dies during a pause)',
-        reasons: ['A paused forwarder keeps its process, its connections and every message in flight: no confirmed QoS 1 message may be lost, whatever the forwarder declares.'],
+        reasons: [
+          'A paused forwarder keeps its process, its connections and every message in flight: no confirmed QoS 1 message may be lost, whatever the forwarder declares.',
+        ],
       };
     case 'upstream-restart':
     case 'downstream-restart': {

@@ -66,7 +66,11 @@ export interface FaultRunOutcome {
 export async function runFaultStreams(topology: StartedTopology, plan: FaultRunPlan): Promise<FaultRunOutcome> {
   const ns = topology.route('pass').namespace(`fault-${plan.kind}`);
   const streams = plan.streams.map((stream) => ({ ...stream, sub: `qos${stream.qos}`, flowing: false }));
-  const watch = await RecoveryWatch.open(topology.upstream, `mtb-${shortRunId()}-${uniqueName('rw')}`, streams.map((s) => ns.expect(s.sub)));
+  const watch = await RecoveryWatch.open(
+    topology.upstream,
+    `mtb-${shortRunId()}-${uniqueName('rw')}`,
+    streams.map((s) => ns.expect(s.sub)),
+  );
   try {
     let startFault!: () => void;
     const flowing = new Promise<void>((resolve) => (startFault = resolve));
@@ -101,16 +105,33 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
       });
     });
     // A stream that fails to start ends the wait for the lead at once (and is reported below).
-    const streamFailed = Promise.race(loads.map((load) => load.then(() => new Promise<never>(() => undefined)))).catch((error: unknown) => {
-      throw new Error(`a stream failed before the fault: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    });
+    const streamFailed = Promise.race(loads.map((load) => load.then(() => new Promise<never>(() => undefined)))).catch(
+      (error: unknown) => {
+        throw new Error(`a stream failed before the fault: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      },
+    );
     streamFailed.catch(() => undefined);
 
     const fault = (async () => {
-      await withTimeout(Promise.race([flowing, streamFailed]), plan.leadBudgetMs, () => new Error(`${topology.id} (${topology.runtime}): the streams did not flow within ${plan.leadBudgetMs} ms before the ${FAULTS[plan.kind].title} (${streams.filter((s) => !s.flowing).map((s) => `QoS ${s.qos}`).join(', ')} delivered nothing upstream), so no fault was injected`));
+      await withTimeout(
+        Promise.race([flowing, streamFailed]),
+        plan.leadBudgetMs,
+        () =>
+          new Error(
+            `${topology.id} (${topology.runtime}): the streams did not flow within ${plan.leadBudgetMs} ms before the ${FAULTS[plan.kind].title} (${streams
+              .filter((s) => !s.flowing)
+              .map((s) => `QoS ${s.qos}`)
+              .join(', ')} delivered nothing upstream), so no fault was injected`,
+          ),
+      );
       const sinceStartMs = (nowUs() - calledAtUs) / 1000;
       if (sinceStartMs < plan.leadMs) await sleep(plan.leadMs - sinceStartMs); // the stream's schedule, not a readiness wait
-      const timeline = await injectFault(topology, plan.kind, { pauseMs: plan.pauseMs, stepTimeoutMs: plan.stepTimeoutMs });
+      const timeline = await injectFault(topology, plan.kind, {
+        pauseMs: plan.pauseMs,
+        stepTimeoutMs: plan.stepTimeoutMs,
+      });
       watch.markBack(timeline.backAtUs);
       return timeline;
     })();
@@ -119,7 +140,9 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
     // behind a failure, and a paused or stopped component is back before this returns.
     const settled = await Promise.allSettled(loads);
     const faultSettled = await Promise.allSettled([fault]);
-    const failures = [...settled, ...faultSettled].filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+    const failures = [...settled, ...faultSettled]
+      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+      .map((s) => s.reason as unknown);
     if (failures.length > 0) {
       const first = failures[0];
       if (failures.length === 1) throw first instanceof Error ? first : new Error(String(first));

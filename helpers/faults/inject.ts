@@ -8,7 +8,12 @@ import { redact } from '../security/redact.js';
 /** The faults the fault-injection suite puts into a forwarding topology while it streams. */
 export type FaultKind = 'forwarder-kill' | 'upstream-restart' | 'downstream-restart' | 'forwarder-pause';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['forwarder-kill', 'upstream-restart', 'downstream-restart', 'forwarder-pause'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'forwarder-kill',
+  'upstream-restart',
+  'downstream-restart',
+  'forwarder-pause',
+];
 
 /** How long the forwarder stays paused: the fault itself, not a readiness wait. */
 export const DEFAULT_PAUSE_MS = 5_000;
@@ -84,7 +89,12 @@ export function unsupportedReason(topology: StartedTopology, kind: FaultKind): s
   const component = faultComponent(topology, kind);
   const missing = FAULTS[kind].needs.filter((name) => !component.faults.supported.has(name));
   if (missing.length === 0) return undefined;
-  const why = component.runtime === 'external' ? 'the testbench does not control an external broker' : component.runtime === 'embedded' ? 'an in-process broker cannot be paused or signalled' : `its ${component.runtime} runtime lacks them`;
+  const why =
+    component.runtime === 'external'
+      ? 'the testbench does not control an external broker'
+      : component.runtime === 'embedded'
+        ? 'an in-process broker cannot be paused or signalled'
+        : `its ${component.runtime} runtime lacks them`;
   return `${component.label} has no ${missing.join('/')} fault control (${why}), so the ${FAULTS[kind].title} cannot be injected`;
 }
 
@@ -93,7 +103,11 @@ export function unsupportedReason(topology: StartedTopology, kind: FaultKind): s
  * the topology, so it returns only after an end-to-end probe passed again; a broker's `restart`
  * is a graceful stop (persistence is saved) and a start that waits for its MQTT probe.
  */
-export async function injectFault(topology: StartedTopology, kind: FaultKind, options: { pauseMs?: number; stepTimeoutMs?: number } = {}): Promise<FaultTimeline> {
+export async function injectFault(
+  topology: StartedTopology,
+  kind: FaultKind,
+  options: { pauseMs?: number; stepTimeoutMs?: number } = {},
+): Promise<FaultTimeline> {
   const component = faultComponent(topology, kind);
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   const injectedAtUs = nowUs();
@@ -103,7 +117,9 @@ export async function injectFault(topology: StartedTopology, kind: FaultKind, op
     } catch (error) {
       const logs = await component.logTail(30);
       throw new FaultInjectionError(
-        redact(`${topology.id} (${topology.runtime}): ${FAULTS[kind].title} failed at "${name}" of ${component.label} after ${Math.round((nowUs() - injectedAtUs) / 1000)} ms: ${error instanceof Error ? error.message : String(error)}\nlast log lines of ${component.label}:\n${logs}`),
+        redact(
+          `${topology.id} (${topology.runtime}): ${FAULTS[kind].title} failed at "${name}" of ${component.label} after ${Math.round((nowUs() - injectedAtUs) / 1000)} ms: ${error instanceof Error ? error.message : String(error)}\nlast log lines of ${component.label}:\n${logs}`,
+        ),
         { cause: error },
       );
     }

@@ -45,16 +45,36 @@ export class RecoveryWatch {
 
   /** Connects and subscribes (QoS 1) to every topic; fails within the connect budget, naming the broker and why. */
   static async open(broker: BrokerEndpoint, clientId: string, topics: readonly string[]): Promise<RecoveryWatch> {
-    const client = mqtt.connect(broker.url, { ...broker.clientOptions, clientId, clean: false, reconnectPeriod: RECONNECT_PERIOD_MS, connectTimeout: CONNECT_TIMEOUT_MS, queueQoSZero: false });
+    const client = mqtt.connect(broker.url, {
+      ...broker.clientOptions,
+      clientId,
+      clean: false,
+      reconnectPeriod: RECONNECT_PERIOD_MS,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      queueQoSZero: false,
+    });
     let lastError: unknown;
     client.on('error', (error) => (lastError = error)); // reconnects report errors too; the load engine's result is what is judged
     const watch = new RecoveryWatch(client);
     for (const topic of topics) watch.topics.set(topic, { firstReceiptAtUs: null, recoveredAtUs: null });
     try {
-      await withTimeout(new Promise<void>((resolve) => client.once('connect', () => resolve())), CONNECT_TIMEOUT_MS, () => new Error(`recovery watcher ${clientId}: no CONNACK within ${CONNECT_TIMEOUT_MS} ms: ${lastError === undefined ? `${broker.label} did not answer` : describeConnectFailure(broker, lastError)}`));
-      const granted = await client.subscribeAsync(topics.map((topic) => topic), { qos: 1 });
+      await withTimeout(
+        new Promise<void>((resolve) => client.once('connect', () => resolve())),
+        CONNECT_TIMEOUT_MS,
+        () =>
+          new Error(
+            `recovery watcher ${clientId}: no CONNACK within ${CONNECT_TIMEOUT_MS} ms: ${lastError === undefined ? `${broker.label} did not answer` : describeConnectFailure(broker, lastError)}`,
+          ),
+      );
+      const granted = await client.subscribeAsync(
+        topics.map((topic) => topic),
+        { qos: 1 },
+      );
       const refused = granted.filter((g) => g.qos >= 0x80);
-      if (refused.length > 0) throw new Error(`recovery watcher ${clientId}: ${broker.label} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`);
+      if (refused.length > 0)
+        throw new Error(
+          `recovery watcher ${clientId}: ${broker.label} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`,
+        );
     } catch (error) {
       await watch.close();
       throw error;
@@ -72,7 +92,11 @@ export class RecoveryWatch {
     const back = this.backAtUs;
     if (!state || back === undefined) return { recoveryMs: null, firstReceiptAfterBackMs: null, recoveredAtUs: null };
     const ms = (atUs: number | null) => (atUs === null ? null : Math.round((atUs - back) / 100) / 10);
-    return { recoveryMs: ms(state.recoveredAtUs), firstReceiptAfterBackMs: ms(state.firstReceiptAtUs), recoveredAtUs: state.recoveredAtUs };
+    return {
+      recoveryMs: ms(state.recoveredAtUs),
+      firstReceiptAfterBackMs: ms(state.firstReceiptAtUs),
+      recoveredAtUs: state.recoveredAtUs,
+    };
   }
 
   /** DISCONNECT (forced when offline), bounded: never hangs on a broker that is gone. */

@@ -6,7 +6,12 @@ import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 import { redact } from '../security/redact.js';
 import type { Availability, RuntimeKind } from '../testbed/types.js';
-import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import type {
+  ForwarderDeclaration,
+  ForwarderDefinition,
+  ForwarderStartContext,
+  StartedForwarder,
+} from './forwarder.js';
 import { clientSecurity, forwarderConfig, writeRunCaFile } from './forwarder-config.js';
 
 const CONFIG_PLACEHOLDER = '{config}';
@@ -38,17 +43,35 @@ export function commandForwarder(commandLine: string, declaration: ForwarderDecl
       });
       const configPath = join(runContext().runDir, `${uniqueName('forwarder')}.json`);
       writeFileSync(configPath, configText, { mode: 0o600 }); // it may hold a broker password
-      const line = commandLine.includes(CONFIG_PLACEHOLDER) ? commandLine.replaceAll(CONFIG_PLACEHOLDER, shellQuote(configPath)) : `${commandLine} ${shellQuote(configPath)}`;
+      const line = commandLine.includes(CONFIG_PLACEHOLDER)
+        ? commandLine.replaceAll(CONFIG_PLACEHOLDER, shellQuote(configPath))
+        : `${commandLine} ${shellQuote(configPath)}`;
       // exec: the shell is replaced, so signals (kill -9, SIGSTOP) reach the forwarder itself.
       const proc = new ManagedProcess({ label, command: '/bin/sh', args: ['-c', `exec ${line}`] });
-      const component = new ProcessComponent(label, proc, () => proc.start(), () => rmSync(configPath, { force: true }));
+      const component = new ProcessComponent(
+        label,
+        proc,
+        () => proc.start(),
+        () => rmSync(configPath, { force: true }),
+      );
       try {
         await proc.start();
       } catch (error) {
         await component.dispose();
         throw error;
       }
-      return { kind: 'command', name, declaration, configText: redact(configText), label, runtime: 'process', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
+      return {
+        kind: 'command',
+        name,
+        declaration,
+        configText: redact(configText),
+        label,
+        runtime: 'process',
+        faults: component.faults,
+        logTail: (lines) => component.logTail(lines),
+        liveness: () => component.liveness(),
+        dispose: () => component.dispose(),
+      };
     },
   };
 }

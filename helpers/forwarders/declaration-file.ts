@@ -15,7 +15,9 @@ export const DEFAULT_DECLARATION: ForwarderDeclaration = {
   retainedDeleteForwarded: true,
   losslessAcrossRestart: true,
   routes: ['pass', 'event'],
-  notes: ['No MQTT_TESTBENCH_FORWARDER_DECLARATION given: expecting a correct forwarder (QoS preserved, retain forwarded, lossless).'],
+  notes: [
+    'No MQTT_TESTBENCH_FORWARDER_DECLARATION given: expecting a correct forwarder (QoS preserved, retain forwarded, lossless).',
+  ],
 };
 
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'a QoS: 0, 1 or 2' });
@@ -23,13 +25,19 @@ const flag = z.boolean({ error: 'true or false' });
 const declarationSchema = z.strictObject({
   qos: z.discriminatedUnion(
     'policy',
-    [z.strictObject({ policy: z.literal('preserve') }), z.strictObject({ policy: z.literal('max'), qos }), z.strictObject({ policy: z.literal('fixed'), qos })],
+    [
+      z.strictObject({ policy: z.literal('preserve') }),
+      z.strictObject({ policy: z.literal('max'), qos }),
+      z.strictObject({ policy: z.literal('fixed'), qos }),
+    ],
     { error: '{"policy": "preserve"}, {"policy": "max", "qos": 0|1|2} or {"policy": "fixed", "qos": 0|1|2}' },
   ),
   retainForwarded: flag,
   retainedDeleteForwarded: flag,
   losslessAcrossRestart: flag,
-  routes: z.array(z.enum(['pass', 'event'], { error: '"pass" or "event"' }), { error: 'a list of "pass" and/or "event"' }).min(1, { error: 'at least one of "pass" and "event"' }),
+  routes: z
+    .array(z.enum(['pass', 'event'], { error: '"pass" or "event"' }), { error: 'a list of "pass" and/or "event"' })
+    .min(1, { error: 'at least one of "pass" and "event"' }),
   notes: z.array(z.string({ error: 'a string' }), { error: 'a list of strings' }).default([]),
 });
 
@@ -39,11 +47,18 @@ export function loadDeclaration(path: string | undefined): ForwarderDeclaration 
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`MQTT_TESTBENCH_FORWARDER_DECLARATION=${path} cannot be read (${(error as Error).message}): point it to a JSON file.`]);
+    throw new ConfigError([
+      `MQTT_TESTBENCH_FORWARDER_DECLARATION=${path} cannot be read (${(error as Error).message}): point it to a JSON file.`,
+    ]);
   }
-  const parsed = declarationSchema.safeParse(parseJsonWithPosition(text, `MQTT_TESTBENCH_FORWARDER_DECLARATION (${path})`), { reportInput: true });
+  const parsed = declarationSchema.safeParse(
+    parseJsonWithPosition(text, `MQTT_TESTBENCH_FORWARDER_DECLARATION (${path})`),
+    { reportInput: true },
+  );
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `MQTT_TESTBENCH_FORWARDER_DECLARATION (${path}): ${describeIssue(issue)}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `MQTT_TESTBENCH_FORWARDER_DECLARATION (${path}): ${describeIssue(issue)}`),
+    );
   }
   return { ...parsed.data, notes: [...parsed.data.notes, `Declared in ${path}.`] };
 }

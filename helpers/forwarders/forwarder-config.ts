@@ -42,8 +42,20 @@ export function forwarderConfig(input: ForwarderConfigInput): string {
       ...(input.protocolVersion ? { protocol_version: input.protocolVersion } : {}),
     },
     clients: [
-      { name: 'downstream', ip: input.downstream.host, port: input.downstream.port, client_id: `${input.clientIdPrefix}-down`, ...securityFields(input.downstreamSecurity) },
-      { name: 'upstream', ip: input.upstream.host, port: input.upstream.port, client_id: `${input.clientIdPrefix}-up`, ...securityFields(input.upstreamSecurity) },
+      {
+        name: 'downstream',
+        ip: input.downstream.host,
+        port: input.downstream.port,
+        client_id: `${input.clientIdPrefix}-down`,
+        ...securityFields(input.downstreamSecurity),
+      },
+      {
+        name: 'upstream',
+        ip: input.upstream.host,
+        port: input.upstream.port,
+        client_id: `${input.clientIdPrefix}-up`,
+        ...securityFields(input.upstreamSecurity),
+      },
     ],
     rules: input.rules.map((rule) => ({
       name: rule.route,
@@ -69,9 +81,17 @@ export interface ClientSecurity {
  * A broker's client options as forwarder-config fields; `caFileFor` puts the CA's PEM where the
  * forwarder can read it (a file in the run's folder, or a path inside its container) and says where.
  */
-export function clientSecurity(options: BrokerClientOptions | undefined, caFileFor: (pem: string) => string): ClientSecurity | undefined {
-  if (!options || (options.username === undefined && options.password === undefined && options.ca === undefined)) return undefined;
-  return { username: options.username, password: options.password, caFile: options.ca === undefined ? undefined : caFileFor(options.ca) };
+export function clientSecurity(
+  options: BrokerClientOptions | undefined,
+  caFileFor: (pem: string) => string,
+): ClientSecurity | undefined {
+  if (!options || (options.username === undefined && options.password === undefined && options.ca === undefined))
+    return undefined;
+  return {
+    username: options.username,
+    password: options.password,
+    caFile: options.ca === undefined ? undefined : caFileFor(options.ca),
+  };
 }
 
 /** Writes a CA into the run's folder (removed with it) for a forwarder running on this host; returns its path. */

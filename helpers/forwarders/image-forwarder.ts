@@ -4,7 +4,12 @@ import { imageAvailability } from '../runtime/container/docker.js';
 import { TestbenchContainer } from '../runtime/container/testbench-container.js';
 import { redact } from '../security/redact.js';
 import type { Availability, RuntimeKind } from '../testbed/types.js';
-import type { ForwarderDeclaration, ForwarderDefinition, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import type {
+  ForwarderDeclaration,
+  ForwarderDefinition,
+  ForwarderStartContext,
+  StartedForwarder,
+} from './forwarder.js';
 import { clientSecurity, forwarderConfig } from './forwarder-config.js';
 import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
 import { CONTAINER_CA_PATHS, CONTAINER_CONFIG_PATH, type ContainerFile } from './reference-forwarder.js';
@@ -22,7 +27,11 @@ export function imageForwarder(image: string, declaration: ForwarderDeclaration)
     declaration,
     async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
       void settings;
-      if (runtime !== 'container') return { ok: false, reason: `${name} needs the container runtime (this run uses ${runtime}); use command:<command line> to run a forwarder as a process.` };
+      if (runtime !== 'container')
+        return {
+          ok: false,
+          reason: `${name} needs the container runtime (this run uses ${runtime}); use command:<command line> to run a forwarder as a process.`,
+        };
       return imageAvailability(image, 'MQTT_TESTBENCH_FORWARDER');
     },
     async start(context: ForwarderStartContext): Promise<StartedForwarder> {
@@ -48,7 +57,18 @@ export function imageForwarder(image: string, declaration: ForwarderDeclaration)
       if (context.network) container.withNetwork(context.network).withNetworkAliases(FORWARDER_ALIAS);
       const started = await container.start();
       const component = new ContainerComponent(label, started, () => Promise.resolve());
-      return { kind: 'image', name, declaration, configText: redact(configText), label, runtime: 'container', faults: component.faults, logTail: (lines) => component.logTail(lines), liveness: () => component.liveness(), dispose: () => component.dispose() };
+      return {
+        kind: 'image',
+        name,
+        declaration,
+        configText: redact(configText),
+        label,
+        runtime: 'container',
+        faults: component.faults,
+        logTail: (lines) => component.logTail(lines),
+        liveness: () => component.liveness(),
+        dispose: () => component.dispose(),
+      };
     },
   };
 }

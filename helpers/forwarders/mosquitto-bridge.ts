@@ -4,10 +4,20 @@ import { imageAvailability } from '../runtime/container/docker.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { redact } from '../security/redact.js';
 import type { Availability, BrokerClientOptions, RuntimeKind } from '../testbed/types.js';
-import { mosquittoConfig, type BridgeConnection, type BridgeRemoteSecurity } from '../targets/mosquitto/mosquitto-config.js';
+import {
+  mosquittoConfig,
+  type BridgeConnection,
+  type BridgeRemoteSecurity,
+} from '../targets/mosquitto/mosquitto-config.js';
 import { MOSQUITTO_CONTAINER_CONFIG_DIR, MosquittoContainer } from '../targets/mosquitto/mosquitto-container.js';
 import { findMosquittoBinary, startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
-import type { ForwarderDeclaration, ForwarderDefinition, ForwarderPeers, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import type {
+  ForwarderDeclaration,
+  ForwarderDefinition,
+  ForwarderPeers,
+  ForwarderStartContext,
+  StartedForwarder,
+} from './forwarder.js';
 import { writeRunCaFile } from './forwarder-config.js';
 
 const BRIDGE_QOS = 2;
@@ -46,7 +56,10 @@ function declarationFor(peers: ForwarderPeers): ForwarderDeclaration {
     ...DECLARATION,
     retainForwarded: false,
     retainedDeleteForwarded: false,
-    notes: [...DECLARATION.notes, `From a ${peers.downstream} downstream broker (no try_private), live retained publishes and retained deletes arrive with retain=0 and are forwarded unretained.`],
+    notes: [
+      ...DECLARATION.notes,
+      `From a ${peers.downstream} downstream broker (no try_private), live retained publishes and retained deletes arrive with retain=0 and are forwarded unretained.`,
+    ],
   };
 }
 
@@ -60,7 +73,11 @@ export const mosquittoBridge: ForwarderDefinition = {
     if (runtime === 'container') return imageAvailability(settings.mosquittoImage, 'MQTT_TESTBENCH_MOSQUITTO_IMAGE');
     return findMosquittoBinary(settings.mosquittoBin)
       ? { ok: true }
-      : { ok: false, reason: 'the mosquitto bridge needs a mosquitto binary for this runtime: install mosquitto or set MQTT_TESTBENCH_MOSQUITTO_BIN.' };
+      : {
+          ok: false,
+          reason:
+            'the mosquitto bridge needs a mosquitto binary for this runtime: install mosquitto or set MQTT_TESTBENCH_MOSQUITTO_BIN.',
+        };
   },
 
   async start(context: ForwarderStartContext): Promise<StartedForwarder> {
@@ -72,7 +89,9 @@ export const mosquittoBridge: ForwarderDefinition = {
         caFiles.push({ content: pem, target, mode: 0o644 });
         return target;
       });
-      const container = new MosquittoContainer(context.settings.mosquittoImage, label).withStartupTimeout(context.settings.startupTimeoutMs);
+      const container = new MosquittoContainer(context.settings.mosquittoImage, label).withStartupTimeout(
+        context.settings.startupTimeoutMs,
+      );
       for (const bridge of bridges) container.withBridge(bridge);
       if (caFiles.length > 0) container.withCopyContentToContainer(caFiles);
       if (context.network) container.withNetworkAlias(context.network, FORWARDER_ALIAS);
@@ -83,20 +102,44 @@ export const mosquittoBridge: ForwarderDefinition = {
     }
     const binary = findMosquittoBinary(context.settings.mosquittoBin);
     if (!binary) throw new Error(`${label}: no mosquitto binary found (set MQTT_TESTBENCH_MOSQUITTO_BIN).`);
-    const bridges = bridgeConnections(context, context.downstreamHost, context.upstreamHost, (_name, pem) => writeRunCaFile(pem));
-    const started = await startMosquittoProcess({ label, binary, bridges, startupTimeoutMs: context.settings.startupTimeoutMs });
+    const bridges = bridgeConnections(context, context.downstreamHost, context.upstreamHost, (_name, pem) =>
+      writeRunCaFile(pem),
+    );
+    const started = await startMosquittoProcess({
+      label,
+      binary,
+      bridges,
+      startupTimeoutMs: context.settings.startupTimeoutMs,
+    });
     const component = new ProcessComponent(label, started.process, () => started.relaunch(), started.removeFiles);
-    return forwarderFrom(component, mosquittoConfig({ bindAddress: '127.0.0.1', port: started.port, bridges }), declarationFor(peersOf(context)));
+    return forwarderFrom(
+      component,
+      mosquittoConfig({ bindAddress: '127.0.0.1', port: started.port, bridges }),
+      declarationFor(peersOf(context)),
+    );
   },
 };
 
 /** Bridge credentials and CA file for a secured remote broker; `caFileFor` puts the CA where the bridge runs. */
-function remoteSecurity(options: BrokerClientOptions | undefined, name: string, caFileFor: (name: string, pem: string) => string): BridgeRemoteSecurity | undefined {
+function remoteSecurity(
+  options: BrokerClientOptions | undefined,
+  name: string,
+  caFileFor: (name: string, pem: string) => string,
+): BridgeRemoteSecurity | undefined {
   if (!options) return undefined;
-  return { username: options.username, password: options.password, cafile: options.ca === undefined ? undefined : caFileFor(name, options.ca) };
+  return {
+    username: options.username,
+    password: options.password,
+    cafile: options.ca === undefined ? undefined : caFileFor(name, options.ca),
+  };
 }
 
-function bridgeConnections(context: ForwarderStartContext, downstream: { host: string; port: number }, upstream: { host: string; port: number }, caFileFor: (name: string, pem: string) => string): BridgeConnection[] {
+function bridgeConnections(
+  context: ForwarderStartContext,
+  downstream: { host: string; port: number },
+  upstream: { host: string; port: number },
+  caFileFor: (name: string, pem: string) => string,
+): BridgeConnection[] {
   const rules = context.rules.filter((rule) => rule.route === 'pass');
   const stem = (filter: string) => filter.replace(/#$/, '');
   return [
@@ -109,7 +152,13 @@ function bridgeConnections(context: ForwarderStartContext, downstream: { host: s
       tryPrivate: announcesBridgeTo(context.downstreamTarget),
       remote: remoteSecurity(context.downstreamClientOptions, 'from-downstream', caFileFor),
       // Remote (downstream) topic = remote prefix + pattern; local topic = local prefix + pattern.
-      topics: rules.map((rule) => ({ pattern: '#', direction: 'in' as const, qos: BRIDGE_QOS, localPrefix: stem(rule.targetPattern), remotePrefix: stem(rule.sourceFilter) })),
+      topics: rules.map((rule) => ({
+        pattern: '#',
+        direction: 'in' as const,
+        qos: BRIDGE_QOS,
+        localPrefix: stem(rule.targetPattern),
+        remotePrefix: stem(rule.sourceFilter),
+      })),
     },
     {
       name: 'to-upstream',
@@ -128,7 +177,11 @@ function peersOf(context: ForwarderStartContext): ForwarderPeers {
   return { downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 };
 }
 
-function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string, declaration: ForwarderDeclaration): StartedForwarder {
+function forwarderFrom(
+  component: ContainerComponent | ProcessComponent,
+  configText: string,
+  declaration: ForwarderDeclaration,
+): StartedForwarder {
   return {
     kind: 'mosquitto-bridge',
     name: 'mosquitto-bridge',

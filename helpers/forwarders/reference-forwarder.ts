@@ -11,7 +11,13 @@ import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 import { redact } from '../security/redact.js';
 import type { Availability, RuntimeKind } from '../testbed/types.js';
-import type { ForwarderDeclaration, ForwarderDefinition, ForwarderPeers, ForwarderStartContext, StartedForwarder } from './forwarder.js';
+import type {
+  ForwarderDeclaration,
+  ForwarderDefinition,
+  ForwarderPeers,
+  ForwarderStartContext,
+  StartedForwarder,
+} from './forwarder.js';
 import { clientSecurity, forwarderConfig, writeRunCaFile } from './forwarder-config.js';
 import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
 
@@ -21,7 +27,10 @@ const READY_LINE = /forwarder ready/;
 const CONTAINER_BUNDLE_PATH = '/app/mqtt-forwarder.mjs';
 export const CONTAINER_CONFIG_PATH = '/etc/mqtt-forwarder.json';
 /** CA files of secured brokers inside a forwarder container (one per side). */
-export const CONTAINER_CA_PATHS = { downstream: '/etc/mqtt-forwarder-downstream-ca.pem', upstream: '/etc/mqtt-forwarder-upstream-ca.pem' } as const;
+export const CONTAINER_CA_PATHS = {
+  downstream: '/etc/mqtt-forwarder-downstream-ca.pem',
+  upstream: '/etc/mqtt-forwarder-upstream-ca.pem',
+} as const;
 
 const DECLARATION: ForwarderDeclaration = {
   qos: { policy: 'preserve' },
@@ -46,7 +55,10 @@ function declarationFor(peers: ForwarderPeers): ForwarderDeclaration {
   return {
     ...DECLARATION,
     retainForwarded: false,
-    notes: [...DECLARATION.notes.slice(0, 2), `Between ${peers.downstream} and ${peers.upstream} (not both MQTT 5) it connects with MQTT 3.1.1: live retained publishes arrive unretained and are forwarded unretained; empty payloads are forwarded as retained deletes.`],
+    notes: [
+      ...DECLARATION.notes.slice(0, 2),
+      `Between ${peers.downstream} and ${peers.upstream} (not both MQTT 5) it connects with MQTT 3.1.1: live retained publishes arrive unretained and are forwarded unretained; empty payloads are forwarded as retained deletes.`,
+    ],
   };
 }
 
@@ -57,7 +69,11 @@ export const referenceForwarder: ForwarderDefinition = {
   declarationFor,
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
-    if (!existsSync(REFERENCE_BUNDLE)) return { ok: false, reason: `${REFERENCE_BUNDLE} does not exist: run \`npm run build\` first (npm test does it).` };
+    if (!existsSync(REFERENCE_BUNDLE))
+      return {
+        ok: false,
+        reason: `${REFERENCE_BUNDLE} does not exist: run \`npm run build\` first (npm test does it).`,
+      };
     if (runtime === 'container') return imageAvailability(settings.nodeImage, 'MQTT_TESTBENCH_NODE_IMAGE');
     return { ok: true, detail: `node ${process.version} runs ${REFERENCE_BUNDLE}` };
   },
@@ -79,7 +95,10 @@ export interface ContainerFile {
  * The config, and the CA files it names: inside a container at fixed paths (to copy in), on this
  * host in the run's folder (written now).
  */
-function configFor(context: ForwarderStartContext, inContainer: boolean): { configText: string; files: ContainerFile[] } {
+function configFor(
+  context: ForwarderStartContext,
+  inContainer: boolean,
+): { configText: string; files: ContainerFile[] } {
   const files: ContainerFile[] = [];
   const caFile = (side: 'downstream' | 'upstream') => (pem: string) => {
     if (!inContainer) return writeRunCaFile(pem);
@@ -114,7 +133,11 @@ async function startInContainer(context: ForwarderStartContext): Promise<Started
   if (context.network) container.withNetwork(context.network).withNetworkAliases(FORWARDER_ALIAS);
   const started = await container.start();
   const component = new ContainerComponent(label, started, () => Promise.resolve());
-  return forwarderFrom(component, configText, declarationFor({ downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 }));
+  return forwarderFrom(
+    component,
+    configText,
+    declarationFor({ downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 }),
+  );
 }
 
 async function startAsProcess(context: ForwarderStartContext): Promise<StartedForwarder> {
@@ -136,10 +159,18 @@ async function startAsProcess(context: ForwarderStartContext): Promise<StartedFo
     await component.dispose();
     throw error;
   }
-  return forwarderFrom(component, configText, declarationFor({ downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 }));
+  return forwarderFrom(
+    component,
+    configText,
+    declarationFor({ downstream: context.downstreamTarget, upstream: context.upstreamTarget, mqtt5: context.mqtt5 }),
+  );
 }
 
-function forwarderFrom(component: ContainerComponent | ProcessComponent, configText: string, declaration: ForwarderDeclaration): StartedForwarder {
+function forwarderFrom(
+  component: ContainerComponent | ProcessComponent,
+  configText: string,
+  declaration: ForwarderDeclaration,
+): StartedForwarder {
   return {
     kind: 'reference',
     name: 'reference',

@@ -10,7 +10,11 @@ import { referenceForwarder } from './reference-forwarder.js';
 export function forwarderFromSpec(spec: string, settings: Settings): ForwarderDefinition {
   if (spec === 'reference') return referenceForwarder;
   if (spec === 'mosquitto-bridge') return mosquittoBridge;
-  if (spec.startsWith('image:')) return imageForwarder(spec.slice('image:'.length), loadDeclaration(settings.forwarderDeclaration));
-  if (spec.startsWith('command:')) return commandForwarder(spec.slice('command:'.length), loadDeclaration(settings.forwarderDeclaration));
-  throw new Error(`unknown forwarder "${spec}": use reference, mosquitto-bridge, image:<name> or command:<command line>.`);
+  if (spec.startsWith('image:'))
+    return imageForwarder(spec.slice('image:'.length), loadDeclaration(settings.forwarderDeclaration));
+  if (spec.startsWith('command:'))
+    return commandForwarder(spec.slice('command:'.length), loadDeclaration(settings.forwarderDeclaration));
+  throw new Error(
+    `unknown forwarder "${spec}": use reference, mosquitto-bridge, image:<name> or command:<command line>.`,
+  );
 }

@@ -30,7 +30,12 @@ const GATES: Record<LimitName, GateDefinition> = {
 };
 
 /** Limits for one suite/scenario/QoS: scenario values override the suite's defaults. */
-export function resolveLimits(gates: GateFile, suite: string, scenario: string, qos: 0 | 1 | 2): { limits: Record<string, { value: number; source: string }> } {
+export function resolveLimits(
+  gates: GateFile,
+  suite: string,
+  scenario: string,
+  qos: 0 | 1 | 2,
+): { limits: Record<string, { value: number; source: string }> } {
   const suiteGates = gates[suite];
   const limits: Record<string, { value: number; source: string }> = {};
   if (!suiteGates) return { limits };
@@ -46,7 +51,13 @@ export function resolveLimits(gates: GateFile, suite: string, scenario: string, 
   return { limits };
 }
 
-export function evaluateGates(gates: GateFile, suite: string, scenario: string, qos: 0 | 1 | 2, figures: GateFigures): GateOutcome[] {
+export function evaluateGates(
+  gates: GateFile,
+  suite: string,
+  scenario: string,
+  qos: 0 | 1 | 2,
+  figures: GateFigures,
+): GateOutcome[] {
   const { limits } = resolveLimits(gates, suite, scenario, qos);
   const outcomes: GateOutcome[] = [];
   for (const [name, { value, source }] of Object.entries(limits)) {
@@ -54,7 +65,16 @@ export function evaluateGates(gates: GateFile, suite: string, scenario: string, 
     const measured = figures[gate.figure];
     if (measured === undefined) continue;
     const passed = gate.comparison === '<=' ? measured <= value : measured >= value;
-    outcomes.push({ name: gate.name, figure: gate.figure, comparison: gate.comparison, limit: value, measured, unit: gate.unit, passed, source });
+    outcomes.push({
+      name: gate.name,
+      figure: gate.figure,
+      comparison: gate.comparison,
+      limit: value,
+      measured,
+      unit: gate.unit,
+      passed,
+      source,
+    });
   }
   return outcomes;
 }
@@ -63,7 +83,10 @@ export function evaluateGates(gates: GateFile, suite: string, scenario: string, 
 export function describeBrokenGates(label: string, outcomes: readonly GateOutcome[]): string {
   return outcomes
     .filter((o) => !o.passed)
-    .map((o) => `${label}: ${o.name} broken: ${o.figure} = ${formatValue(o.measured, o.unit)}, limit ${o.comparison} ${formatValue(o.limit, o.unit)} (${o.source})`)
+    .map(
+      (o) =>
+        `${label}: ${o.name} broken: ${o.figure} = ${formatValue(o.measured, o.unit)}, limit ${o.comparison} ${formatValue(o.limit, o.unit)} (${o.source})`,
+    )
     .join('\n');
 }
 

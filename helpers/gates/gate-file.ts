@@ -12,7 +12,10 @@ import type { SuiteName } from '../report/result.js';
 
 /** A limit: one number, or one per QoS (`{"0": 0.001, "1": 0, "2": 0}`), each within `allowed`. */
 function limit(value: z.ZodNumber, allowed: string) {
-  const perQos = z.strictObject({ '0': value, '1': value, '2': value }, { error: `${allowed}, or one per QoS {"0": …, "1": …, "2": …}` });
+  const perQos = z.strictObject(
+    { '0': value, '1': value, '2': value },
+    { error: `${allowed}, or one per QoS {"0": …, "1": …, "2": …}` },
+  );
   return z.union([value, perQos], { error: `${allowed}, or one per QoS {"0": …, "1": …, "2": …}` });
 }
 const RATIO = 'a ratio from 0 to 1 (0.001 = 0.1 %)';
@@ -47,9 +50,21 @@ const suiteGatesSchema = z.strictObject({
 });
 
 /** Suites whose results carry gates (helpers/report/result.ts SuiteName); a misspelt suite would gate nothing. */
-export const GATE_SUITES = ['smoke', 'qos-matrix', 'retain', 'clean-session', 'forwarding-loss', 'faults', 'load', 'security', 'micro'] as const satisfies readonly SuiteName[];
+export const GATE_SUITES = [
+  'smoke',
+  'qos-matrix',
+  'retain',
+  'clean-session',
+  'forwarding-loss',
+  'faults',
+  'load',
+  'security',
+  'micro',
+] as const satisfies readonly SuiteName[];
 
-const suiteName = z.string().refine((name) => (GATE_SUITES as readonly string[]).includes(name), { error: (issue) => `unknown suite ${JSON.stringify(issue.input)}: use one of ${GATE_SUITES.join(', ')}` });
+const suiteName = z.string().refine((name) => (GATE_SUITES as readonly string[]).includes(name), {
+  error: (issue) => `unknown suite ${JSON.stringify(issue.input)}: use one of ${GATE_SUITES.join(', ')}`,
+});
 
 export const gateFileSchema = z.record(suiteName, suiteGatesSchema);
 
@@ -61,9 +76,13 @@ export const DEFAULT_GATES_PATH = new URL('../../fixtures/gates/default.json', i
 
 export function readGateFile(path: string | URL, source: string): GateFile {
   if (!existsSync(path)) throw new ConfigError([`${source}: gate file ${String(path)} does not exist.`]);
-  const parsed = gateFileSchema.safeParse(parseJsonWithPosition(readFileSync(path, 'utf8'), source), { reportInput: true });
+  const parsed = gateFileSchema.safeParse(parseJsonWithPosition(readFileSync(path, 'utf8'), source), {
+    reportInput: true,
+  });
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(root)'}: ${describeIssue(issue)}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(root)'}: ${describeIssue(issue)}`),
+    );
   }
   return parsed.data;
 }
@@ -85,7 +104,10 @@ export function loadGates(overridePath: string | undefined): { gates: GateFile; 
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
-  if (issue.code !== 'unrecognized_keys') return 'input' in issue && issue.input !== undefined ? `got ${JSON.stringify(issue.input)}; allowed: ${issue.message}` : issue.message;
+  if (issue.code !== 'unrecognized_keys')
+    return 'input' in issue && issue.input !== undefined
+      ? `got ${JSON.stringify(issue.input)}; allowed: ${issue.message}`
+      : issue.message;
   // At the suite level the fields are defaults/scenarios; below it, the gate names.
   const allowed = issue.path.length === 1 ? Object.keys(suiteGatesSchema.shape) : Object.keys(gateLimitsSchema.shape);
   return `${issue.message} (allowed: ${allowed.join(', ')})`;

@@ -21,13 +21,21 @@ describe('gates', () => {
 
   test('the default file: no loss at QoS 1 and 2, at most 0.1 % at QoS 0', () => {
     const lossy = evaluateGates(gates, 'forwarding-loss', 'medium', 1, { lossRate: 1 / 2000 });
-    expect(lossy.find((o) => o.figure === 'lossRate')).toMatchObject({ passed: false, limit: 0, source: 'forwarding-loss.defaults' });
-    expect(evaluateGates(gates, 'forwarding-loss', 'medium', 0, { lossRate: 1 / 2000 }).every((o) => o.passed)).toBe(true);
+    expect(lossy.find((o) => o.figure === 'lossRate')).toMatchObject({
+      passed: false,
+      limit: 0,
+      source: 'forwarding-loss.defaults',
+    });
+    expect(evaluateGates(gates, 'forwarding-loss', 'medium', 0, { lossRate: 1 / 2000 }).every((o) => o.passed)).toBe(
+      true,
+    );
     expect(evaluateGates(gates, 'forwarding-loss', 'medium', 0, { lossRate: 0.002 }).some((o) => !o.passed)).toBe(true);
   });
 
   test('scenario limits override the defaults and name their source', () => {
-    const outcome = evaluateGates(gates, 'forwarding-loss', 'rate-500', 1, { p99Ms: 60 }).find((o) => o.figure === 'p99Ms');
+    const outcome = evaluateGates(gates, 'forwarding-loss', 'rate-500', 1, { p99Ms: 60 }).find(
+      (o) => o.figure === 'p99Ms',
+    );
     expect(outcome).toMatchObject({ limit: 50, passed: false, source: 'forwarding-loss.scenarios.rate-500' });
   });
 
@@ -42,14 +50,26 @@ describe('gates', () => {
   });
 
   test('an override file is laid over the defaults', () => {
-    const path = writeTemp(JSON.stringify({ 'forwarding-loss': { defaults: { maxP99Ms: 10 }, scenarios: { heavy: { minReceivePerSec: 20000 } } } }));
+    const path = writeTemp(
+      JSON.stringify({
+        'forwarding-loss': { defaults: { maxP99Ms: 10 }, scenarios: { heavy: { minReceivePerSec: 20000 } } },
+      }),
+    );
     const merged = loadGates(path).gates;
-    expect(evaluateGates(merged, 'forwarding-loss', 'heavy', 1, { p99Ms: 11, receivePerSec: 15000, lossRate: 0 }).filter((o) => !o.passed).map((o) => o.figure)).toEqual(['p99Ms', 'receivePerSec']);
+    expect(
+      evaluateGates(merged, 'forwarding-loss', 'heavy', 1, { p99Ms: 11, receivePerSec: 15000, lossRate: 0 })
+        .filter((o) => !o.passed)
+        .map((o) => o.figure),
+    ).toEqual(['p99Ms', 'receivePerSec']);
   });
 
   test('bad gate files are refused with the field and the fix', () => {
-    expect(() => readGateFile(writeTemp('{"forwarding-loss": {"defaults": {"maxLoss": 1}}}'), 'test')).toThrow(/Unrecognized key.*maxLoss.*allowed: maxLossRate/s);
-    expect(() => readGateFile(writeTemp('{"forwarding-loss": {"defaults": {"maxP99Ms": -1}}}'), 'test')).toThrow(ConfigError);
+    expect(() => readGateFile(writeTemp('{"forwarding-loss": {"defaults": {"maxLoss": 1}}}'), 'test')).toThrow(
+      /Unrecognized key.*maxLoss.*allowed: maxLossRate/s,
+    );
+    expect(() => readGateFile(writeTemp('{"forwarding-loss": {"defaults": {"maxP99Ms": -1}}}'), 'test')).toThrow(
+      ConfigError,
+    );
     expect(() => readGateFile(writeTemp('{"forwarding-loss": {'), 'test')).toThrow(/invalid JSON at line 1, column 22/);
   });
 });

@@ -36,12 +36,17 @@ export class Consumer {
     try {
       granted = await this.client.subscribe(filter, qos);
     } catch (error) {
-      throw new Error(`subscriber ${this.clientId}: SUBSCRIBE "${filter}" (QoS ${qos}) failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new Error(
+        `subscriber ${this.clientId}: SUBSCRIBE "${filter}" (QoS ${qos}) failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (granted >= SUBACK_FAILURE_BIT) {
-      throw new Error(`subscriber ${this.clientId}: SUBSCRIBE "${filter}" (QoS ${qos}) refused by the broker (SUBACK 0x${granted.toString(16)})`);
+      throw new Error(
+        `subscriber ${this.clientId}: SUBSCRIBE "${filter}" (QoS ${qos}) refused by the broker (SUBACK 0x${granted.toString(16)})`,
+      );
     }
     return granted;
   }
@@ -69,7 +74,12 @@ export class Consumer {
   };
 
   private readonly handleRefusedResubscribe = (code: number): void => {
-    if (!this.closing) this.stats.errors.record('subscriber', this.clientId, `SUBACK refused a subscription (code 0x${code.toString(16)})`);
+    if (!this.closing)
+      this.stats.errors.record(
+        'subscriber',
+        this.clientId,
+        `SUBACK refused a subscription (code 0x${code.toString(16)})`,
+      );
   };
 
   private readonly handleReconnect = (): void => {

@@ -62,7 +62,11 @@ export interface DrainLimits {
  * nothing is in flight, or until no confirmation or receipt was seen for
  * `idleMs`, or `maxMs` passed, asking the workers every `pollMs`.
  */
-export async function drainWorkers(workers: readonly LoadWorker[], groups: number, limits: DrainLimits): Promise<DrainReport> {
+export async function drainWorkers(
+  workers: readonly LoadWorker[],
+  groups: number,
+  limits: DrainLimits,
+): Promise<DrainReport> {
   const startUs = nowUs();
   let outcome: DrainOutcome;
   let totals: WorkerStatus;
@@ -108,7 +112,6 @@ function sleep(delayMs: number, signal: AbortSignal | undefined): Promise<void> 
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
 
 function ms(us: number): number {
   return Math.round(us / 100) / 10;

@@ -49,7 +49,14 @@ describe('the counters catch what a broken path does', { timeout: 30_000 }, () =
         if (!target) return packet;
         switch (seq) {
           case 3:
-            republish(target, { cmd: 'publish', topic: packet.topic, payload: Buffer.from('hello'), qos: 0, retain: false, dup: false });
+            republish(target, {
+              cmd: 'publish',
+              topic: packet.topic,
+              payload: Buffer.from('hello'),
+              qos: 0,
+              retain: false,
+              dup: false,
+            });
             return packet;
           case LOST:
             return null;
@@ -103,7 +110,9 @@ describe('the counters catch what a broken path does', { timeout: 30_000 }, () =
       unexpected: 0,
       unconfirmedButReceived: 0,
     });
-    expect(result.lostSamples).toEqual([{ groupId: 'faults-sub-0', publisherId: `${result.runTag}-0`, seqs: [LOST, CORRUPTED] }]);
+    expect(result.lostSamples).toEqual([
+      { groupId: 'faults-sub-0', publisherId: `${result.runTag}-0`, seqs: [LOST, CORRUPTED] },
+    ]);
     expect(result.corruptedSamples[0]).toMatch(/CRC32 .* differs .*claims [0-9a-f]+-0#9/);
     expect(result.drain.outcome).toBe('idle');
     expect(result.drain.missingAtEnd).toBe(2);

@@ -91,7 +91,9 @@ async function measure(workload: WorkloadInput): Promise<LoadResult> {
 }
 
 const threadsReady = workerBundleStatus().state === 'ready';
-const HAS_C_CLIENTS = ['mosquitto_pub', 'mosquitto_sub'].every((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0);
+const HAS_C_CLIENTS = ['mosquitto_pub', 'mosquitto_sub'].every(
+  (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0,
+);
 
 /**
  * The C reference: mosquitto_sub prints only the topic of each message (-F %t), so reading its
@@ -102,7 +104,11 @@ async function measureCClients(qos: 0 | 1 | 2, messages: number): Promise<number
   const { hostname: host, port } = new URL(url);
   const base = `measure/c/${qos}/${Date.now()}`;
   // Line-buffered: a pipe is block-buffered, and the last lines would wait for an exit that never comes.
-  const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', host, '-p', port, '-t', `${base}/#`, '-q', String(qos), '-F', '%t'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sub = spawn(
+    'stdbuf',
+    ['-oL', 'mosquitto_sub', '-h', host, '-p', port, '-t', `${base}/#`, '-q', String(qos), '-F', '%t'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const probe = await mqtt.connectAsync(url, { clientId: `measure-c-probe-${qos}` });
   try {
     let received = 0;
@@ -125,27 +131,40 @@ async function measureCClients(qos: 0 | 1 | 2, messages: number): Promise<number
         }
       }
     });
-    const exited = new Promise<never>((_, reject) => sub.once('exit', (code) => reject(new Error(`mosquitto_sub exited with ${code}`))));
+    const exited = new Promise<never>((_, reject) =>
+      sub.once('exit', (code) => reject(new Error(`mosquitto_sub exited with ${code}`))),
+    );
     const probing = setInterval(() => probe.publish(`${base}/probe`, 'probe', { qos: 1 }), 20);
     await Promise.race([subscribedP, exited]);
     clearInterval(probing);
     const started = performance.now();
     // -l (a message per stdin line) pipelines up to -M messages; --repeat waits for each confirmation.
     // stdin stays open (cat) until the end: mosquitto_pub 2.0.11 drops what is still queued at EOF.
-    const pub = spawn('sh', ['-c', `{ yes "$PAYLOAD" | head -n ${messages}; cat; } | mosquitto_pub -h ${host} -p ${port} -t ${base}/data -q ${qos} -M 1000 -l`], {
-      stdio: ['pipe', 'inherit', 'inherit'],
-      env: { ...process.env, PAYLOAD: 'a'.repeat(1024) },
-      detached: true,
-    });
+    const pub = spawn(
+      'sh',
+      [
+        '-c',
+        `{ yes "$PAYLOAD" | head -n ${messages}; cat; } | mosquitto_pub -h ${host} -p ${port} -t ${base}/data -q ${qos} -M 1000 -l`,
+      ],
+      {
+        stdio: ['pipe', 'inherit', 'inherit'],
+        env: { ...process.env, PAYLOAD: 'a'.repeat(1024) },
+        detached: true,
+      },
+    );
     const pubExit = new Promise<void>((resolve) => pub.once('exit', () => resolve()));
     // Bounded: 3 s without a new message ends the wait (a lossy run).
     const idle = (async () => {
-      while (performance.now() - Math.max(lastDataAt, started) < 3_000) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (performance.now() - Math.max(lastDataAt, started) < 3_000)
+        await new Promise((resolve) => setTimeout(resolve, 100));
     })();
     await Promise.race([doneP, exited, idle]);
     // EOF lets the pipeline end by itself; the group is killed if it does not within 5 s.
     pub.stdin?.end();
-    const gone = await Promise.race([pubExit.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000))]);
+    const gone = await Promise.race([
+      pubExit.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
+    ]);
     if (!gone && pub.pid) process.kill(-pub.pid, 'SIGKILL');
     if (received < messages) console.log(`c-clients-qos${qos}: mosquitto_sub received ${received} of ${messages}`);
     return (received * 1000) / (lastDataAt - started);
@@ -164,20 +183,42 @@ describe.runIf(ENABLED)('load engine throughput and latency against local mosqui
     await mosquitto?.stop();
   });
 
-  for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) => (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q))) {
-    it.runIf(ONLY.has('c-clients') && HAS_C_CLIENTS)(`C clients (mosquitto_pub → mosquitto_sub) QoS ${qos}`, async () => {
-      const ratePerSecond = await measureCClients(qos, messages);
-      console.log(`${`c-clients-qos${qos}`.padEnd(26)} | load ${(loadavg()[0] ?? 0).toFixed(2)} | received ${Math.round(ratePerSecond)} msg/s end to end (1 KB lines | mosquitto_pub -l -q ${qos} -M 1000 → mosquitto_sub)`);
-      expect(ratePerSecond).toBeGreaterThan(0);
-    });
+  for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) =>
+    (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q),
+  )) {
+    it.runIf(ONLY.has('c-clients') && HAS_C_CLIENTS)(
+      `C clients (mosquitto_pub → mosquitto_sub) QoS ${qos}`,
+      async () => {
+        const ratePerSecond = await measureCClients(qos, messages);
+        console.log(
+          `${`c-clients-qos${qos}`.padEnd(26)} | load ${(loadavg()[0] ?? 0).toFixed(2)} | received ${Math.round(ratePerSecond)} msg/s end to end (1 KB lines | mosquitto_pub -l -q ${qos} -M 1000 → mosquitto_sub)`,
+        );
+        expect(ratePerSecond).toBeGreaterThan(0);
+      },
+    );
   }
 
   for (const workers of (process.env.MQTT_TESTBENCH_MEASURE_WORKERS ?? '1,2').split(',').map(Number)) {
-    for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) => (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q))) {
-      it.runIf(ONLY.has('unlimited') && (workers === 1 || threadsReady))(`QoS ${qos}, unlimited rate, ${workers} thread(s)`, async () => {
-        const result = await measure({ name: `unlimited-qos${qos}-w${workers}`, publishers: 1, subscribers: 1, qos, payload: ONE_KB, messages, warmupMessages: 5_000, inflight: 1_000, workers });
-        expect(result.counters.lost).toBe(0);
-      });
+    for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) =>
+      (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q),
+    )) {
+      it.runIf(ONLY.has('unlimited') && (workers === 1 || threadsReady))(
+        `QoS ${qos}, unlimited rate, ${workers} thread(s)`,
+        async () => {
+          const result = await measure({
+            name: `unlimited-qos${qos}-w${workers}`,
+            publishers: 1,
+            subscribers: 1,
+            qos,
+            payload: ONE_KB,
+            messages,
+            warmupMessages: 5_000,
+            inflight: 1_000,
+            workers,
+          });
+          expect(result.counters.lost).toBe(0);
+        },
+      );
     }
   }
 
@@ -206,12 +247,25 @@ describe.runIf(ENABLED)('load engine throughput and latency against local mosqui
     for (const qos of (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number) as (0 | 1 | 2)[]) {
       // 0 subscribers: publish only, as mqtt-bench and its peers measure; 1: end to end.
       for (const subscribers of [0, 1]) {
-        it.runIf(ONLY.has(group))(`1,000 clients × ${messages} messages QoS ${qos}, ${subscribers} subscriber(s) (mqtt-bench)`, async () => {
-          const workers = Number(process.env.MQTT_TESTBENCH_MEASURE_BENCH_WORKERS ?? 1);
-          const name = `mqtt-bench-1000x${messages}-qos${qos}-${subscribers === 0 ? 'pub' : 'e2e'}-w${workers}`;
-          const result = await measure({ name, publishers: 1_000, subscribers, qos, payload: ONE_KB, messages, inflight: 1, connectConcurrency: 100, workers });
-          expect(result.counters.sent).toBe(1_000 * messages);
-        });
+        it.runIf(ONLY.has(group))(
+          `1,000 clients × ${messages} messages QoS ${qos}, ${subscribers} subscriber(s) (mqtt-bench)`,
+          async () => {
+            const workers = Number(process.env.MQTT_TESTBENCH_MEASURE_BENCH_WORKERS ?? 1);
+            const name = `mqtt-bench-1000x${messages}-qos${qos}-${subscribers === 0 ? 'pub' : 'e2e'}-w${workers}`;
+            const result = await measure({
+              name,
+              publishers: 1_000,
+              subscribers,
+              qos,
+              payload: ONE_KB,
+              messages,
+              inflight: 1,
+              connectConcurrency: 100,
+              workers,
+            });
+            expect(result.counters.sent).toBe(1_000 * messages);
+          },
+        );
       }
     }
   }

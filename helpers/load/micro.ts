@@ -52,7 +52,12 @@ export async function runEngineMicro(timeMs: number): Promise<MicroTaskResult[]>
   let seq = 0;
   let sink = 0;
 
-  const bench = new Bench({ name: 'engine', time: timeMs, warmupTime: Math.min(250, timeMs), timestampProvider: 'hrtimeNow' });
+  const bench = new Bench({
+    name: 'engine',
+    time: timeMs,
+    warmupTime: Math.min(250, timeMs),
+    timestampProvider: 'hrtimeNow',
+  });
   const batched = (fn: () => void) => () => {
     const start = process.hrtime.bigint();
     for (let i = 0; i < CALLS_PER_ITERATION; i++) fn();
@@ -60,12 +65,30 @@ export async function runEngineMicro(timeMs: number): Promise<MicroTaskResult[]>
     return { overriddenDuration: elapsedMs / CALLS_PER_ITERATION, overriddenIterationCost: elapsedMs };
   };
   bench
-    .add('encode 1 KB message', batched(() => (sink += encoder.encode(seq++, 1, 1, body).length)))
-    .add('decode 1 KB message (known body)', batched(() => (sink += decodeMessage(payload, expected).kind.length)))
-    .add('decode 1 KB message (CRC check)', batched(() => (sink += decodeMessage(payload).kind.length)))
-    .add('decode EventCall-wrapped 1 KB message', batched(() => (sink += decodeMessage(wrapped, expected).kind.length)))
-    .add('record latency in HDR histogram', batched(() => void recordLatencyUs(histogram, (seq++ % 50_000) + 50)))
-    .add('account one receipt', batched(() => (sink += accounting.receive(tracker, publisherId, seq++))));
+    .add(
+      'encode 1 KB message',
+      batched(() => (sink += encoder.encode(seq++, 1, 1, body).length)),
+    )
+    .add(
+      'decode 1 KB message (known body)',
+      batched(() => (sink += decodeMessage(payload, expected).kind.length)),
+    )
+    .add(
+      'decode 1 KB message (CRC check)',
+      batched(() => (sink += decodeMessage(payload).kind.length)),
+    )
+    .add(
+      'decode EventCall-wrapped 1 KB message',
+      batched(() => (sink += decodeMessage(wrapped, expected).kind.length)),
+    )
+    .add(
+      'record latency in HDR histogram',
+      batched(() => void recordLatencyUs(histogram, (seq++ % 50_000) + 50)),
+    )
+    .add(
+      'account one receipt',
+      batched(() => (sink += accounting.receive(tracker, publisherId, seq++))),
+    );
   const warnings = collectWarnings(bench);
   await bench.run();
   if (sink === Number.MIN_SAFE_INTEGER) console.log(sink); // keeps the results alive for the JIT
@@ -101,7 +124,14 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<MicroTask
   try {
     const connect = async (url: string, role: string): Promise<MqttClient> => {
       const clientId = `${options.clientIdPrefix}-${role}`;
-      const client = await connectLoadClient({ url, clientId, protocolVersion: 4, ...(options.connectOptions ? { options: options.connectOptions } : {}), onError: () => undefined, signal: options.signal });
+      const client = await connectLoadClient({
+        url,
+        clientId,
+        protocolVersion: 4,
+        ...(options.connectOptions ? { options: options.connectOptions } : {}),
+        onError: () => undefined,
+        signal: options.signal,
+      });
       clients.push(client);
       return client;
     };
@@ -123,7 +153,10 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<MicroTask
       let timer: NodeJS.Timeout | undefined;
       const arrived = new Promise<void>((resolve, reject) => {
         waiting.set(mySeq, resolve);
-        timer = setTimeout(() => reject(new Error(`round trip of message ${mySeq} (QoS ${options.qos}) took more than ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`round trip of message ${mySeq} (QoS ${options.qos}) took more than ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       });
       const now = nowUs();
       publisher.publish(options.topic, encoder.encode(mySeq, now, now, body), { qos: options.qos });
@@ -136,7 +169,13 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<MicroTask
     };
     // Let the subscription settle end to end (a forwarder subscribes upstream by itself).
     await roundTrip();
-    const bench = new Bench({ name: 'round trip', time: options.timeMs, warmupTime: Math.min(500, options.timeMs), timestampProvider: 'hrtimeNow', throws: true });
+    const bench = new Bench({
+      name: 'round trip',
+      time: options.timeMs,
+      warmupTime: Math.min(500, options.timeMs),
+      timestampProvider: 'hrtimeNow',
+      throws: true,
+    });
     bench.add(`round trip QoS ${options.qos}`, roundTrip, { async: true, retainSamples: true });
     const warnings = collectWarnings(bench);
     await bench.run();
@@ -166,7 +205,8 @@ function collectWarnings(bench: Bench): Map<string, string[]> {
 
 function toResult(task: Task, warnings: string[]): MicroTaskResult {
   const result = task.result;
-  if (result.state === 'errored') throw new Error(`micro-benchmark "${task.name}" failed: ${result.error.message}`, { cause: result.error });
+  if (result.state === 'errored')
+    throw new Error(`micro-benchmark "${task.name}" failed: ${result.error.message}`, { cause: result.error });
   if (result.state !== 'completed' && result.state !== 'aborted-with-statistics') {
     throw new Error(`micro-benchmark "${task.name}" did not complete (state ${result.state})`);
   }

@@ -52,7 +52,9 @@ export async function connectLoadClient(spec: ConnectSpec): Promise<MqttClient> 
       };
       const onAbort = (): void => {
         cleanup();
-        reject(spec.signal?.reason instanceof Error ? spec.signal.reason : new Error(`${spec.clientId}: connect aborted`));
+        reject(
+          spec.signal?.reason instanceof Error ? spec.signal.reason : new Error(`${spec.clientId}: connect aborted`),
+        );
       };
       spec.signal?.addEventListener('abort', onAbort, { once: true });
       const onConnect = (): void => {
@@ -61,7 +63,11 @@ export async function connectLoadClient(spec: ConnectSpec): Promise<MqttClient> 
       };
       const onFailure = (error: Error): void => {
         cleanup();
-        reject(new Error(`${spec.clientId}: connecting to ${redactUrl(spec.url)} failed: ${error.message}`, { cause: error }));
+        reject(
+          new Error(`${spec.clientId}: connecting to ${redactUrl(spec.url)} failed: ${error.message}`, {
+            cause: error,
+          }),
+        );
       };
       const onClose = (): void => {
         cleanup();

@@ -70,7 +70,8 @@ export class Producer implements ScheduledProducer {
       return false;
     }
     // MQTT 5: never more unacknowledged QoS 1/2 publishes than the broker's Receive Maximum.
-    const limit = this.config.qos > 0 ? Math.min(this.config.inflightLimit, this.client.sendQuota) : this.config.inflightLimit;
+    const limit =
+      this.config.qos > 0 ? Math.min(this.config.inflightLimit, this.client.sendQuota) : this.config.inflightLimit;
     if (this.inflight >= limit) {
       if (!this.blocked) this.config.stats.windowFullCount++;
       this.beginBlock('window');
@@ -113,14 +114,21 @@ export class Producer implements ScheduledProducer {
     const seq = this.nextSeq++;
     const sendUs = nowUs();
     const intended = intendedUs ?? sendUs;
-    const payload = this.encoder.prepare(seq, sendUs, intended, this.config.bodies.bodyFor(this.publisherId, this.config.bodyIndex ?? this.index, seq));
+    const payload = this.encoder.prepare(
+      seq,
+      sendUs,
+      intended,
+      this.config.bodies.bodyFor(this.publisherId, this.config.bodyIndex ?? this.index, seq),
+    );
     this.ledger.issue(seq);
     if (++this.inflight > this.config.stats.maxInflight) this.config.stats.maxInflight = this.inflight;
     this.epochInflight++;
     this.config.stats.notePublished(seq, sendUs, intended);
     const epoch = this.epoch;
     const bytes = payload.byteLength;
-    this.client.publish(this.topic, payload, this.config.qos, (error, atUs) => this.settle(seq, sendUs, bytes, epoch, error, atUs));
+    this.client.publish(this.topic, payload, this.config.qos, (error, atUs) =>
+      this.settle(seq, sendUs, bytes, epoch, error, atUs),
+    );
     return sendUs;
   }
 
@@ -130,7 +138,14 @@ export class Producer implements ScheduledProducer {
   }
 
   /** `atUs`: the read time of the acknowledgement's chunk (QoS 1/2) or when the write completed (QoS 0). */
-  private settle(seq: number, sendUs: number, bytes: number, epoch: number, error: Error | undefined, atUs: number): void {
+  private settle(
+    seq: number,
+    sendUs: number,
+    bytes: number,
+    epoch: number,
+    error: Error | undefined,
+    atUs: number,
+  ): void {
     const stats = this.config.stats;
     if (stats.frozen) return;
     if (epoch === this.epoch) {

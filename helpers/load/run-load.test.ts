@@ -53,16 +53,20 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
       broker = await startAedes();
       const periods: PeriodStats[] = [];
       const result = await runLoad({
-        ...options(broker.url, {
-          name: `aedes-qos${qos}`,
-          publishers: 3,
-          subscribers: 2,
-          qos,
-          payload: { kind: 'telemetry', minPoints: 10, maxPoints: 30 },
-          messages: 150,
-          warmupMessages: 10,
-          inflight: 50,
-        }, `rl-q${qos}`),
+        ...options(
+          broker.url,
+          {
+            name: `aedes-qos${qos}`,
+            publishers: 3,
+            subscribers: 2,
+            qos,
+            payload: { kind: 'telemetry', minPoints: 10, maxPoints: 30 },
+            messages: 150,
+            warmupMessages: 10,
+            inflight: 50,
+          },
+          `rl-q${qos}`,
+        ),
         onPeriod: (p) => periods.push(p),
         periodMs: 100,
       });
@@ -88,15 +92,19 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
   it('keeps a rate-limited schedule and measures latency from the intended send time', async () => {
     broker = await startAedes();
     const result = await runLoad(
-      options(broker.url, {
-        name: 'aedes-rate',
-        publishers: 2,
-        subscribers: 1,
-        qos: 1,
-        payload: { kind: 'fixed', bytes: 512 },
-        messages: 100,
-        ratePerSecond: 1000,
-      }, 'rl-rate'),
+      options(
+        broker.url,
+        {
+          name: 'aedes-rate',
+          publishers: 2,
+          subscribers: 1,
+          qos: 1,
+          payload: { kind: 'fixed', bytes: 512 },
+          messages: 100,
+          ratePerSecond: 1000,
+        },
+        'rl-rate',
+      ),
     );
     expectExactDelivery(result, 200, 1);
     expect(result.latency.sendDelay?.count).toBe(200);
@@ -111,15 +119,19 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
   it('publishes for a duration when the workload gives durationMs', async () => {
     broker = await startAedes();
     const result = await runLoad(
-      options(broker.url, {
-        name: 'aedes-duration',
-        publishers: 1,
-        subscribers: 1,
-        qos: 0,
-        payload: { kind: 'fixed', bytes: 256 },
-        durationMs: 300,
-        ratePerSecond: 2000,
-      }, 'rl-dur'),
+      options(
+        broker.url,
+        {
+          name: 'aedes-duration',
+          publishers: 1,
+          subscribers: 1,
+          qos: 0,
+          payload: { kind: 'fixed', bytes: 256 },
+          durationMs: 300,
+          ratePerSecond: 2000,
+        },
+        'rl-dur',
+      ),
     );
     expect(result.plannedMessages).toBe(600);
     expectExactDelivery(result, 600, 1);
@@ -131,7 +143,20 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
     await broker.close();
     broker = undefined;
     await expect(
-      runLoad(options(url, { name: 'nobody', publishers: 1, subscribers: 1, qos: 0, payload: { kind: 'fixed', bytes: 256 }, messages: 1 }, 'rl-down')),
+      runLoad(
+        options(
+          url,
+          {
+            name: 'nobody',
+            publishers: 1,
+            subscribers: 1,
+            qos: 0,
+            payload: { kind: 'fixed', bytes: 256 },
+            messages: 1,
+          },
+          'rl-down',
+        ),
+      ),
     ).rejects.toThrow(/rl-down-sub-0: connecting to mqtt:\/\/127\.0\.0\.1:\d+ failed/);
   });
 
@@ -140,7 +165,20 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
       authorizeSubscribe: (_client, _subscription, callback) => callback(null, null),
     });
     await expect(
-      runLoad(options(broker.url, { name: 'refused', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, messages: 1 }, 'rl-deny')),
+      runLoad(
+        options(
+          broker.url,
+          {
+            name: 'refused',
+            publishers: 1,
+            subscribers: 1,
+            qos: 1,
+            payload: { kind: 'fixed', bytes: 256 },
+            messages: 1,
+          },
+          'rl-deny',
+        ),
+      ),
     ).rejects.toThrow(/rl-deny-sub-0: SUBSCRIBE "mtb\/rl-deny\/#" \(QoS 1\)/);
   });
 
@@ -150,7 +188,19 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
     setTimeout(() => controller.abort(new Error('test timeout')), 150);
     await expect(
       runLoad({
-        ...options(broker.url, { name: 'aborted', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, durationMs: 10_000, ratePerSecond: 100 }, 'rl-abort'),
+        ...options(
+          broker.url,
+          {
+            name: 'aborted',
+            publishers: 1,
+            subscribers: 1,
+            qos: 1,
+            payload: { kind: 'fixed', bytes: 256 },
+            durationMs: 10_000,
+            ratePerSecond: 100,
+          },
+          'rl-abort',
+        ),
         signal: controller.signal,
       }),
     ).rejects.toThrow('test timeout');
@@ -168,7 +218,18 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
     try {
       await expect(
         runLoad({
-          ...options(`mqtt://127.0.0.1:${port}`, { name: 'hang', publishers: 1, subscribers: 2, qos: 0, payload: { kind: 'fixed', bytes: 256 }, messages: 1 }, 'rl-hang'),
+          ...options(
+            `mqtt://127.0.0.1:${port}`,
+            {
+              name: 'hang',
+              publishers: 1,
+              subscribers: 2,
+              qos: 0,
+              payload: { kind: 'fixed', bytes: 256 },
+              messages: 1,
+            },
+            'rl-hang',
+          ),
           signal: controller.signal,
         }),
       ).rejects.toThrow('give up');
@@ -181,15 +242,19 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
   it('ramps connections up at connectRatePerSecond and reports who set the pace', async () => {
     broker = await startAedes();
     const result = await runLoad(
-      options(broker.url, {
-        name: 'ramp',
-        publishers: 10,
-        subscribers: 10,
-        qos: 1,
-        payload: { kind: 'fixed', bytes: 256 },
-        messages: 5,
-        connectRatePerSecond: 100,
-      }, 'rl-ramp'),
+      options(
+        broker.url,
+        {
+          name: 'ramp',
+          publishers: 10,
+          subscribers: 10,
+          qos: 1,
+          payload: { kind: 'fixed', bytes: 256 },
+          messages: 5,
+          connectRatePerSecond: 100,
+        },
+        'rl-ramp',
+      ),
     );
     expectExactDelivery(result, 50, 10);
     // 10 subscribers, then 10 publishers, each phase at 100 connections/s: ≥ 2 × 90 ms.
@@ -223,7 +288,19 @@ describe('runLoad against an in-process aedes broker', { timeout: 30_000 }, () =
     vi.stubEnv('MQTT_TESTBENCH_PROGRESS', 'plain');
     try {
       const result = await runLoad({
-        ...options(broker.url, { name: 'progress', publishers: 1, subscribers: 2, qos: 1, payload: { kind: 'fixed', bytes: 256 }, messages: 600, ratePerSecond: 1000 }, 'rl-progress'),
+        ...options(
+          broker.url,
+          {
+            name: 'progress',
+            publishers: 1,
+            subscribers: 2,
+            qos: 1,
+            payload: { kind: 'fixed', bytes: 256 },
+            messages: 600,
+            ratePerSecond: 1000,
+          },
+          'rl-progress',
+        ),
         periodMs: 100,
         progressLabel: 'progress QoS 1',
       });

@@ -49,7 +49,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const runStartUs = nowUs();
   const rssBeforeConnectBytes = process.memoryUsage.rss();
   const shareGroup = options.shareGroup ?? options.clientIdPrefix;
-  const filter = workload.subscriptionMode === 'shared' ? `$share/${shareGroup}/${options.subscribeFilter}` : options.subscribeFilter;
+  const filter =
+    workload.subscriptionMode === 'shared'
+      ? `$share/${shareGroup}/${options.subscribeFilter}`
+      : options.subscribeFilter;
   const topics = Array.from({ length: workload.publishers }, (_, i) => topicOf(options, i));
   // Receiver groups: each subscriber in "all" mode, the one share group in "shared" mode, none when publishing only.
   const groupCount = workload.subscriptionMode === 'all' ? workload.subscribers : 1;
@@ -59,7 +62,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   if (count > 1 && workerBundleStatus().state !== 'ready') {
     // "auto" falls back to the calling thread; an explicit thread count is a promise the run must keep.
     if (workload.workers === 'auto') count = 1;
-    else throw new WorkerBundleError(`runLoad: workers: ${workload.workers} requested, but ${(workerBundleStatus() as { reason: string }).reason}`);
+    else
+      throw new WorkerBundleError(
+        `runLoad: workers: ${workload.workers} requested, but ${(workerBundleStatus() as { reason: string }).reason}`,
+      );
   }
   const specs = planWorkers(
     {
@@ -86,15 +92,21 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   let periodTimer: NodeJS.Timeout | undefined;
   let sampler: SocketQueueSampler | undefined;
   const progress: ProgressReporter | undefined = options.progressLabel ? createProgress() : undefined;
-  const totalToSend = workload.messages !== undefined ? (workload.messages + workload.warmupMessages) * workload.publishers : undefined;
+  const totalToSend =
+    workload.messages !== undefined ? (workload.messages + workload.warmupMessages) * workload.publishers : undefined;
 
   try {
-    for (const spec of specs) workers.push(count > 1 ? new ThreadWorker(spec, startedAt.getTime()) : new LocalWorker(spec, startedAt.getTime()));
+    for (const spec of specs)
+      workers.push(
+        count > 1 ? new ThreadWorker(spec, startedAt.getTime()) : new LocalWorker(spec, startedAt.getTime()),
+      );
     await allOrAbort(workers, (worker) => worker.connectSubscribers());
     await allOrAbort(workers, (worker) => worker.connectPublishers());
     const connectedUs = nowUs();
 
-    const brokerPorts = [brokerPortOf(options.publishUrl), brokerPortOf(options.subscribeUrl)].filter((p): p is number => p !== null);
+    const brokerPorts = [brokerPortOf(options.publishUrl), brokerPortOf(options.subscribeUrl)].filter(
+      (p): p is number => p !== null,
+    );
     sampler = new SocketQueueSampler(brokerPorts);
     const portsByWorker = await Promise.all(workers.map((worker) => worker.localPorts()));
     sampler.setLocalPorts(portsByWorker.flat());
@@ -106,7 +118,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     let periodRunning: Promise<void> | undefined;
     const closePeriod = async (): Promise<PeriodStats> => {
       const samples: WorkerPeriod[] = await Promise.all(workers.map((worker) => worker.period()));
-      const totals = sumStatus(samples.map((s) => s.status), groupCount);
+      const totals = sumStatus(
+        samples.map((s) => s.status),
+        groupCount,
+      );
       const period = periods.close({
         nowUs: nowUs(),
         totals: {
@@ -122,7 +137,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         eventLoopUtilization: Math.max(...samples.map((s) => s.eventLoopUtilization)),
       });
       rssMaxBytes = Math.max(rssMaxBytes, process.memoryUsage.rss());
-      heapUsedMaxBytes = Math.max(heapUsedMaxBytes, samples.reduce((total, s) => total + s.heapUsedBytes, 0));
+      heapUsedMaxBytes = Math.max(
+        heapUsedMaxBytes,
+        samples.reduce((total, s) => total + s.heapUsedBytes, 0),
+      );
       samples.forEach((s, i) => {
         if (s.localPorts) portsByWorker[i] = s.localPorts;
       });
@@ -130,7 +148,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       if (sending) {
         const lastActivityUs = Math.max(totals.lastProgressUs, totals.lastPublishUs);
         if (nowUs() - lastActivityUs > workload.drainMaxMs * 1000) {
-          runErrors.record('run', 'run', `nothing published, confirmed or received for ${workload.drainMaxMs} ms (drainMaxMs): send phase stopped`);
+          runErrors.record(
+            'run',
+            'run',
+            `nothing published, confirmed or received for ${workload.drainMaxMs} ms (drainMaxMs): send phase stopped`,
+          );
           for (const worker of workers) worker.stopSending();
         }
       }
@@ -167,7 +189,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     const publisherWorkers = workers.filter((worker) => worker.spec.publishers.length > 0);
     const intervalUs = workload.ratePerSecond > 0 ? 1e6 / workload.ratePerSecond : 0;
     // Several publishing workers interleave their schedules instead of sending in the same instant.
-    await allOrAbort(workers, (worker) => worker.send(startUs + Math.max(0, publisherWorkers.indexOf(worker)) * intervalUs));
+    await allOrAbort(workers, (worker) =>
+      worker.send(startUs + Math.max(0, publisherWorkers.indexOf(worker)) * intervalUs),
+    );
     sending = false;
     const publishedUs = nowUs();
     const socketQueues: SocketQueueReport | null = sampler.stop();
@@ -183,7 +207,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     // not have noticed yet (the drain can end first): one PINGREQ round trip each lets every
     // dropped connection be reported before the counters freeze.
     const afterDrain = sumStatus(await Promise.all(workers.map((worker) => worker.status())), groupCount);
-    if (afterDrain.connectionsLost > 0) await Promise.all(workers.map((worker) => worker.confirmConnections(CONFIRM_CONNECTIONS_MS)));
+    if (afterDrain.connectionsLost > 0)
+      await Promise.all(workers.map((worker) => worker.confirmConnections(CONFIRM_CONNECTIONS_MS)));
 
     clearInterval(periodTimer);
     await periodRunning;
@@ -192,7 +217,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     const cpuUsed = process.cpuUsage(cpuStart);
     const endUs = nowUs();
     const accounting: AccountingState =
-      workers.length === 1 && workers[0] instanceof LocalWorker ? workers[0].liveAccounting : mergeAccounting(reports.map((r) => r.accounting));
+      workers.length === 1 && workers[0] instanceof LocalWorker
+        ? workers[0].liveAccounting
+        : mergeAccounting(reports.map((r) => r.accounting));
     const wallMs = (endUs - cpuStartUs) / 1000;
     const cpu: HarnessDiagnostics['cpu'] = {
       userMs: Math.round(cpuUsed.user / 1000),
@@ -227,7 +254,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       periods: periods.series,
       socketQueues,
       cpu,
-      memory: { rssBeforeConnectBytes, rssMaxBytes: Math.max(rssMaxBytes, process.memoryUsage.rss()), heapUsedMaxBytes },
+      memory: {
+        rssBeforeConnectBytes,
+        rssMaxBytes: Math.max(rssMaxBytes, process.memoryUsage.rss()),
+        heapUsedMaxBytes,
+      },
       workers: { requested: workload.workers, used: workers.length, kind: count > 1 ? 'threads' : 'local' },
       client: { requested: workload.client, used: client.kind, reason: client.reason },
       includeAccounting: options.includeAccounting ?? false,
@@ -270,7 +301,9 @@ async function allOrAbort<T>(workers: readonly LoadWorker[], phase: (worker: Loa
 function topicOf(options: RunLoadOptions, index: number): string {
   const topic = options.topicFor(index);
   if (typeof topic !== 'string' || topic.length === 0 || /[#+]/.test(topic) || topic.includes('\u0000')) {
-    throw new RangeError(`runLoad: topicFor(${index}) returned ${JSON.stringify(topic)}; a topic name must be non-empty without "#", "+" or NUL [MQTT-3.3.2-2]`);
+    throw new RangeError(
+      `runLoad: topicFor(${index}) returned ${JSON.stringify(topic)}; a topic name must be non-empty without "#", "+" or NUL [MQTT-3.3.2-2]`,
+    );
   }
   return topic;
 }
@@ -287,7 +320,9 @@ function checkOptions(options: RunLoadOptions): void {
     ['subscribeUrl', options.subscribeUrl],
   ] as const) {
     if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(url)) {
-      throw new RangeError(`runLoad: ${name} ${JSON.stringify(redactUrl(url))} must be an mqtt://, mqtts://, ws:// or wss:// URL`);
+      throw new RangeError(
+        `runLoad: ${name} ${JSON.stringify(redactUrl(url))} must be an mqtt://, mqtts://, ws:// or wss:// URL`,
+      );
     }
   }
   if (options.periodMs !== undefined && !(options.periodMs >= 10)) {

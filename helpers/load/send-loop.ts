@@ -268,7 +268,10 @@ export class SendLoop {
       return;
     }
     if (this.limiter && this.cursor < this.totalOps) {
-      this.setWake(wakeAt(this.limiter.intendedUsOf(this.cursor), this.tick, nowUs, this.plan.schedule ?? 'timer'), false);
+      this.setWake(
+        wakeAt(this.limiter.intendedUsOf(this.cursor), this.tick, nowUs, this.plan.schedule ?? 'timer'),
+        false,
+      );
     } else if (!this.limiter && !this.pastDeadline && this.deadlineUs !== Number.POSITIVE_INFINITY) {
       this.setWake(wakeAt(this.deadlineUs, this.tick), false);
     }

@@ -32,7 +32,14 @@ describe.runIf(HAS_MOSQUITTO)('subscriptionMode "shared" against a local mosquit
     });
     expect(result.target.subscribeFilter).toBe('$share/shared/mtb/shared/#');
     expect(result.errors).toEqual([]);
-    expect(result.counters).toMatchObject({ receiverGroups: 1, sent: 600, expected: 600, received: 600, lost: 0, duplicates: 0 });
+    expect(result.counters).toMatchObject({
+      receiverGroups: 1,
+      sent: 600,
+      expected: 600,
+      received: 600,
+      lost: 0,
+      duplicates: 0,
+    });
   });
 
   it('counts every subscriber as its own receiver group in "all" mode', async () => {
@@ -53,7 +60,14 @@ describe.runIf(HAS_MOSQUITTO)('subscriptionMode "shared" against a local mosquit
       subscribeFilter: 'mtb/fanout/#',
       clientIdPrefix: 'fanout',
     });
-    expect(result.counters).toMatchObject({ receiverGroups: 3, sent: 300, expected: 900, received: 900, lost: 0, duplicates: 0 });
+    expect(result.counters).toMatchObject({
+      receiverGroups: 3,
+      sent: 300,
+      expected: 900,
+      received: 900,
+      lost: 0,
+      duplicates: 0,
+    });
     expect(result.latency.endToEndFromIntended?.count).toBe(900);
   });
 });

@@ -53,15 +53,27 @@ describe('workload validation', () => {
     expect(errorOf({ ...VALID, qos: 3 })).toMatch(/workload "ok" is invalid:\n {2}qos: got 3; allowed: 0, 1 or 2/);
     expect(errorOf({ ...VALID, inflight: 70_000 })).toMatch(/inflight: got 70000; allowed: an integer from 1 to 65535/);
     expect(errorOf({ ...VALID, publishers: 1.5 })).toMatch(/publishers: got 1.5; allowed: an integer from 1 to 10000/);
-    expect(errorOf({ ...VALID, protocolVersion: 3 })).toMatch(/protocolVersion: got 3; allowed: 4 \(MQTT 3\.1\.1\) or 5/);
-    expect(errorOf({ ...VALID, ratePerSecond: -1 })).toMatch(/ratePerSecond: got -1; allowed: a number of messages per second ≥ 0/);
+    expect(errorOf({ ...VALID, protocolVersion: 3 })).toMatch(
+      /protocolVersion: got 3; allowed: 4 \(MQTT 3\.1\.1\) or 5/,
+    );
+    expect(errorOf({ ...VALID, ratePerSecond: -1 })).toMatch(
+      /ratePerSecond: got -1; allowed: a number of messages per second ≥ 0/,
+    );
     expect(errorOf({ ...VALID, name: 'has space' })).toMatch(/name: got "has space"; allowed: a name of letters/);
-    expect(errorOf({ ...VALID, subscriptionMode: 'some' })).toMatch(/subscriptionMode: got "some"; allowed: "all" or "shared"/);
+    expect(errorOf({ ...VALID, subscriptionMode: 'some' })).toMatch(
+      /subscriptionMode: got "some"; allowed: "all" or "shared"/,
+    );
     expect(errorOf({ ...VALID, workers: 0 })).toMatch(/workers: got 0; allowed: an integer from 1 to 64, or "auto"/);
     expect(errorOf({ ...VALID, client: 'paho' })).toMatch(/client: got "paho"; allowed: "auto", "lean" or "mqtt.js"/);
-    expect(errorOf({ ...VALID, workers: 'many' })).toMatch(/workers: got "many"; allowed: an integer from 1 to 64, or "auto"/);
-    expect(errorOf({ ...VALID, connectRatePerSecond: -5 })).toMatch(/connectRatePerSecond: got -5; allowed: a number of connections per second ≥ 0/);
-    expect(errorOf({ ...VALID, sendSchedule: 'spin' })).toMatch(/sendSchedule: got "spin"; allowed: "timer" or "immediate"/);
+    expect(errorOf({ ...VALID, workers: 'many' })).toMatch(
+      /workers: got "many"; allowed: an integer from 1 to 64, or "auto"/,
+    );
+    expect(errorOf({ ...VALID, connectRatePerSecond: -5 })).toMatch(
+      /connectRatePerSecond: got -5; allowed: a number of connections per second ≥ 0/,
+    );
+    expect(errorOf({ ...VALID, sendSchedule: 'spin' })).toMatch(
+      /sendSchedule: got "spin"; allowed: "timer" or "immediate"/,
+    );
     expect(parseWorkload({ ...VALID, workers: 'auto' }).workers).toBe('auto');
   });
 
@@ -78,10 +90,14 @@ describe('workload validation', () => {
   });
 
   it('wants exactly one of messages and durationMs, and a drain cap above the idle window', () => {
-    expect(errorOf({ ...VALID, durationMs: 1000 })).toMatch(/messages: got .*exactly one of "messages" \(per publisher\) or "durationMs"/);
+    expect(errorOf({ ...VALID, durationMs: 1000 })).toMatch(
+      /messages: got .*exactly one of "messages" \(per publisher\) or "durationMs"/,
+    );
     const { messages: _messages, ...noCount } = VALID;
     expect(errorOf(noCount)).toMatch(/exactly one of/);
-    expect(errorOf({ ...VALID, drainIdleMs: 5000, drainMaxMs: 1000 })).toMatch(/drainMaxMs: got 1000; allowed: a value ≥ drainIdleMs \(5000\)/);
+    expect(errorOf({ ...VALID, drainIdleMs: 5000, drainMaxMs: 1000 })).toMatch(
+      /drainMaxMs: got 1000; allowed: a value ≥ drainIdleMs \(5000\)/,
+    );
   });
 
   it('rejects unknown fields and missing ones', () => {

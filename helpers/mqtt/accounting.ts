@@ -73,7 +73,11 @@ export class DeliveryTracker {
       return 'foreign';
     }
     if (decoded.kind === 'corrupted') {
-      this.corrupted.push({ topic: message.topic, reason: decoded.reason, ...(decoded.claimed ? { claimed: `${decoded.claimed.publisherId}#${decoded.claimed.seq}` } : {}) });
+      this.corrupted.push({
+        topic: message.topic,
+        reason: decoded.reason,
+        ...(decoded.claimed ? { claimed: `${decoded.claimed.publisherId}#${decoded.claimed.seq}` } : {}),
+      });
       return 'corrupted';
     }
     let receipts = this.receipts.get(decoded.publisherId);
@@ -164,20 +168,46 @@ export class DeliveryTracker {
       duplicates += receipts.duplicates;
       reordered += receipts.reordered;
     }
-    return { sent, unconfirmed, received, duplicates, reordered, lost, corrupted: this.corrupted.length + this.foreign.length, unconfirmedReceived };
+    return {
+      sent,
+      unconfirmed,
+      received,
+      duplicates,
+      reordered,
+      lost,
+      corrupted: this.corrupted.length + this.foreign.length,
+      unconfirmedReceived,
+    };
   }
 
   /** One line per problem (bounded samples), for assertion messages. */
   summary(): string {
     const c = this.counters();
-    const parts = [`sent ${c.sent} (confirmed), received ${c.received} unique, lost ${c.lost}, duplicates ${c.duplicates}, reordered ${c.reordered}, corrupted ${c.corrupted}`];
+    const parts = [
+      `sent ${c.sent} (confirmed), received ${c.received} unique, lost ${c.lost}, duplicates ${c.duplicates}, reordered ${c.reordered}, corrupted ${c.corrupted}`,
+    ];
     if (c.unconfirmed > 0) parts.push(`unconfirmed publishes ${c.unconfirmed}${this.failureSample()}`);
     for (const log of this.logs.values()) {
       const lost = this.lostSeqs(log.publisherId);
-      if (lost.length > 0) parts.push(`lost from ${log.publisherId}: ${lost.slice(0, SAMPLE).join(', ')}${lost.length > SAMPLE ? ', ...' : ''}`);
+      if (lost.length > 0)
+        parts.push(
+          `lost from ${log.publisherId}: ${lost.slice(0, SAMPLE).join(', ')}${lost.length > SAMPLE ? ', ...' : ''}`,
+        );
     }
-    if (this.corrupted.length > 0) parts.push(`corrupted: ${this.corrupted.slice(0, 3).map((x) => `${x.topic}: ${x.reason}${x.claimed ? ` (claims ${x.claimed})` : ''}`).join('; ')}`);
-    if (this.foreign.length > 0) parts.push(`without identity header: ${this.foreign.slice(0, 3).map((x) => `${x.topic} (${x.bytes} bytes)`).join('; ')}`);
+    if (this.corrupted.length > 0)
+      parts.push(
+        `corrupted: ${this.corrupted
+          .slice(0, 3)
+          .map((x) => `${x.topic}: ${x.reason}${x.claimed ? ` (claims ${x.claimed})` : ''}`)
+          .join('; ')}`,
+      );
+    if (this.foreign.length > 0)
+      parts.push(
+        `without identity header: ${this.foreign
+          .slice(0, 3)
+          .map((x) => `${x.topic} (${x.bytes} bytes)`)
+          .join('; ')}`,
+      );
     const unexpected = this.unexpected();
     if (unexpected > 0) parts.push(`${unexpected} valid message(s) this test never published`);
     return parts.join('; ');
@@ -209,7 +239,8 @@ export function payloadProblems(messages: readonly ReceivedMessage[], logs: read
       continue;
     }
     const log = logs.find((l) => l.publisherId === decoded.publisherId);
-    if (!log || decoded.seq >= log.attempted) problems.push(`${describeMessage(message)}: a message this test never published`);
+    if (!log || decoded.seq >= log.attempted)
+      problems.push(`${describeMessage(message)}: a message this test never published`);
   }
   return problems;
 }

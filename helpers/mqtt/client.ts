@@ -1,5 +1,13 @@
 import { randomInt } from 'node:crypto';
-import mqtt, { type IClientOptions, type IClientPublishOptions, type IClientSubscribeOptions, type IConnackPacket, type ISubscriptionGrant, type ISubscriptionMap, type MqttClient } from 'mqtt';
+import mqtt, {
+  type IClientOptions,
+  type IClientPublishOptions,
+  type IClientSubscribeOptions,
+  type IConnackPacket,
+  type ISubscriptionGrant,
+  type ISubscriptionMap,
+  type MqttClient,
+} from 'mqtt';
 import { onTestFinished } from 'vitest';
 import { shortRunId } from '../runtime/run-context.js';
 import { describeConnectFailure } from '../security/client-options.js';
@@ -19,7 +27,9 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 2_000;
 
 /** Three base-36 characters that tell this worker process apart from the other workers of the run. */
-const PROCESS_TAG = randomInt(36 ** 3).toString(36).padStart(3, '0');
+const PROCESS_TAG = randomInt(36 ** 3)
+  .toString(36)
+  .padStart(3, '0');
 let clientCounter = 0;
 
 /**
@@ -30,7 +40,9 @@ export function testClientId(role: string): string {
   clientCounter += 1;
   const id = `mtb-${shortRunId()}-${role}-${PROCESS_TAG}${clientCounter.toString(36)}`;
   if (!/^[A-Za-z0-9]+$/.test(role) || id.length > MAX_PORTABLE_CLIENT_ID) {
-    throw new RangeError(`client id "${id}" for role "${role}" is not portable: use a role of a few letters or digits (ids must stay within ${MAX_PORTABLE_CLIENT_ID} characters, [MQTT-3.1.3-5]).`);
+    throw new RangeError(
+      `client id "${id}" for role "${role}" is not portable: use a role of a few letters or digits (ids must stay within ${MAX_PORTABLE_CLIENT_ID} characters, [MQTT-3.1.3-5]).`,
+    );
   }
   return id;
 }
@@ -103,7 +115,10 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
   const collector = options.collector ?? new MessageCollector();
   const connection = collector.nextConnection();
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const properties = protocolVersion === 5 && options.sessionExpirySec !== undefined ? { ...options.options?.properties, sessionExpiryInterval: options.sessionExpirySec } : options.options?.properties;
+  const properties =
+    protocolVersion === 5 && options.sessionExpirySec !== undefined
+      ? { ...options.options?.properties, sessionExpiryInterval: options.sessionExpirySec }
+      : options.options?.properties;
   const { broker } = options;
   const mqttOptions: IClientOptions = {
     ...broker.clientOptions,
@@ -136,7 +151,12 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
     if (packet.qos === 2 && packet.messageId !== undefined) awaitingRelease.add(packet.messageId);
   });
   client.on('message', (topic, payload, packet) => {
-    if (packet.qos === 2 && packet.messageId !== undefined && awaitingRelease.delete(packet.messageId) && awaitingRelease.size === 0) {
+    if (
+      packet.qos === 2 &&
+      packet.messageId !== undefined &&
+      awaitingRelease.delete(packet.messageId) &&
+      awaitingRelease.size === 0
+    ) {
       for (const wake of releaseWaiters) wake();
     }
     collector.push({
@@ -172,7 +192,10 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
   let connack: IConnackPacket;
   try {
     connack = await new Promise<IConnackPacket>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs + 1_000);
+      const timer = setTimeout(
+        () => fail(new Error(`no CONNACK within ${connectTimeoutMs} ms`)),
+        connectTimeoutMs + 1_000,
+      );
       const onConnect = (packet: IConnackPacket) => {
         cleanup();
         resolve(packet);
@@ -195,7 +218,10 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
   } catch (error) {
     await close();
     // Names the broker and why (refused credentials, untrusted certificate, ...), never the password.
-    throw new Error(`${clientId} (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}): ${describeConnectFailure(broker, error, mqttOptions)}`, { cause: error });
+    throw new Error(
+      `${clientId} (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}): ${describeConnectFailure(broker, error, mqttOptions)}`,
+      { cause: error },
+    );
   }
 
   return {
@@ -217,15 +243,25 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
         };
         const timer = setTimeout(() => {
           releaseWaiters.delete(wake);
-          reject(new Error(`${clientId}: ${awaitingRelease.size} QoS 2 message(s) (packet ids ${[...awaitingRelease].slice(0, 5).join(', ')}) received but not released by a PUBREL within ${timeoutMs} ms`));
+          reject(
+            new Error(
+              `${clientId}: ${awaitingRelease.size} QoS 2 message(s) (packet ids ${[...awaitingRelease].slice(0, 5).join(', ')}) received but not released by a PUBREL within ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         releaseWaiters.add(wake);
       });
     },
     async subscribe(filter: string | string[] | ISubscriptionMap, subscribeOptions?: IClientSubscribeOptions) {
-      const granted = typeof filter === 'string' || Array.isArray(filter) ? await client.subscribeAsync(filter, subscribeOptions as IClientSubscribeOptions) : await client.subscribeAsync(filter);
+      const granted =
+        typeof filter === 'string' || Array.isArray(filter)
+          ? await client.subscribeAsync(filter, subscribeOptions as IClientSubscribeOptions)
+          : await client.subscribeAsync(filter);
       const refused = granted.filter((g) => g.qos >= 0x80);
-      if (refused.length > 0) throw new Error(`${clientId}: the broker refused the subscription to ${refused.map((g) => `${g.topic} (code ${g.qos})`).join(', ')}`);
+      if (refused.length > 0)
+        throw new Error(
+          `${clientId}: the broker refused the subscription to ${refused.map((g) => `${g.topic} (code ${g.qos})`).join(', ')}`,
+        );
       return granted;
     },
     async publish(topic, payload, publishOptions) {
@@ -239,7 +275,11 @@ export async function connectTestClient(options: TestClientOptions): Promise<Tes
  * Removes retained messages (an empty retained payload, [MQTT-3.3.1-10]) with a short-lived
  * client of its own, so it also works after the test's clients are gone.
  */
-export async function clearRetained(broker: BrokerEndpoint, topics: readonly string[], protocolVersion: ProtocolVersion = 4): Promise<void> {
+export async function clearRetained(
+  broker: BrokerEndpoint,
+  topics: readonly string[],
+  protocolVersion: ProtocolVersion = 4,
+): Promise<void> {
   if (topics.length === 0) return;
   const cleaner = await connectTestClient({ broker, role: 'clean', protocolVersion, closeOnTestFinished: false });
   try {
@@ -262,12 +302,27 @@ export function clearRetainedOnFinish(broker: BrokerEndpoint, topics: readonly s
  * Ends a persistent session on the broker: connect with the same client id and Clean Session=1
  * (MQTT 5: Clean Start=1, no expiry), which discards the old session [MQTT-3.1.2-6], then disconnect.
  */
-export async function discardSession(broker: BrokerEndpoint, clientId: string, protocolVersion: ProtocolVersion = 4): Promise<void> {
-  const client = await connectTestClient({ broker, role: 'x', clientId, protocolVersion, clean: true, closeOnTestFinished: false });
+export async function discardSession(
+  broker: BrokerEndpoint,
+  clientId: string,
+  protocolVersion: ProtocolVersion = 4,
+): Promise<void> {
+  const client = await connectTestClient({
+    broker,
+    role: 'x',
+    clientId,
+    protocolVersion,
+    clean: true,
+    closeOnTestFinished: false,
+  });
   await client.close();
 }
 
 /** Discards the session of `clientId` when the test finishes (passed or failed), after its clients closed. */
-export function discardSessionOnFinish(broker: BrokerEndpoint, clientId: string, protocolVersion: ProtocolVersion = 4): void {
+export function discardSessionOnFinish(
+  broker: BrokerEndpoint,
+  clientId: string,
+  protocolVersion: ProtocolVersion = 4,
+): void {
   onTestFinished(() => discardSession(broker, clientId, protocolVersion));
 }

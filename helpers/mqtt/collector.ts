@@ -64,7 +64,8 @@ export class MessageCollector {
    * messages so far. Rejects after `timeoutMs` with an error that lists what did arrive.
    */
   waitFor(condition: WaitCondition, timeoutMs: number, description?: string): Promise<readonly ReceivedMessage[]> {
-    const holds = typeof condition === 'number' ? (all: readonly ReceivedMessage[]) => all.length >= condition : condition;
+    const holds =
+      typeof condition === 'number' ? (all: readonly ReceivedMessage[]) => all.length >= condition : condition;
     const what = description ?? (typeof condition === 'number' ? `${condition} message(s)` : 'the expected messages');
     if (holds(this.messages)) return Promise.resolve(this.messages);
     return new Promise((resolve, reject) => {
@@ -87,9 +88,15 @@ export class MessageCollector {
   }
 
   /** Waits for the first message at index `fromIndex` or later (default: any) that matches, and returns it. */
-  async waitForMessage(predicate: (message: ReceivedMessage) => boolean, timeoutMs: number, description: string, fromIndex = 0): Promise<ReceivedMessage> {
+  async waitForMessage(
+    predicate: (message: ReceivedMessage) => boolean,
+    timeoutMs: number,
+    description: string,
+    fromIndex = 0,
+  ): Promise<ReceivedMessage> {
     const find = (messages: readonly ReceivedMessage[]) => {
-      for (let i = fromIndex; i < messages.length; i++) if (predicate(messages[i] as ReceivedMessage)) return messages[i];
+      for (let i = fromIndex; i < messages.length; i++)
+        if (predicate(messages[i] as ReceivedMessage)) return messages[i];
       return undefined;
     };
     const all = await this.waitFor((messages) => find(messages) !== undefined, timeoutMs, description);
@@ -114,7 +121,11 @@ export function describePayload(payload: Buffer): string {
   if (payload.length === 0) return '(empty payload)';
   const decoded = decodeMessage(payload);
   if (decoded.kind === 'ok') return `${decoded.publisherId}#${decoded.seq}`;
-  if (decoded.kind === 'corrupted') return `CORRUPTED (${decoded.reason})${decoded.claimed ? ` claims ${decoded.claimed.publisherId}#${decoded.claimed.seq}` : ''}`;
-  const text = payload.subarray(0, 40).toString('utf8').replace(/[^\x20-\x7e]/g, '.');
+  if (decoded.kind === 'corrupted')
+    return `CORRUPTED (${decoded.reason})${decoded.claimed ? ` claims ${decoded.claimed.publisherId}#${decoded.claimed.seq}` : ''}`;
+  const text = payload
+    .subarray(0, 40)
+    .toString('utf8')
+    .replace(/[^\x20-\x7e]/g, '.');
   return `${payload.length} bytes "${text}${payload.length > 40 ? '...' : ''}"`;
 }

@@ -19,8 +19,20 @@ export {
   type TestClient,
   type TestClientOptions,
 } from './client.js';
-export { describeMessage, describePayload, MessageCollector, type MessageListener, type ReceivedMessage, type WaitCondition } from './collector.js';
+export {
+  describeMessage,
+  describePayload,
+  MessageCollector,
+  type MessageListener,
+  type ReceivedMessage,
+  type WaitCondition,
+} from './collector.js';
 export { isMarker, isMarkerOf, MARKER_PREFIX, MarkerSender, type Marker } from './marker.js';
 export { publishRetained, subscribeWithControl, type RetainedControl } from './retained.js';
 export { publishNumbered, type NumberedPublishOptions, type NumberedPublishOutcome } from './publisher.js';
-export { pollUntilSessionExpired, type SessionExpiryAttempt, type SessionExpiryPoll, type SessionExpiryPollOptions } from './session.js';
+export {
+  pollUntilSessionExpired,
+  type SessionExpiryAttempt,
+  type SessionExpiryPoll,
+  type SessionExpiryPollOptions,
+} from './session.js';

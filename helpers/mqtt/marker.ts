@@ -41,7 +41,10 @@ export class MarkerSender {
   /** Publishes a (non-retained) marker and waits until the client confirmed it. */
   async send(topic: string, qos: Qos): Promise<Marker> {
     const seq = this.next++;
-    await this.publisher.publish(topic, createProbeMessage({ publisherId: this.publisherId, seq }), { qos, retain: false });
+    await this.publisher.publish(topic, createProbeMessage({ publisherId: this.publisherId, seq }), {
+      qos,
+      retain: false,
+    });
     return { publisherId: this.publisherId, seq, topic, qos };
   }
 }

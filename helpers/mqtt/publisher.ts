@@ -41,14 +41,22 @@ export interface NumberedPublishOutcome {
  * the log's id) and records each confirmation in `log`. In-flight publishes are bounded, and
  * mqtt.js never calls back when all packet ids are in use (mqtt.js #1372).
  */
-export async function publishNumbered(publisher: TestClient, log: SentLog, options: NumberedPublishOptions): Promise<NumberedPublishOutcome> {
+export async function publishNumbered(
+  publisher: TestClient,
+  log: SentLog,
+  options: NumberedPublishOptions,
+): Promise<NumberedPublishOutcome> {
   const firstSeq = options.firstSeq ?? log.attempted;
   const maxInFlight = options.maxInFlight ?? 8;
   const rate = options.ratePerSec ?? 0;
   const stallMs = options.stallTimeoutMs ?? 10_000;
   const topic = options.topic;
   const topicOf = typeof topic === 'string' ? () => topic : topic;
-  const publishOptions: IClientPublishOptions = { qos: options.qos, retain: options.retain ?? false, ...(options.properties ? { properties: options.properties } : {}) };
+  const publishOptions: IClientPublishOptions = {
+    qos: options.qos,
+    retain: options.retain ?? false,
+    ...(options.properties ? { properties: options.properties } : {}),
+  };
   const inFlight = new Set<Promise<void>>();
   let confirmed = 0;
   let failed = 0;

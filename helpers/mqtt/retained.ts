@@ -21,7 +21,12 @@ export async function publishRetained(
   const from = watcher.count;
   await publisher.publish(options.topic, options.payload, { qos: options.qos, retain: true });
   const what = options.payload.length === 0 ? 'retained delete (empty payload)' : 'retained publish';
-  return watcher.waitForMessage((m) => m.topic === expectTopic && m.payload.equals(options.payload), options.timeoutMs, `the live copy of the ${what} on ${expectTopic} at the watching subscriber`, from);
+  return watcher.waitForMessage(
+    (m) => m.topic === expectTopic && m.payload.equals(options.payload),
+    options.timeoutMs,
+    `the live copy of the ${what} on ${expectTopic} at the watching subscriber`,
+    from,
+  );
 }
 
 /** A retained message of the test's own, used to prove what other subscriptions did not get. */
@@ -59,11 +64,17 @@ export async function subscribeWithControl(
    */
   expected?: (since: readonly ReceivedMessage[]) => boolean,
 ): Promise<ISubscriptionGrant[]> {
-  if (control.topic in filters) throw new Error(`the control topic ${control.topic} must not be one of the filters under test`);
+  if (control.topic in filters)
+    throw new Error(`the control topic ${control.topic} must not be one of the filters under test`);
   const from = subscriber.messages.count;
   const granted = await subscriber.subscribe({ ...filters, [control.topic]: { qos: 1 } });
   if (expected) await subscriber.messages.waitFor((all) => expected(all.slice(from)), timeoutMs).catch(() => undefined);
-  await subscriber.messages.waitForMessage((m) => m.topic === control.topic && m.retain && m.payload.equals(control.payload), timeoutMs, `the retained control message on ${control.topic}`, from);
+  await subscriber.messages.waitForMessage(
+    (m) => m.topic === control.topic && m.retain && m.payload.equals(control.payload),
+    timeoutMs,
+    `the retained control message on ${control.topic}`,
+    from,
+  );
   // A QoS 2 retained message that came before the control reaches the application only at its PUBREL.
   await subscriber.released(timeoutMs);
   return granted.filter((g) => g.topic !== control.topic);

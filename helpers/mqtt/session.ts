@@ -50,7 +50,14 @@ export async function pollUntilSessionExpired(options: SessionExpiryPollOptions)
   while (performance.now() + pauseMs <= deadline) {
     // A pause between reconnect attempts, bounded by the deadline: this is the poll interval.
     await sleep(pauseMs);
-    const client = await connectTestClient({ broker: options.broker, role: 'exp', clientId: options.clientId, protocolVersion: 5, clean: false, sessionExpirySec: options.sessionExpirySec });
+    const client = await connectTestClient({
+      broker: options.broker,
+      role: 'exp',
+      clientId: options.clientId,
+      protocolVersion: 5,
+      clean: false,
+      sessionExpirySec: options.sessionExpirySec,
+    });
     attempts.push({ offlineMs: Math.round(performance.now() - offlineSince), sessionPresent: client.sessionPresent });
     if (!client.sessionPresent) return { attempts, gone: client };
     await options.onResumed?.(client);

@@ -13,7 +13,12 @@ export const QOS_LEVELS: readonly Qos[] = [0, 1, 2];
 export function mqtt5SkipReason(plan: RunPlan, targets: readonly TargetName[]): string | undefined {
   const lacking = plan.targets.filter((t) => targets.includes(t.name) && !t.behaviour.mqtt5);
   if (lacking.length === 0) return undefined;
-  return lacking.map((t) => `${t.name} does not support MQTT 5 (${t.behaviour.notes.find((n) => /MQTT 5/.test(n)) ?? 'its target declares mqtt5: false'})`).join('; ');
+  return lacking
+    .map(
+      (t) =>
+        `${t.name} does not support MQTT 5 (${t.behaviour.notes.find((n) => /MQTT 5/.test(n)) ?? 'its target declares mqtt5: false'})`,
+    )
+    .join('; ');
 }
 
 /**
@@ -21,11 +26,22 @@ export function mqtt5SkipReason(plan: RunPlan, targets: readonly TargetName[]): 
  * starts, so test names can cite it): its declaration, or the one for these peers when it depends
  * on them (e.g. the Mosquitto bridge keeps retain flags only from a Mosquitto downstream broker).
  */
-export function declarationOf(plan: RunPlan, topology: TopologyPlan): { name: string; declaration: ForwarderDeclaration } {
+export function declarationOf(
+  plan: RunPlan,
+  topology: TopologyPlan,
+): { name: string; declaration: ForwarderDeclaration } {
   const forwarder = plan.forwarders.find((f) => f.spec === topology.forwarder);
-  if (!forwarder) throw new Error(`topology ${topology.id} names forwarder "${topology.forwarder}", which is not in the run plan.`);
+  if (!forwarder)
+    throw new Error(`topology ${topology.id} names forwarder "${topology.forwarder}", which is not in the run plan.`);
   const definition = forwarderFromSpec(topology.forwarder, runSettings());
-  return { name: forwarder.name, declaration: declarationBetween(definition, { downstream: topology.downstream, upstream: topology.upstream, mqtt5: speaksMqtt5(plan, topology.downstream) && speaksMqtt5(plan, topology.upstream) }) };
+  return {
+    name: forwarder.name,
+    declaration: declarationBetween(definition, {
+      downstream: topology.downstream,
+      upstream: topology.upstream,
+      mqtt5: speaksMqtt5(plan, topology.downstream) && speaksMqtt5(plan, topology.upstream),
+    }),
+  };
 }
 
 /** What a delivered QoS promises [MQTT-4.3]: the words used in test names and messages. */

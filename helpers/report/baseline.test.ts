@@ -8,14 +8,36 @@ import { DEFAULT_TOLERANCES, tolerancesFor, type ToleranceConfig } from './toler
 const OPTIONS = { force: false, baselineFile: 'fixtures/baselines/x.json' };
 
 /** A report with one scenario run `runs` times (vitest repeats), each with the given median latency and loss. */
-function reportOf(runs: { medianUs: number; lost?: number; ratePerSec?: number; saturated?: boolean }[], runId = 'r'): TestbenchReport {
+function reportOf(
+  runs: { medianUs: number; lost?: number; ratePerSec?: number; saturated?: boolean }[],
+  runId = 'r',
+): TestbenchReport {
   const results = runs.map((run, i) => {
-    const result = loadResult({ subject: topology('reference'), sent: 2000, lost: run.lost ?? 0, medianUs: run.medianUs, seed: i + 1, ratePerSec: run.ratePerSec ?? 200, lossLimit: 1 });
+    const result = loadResult({
+      subject: topology('reference'),
+      sent: 2000,
+      lost: run.lost ?? 0,
+      medianUs: run.medianUs,
+      seed: i + 1,
+      ratePerSec: run.ratePerSec ?? 200,
+      lossLimit: 1,
+    });
     if (run.ratePerSec !== undefined && result.throughput) result.throughput.receivePerSec = run.ratePerSec;
     if (run.saturated) result.diagnostics = { harnessSaturated: true, reasons: ['event loop busy'] };
     return result;
   });
-  return buildReport({ runId, plan: syntheticPlan(), tests: [collected(results)], startedAt: new Date(0), finishedAt: new Date(1000), state: 'passed', errors: [], command: 'test', generatorVersion: 't', env: {} });
+  return buildReport({
+    runId,
+    plan: syntheticPlan(),
+    tests: [collected(results)],
+    startedAt: new Date(0),
+    finishedAt: new Date(1000),
+    state: 'passed',
+    errors: [],
+    command: 'test',
+    generatorVersion: 't',
+    env: {},
+  });
 }
 
 function figure(report: TestbenchReport, baseline: TestbenchReport, name: string, tolerances?: ToleranceConfig) {
@@ -52,7 +74,11 @@ describe('baseline comparison', () => {
   });
 
   test('throughput below the relative tolerance is a regression', () => {
-    const { f } = figure(reportOf([{ medianUs: 1000, ratePerSec: 150 }]), reportOf([{ medianUs: 1000, ratePerSec: 200 }]), 'receivePerSec');
+    const { f } = figure(
+      reportOf([{ medianUs: 1000, ratePerSec: 150 }]),
+      reportOf([{ medianUs: 1000, ratePerSec: 200 }]),
+      'receivePerSec',
+    );
     expect(f).toMatchObject({ status: 'regressed', deltaRel: -0.25 });
   });
 
@@ -61,7 +87,9 @@ describe('baseline comparison', () => {
     const { f } = figure(current, reportOf([{ medianUs: 1000, lost: 0 }]), 'lossRate');
     expect(f?.status).toBe('regressed');
     expect(f?.delta).toBeCloseTo(0.002, 6);
-    expect(figure(reportOf([{ medianUs: 1000, lost: 1 }]), reportOf([{ medianUs: 1000 }]), 'lossRate').f?.status).toBe('ok'); // 0.05 pp
+    expect(figure(reportOf([{ medianUs: 1000, lost: 1 }]), reportOf([{ medianUs: 1000 }]), 'lossRate').f?.status).toBe(
+      'ok',
+    ); // 0.05 pp
   });
 
   test('with repeats the medians are compared and a change inside the baseline spread is noise', () => {
@@ -77,16 +105,36 @@ describe('baseline comparison', () => {
   });
 
   test('a saturated harness makes latency and throughput changes untrusted, not regressions', () => {
-    const { section, f } = figure(reportOf([{ medianUs: 5000, saturated: true }]), reportOf([{ medianUs: 1000 }]), 'p99Us');
+    const { section, f } = figure(
+      reportOf([{ medianUs: 5000, saturated: true }]),
+      reportOf([{ medianUs: 1000 }]),
+      'p99Us',
+    );
     expect(f?.status).toBe('untrusted');
     expect(section.verdict).toBe('pass');
   });
 
   test('tolerances come from the file, with per-scenario overrides', () => {
-    const config: ToleranceConfig = { source: 'tolerances.json', file: { default: { latencyP50Rel: 2 }, overrides: [{ suite: 'forwarding-loss', scenario: 'medium', latencyP50Rel: 0.1 }] } };
-    expect(tolerancesFor(config, { suite: 'retain', scenario: 'x', subject: 'y' })).toEqual({ ...DEFAULT_TOLERANCES, latencyP50Rel: 2 });
-    expect(tolerancesFor(config, { suite: 'forwarding-loss', scenario: 'medium', subject: 'y' }).latencyP50Rel).toBe(0.1);
-    expect(figure(reportOf([{ medianUs: 2000 }]), reportOf([{ medianUs: 1000 }]), 'p50Us', { source: 't', file: { default: { latencyP50Rel: 2 } } }).f?.status).toBe('ok');
+    const config: ToleranceConfig = {
+      source: 'tolerances.json',
+      file: {
+        default: { latencyP50Rel: 2 },
+        overrides: [{ suite: 'forwarding-loss', scenario: 'medium', latencyP50Rel: 0.1 }],
+      },
+    };
+    expect(tolerancesFor(config, { suite: 'retain', scenario: 'x', subject: 'y' })).toEqual({
+      ...DEFAULT_TOLERANCES,
+      latencyP50Rel: 2,
+    });
+    expect(tolerancesFor(config, { suite: 'forwarding-loss', scenario: 'medium', subject: 'y' }).latencyP50Rel).toBe(
+      0.1,
+    );
+    expect(
+      figure(reportOf([{ medianUs: 2000 }]), reportOf([{ medianUs: 1000 }]), 'p50Us', {
+        source: 't',
+        file: { default: { latencyP50Rel: 2 } },
+      }).f?.status,
+    ).toBe('ok');
   });
 
   test('scenarios only in one of the reports are listed, not compared', () => {
@@ -103,9 +151,17 @@ describe('baseline comparison', () => {
 
 describe('environment fingerprints', () => {
   test('differences are named: runtime, CPUs, profile, and versions of brokers both runs used', () => {
-    const a = { id: 'a', runtime: 'container', cpus: 2, profile: 'full', targetVersions: ['emqx@5.8.8', 'mosquitto@2.0.11'] };
+    const a = {
+      id: 'a',
+      runtime: 'container',
+      cpus: 2,
+      profile: 'full',
+      targetVersions: ['emqx@5.8.8', 'mosquitto@2.0.11'],
+    };
     expect(fingerprintDifferences(a, a)).toEqual([]);
-    expect(fingerprintDifferences({ ...a, runtime: 'process', cpus: 4, targetVersions: ['mosquitto@2.0.22'] }, a)).toEqual([
+    expect(
+      fingerprintDifferences({ ...a, runtime: 'process', cpus: 4, targetVersions: ['mosquitto@2.0.22'] }, a),
+    ).toEqual([
       'runtime process here, container in the baseline',
       '4 CPUs here, 2 in the baseline',
       'mosquitto 2.0.22 here, 2.0.11 in the baseline',
@@ -128,8 +184,24 @@ describe('environment fingerprints', () => {
   });
 
   test('the fingerprint id names runtime, CPUs and profile and hashes the broker versions', () => {
-    const report = buildReport({ runId: 'x', plan: syntheticPlan(), tests: [collected([loadResult({ subject: MOSQUITTO })])], startedAt: new Date(0), finishedAt: new Date(0), state: 'passed', errors: [], command: '', generatorVersion: '', env: {} });
-    expect(report.environment.fingerprint).toMatchObject({ runtime: 'container', cpus: 2, profile: 'ci', targetVersions: ['mosquitto@2.0.11'] });
+    const report = buildReport({
+      runId: 'x',
+      plan: syntheticPlan(),
+      tests: [collected([loadResult({ subject: MOSQUITTO })])],
+      startedAt: new Date(0),
+      finishedAt: new Date(0),
+      state: 'passed',
+      errors: [],
+      command: '',
+      generatorVersion: '',
+      env: {},
+    });
+    expect(report.environment.fingerprint).toMatchObject({
+      runtime: 'container',
+      cpus: 2,
+      profile: 'ci',
+      targetVersions: ['mosquitto@2.0.11'],
+    });
     expect(report.environment.fingerprint.id).toMatch(/^container-2cpu-ci-[0-9a-f]{8}$/);
   });
 });

@@ -29,19 +29,30 @@ import type {
 } from './report-types.js';
 import { tolerancesFor, type ToleranceConfig } from './tolerances.js';
 
-export function fingerprintOf(runtime: string, cpus: number, profile: string, results: readonly Pick<ReportResult, 'subject'>[]): EnvironmentFingerprint {
+export function fingerprintOf(
+  runtime: string,
+  cpus: number,
+  profile: string,
+  results: readonly Pick<ReportResult, 'subject'>[],
+): EnvironmentFingerprint {
   const targetVersions = [...new Set(results.flatMap((r) => subjectTargetVersions(r.subject)))].sort();
-  const hash = createHash('sha256').update(JSON.stringify({ runtime, cpus, profile, targetVersions })).digest('hex').slice(0, 8);
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ runtime, cpus, profile, targetVersions }))
+    .digest('hex')
+    .slice(0, 8);
   return { id: `${runtime}-${cpus}cpu-${profile}-${hash}`, runtime, cpus, profile, targetVersions };
 }
 
 /** What differs between two environments, in words; empty when they can be compared. */
 export function fingerprintDifferences(current: EnvironmentFingerprint, baseline: EnvironmentFingerprint): string[] {
   const differences: string[] = [];
-  if (current.runtime !== baseline.runtime) differences.push(`runtime ${current.runtime} here, ${baseline.runtime} in the baseline`);
+  if (current.runtime !== baseline.runtime)
+    differences.push(`runtime ${current.runtime} here, ${baseline.runtime} in the baseline`);
   if (current.cpus !== baseline.cpus) differences.push(`${current.cpus} CPUs here, ${baseline.cpus} in the baseline`);
-  if (current.profile !== baseline.profile) differences.push(`profile ${current.profile} here, ${baseline.profile} in the baseline`);
-  const versionsOf = (list: readonly string[]): Map<string, string> => new Map(list.map((tv) => [tv.slice(0, tv.indexOf('@')), tv.slice(tv.indexOf('@') + 1)]));
+  if (current.profile !== baseline.profile)
+    differences.push(`profile ${current.profile} here, ${baseline.profile} in the baseline`);
+  const versionsOf = (list: readonly string[]): Map<string, string> =>
+    new Map(list.map((tv) => [tv.slice(0, tv.indexOf('@')), tv.slice(tv.indexOf('@') + 1)]));
   const now = versionsOf(current.targetVersions);
   const then = versionsOf(baseline.targetVersions);
   for (const [target, version] of now) {
@@ -59,7 +70,11 @@ export interface CompareOptions {
   baselineFile: string;
 }
 
-export function compareWithBaseline(current: TestbenchReport, baseline: TestbenchReport, options: CompareOptions): BaselineSection {
+export function compareWithBaseline(
+  current: TestbenchReport,
+  baseline: TestbenchReport,
+  options: CompareOptions,
+): BaselineSection {
   const differences = fingerprintDifferences(current.environment.fingerprint, baseline.environment.fingerprint);
   const section: BaselineSection = {
     file: options.baselineFile,
@@ -112,10 +127,16 @@ export function compareWithBaseline(current: TestbenchReport, baseline: Testbenc
     section.comparisons.push(comparison);
   }
   section.missing = baseline.results.filter((r) => !currentKeys.has(r.key)).map((r) => r.key);
-  section.regressions = section.comparisons.reduce((n, c) => n + c.figures.filter((f) => f.status === 'regressed').length, 0);
+  section.regressions = section.comparisons.reduce(
+    (n, c) => n + c.figures.filter((f) => f.status === 'regressed').length,
+    0,
+  );
   section.verdict = section.regressions > 0 ? 'fail' : 'pass';
-  const forcedNote = differences.length > 0 ? ` (forced although the environments differ: ${differences.join('; ')})` : '';
-  const regressed = section.comparisons.flatMap((c) => c.figures.filter((f) => f.status === 'regressed').map((f) => `${comparisonLabel(c)}: ${describeFigure(f)}`));
+  const forcedNote =
+    differences.length > 0 ? ` (forced although the environments differ: ${differences.join('; ')})` : '';
+  const regressed = section.comparisons.flatMap((c) =>
+    c.figures.filter((f) => f.status === 'regressed').map((f) => `${comparisonLabel(c)}: ${describeFigure(f)}`),
+  );
   const scenarios = section.comparisons.filter((c) => c.status === 'regressed').length;
   section.message =
     section.regressions > 0
@@ -134,7 +155,12 @@ const FIGURES: { figure: ComparedFigure; higherIsWorse: boolean }[] = [
   { figure: 'lossRate', higherIsWorse: true },
 ];
 
-function compareFigures(current: ReportResult, baseline: ReportResult, tolerances: Tolerances, untrusted: boolean): FigureComparison[] {
+function compareFigures(
+  current: ReportResult,
+  baseline: ReportResult,
+  tolerances: Tolerances,
+  untrusted: boolean,
+): FigureComparison[] {
   const comparisons: FigureComparison[] = [];
   for (const { figure, higherIsWorse } of FIGURES) {
     const now = figureSample(current, figure);
@@ -155,16 +181,25 @@ function compareFigures(current: ReportResult, baseline: ReportResult, tolerance
 
 function limitFor(figure: ComparedFigure, baseline: FigureSample, t: Tolerances): { limit: number; rule: string } {
   if (figure === 'lossRate') {
-    return { limit: baseline.median + t.lossAbs, rule: `baseline ${percent(baseline.median)} + ${signedPoints(t.lossAbs).slice(1)}` };
+    return {
+      limit: baseline.median + t.lossAbs,
+      rule: `baseline ${percent(baseline.median)} + ${signedPoints(t.lossAbs).slice(1)}`,
+    };
   }
   if (figure === 'receivePerSec') {
     const relative = baseline.median * (1 - t.throughputRel);
     const limit = Math.min(relative, baseline.min);
-    return { limit, rule: `−${t.throughputRel * 100} % of ${rate(baseline.median)} msg/s${baseline.n > 1 ? ', and below the lowest baseline run' : ''}` };
+    return {
+      limit,
+      rule: `−${t.throughputRel * 100} % of ${rate(baseline.median)} msg/s${baseline.n > 1 ? ', and below the lowest baseline run' : ''}`,
+    };
   }
   const rel = figure === 'p50Us' ? t.latencyP50Rel : t.latencyP99Rel;
   const limit = Math.max(baseline.median * (1 + rel), baseline.max, baseline.median + t.latencySlackUs);
-  return { limit, rule: `+${rel * 100} % of ${ms(baseline.median)} ms${baseline.n > 1 ? ', beyond the slowest baseline run' : ''}, at least +${ms(t.latencySlackUs)} ms` };
+  return {
+    limit,
+    rule: `+${rel * 100} % of ${ms(baseline.median)} ms${baseline.n > 1 ? ', beyond the slowest baseline run' : ''}, at least +${ms(t.latencySlackUs)} ms`,
+  };
 }
 
 function worstStatus(statuses: readonly FigureStatus[]): FigureStatus {
@@ -173,11 +208,18 @@ function worstStatus(statuses: readonly FigureStatus[]): FigureStatus {
 }
 
 /** `forwarding-loss heavy · pass QoS 1 · mosquitto (container)`. */
-export function comparisonLabel(c: Pick<ScenarioComparison, 'suite' | 'scenario' | 'variant' | 'qos' | 'subject'>): string {
+export function comparisonLabel(
+  c: Pick<ScenarioComparison, 'suite' | 'scenario' | 'variant' | 'qos' | 'subject'>,
+): string {
   return `${c.suite} ${c.scenario}${c.variant ? ` · ${c.variant}` : ''}${c.qos !== undefined ? ` QoS ${c.qos}` : ''} · ${c.subject}`;
 }
 
-export const FIGURE_LABELS: Record<ComparedFigure, string> = { p50Us: 'p50', p99Us: 'p99', receivePerSec: 'msg/s', lossRate: 'loss' };
+export const FIGURE_LABELS: Record<ComparedFigure, string> = {
+  p50Us: 'p50',
+  p99Us: 'p99',
+  receivePerSec: 'msg/s',
+  lossRate: 'loss',
+};
 
 /** A figure value in its display unit. */
 export function formatFigure(figure: ComparedFigure, value: number): string {
@@ -206,4 +248,3 @@ export function formatSample(figure: ComparedFigure, sample: FigureSample): stri
   if (sample.n <= 1) return median;
   return `${median} [${formatFigure(figure, sample.min)}–${formatFigure(figure, sample.max)}, n=${sample.n}]`;
 }
-

@@ -51,8 +51,16 @@ export function buildReport(input: BuildReportInput): TestbenchReport {
   const profile = plan?.profile ?? env['MQTT_TESTBENCH_PROFILE'] ?? 'ci';
   const environment = environmentOf(plan, profile, results, env);
   const tests = input.tests;
-  const skipped: SkippedTest[] = tests.filter((t) => t.ref.state === 'skipped' && t.skipNote).map((t) => ({ test: t.ref, reason: t.skipNote as string }));
-  const failures: FailedTest[] = tests.filter((t) => t.ref.state === 'failed').map((t) => ({ test: t.ref, error: t.ref.error ?? 'failed without an error message', measured: t.results.length > 0 }));
+  const skipped: SkippedTest[] = tests
+    .filter((t) => t.ref.state === 'skipped' && t.skipNote)
+    .map((t) => ({ test: t.ref, reason: t.skipNote as string }));
+  const failures: FailedTest[] = tests
+    .filter((t) => t.ref.state === 'failed')
+    .map((t) => ({
+      test: t.ref,
+      error: t.ref.error ?? 'failed without an error message',
+      measured: t.results.length > 0,
+    }));
   const report: TestbenchReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generator: { name: 'mqtt-testbench', version: input.generatorVersion },
@@ -103,7 +111,9 @@ export function buildReport(input: BuildReportInput): TestbenchReport {
 }
 
 /** fail when a test or result failed, the run had errors or was interrupted, or the baseline comparison failed or was refused. */
-export function overallVerdict(report: Pick<TestbenchReport, 'run' | 'tests' | 'results' | 'baseline'>): 'pass' | 'fail' {
+export function overallVerdict(
+  report: Pick<TestbenchReport, 'run' | 'tests' | 'results' | 'baseline'>,
+): 'pass' | 'fail' {
   if (report.tests.failed > 0 || report.run.errors.length > 0 || report.run.state !== 'passed') return 'fail';
   if (report.results.some((r) => r.verdict === 'fail')) return 'fail';
   if (report.baseline && report.baseline.verdict !== 'pass') return 'fail';
@@ -125,20 +135,33 @@ function collectResults(runId: string, tests: readonly CollectedTest[]): ReportR
     }),
   );
   const testsPerKey = new Map<string, Set<string>>();
-  for (const { testId, entry } of raw) testsPerKey.set(entry.key, (testsPerKey.get(entry.key) ?? new Set()).add(testId));
+  for (const { testId, entry } of raw)
+    testsPerKey.set(entry.key, (testsPerKey.get(entry.key) ?? new Set()).add(testId));
   for (const { entry } of raw) {
     if ((testsPerKey.get(entry.key)?.size ?? 0) > 1) {
       // The test name is what tells them apart here; suites should set `variant` themselves.
       entry.variant = entry.variant ? `${entry.variant} · ${entry.test.name}` : entry.test.name;
       entry.key = resultKey(entry);
-      (entry.notes ??= []).push('Another test reported a result under the same suite, scenario, subject, protocol and QoS; the test name was added as its variant (set `variant` on the result to choose it).');
+      (entry.notes ??= []).push(
+        'Another test reported a result under the same suite, scenario, subject, protocol and QoS; the test name was added as its variant (set `variant` on the result to choose it).',
+      );
     }
   }
   const groups = groupBy(raw, ({ testId, entry }) => `${testId}\u0000${entry.key}`);
-  return [...groups.values()].map((group) => combineResults(group.map(({ entry }) => ({ result: entry, runId })), 'repeats'));
+  return [...groups.values()].map((group) =>
+    combineResults(
+      group.map(({ entry }) => ({ result: entry, runId })),
+      'repeats',
+    ),
+  );
 }
 
-function environmentOf(plan: RunPlan | undefined, profile: string, results: readonly ReportResult[], env: Readonly<Record<string, string | undefined>>): EnvironmentInfo {
+function environmentOf(
+  plan: RunPlan | undefined,
+  profile: string,
+  results: readonly ReportResult[],
+  env: Readonly<Record<string, string | undefined>>,
+): EnvironmentInfo {
   const machine = plan?.machine ?? {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -146,7 +169,10 @@ function environmentOf(plan: RunPlan | undefined, profile: string, results: read
     cpuModel: osCpus()[0]?.model ?? 'unknown',
     memoryMb: Math.round(totalmem() / 2 ** 20),
   };
-  const runtime = plan?.runtime ?? { kind: 'unknown', reason: 'the run plan is missing: the global setup of the suites did not complete (see the run errors)' };
+  const runtime = plan?.runtime ?? {
+    kind: 'unknown',
+    reason: 'the run plan is missing: the global setup of the suites did not complete (see the run errors)',
+  };
   const environment: EnvironmentInfo = {
     runtime: { kind: runtime.kind, reason: runtime.reason },
     docker: plan?.docker ?? { ok: false, reason: 'unknown: no run plan' },
@@ -186,7 +212,11 @@ function targetsOf(plan: RunPlan | undefined, results: readonly ReportResult[]):
       runtime: t.runtime,
       status: t.status === 'ready' ? 'ran' : 'skipped',
       versions: [...(versions.get(t.name) ?? [])].sort(),
-      behaviour: { queuesQos0WhileOffline: t.behaviour.queuesQos0WhileOffline, mqtt5: t.behaviour.mqtt5, notes: [...t.behaviour.notes] },
+      behaviour: {
+        queuesQos0WhileOffline: t.behaviour.queuesQos0WhileOffline,
+        mqtt5: t.behaviour.mqtt5,
+        notes: [...t.behaviour.notes],
+      },
     };
     if (t.status === 'skipped') entry.reason = t.reason;
     else if (t.detail) entry.detail = t.detail;

@@ -34,10 +34,16 @@ export function combineResults(inputs: readonly CombineInput[], mode: CombineMod
   const counters = sumCounters(results.map((r) => r.counters));
   if (counters) combined.counters = counters;
   for (const field of ['latency', 'latencyFromIntended', 'sendDelay'] as const) {
-    const { latency, exact } = mergeLatency(results.map((r) => r[field]), `${first.result.key} ${field}`);
+    const { latency, exact } = mergeLatency(
+      results.map((r) => r[field]),
+      `${first.result.key} ${field}`,
+    );
     if (latency) combined[field] = latency;
     else delete combined[field];
-    if (!exact) notes.push(`${field}: some inputs carried no histogram, so its percentiles are those of the largest input, not an exact merge.`);
+    if (!exact)
+      notes.push(
+        `${field}: some inputs carried no histogram, so its percentiles are those of the largest input, not an exact merge.`,
+      );
   }
   const throughput = combineThroughput(results, mode);
   if (throughput) combined.throughput = throughput;
@@ -53,20 +59,34 @@ export function combineResults(inputs: readonly CombineInput[], mode: CombineMod
   if (expectations.length > 0) combined.expectations = expectations;
   const diagnostics = combineDiagnostics(results);
   if (diagnostics) combined.diagnostics = diagnostics;
-  const gates = recomputeGates(combined, results.map((r) => r.gates ?? []));
+  const gates = recomputeGates(
+    combined,
+    results.map((r) => r.gates ?? []),
+  );
   if (gates.length > 0) combined.gates = gates;
 
   combined.test = {
     ...first.result.test,
     state: combineStates(results.map((r) => r.test.state)),
-    durationMs: mode === 'repeats' ? results.reduce((sum, r) => sum + r.test.durationMs, 0) : Math.max(...results.map((r) => r.test.durationMs)),
+    durationMs:
+      mode === 'repeats'
+        ? results.reduce((sum, r) => sum + r.test.durationMs, 0)
+        : Math.max(...results.map((r) => r.test.durationMs)),
   };
   const errors = union(results.map((r) => r.test.error).filter((e): e is string => typeof e === 'string'));
   if (errors.length > 0) combined.test.error = errors.join('\n');
   else delete combined.test.error;
 
   if (mode === 'repeats') {
-    combined.repeats = inputs.flatMap((input, index) => input.result.repeats ?? [repeatFigures(input.result, inputs.filter((i) => i.runId === input.runId).length > 1 ? `${input.runId}#${index + 1}` : input.runId)]);
+    combined.repeats = inputs.flatMap(
+      (input, index) =>
+        input.result.repeats ?? [
+          repeatFigures(
+            input.result,
+            inputs.filter((i) => i.runId === input.runId).length > 1 ? `${input.runId}#${index + 1}` : input.runId,
+          ),
+        ],
+    );
   } else {
     delete combined.repeats;
     notes.push(`Combined from ${results.length} workers that ran at the same time.`);
@@ -74,7 +94,11 @@ export function combineResults(inputs: readonly CombineInput[], mode: CombineMod
   combined.notes = union([...results.flatMap((r) => r.notes ?? []), ...notes]);
   if (combined.notes.length === 0) delete combined.notes;
 
-  const { verdict, reason } = verdictOf(combined.test.state, combined.gates, results.map((r) => r.verdict));
+  const { verdict, reason } = verdictOf(
+    combined.test.state,
+    combined.gates,
+    results.map((r) => r.verdict),
+  );
   combined.verdict = verdict;
   if (reason) combined.verdictReason = reason;
   else delete combined.verdictReason;
@@ -82,9 +106,17 @@ export function combineResults(inputs: readonly CombineInput[], mode: CombineMod
 }
 
 /** fail: the test failed or a gate failed (or any combined input failed); skip: skipped; else pass. */
-export function verdictOf(state: TestState, gates: readonly GateOutcome[] | undefined, inputVerdicts: readonly Verdict[] = []): { verdict: Verdict; reason?: string } {
+export function verdictOf(
+  state: TestState,
+  gates: readonly GateOutcome[] | undefined,
+  inputVerdicts: readonly Verdict[] = [],
+): { verdict: Verdict; reason?: string } {
   const broken = (gates ?? []).filter((g) => !g.passed);
-  if (state === 'failed') return { verdict: 'fail', reason: broken.length > 0 ? `gate ${broken.map((g) => g.name).join(', ')} broken` : 'the test failed' };
+  if (state === 'failed')
+    return {
+      verdict: 'fail',
+      reason: broken.length > 0 ? `gate ${broken.map((g) => g.name).join(', ')} broken` : 'the test failed',
+    };
   if (broken.length > 0) return { verdict: 'fail', reason: `gate ${broken.map((g) => g.name).join(', ')} broken` };
   if (inputVerdicts.includes('fail')) return { verdict: 'fail', reason: 'one of the combined runs failed' };
   if (state === 'skipped' || state === 'pending') return { verdict: 'skip' };
@@ -98,7 +130,16 @@ function combineStates(states: readonly TestState[]): TestState {
   return 'skipped';
 }
 
-const COUNTER_FIELDS = ['sent', 'unconfirmed', 'received', 'duplicates', 'reordered', 'lost', 'corrupted', 'unconfirmedReceived'] as const;
+const COUNTER_FIELDS = [
+  'sent',
+  'unconfirmed',
+  'received',
+  'duplicates',
+  'reordered',
+  'lost',
+  'corrupted',
+  'unconfirmedReceived',
+] as const;
 
 function sumCounters(items: readonly (MessageCounters | undefined)[]): MessageCounters | undefined {
   const present = items.filter((c): c is MessageCounters => c !== undefined);
@@ -109,7 +150,9 @@ function sumCounters(items: readonly (MessageCounters | undefined)[]): MessageCo
 }
 
 function combineThroughput(results: readonly TestbenchResult[], mode: CombineMode): TestbenchResult['throughput'] {
-  const present = results.map((r) => r.throughput).filter((t): t is NonNullable<TestbenchResult['throughput']> => t !== undefined);
+  const present = results
+    .map((r) => r.throughput)
+    .filter((t): t is NonNullable<TestbenchResult['throughput']> => t !== undefined);
   if (present.length === 0) return undefined;
   if (mode === 'workers') {
     return {
@@ -120,7 +163,11 @@ function combineThroughput(results: readonly TestbenchResult[], mode: CombineMod
   }
   const totalMs = present.reduce((s, t) => s + t.durationMs, 0);
   if (totalMs <= 0) {
-    return { publishPerSec: round1(mean(present.map((t) => t.publishPerSec))), receivePerSec: round1(mean(present.map((t) => t.receivePerSec))), durationMs: 0 };
+    return {
+      publishPerSec: round1(mean(present.map((t) => t.publishPerSec))),
+      receivePerSec: round1(mean(present.map((t) => t.receivePerSec))),
+      durationMs: 0,
+    };
   }
   // Messages over time: each run's rate weighted by how long it measured.
   return {
@@ -160,7 +207,9 @@ function combineQosCells(items: readonly (QosCell | undefined)[]): QosCell | und
 }
 
 function combineDiagnostics(results: readonly TestbenchResult[]): TestbenchResult['diagnostics'] {
-  const present = results.map((r) => r.diagnostics).filter((d): d is NonNullable<TestbenchResult['diagnostics']> => d !== undefined);
+  const present = results
+    .map((r) => r.diagnostics)
+    .filter((d): d is NonNullable<TestbenchResult['diagnostics']> => d !== undefined);
   if (present.length === 0) return undefined;
   const lagP99 = present.map((d) => d.eventLoopLagP99Ms).filter((v): v is number => v !== undefined);
   const lagMax = present.map((d) => d.eventLoopLagMaxMs).filter((v): v is number => v !== undefined);
@@ -178,17 +227,33 @@ function combineDiagnostics(results: readonly TestbenchResult[]): TestbenchResul
  */
 function recomputeGates(combined: TestbenchResult, gateLists: readonly (readonly GateOutcome[])[]): GateOutcome[] {
   const byName = new Map<string, GateOutcome[]>();
-  for (const list of gateLists) for (const gate of list) byName.set(gate.name, [...(byName.get(gate.name) ?? []), gate]);
+  for (const list of gateLists)
+    for (const gate of list) byName.set(gate.name, [...(byName.get(gate.name) ?? []), gate]);
   const outcomes: GateOutcome[] = [];
   for (const [, gates] of byName) {
     const gate = gates[0] as GateOutcome;
-    const limit = gate.comparison === '<=' ? Math.min(...gates.map((g) => g.limit)) : Math.max(...gates.map((g) => g.limit));
+    const limit =
+      gate.comparison === '<=' ? Math.min(...gates.map((g) => g.limit)) : Math.max(...gates.map((g) => g.limit));
     const measured = figureValue(combined, gate.figure);
     if (measured !== undefined) {
-      outcomes.push({ ...gate, limit, measured, passed: gate.comparison === '<=' ? measured <= limit : measured >= limit });
+      outcomes.push({
+        ...gate,
+        limit,
+        measured,
+        passed: gate.comparison === '<=' ? measured <= limit : measured >= limit,
+      });
     } else {
-      const worst = gate.comparison === '<=' ? Math.max(...gates.map((g) => g.measured)) : Math.min(...gates.map((g) => g.measured));
-      outcomes.push({ ...gate, limit, measured: worst, passed: gates.every((g) => g.passed), source: `${gate.source} (worst of ${gates.length} runs)` });
+      const worst =
+        gate.comparison === '<='
+          ? Math.max(...gates.map((g) => g.measured))
+          : Math.min(...gates.map((g) => g.measured));
+      outcomes.push({
+        ...gate,
+        limit,
+        measured: worst,
+        passed: gates.every((g) => g.passed),
+        source: `${gate.source} (worst of ${gates.length} runs)`,
+      });
     }
   }
   return outcomes;

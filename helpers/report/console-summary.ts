@@ -27,7 +27,9 @@ export function renderConsoleSummary(report: TestbenchReport, options: SummaryOp
   const lines: string[] = [];
   const { run, environment: env, tests } = report;
   lines.push('');
-  lines.push(`mqtt-testbench ${report.verdict === 'pass' ? '✓ PASS' : '✗ FAIL'} · run ${run.id} · profile ${run.profile} · runtime ${env.runtime.kind} · ${tests.passed} passed, ${tests.failed} failed, ${tests.skipped} skipped`);
+  lines.push(
+    `mqtt-testbench ${report.verdict === 'pass' ? '✓ PASS' : '✗ FAIL'} · run ${run.id} · profile ${run.profile} · runtime ${env.runtime.kind} · ${tests.passed} passed, ${tests.failed} failed, ${tests.skipped} skipped`,
+  );
 
   const rows: string[][] = [];
   // The header names the runtime; rows repeat it only when subjects ran in different runtimes.
@@ -36,14 +38,29 @@ export function renderConsoleSummary(report: TestbenchReport, options: SummaryOp
     const cells = grid.cells.flat().filter((c) => c !== undefined);
     const ok = cells.filter((c) => c.ok).length;
     const failed = cells.some((c) => c.verdict === 'fail' || !c.ok);
-    return { fail: failed, row: ['qos-matrix', oneRuntime ? grid.subject.replace(/ \([^)]*\)$/, '') : grid.subject, `QoS grid ${grid.path} ${protocolLabel(grid.protocolVersion)}`, failed ? VERDICT.fail : VERDICT.pass, `${ok}/${cells.length} cells as expected`] };
+    return {
+      fail: failed,
+      row: [
+        'qos-matrix',
+        oneRuntime ? grid.subject.replace(/ \([^)]*\)$/, '') : grid.subject,
+        `QoS grid ${grid.path} ${protocolLabel(grid.protocolVersion)}`,
+        failed ? VERDICT.fail : VERDICT.pass,
+        `${ok}/${cells.length} cells as expected`,
+      ],
+    };
   });
   const resultRows = sortResults(report.results.filter((r) => !r.qosCell)).map((r) => {
     const label = scenarioLabel(r);
     const qos = r.qos !== undefined && !label.includes(`QoS ${r.qos}`) ? ` QoS ${r.qos}` : '';
     return {
       fail: r.verdict === 'fail',
-      row: [r.suite, oneRuntime ? subjectName(r.subject) : subjectLabel(r.subject), `${label}${qos}${r.repeats && r.repeats.length > 1 ? ` ×${r.repeats.length}` : ''}`, VERDICT[r.verdict], keyFigure(r)],
+      row: [
+        r.suite,
+        oneRuntime ? subjectName(r.subject) : subjectLabel(r.subject),
+        `${label}${qos}${r.repeats && r.repeats.length > 1 ? ` ×${r.repeats.length}` : ''}`,
+        VERDICT[r.verdict],
+        keyFigure(r),
+      ],
     };
   });
   const all = [...gridRows, ...resultRows].sort((a, b) => Number(b.fail) - Number(a.fail));
@@ -73,7 +90,9 @@ export function renderConsoleSummary(report: TestbenchReport, options: SummaryOp
     const b = report.baseline;
     lines.push('');
     if (b.verdict === 'fail') {
-      const regressed = b.comparisons.flatMap((c) => c.figures.filter((f) => f.status === 'regressed').map((f) => `  ✗ ${comparisonLabel(c)}: ${describeFigure(f)}`));
+      const regressed = b.comparisons.flatMap((c) =>
+        c.figures.filter((f) => f.status === 'regressed').map((f) => `  ✗ ${comparisonLabel(c)}: ${describeFigure(f)}`),
+      );
       lines.push(`baseline ✗ ${b.regressions} regression(s) beyond tolerance against ${b.file} (run ${b.runId}):`);
       lines.push(...regressed.slice(0, 15));
       if (regressed.length > 15) lines.push(`  … and ${regressed.length - 15} more (see report.md)`);
@@ -83,7 +102,9 @@ export function renderConsoleSummary(report: TestbenchReport, options: SummaryOp
   }
   if (options.reportFolder) {
     lines.push('');
-    lines.push(`reports: ${options.reportFolder}/{report.json,report.md,report.html,junit.xml}${options.latestFolder ? ` (copied to ${options.latestFolder}/)` : ''}`);
+    lines.push(
+      `reports: ${options.reportFolder}/{report.json,report.md,report.html,junit.xml}${options.latestFolder ? ` (copied to ${options.latestFolder}/)` : ''}`,
+    );
   }
   lines.push('');
   return lines.join('\n');
@@ -125,6 +146,7 @@ function table(header: readonly string[], rows: readonly string[][], width: numb
     const chars = [...text];
     return chars.length > w ? `${chars.slice(0, w - 1).join('')}…` : text + ' '.repeat(w - chars.length);
   };
-  const render = (r: readonly string[]): string => `  ${r.map((cell, i) => fit(cell, widths[i] ?? 0)).join('  ')}`.trimEnd();
+  const render = (r: readonly string[]): string =>
+    `  ${r.map((cell, i) => fit(cell, widths[i] ?? 0)).join('  ')}`.trimEnd();
   return [render(header), `  ${widths.map((w) => '─'.repeat(w)).join('  ')}`, ...rows.map(render)];
 }

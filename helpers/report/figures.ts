@@ -35,7 +35,8 @@ export function figureValue(result: TestbenchResult, figure: string): number | u
     }
     case 'p99Ms': {
       // Gates take p99 from the intended send time when the run was rate limited (no coordinated omission).
-      const source = result.latencyFromIntended && result.latencyFromIntended.count > 0 ? result.latencyFromIntended : latency;
+      const source =
+        result.latencyFromIntended && result.latencyFromIntended.count > 0 ? result.latencyFromIntended : latency;
       return source && source.count > 0 ? source.p99 / 1000 : undefined;
     }
     case 'receivePerSec':
@@ -43,7 +44,9 @@ export function figureValue(result: TestbenchResult, figure: string): number | u
       return result.throughput?.[figure];
     case 'rateAchieved': {
       const requested = result.observations?.['requestedRatePerSec'];
-      return typeof requested === 'number' && requested > 0 && result.throughput ? result.throughput.receivePerSec / requested : undefined;
+      return typeof requested === 'number' && requested > 0 && result.throughput
+        ? result.throughput.receivePerSec / requested
+        : undefined;
     }
     default:
       return undefined;
@@ -55,12 +58,24 @@ export function repeatFigures(result: TestbenchResult, runId: string): RepeatFig
   const figures: RepeatFigures = { runId };
   const c = result.counters;
   if (c) {
-    Object.assign(figures, { sent: c.sent, received: c.received, lost: c.lost, duplicates: c.duplicates, lossRate: c.sent > 0 ? c.lost / c.sent : 0 });
+    Object.assign(figures, {
+      sent: c.sent,
+      received: c.received,
+      lost: c.lost,
+      duplicates: c.duplicates,
+      lossRate: c.sent > 0 ? c.lost / c.sent : 0,
+    });
   }
   const l = result.latency;
-  if (l && l.count > 0) Object.assign(figures, { p50Us: l.p50, p90Us: l.p90, p99Us: l.p99, p99_9Us: l.p99_9, maxUs: l.max });
+  if (l && l.count > 0)
+    Object.assign(figures, { p50Us: l.p50, p90Us: l.p90, p99Us: l.p99, p99_9Us: l.p99_9, maxUs: l.max });
   const t = result.throughput;
-  if (t) Object.assign(figures, { publishPerSec: t.publishPerSec, receivePerSec: t.receivePerSec, durationMs: t.durationMs });
+  if (t)
+    Object.assign(figures, {
+      publishPerSec: t.publishPerSec,
+      receivePerSec: t.receivePerSec,
+      durationMs: t.durationMs,
+    });
   return figures;
 }
 
@@ -68,8 +83,14 @@ export function repeatFigures(result: TestbenchResult, runId: string): RepeatFig
  * Median and spread of a compared figure over the runs of a result: its repeats when it has
  * some, else its own single value.
  */
-export function figureSample(result: TestbenchResult & { repeats?: RepeatFigures[] }, figure: ComparedFigure): FigureSample | undefined {
-  const values = result.repeats && result.repeats.length > 0 ? result.repeats.map((r) => r[figure]).filter((v): v is number => typeof v === 'number') : [figureValue(result, figure)].filter((v): v is number => v !== undefined);
+export function figureSample(
+  result: TestbenchResult & { repeats?: RepeatFigures[] },
+  figure: ComparedFigure,
+): FigureSample | undefined {
+  const values =
+    result.repeats && result.repeats.length > 0
+      ? result.repeats.map((r) => r[figure]).filter((v): v is number => typeof v === 'number')
+      : [figureValue(result, figure)].filter((v): v is number => v !== undefined);
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   return { median: median(sorted), min: sorted[0] as number, max: sorted.at(-1) as number, n: sorted.length };

@@ -40,7 +40,12 @@ export function rate(value: number | undefined): string {
 export function signedPercent(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–';
   const value = ratio * 100;
-  const text = Math.abs(value) >= 100 ? Math.abs(value).toFixed(0) : Math.abs(value).toPrecision(3).replace(/\.?0+$/, '');
+  const text =
+    Math.abs(value) >= 100
+      ? Math.abs(value).toFixed(0)
+      : Math.abs(value)
+          .toPrecision(3)
+          .replace(/\.?0+$/, '');
   return `${value < 0 ? '−' : '+'}${text} %`;
 }
 

@@ -8,10 +8,15 @@ describe('merging encoded histograms', () => {
     const fast = Array.from({ length: 900 }, (_, i) => 1000 + i);
     const slow = Array.from({ length: 100 }, (_, i) => 50_000 + i * 10);
     const merged = mergeHistograms([encodedValues(fast), encodedValues(slow)]);
-    const direct = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+    const direct = build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 3_600_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
     for (const v of [...fast, ...slow]) direct.recordValue(v);
     expect(merged?.totalCount).toBe(1000);
-    for (const p of [50, 90, 95, 99, 99.9]) expect(merged?.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    for (const p of [50, 90, 95, 99, 99.9])
+      expect(merged?.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
   });
 
   test('never averages percentiles: p99 of the merge is not the mean of the inputs p99', () => {
@@ -35,7 +40,9 @@ describe('merging encoded histograms', () => {
   });
 
   test('names the broken input', () => {
-    expect(() => mergeHistograms([encodedValues([1, 2, 3]), 'not-a-histogram'], 'latency')).toThrow(/latency #2 is not an HdrHistogram/);
+    expect(() => mergeHistograms([encodedValues([1, 2, 3]), 'not-a-histogram'], 'latency')).toThrow(
+      /latency #2 is not an HdrHistogram/,
+    );
   });
 });
 

@@ -11,7 +11,9 @@ export function decodeHistogram(encoded: string, what = 'histogram'): Histogram 
   try {
     return decodeFromCompressedBase64(encoded);
   } catch (error) {
-    throw new Error(`${what} is not an HdrHistogram V2 compressed base64 string: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `${what} is not an HdrHistogram V2 compressed base64 string: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -21,7 +23,12 @@ export function decodeHistogram(encoded: string, what = 'histogram'): Histogram 
  */
 export function mergeHistograms(encoded: readonly string[], what = 'histogram'): Histogram | undefined {
   if (encoded.length === 0) return undefined;
-  const total = build({ lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 3, autoResize: true });
+  const total = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
   encoded.forEach((item, index) => total.add(decodeHistogram(item, `${what} #${index + 1}`)));
   return total;
 }
@@ -33,7 +40,18 @@ export function encodeHistogram(histogram: Histogram): string {
 /** The percentile summary results carry, recomputed from a histogram (plus its encoded form). */
 export function summarize(histogram: Histogram, withEncoded = true): LatencySummaryUs {
   const count = histogram.totalCount;
-  if (count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p99_9: 0, max: 0, ...(withEncoded ? { histogram: encodeHistogram(histogram) } : {}) };
+  if (count === 0)
+    return {
+      count: 0,
+      min: 0,
+      mean: 0,
+      p50: 0,
+      p90: 0,
+      p99: 0,
+      p99_9: 0,
+      max: 0,
+      ...(withEncoded ? { histogram: encodeHistogram(histogram) } : {}),
+    };
   const max = histogram.maxValue;
   // A percentile is the top of its bucket (equivalent-value range), which can lie above the largest
   // value recorded; no percentile is above the maximum.
@@ -58,7 +76,10 @@ export function summarize(histogram: Histogram, withEncoded = true): LatencySumm
  * (an input without histogram) no percentile can be computed honestly, so only count, min and max
  * are kept and the percentiles are those of the input with the most samples, flagged by the caller.
  */
-export function mergeLatency(items: readonly (LatencySummaryUs | undefined)[], what = 'latency'): { latency: LatencySummaryUs | undefined; exact: boolean } {
+export function mergeLatency(
+  items: readonly (LatencySummaryUs | undefined)[],
+  what = 'latency',
+): { latency: LatencySummaryUs | undefined; exact: boolean } {
   const present = items.filter((item): item is LatencySummaryUs => item !== undefined);
   if (present.length === 0) return { latency: undefined, exact: true };
   if (present.length === 1) return { latency: present[0], exact: true };
@@ -70,7 +91,12 @@ export function mergeLatency(items: readonly (LatencySummaryUs | undefined)[], w
   const largest = present.reduce((a, b) => (b.count > a.count ? b : a));
   const { histogram: _dropped, ...rest } = largest;
   return {
-    latency: { ...rest, count: present.reduce((sum, item) => sum + item.count, 0), min: Math.min(...present.map((i) => i.min)), max: Math.max(...present.map((i) => i.max)) },
+    latency: {
+      ...rest,
+      count: present.reduce((sum, item) => sum + item.count, 0),
+      min: Math.min(...present.map((i) => i.min)),
+      max: Math.max(...present.map((i) => i.max)),
+    },
     exact: false,
   };
 }
@@ -95,7 +121,11 @@ export function percentileCurve(histogram: Histogram, ticksPerHalfDistance = 5):
     const x = 2 ** (k / ticksPerHalfDistance);
     if (x > count) break;
     const percentile = 100 * (1 - 1 / x);
-    points.push({ x: round4(x), percentile: round4(percentile), valueUs: Math.min(histogram.getValueAtPercentile(percentile), histogram.maxValue) });
+    points.push({
+      x: round4(x),
+      percentile: round4(percentile),
+      valueUs: Math.min(histogram.getValueAtPercentile(percentile), histogram.maxValue),
+    });
   }
   const lastX = points.at(-1)?.x ?? 1;
   points.push({ x: round4(Math.max(count, lastX * 1.0001)), percentile: 100, valueUs: histogram.maxValue });

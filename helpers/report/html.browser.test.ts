@@ -18,7 +18,16 @@ import { readReport } from './read-report.js';
 import { collected, loadResult, MOSQUITTO, qosMatrix, syntheticReport, topology } from './testing/synthetic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOT = fileURLToPath(new URL('./assets/report-screenshot.png', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const available = existsSync(CHROMIUM);
@@ -26,13 +35,19 @@ const LAUNCH_TIMEOUT_MS = 60_000;
 
 /** What the checks read from the page (this project's TypeScript has no DOM library). */
 interface PageGlobals {
-  mtbCharts?: { id: string; kind: string; chart: { data: { datasets: { data: unknown[] }[] }; scales: { x: { ticks: { label: string }[] } } } }[];
+  mtbCharts?: {
+    id: string;
+    kind: string;
+    chart: { data: { datasets: { data: unknown[] }[] }; scales: { x: { ticks: { label: string }[] } } };
+  }[];
   document: {
     querySelectorAll(selector: string): Iterable<{
       id: string;
       width: number;
       height: number;
-      getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } };
+      getContext(kind: '2d'): {
+        getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray };
+      };
     }>;
   };
 }
@@ -48,20 +63,73 @@ function richReport() {
   const tests = [
     ...(['light', 'medium', 'heavy'] as const).flatMap((scenario, i) =>
       ([0, 1, 2] as const).flatMap((qos) => [
-        collected([loadResult({ scenario, qos, subject: topology('reference'), sent: [200, 2000, 10_000][i], medianUs: 2100 * (qos + 1), seed: i * 10 + qos, lost: scenario === 'heavy' && qos === 0 ? 7 : 0, lossLimit: 0.001, variant: 'pass', seconds: [4, 10, 20][i] })]),
-        collected([loadResult({ scenario, qos, subject: topology('mosquitto-bridge'), sent: [200, 2000, 10_000][i], medianUs: 900 * (qos + 1), seed: i * 10 + qos + 100, variant: 'pass', seconds: [4, 10, 20][i] })]),
-        collected([loadResult({ scenario: `${scenario}-direct`, qos, subject: MOSQUITTO, sent: [200, 2000, 10_000][i], medianUs: 400 * (qos + 1), seed: i * 10 + qos + 200, seconds: [4, 10, 20][i] })]),
+        collected([
+          loadResult({
+            scenario,
+            qos,
+            subject: topology('reference'),
+            sent: [200, 2000, 10_000][i],
+            medianUs: 2100 * (qos + 1),
+            seed: i * 10 + qos,
+            lost: scenario === 'heavy' && qos === 0 ? 7 : 0,
+            lossLimit: 0.001,
+            variant: 'pass',
+            seconds: [4, 10, 20][i],
+          }),
+        ]),
+        collected([
+          loadResult({
+            scenario,
+            qos,
+            subject: topology('mosquitto-bridge'),
+            sent: [200, 2000, 10_000][i],
+            medianUs: 900 * (qos + 1),
+            seed: i * 10 + qos + 100,
+            variant: 'pass',
+            seconds: [4, 10, 20][i],
+          }),
+        ]),
+        collected([
+          loadResult({
+            scenario: `${scenario}-direct`,
+            qos,
+            subject: MOSQUITTO,
+            sent: [200, 2000, 10_000][i],
+            medianUs: 400 * (qos + 1),
+            seed: i * 10 + qos + 200,
+            seconds: [4, 10, 20][i],
+          }),
+        ]),
       ]),
     ),
     collected(qosMatrix(MOSQUITTO, 'direct', 4)),
     collected(qosMatrix(MOSQUITTO, 'direct', 5)),
     collected(qosMatrix(topology('reference'), 'forwarded', 4)),
-    collected(qosMatrix(topology('mosquitto-bridge'), 'forwarded', 5, ['2,2']), 'failed', { error: 'pub 2 sub 2: delivered QoS 1, expected 2 (QoS preserved, then min(., sub))' }),
-    collected([{ suite: 'retain', scenario: 'late subscriber gets retained', subject: MOSQUITTO, protocolVersion: 4, qos: 1, observations: { retainFlagOnLateSubscribe: true } }]),
-    collected([], 'skipped', { name: 'emqx (container) delivers' }, 'emqx skipped: image emqx/emqx:5.8.8 is not present locally and cannot be pulled here'),
+    collected(qosMatrix(topology('mosquitto-bridge'), 'forwarded', 5, ['2,2']), 'failed', {
+      error: 'pub 2 sub 2: delivered QoS 1, expected 2 (QoS preserved, then min(., sub))',
+    }),
+    collected([
+      {
+        suite: 'retain',
+        scenario: 'late subscriber gets retained',
+        subject: MOSQUITTO,
+        protocolVersion: 4,
+        qos: 1,
+        observations: { retainFlagOnLateSubscribe: true },
+      },
+    ]),
+    collected(
+      [],
+      'skipped',
+      { name: 'emqx (container) delivers' },
+      'emqx skipped: image emqx/emqx:5.8.8 is not present locally and cannot be pulled here',
+    ),
   ];
   const report = syntheticReport({ tests, runId: '20261122-120000-bbbbbb' });
-  report.baseline = compareWithBaseline(report, baseline, { force: false, baselineFile: 'fixtures/baselines/container-2cpu-ci.json' });
+  report.baseline = compareWithBaseline(report, baseline, {
+    force: false,
+    baselineFile: 'fixtures/baselines/container-2cpu-ci.json',
+  });
   return report;
 }
 
@@ -74,7 +142,13 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
     dir = mkdtempSync(join(tmpdir(), 'mtb-html-'));
     file = join(dir, 'report.html');
     writeFileSync(file, renderHtml(richReport()));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 1000 }, timeout: LAUNCH_TIMEOUT_MS });
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1400, height: 1000 },
+      timeout: LAUNCH_TIMEOUT_MS,
+    });
     // Chromium's start takes 1-3 s on a quiet machine and much longer beside the suites' load
     // (the unit tests run alongside them): vitest's default 10 s hook budget failed it once.
   }, LAUNCH_TIMEOUT_MS + 5_000);
@@ -88,7 +162,8 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('request', (request) => {
@@ -105,7 +180,14 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
         const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let painted = 0;
         for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) painted += 1;
-        return { id: canvas.id, kind: entry?.kind, datasets: entry?.chart.data.datasets.length ?? 0, points: entry?.chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0) ?? 0, painted, area: canvas.width * canvas.height };
+        return {
+          id: canvas.id,
+          kind: entry?.kind,
+          datasets: entry?.chart.data.datasets.length ?? 0,
+          points: entry?.chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0) ?? 0,
+          painted,
+          area: canvas.width * canvas.height,
+        };
       });
     });
     expect(problems).toEqual([]);
@@ -120,7 +202,11 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
     expect([...kinds].sort()).toEqual(['compare-latency', 'compare-throughput', 'percentile', 'throughput']);
 
     // The percentile axis is labelled the HdrHistogram way.
-    const ticks = await page.evaluate(() => (globalThis as unknown as PageGlobals).mtbCharts?.find((c) => c.kind === 'percentile')?.chart.scales.x.ticks.map((t) => t.label));
+    const ticks = await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).mtbCharts
+        ?.find((c) => c.kind === 'percentile')
+        ?.chart.scales.x.ticks.map((t) => t.label),
+    );
     expect(ticks).toEqual(expect.arrayContaining(['90%', '99%', '99.9%']));
 
     await page.close();
@@ -129,7 +215,9 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
   test.runIf(Boolean(process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT']))('refreshes the README screenshot', async () => {
     const source = resolve(ROOT, process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'] ?? '');
     const report = readReport(source);
-    const scenario = chartData(report).scenarios.find((s) => s.subjects.length >= 2 && s.subjects.every((x) => x.periods.length > 0));
+    const scenario = chartData(report).scenarios.find(
+      (s) => s.subjects.length >= 2 && s.subjects.every((x) => x.periods.length > 0),
+    );
     expect(scenario, `${source} has no scenario with two subjects and per-second series`).toBeDefined();
     const html = join(dir, 'screenshot.html');
     writeFileSync(html, renderHtml(report));
@@ -140,7 +228,12 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
   });
 
   test('shows the tables without JavaScript: summary, targets with skip reasons, QoS grids, loss table, baseline', async () => {
-    const noScript = await chromium.launchPersistentContext(join(dir, 'profile-no-js'), { executablePath: CHROMIUM, headless: true, args: FLAGS, javaScriptEnabled: false });
+    const noScript = await chromium.launchPersistentContext(join(dir, 'profile-no-js'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      javaScriptEnabled: false,
+    });
     const page = await noScript.newPage();
     await page.goto(`file://${file}`);
     const text = await page.locator('main').innerText();

@@ -113,7 +113,11 @@ export function chartData(report: TestbenchReport): ChartData {
     }
     return color;
   };
-  const plotted = sortResults(report.results.filter((r) => !r.qosCell && ((r.latency && r.latency.count > 0) || (r.periods && r.periods.length > 0))));
+  const plotted = sortResults(
+    report.results.filter(
+      (r) => !r.qosCell && ((r.latency && r.latency.count > 0) || (r.periods && r.periods.length > 0)),
+    ),
+  );
   // Legends stay short when every subject ran in the same runtime (the summary names it).
   const oneRuntime = new Set(plotted.map((r) => r.subject.runtime)).size <= 1;
   const labelOf = (r: ReportResult): string => (oneRuntime ? subjectName(r.subject) : subjectLabel(r.subject));
@@ -121,7 +125,14 @@ export function chartData(report: TestbenchReport): ChartData {
   for (const group of groupBy(plotted, (r) => scenarioKey(r)).values()) {
     const first = group[0] as ReportResult;
     // Two results of one subject in one scenario (keys made unique by test name) are shown as one.
-    const bySubject = [...groupBy(group, (r) => subjectLabel(r.subject)).values()].map((same) => (same.length === 1 ? (same[0] as ReportResult) : combineResults(same.map((result) => ({ result, runId: report.run.id })), 'repeats')));
+    const bySubject = [...groupBy(group, (r) => subjectLabel(r.subject)).values()].map((same) =>
+      same.length === 1
+        ? (same[0] as ReportResult)
+        : combineResults(
+            same.map((result) => ({ result, runId: report.run.id })),
+            'repeats',
+          ),
+    );
     scenarios.push({
       id: `s${scenarios.length + 1}`,
       title: `${first.suite} · ${scenarioLabel(first)}${first.qos !== undefined ? ` · QoS ${first.qos}` : ''}${first.protocolVersion === 4 ? ' · MQTT 3.1.1' : ''}`,
@@ -138,7 +149,14 @@ function subjectSeries(r: ReportResult, label: string, color: string): SubjectSe
     curve = percentileCurve(decodeHistogram(l.histogram, `${r.key} latency`)).map((p) => [p.x, p.valueUs / 1000]);
   } else if (l) {
     // No histogram: the summary percentiles are the best curve there is.
-    curve = [[1, l.min / 1000], [2, l.p50 / 1000], [10, l.p90 / 1000], [100, l.p99 / 1000], [1000, l.p99_9 / 1000], [Math.max(1001, l.count), l.max / 1000]];
+    curve = [
+      [1, l.min / 1000],
+      [2, l.p50 / 1000],
+      [10, l.p90 / 1000],
+      [100, l.p99 / 1000],
+      [1000, l.p99_9 / 1000],
+      [Math.max(1001, l.count), l.max / 1000],
+    ];
   }
   const c = r.counters;
   return {
@@ -170,7 +188,8 @@ function nav(report: TestbenchReport, data: ChartData): string {
   if (report.baseline) links.push(['baseline', 'Baseline']);
   if (report.results.some((r) => r.gates?.length)) links.push(['gates', 'Gates']);
   if (report.results.some((r) => r.qosCell)) links.push(['qos', 'QoS grids']);
-  if (report.results.some((r) => r.counters && !r.qosCell && (r.latency || r.throughput))) links.push(['loss', 'Loss table']);
+  if (report.results.some((r) => r.counters && !r.qosCell && (r.latency || r.throughput)))
+    links.push(['loss', 'Loss table']);
   if (data.scenarios.length > 0) links.push(['scenarios', 'Charts']);
   if (report.failures.length > 0) links.push(['failures', 'Failures']);
   if (report.tests.skipped > 0) links.push(['skipped', 'Skipped']);
@@ -182,13 +201,24 @@ function summarySection(report: TestbenchReport): string {
   const rows: [string, string][] = [
     ['Runtime', `${env.runtime.kind}: ${env.runtime.reason}`],
     ['Machine', `${env.cpus} CPUs (${env.cpuModel}), ${count(env.memoryMb)} MB, ${env.platform}`],
-    ['Node / Docker', `${env.node} / ${env.docker.ok ? `Docker ${env.docker.serverVersion}` : `no Docker: ${env.docker.reason}`}`],
+    [
+      'Node / Docker',
+      `${env.node} / ${env.docker.ok ? `Docker ${env.docker.serverVersion}` : `no Docker: ${env.docker.reason}`}`,
+    ],
     ['Fingerprint', `${env.fingerprint.id} (${env.fingerprint.targetVersions.join(', ') || 'no broker ran'})`],
     ['Command', report.run.command],
   ];
-  if (report.run.mergedFrom) rows.push(['Merged from', report.run.mergedFrom.map((m) => `${m.runId} (${m.file})`).join(', ')]);
-  if (env.github) rows.push(['GitHub', `${env.github.repository} ${env.github.ref} ${env.github.sha.slice(0, 12)} (run ${env.github.runId})`]);
-  const errors = report.run.errors.length > 0 ? `<div class="callout fail"><b>Errors outside tests</b><ul>${report.run.errors.map((e) => `<li><pre>${esc(e)}</pre></li>`).join('')}</ul></div>` : '';
+  if (report.run.mergedFrom)
+    rows.push(['Merged from', report.run.mergedFrom.map((m) => `${m.runId} (${m.file})`).join(', ')]);
+  if (env.github)
+    rows.push([
+      'GitHub',
+      `${env.github.repository} ${env.github.ref} ${env.github.sha.slice(0, 12)} (run ${env.github.runId})`,
+    ]);
+  const errors =
+    report.run.errors.length > 0
+      ? `<div class="callout fail"><b>Errors outside tests</b><ul>${report.run.errors.map((e) => `<li><pre>${esc(e)}</pre></li>`).join('')}</ul></div>`
+      : '';
   const targets = report.targets
     .map(
       (t) =>
@@ -196,10 +226,16 @@ function summarySection(report: TestbenchReport): string {
     )
     .join('');
   const forwarders = report.forwarders
-    .map((f) => `<tr class="${f.status}"><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${f.status === 'ran' ? '✓ ran' : '– skipped'}</td><td>${esc(f.reason ?? describeDeclaration(f.declaration))}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr class="${f.status}"><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${f.status === 'ran' ? '✓ ran' : '– skipped'}</td><td>${esc(f.reason ?? describeDeclaration(f.declaration))}</td></tr>`,
+    )
     .join('');
   const topologies = report.topologies
-    .map((t) => `<tr class="${t.status}"><td>${esc(t.id)}</td><td>${esc(t.runtime)}</td><td>${t.status === 'ran' ? '✓ ran' : '– skipped'}</td><td>${esc(t.reason ?? '')}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr class="${t.status}"><td>${esc(t.id)}</td><td>${esc(t.runtime)}</td><td>${t.status === 'ran' ? '✓ ran' : '– skipped'}</td><td>${esc(t.reason ?? '')}</td></tr>`,
+    )
     .join('');
   const verdicts = { pass: 0, fail: 0, skip: 0 };
   for (const r of report.results) verdicts[r.verdict] += 1;
@@ -223,9 +259,12 @@ ${topologies ? `<h3>Topologies</h3><table><thead><tr><th>topology</th><th>runtim
 function describeDeclaration(declaration: Record<string, unknown>): string {
   const qos = declaration['qos'] as { policy?: string; qos?: number } | undefined;
   const parts: string[] = [];
-  if (qos?.policy) parts.push(qos.policy === 'preserve' ? 'QoS preserved' : `QoS ${qos.policy} ${qos.qos ?? ''}`.trim());
-  if (typeof declaration['retainForwarded'] === 'boolean') parts.push(declaration['retainForwarded'] ? 'retain forwarded' : 'retain not forwarded');
-  if (typeof declaration['losslessAcrossRestart'] === 'boolean') parts.push(declaration['losslessAcrossRestart'] ? 'lossless across restart' : 'may lose across restart');
+  if (qos?.policy)
+    parts.push(qos.policy === 'preserve' ? 'QoS preserved' : `QoS ${qos.policy} ${qos.qos ?? ''}`.trim());
+  if (typeof declaration['retainForwarded'] === 'boolean')
+    parts.push(declaration['retainForwarded'] ? 'retain forwarded' : 'retain not forwarded');
+  if (typeof declaration['losslessAcrossRestart'] === 'boolean')
+    parts.push(declaration['losslessAcrossRestart'] ? 'lossless across restart' : 'may lose across restart');
   return parts.join(', ');
 }
 
@@ -363,9 +402,13 @@ function failuresSection(report: TestbenchReport): string {
 function skippedSection(report: TestbenchReport): string {
   if (report.tests.skipped === 0) return '';
   const byReason = groupBy(report.skipped, (s) => s.reason);
-  const items = [...byReason.entries()].map(([reason, tests]) => `<li>${esc(reason)}<details><summary>${tests.length} test(s)</summary><ul>${tests.map((t) => `<li>${esc(t.test.fullName)}</li>`).join('')}</ul></details></li>`);
+  const items = [...byReason.entries()].map(
+    ([reason, tests]) =>
+      `<li>${esc(reason)}<details><summary>${tests.length} test(s)</summary><ul>${tests.map((t) => `<li>${esc(t.test.fullName)}</li>`).join('')}</ul></details></li>`,
+  );
   const without = report.tests.skipped - report.skipped.length;
-  if (without > 0) items.push(`<li>${without} more skipped without a reason (filtered out, or <code>.skip</code> in the code)</li>`);
+  if (without > 0)
+    items.push(`<li>${without} more skipped without a reason (filtered out, or <code>.skip</code> in the code)</li>`);
   return `<section id="skipped"><h2>Skipped tests</h2><ul>${items.join('')}</ul></section>`;
 }
 
@@ -374,10 +417,19 @@ function fmtMs(value: number | null): string {
 }
 
 export function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** JSON that is safe inside a <script> element (no `</script>`, no HTML comment openers). */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }

@@ -16,16 +16,19 @@ export function addSkipReasons(xml: string, skips: readonly SkipReason[]): { xml
   const byName = new Map(skips.map((s) => [`${s.file}\u0000${s.fullName}`, s.reason]));
   const byNameOnly = new Map(skips.map((s) => [s.fullName, s.reason]));
   let added = 0;
-  const out = xml.replace(/<testcase\b([^>]*)>([\s\S]*?)<\/testcase>/g, (block: string, attrs: string, body: string) => {
-    if (!body.includes('<skipped/>')) return block;
-    const name = attribute(attrs, 'name');
-    if (name === undefined) return block;
-    const file = attribute(attrs, 'file');
-    const reason = (file !== undefined ? byName.get(`${file}\u0000${name}`) : undefined) ?? byNameOnly.get(name);
-    if (reason === undefined) return block;
-    added += 1;
-    return `<testcase${attrs}>${body.replace('<skipped/>', `<skipped message="${escapeXml(reason)}"/>`)}</testcase>`;
-  });
+  const out = xml.replace(
+    /<testcase\b([^>]*)>([\s\S]*?)<\/testcase>/g,
+    (block: string, attrs: string, body: string) => {
+      if (!body.includes('<skipped/>')) return block;
+      const name = attribute(attrs, 'name');
+      if (name === undefined) return block;
+      const file = attribute(attrs, 'file');
+      const reason = (file !== undefined ? byName.get(`${file}\u0000${name}`) : undefined) ?? byNameOnly.get(name);
+      if (reason === undefined) return block;
+      added += 1;
+      return `<testcase${attrs}>${body.replace('<skipped/>', `<skipped message="${escapeXml(reason)}"/>`)}</testcase>`;
+    },
+  );
   return { xml: out, added };
 }
 
@@ -35,9 +38,19 @@ function attribute(attrs: string, name: string): string | undefined {
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }

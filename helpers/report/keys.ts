@@ -18,7 +18,10 @@ export function subjectName(subject: ResultSubject): string {
 /** Product versions of the brokers a result ran against, as `name@version` (the version string already names the product). */
 export function subjectTargetVersions(subject: ResultSubject): string[] {
   if (subject.kind === 'broker') return [`${subject.target}@${versionOnly(subject.version, subject.target)}`];
-  return [`${subject.downstream}@${versionOnly(subject.versions.downstream, subject.downstream)}`, `${subject.upstream}@${versionOnly(subject.versions.upstream, subject.upstream)}`];
+  return [
+    `${subject.downstream}@${versionOnly(subject.versions.downstream, subject.downstream)}`,
+    `${subject.upstream}@${versionOnly(subject.versions.upstream, subject.upstream)}`,
+  ];
 }
 
 /** `mosquitto 2.0.11` → `2.0.11`; anything else unchanged. */
@@ -32,8 +35,16 @@ export function protocolLabel(version: number | undefined): string {
 }
 
 /** suite | scenario | subject | v<protocol> | q<qos> (+ variant, + the QoS-matrix cell when there is one). */
-export function resultKey(result: Pick<TestbenchResult, 'suite' | 'scenario' | 'subject' | 'protocolVersion' | 'qos' | 'qosCell' | 'variant'>): string {
-  const parts = [result.suite, result.scenario, subjectLabel(result.subject), `v${result.protocolVersion ?? result.qosCell?.protocolVersion ?? '-'}`, `q${result.qos ?? '-'}`];
+export function resultKey(
+  result: Pick<TestbenchResult, 'suite' | 'scenario' | 'subject' | 'protocolVersion' | 'qos' | 'qosCell' | 'variant'>,
+): string {
+  const parts = [
+    result.suite,
+    result.scenario,
+    subjectLabel(result.subject),
+    `v${result.protocolVersion ?? result.qosCell?.protocolVersion ?? '-'}`,
+    `q${result.qos ?? '-'}`,
+  ];
   if (result.variant) parts.push(result.variant);
   const cell = result.qosCell;
   if (cell) parts.push(`${cell.path} pub${cell.publishQos} sub${cell.subscribeQos}`);
@@ -41,6 +52,14 @@ export function resultKey(result: Pick<TestbenchResult, 'suite' | 'scenario' | '
 }
 
 /** Key of the scenario without the subject: results sharing it are compared side by side. */
-export function scenarioKey(result: Pick<TestbenchResult, 'suite' | 'scenario' | 'protocolVersion' | 'qos' | 'variant'>): string {
-  return [result.suite, result.scenario, `v${result.protocolVersion ?? '-'}`, `q${result.qos ?? '-'}`, ...(result.variant ? [result.variant] : [])].join(' | ');
+export function scenarioKey(
+  result: Pick<TestbenchResult, 'suite' | 'scenario' | 'protocolVersion' | 'qos' | 'variant'>,
+): string {
+  return [
+    result.suite,
+    result.scenario,
+    `v${result.protocolVersion ?? '-'}`,
+    `q${result.qos ?? '-'}`,
+    ...(result.variant ? [result.variant] : []),
+  ].join(' | ');
 }

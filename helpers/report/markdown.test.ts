@@ -16,15 +16,25 @@ describe('report.md', () => {
   });
 
   test('lists skipped targets with their reason, and skipped tests grouped by reason', () => {
-    expect(md).toContain('| emqx | container | ⏭️ skipped | – | image emqx/emqx:5.8.8 is not present locally and cannot be pulled here |');
+    expect(md).toContain(
+      '| emqx | container | ⏭️ skipped | – | image emqx/emqx:5.8.8 is not present locally and cannot be pulled here |',
+    );
     expect(md).toContain('## Skipped tests');
-    expect(md).toContain('- emqx skipped: image emqx/emqx:5.8.8 is not present locally and cannot be pulled here: smoke > emqx (container) delivers');
+    expect(md).toContain(
+      '- emqx skipped: image emqx/emqx:5.8.8 is not present locally and cannot be pulled here: smoke > emqx (container) delivers',
+    );
   });
 
   test('has a loss table with every counter, loss %, rate and latency percentiles in ms', () => {
-    expect(md).toContain('| scenario | subject | QoS | sent | received | lost | dup | reordered | corrupted | loss % | msg/s | p50 | p90 | p99 | p99.9 | max | verdict |');
-    const row = md.split('\n').find((line) => line.startsWith('| heavy · pass | mosquitto>mosquitto via reference (container) | 1 |'));
-    expect(row).toMatch(/\| 10,000 \| 9,997 \| 3 \| 0 \| 0 \| 0 \| 0\.03 % \| 1,000 \| \d\.\d\d \| \d\.\d\d \| \d\.\d\d \| [\d.]+ \| [\d.]+ \| ✅ \|$/);
+    expect(md).toContain(
+      '| scenario | subject | QoS | sent | received | lost | dup | reordered | corrupted | loss % | msg/s | p50 | p90 | p99 | p99.9 | max | verdict |',
+    );
+    const row = md
+      .split('\n')
+      .find((line) => line.startsWith('| heavy · pass | mosquitto>mosquitto via reference (container) | 1 |'));
+    expect(row).toMatch(
+      /\| 10,000 \| 9,997 \| 3 \| 0 \| 0 \| 0 \| 0\.03 % \| 1,000 \| \d\.\d\d \| \d\.\d\d \| \d\.\d\d \| [\d.]+ \| [\d.]+ \| ✅ \|$/,
+    );
   });
 
   test('draws each QoS grid as a 3×3 table of observed QoS with ✓ / ✗', () => {
@@ -33,10 +43,18 @@ describe('report.md', () => {
   });
 
   test('names broken gates with measured value, limit and source', () => {
-    const failing = syntheticReport({ tests: [collected([loadResult({ subject: MOSQUITTO, sent: 1000, lost: 20 })], 'failed', { error: 'max loss rate broken' })] });
+    const failing = syntheticReport({
+      tests: [
+        collected([loadResult({ subject: MOSQUITTO, sent: 1000, lost: 20 })], 'failed', {
+          error: 'max loss rate broken',
+        }),
+      ],
+    });
     const text = renderMarkdown(failing);
     expect(text).toContain('# mqtt-testbench report: ❌ FAIL');
-    expect(text).toContain('| medium | mosquitto (container) | 1 | ❌ max loss rate | 2 % | <= 0.1 % | forwarding-loss.defaults |');
+    expect(text).toContain(
+      '| medium | mosquitto (container) | 1 | ❌ max loss rate | 2 % | <= 0.1 % | forwarding-loss.defaults |',
+    );
     expect(text).toContain('## Failures');
   });
 
@@ -45,7 +63,9 @@ describe('report.md', () => {
     current.baseline = compareWithBaseline(current, report, { force: false, baselineFile: 'base.json' });
     const text = renderMarkdown(current);
     expect(text).toContain('## Baseline comparison ❌');
-    expect(text).toMatch(/\| forwarding-loss heavy · pass \| mosquitto>mosquitto via reference \(container\) \| 1 \| [\d.]+ ms → [\d.]+ ms \(\+[\d.]+ %, limit [\d.]+ ms\) ❌ \|/);
+    expect(text).toMatch(
+      /\| forwarding-loss heavy · pass \| mosquitto>mosquitto via reference \(container\) \| 1 \| [\d.]+ ms → [\d.]+ ms \(\+[\d.]+ %, limit [\d.]+ ms\) ❌ \|/,
+    );
   });
 });
 
@@ -61,16 +81,33 @@ describe('QoS grids', () => {
 
 describe('console summary', () => {
   test('one row per scenario with verdict and key figures, QoS grids folded, skipped targets and where the reports are', () => {
-    const text = renderConsoleSummary(syntheticReport({ lost: 3 }), { reportFolder: 'reports/r1', latestFolder: 'reports/latest', width: 200 });
-    expect(text).toContain('mqtt-testbench ✓ PASS · run 20261122-120000-000001 · profile ci · runtime container · 21 passed, 0 failed, 1 skipped');
+    const text = renderConsoleSummary(syntheticReport({ lost: 3 }), {
+      reportFolder: 'reports/r1',
+      latestFolder: 'reports/latest',
+      width: 200,
+    });
+    expect(text).toContain(
+      'mqtt-testbench ✓ PASS · run 20261122-120000-000001 · profile ci · runtime container · 21 passed, 0 failed, 1 skipped',
+    );
     expect(text).toMatch(/qos-matrix\s+mosquitto\s+QoS grid direct MQTT 3\.1\.1\s+✓ pass\s+9\/9 cells as expected/);
-    expect(text).toMatch(/forwarding-loss\s+mosquitto>mosquitto via reference\s+heavy · pass QoS 1\s+✓ pass\s+loss 0\.03 % \(3\/10000\) · p99 [\d.]+ ms · 1,000 msg\/s/);
-    expect(text).toContain('  - target emqx (container): image emqx/emqx:5.8.8 is not present locally and cannot be pulled here');
-    expect(text).toContain('reports: reports/r1/{report.json,report.md,report.html,junit.xml} (copied to reports/latest/)');
+    expect(text).toMatch(
+      /forwarding-loss\s+mosquitto>mosquitto via reference\s+heavy · pass QoS 1\s+✓ pass\s+loss 0\.03 % \(3\/10000\) · p99 [\d.]+ ms · 1,000 msg\/s/,
+    );
+    expect(text).toContain(
+      '  - target emqx (container): image emqx/emqx:5.8.8 is not present locally and cannot be pulled here',
+    );
+    expect(text).toContain(
+      'reports: reports/r1/{report.json,report.md,report.html,junit.xml} (copied to reports/latest/)',
+    );
   });
 
   test('failures come first and long tables are cut with a pointer to report.md', () => {
-    const report = syntheticReport({ tests: [...Array.from({ length: 5 }, (_, i) => collected([loadResult({ scenario: `s${i}`, subject: MOSQUITTO })])), collected([loadResult({ scenario: 'zz', subject: MOSQUITTO, lost: 50 })], 'failed')] });
+    const report = syntheticReport({
+      tests: [
+        ...Array.from({ length: 5 }, (_, i) => collected([loadResult({ scenario: `s${i}`, subject: MOSQUITTO })])),
+        collected([loadResult({ scenario: 'zz', subject: MOSQUITTO, lost: 50 })], 'failed'),
+      ],
+    });
     const text = renderConsoleSummary(report, { maxRows: 3, width: 200 });
     const rows = text.split('\n').filter((l) => l.includes('forwarding-loss'));
     expect(rows[0]).toContain('✗ FAIL');

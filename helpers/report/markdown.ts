@@ -22,10 +22,17 @@ export function renderMarkdown(report: TestbenchReport): string {
   );
   out.push('');
   out.push(`- **Runtime**: ${env.runtime.kind}: ${env.runtime.reason}`);
-  out.push(`- **Machine**: ${env.cpus} CPUs (${env.cpuModel}), ${count(env.memoryMb)} MB, ${env.platform}, Node ${env.node}${env.docker.ok ? `, Docker ${env.docker.serverVersion}` : ''}`);
-  out.push(`- **Fingerprint**: \`${env.fingerprint.id}\` (${env.fingerprint.targetVersions.join(', ') || 'no broker ran'})`);
+  out.push(
+    `- **Machine**: ${env.cpus} CPUs (${env.cpuModel}), ${count(env.memoryMb)} MB, ${env.platform}, Node ${env.node}${env.docker.ok ? `, Docker ${env.docker.serverVersion}` : ''}`,
+  );
+  out.push(
+    `- **Fingerprint**: \`${env.fingerprint.id}\` (${env.fingerprint.targetVersions.join(', ') || 'no broker ran'})`,
+  );
   out.push(`- **Command**: \`${run.command}\``);
-  if (run.mergedFrom) out.push(`- **Merged from** ${run.mergedFrom.length} reports: ${run.mergedFrom.map((m) => `\`${m.runId}\``).join(', ')}`);
+  if (run.mergedFrom)
+    out.push(
+      `- **Merged from** ${run.mergedFrom.length} reports: ${run.mergedFrom.map((m) => `\`${m.runId}\``).join(', ')}`,
+    );
   out.push('');
   if (run.errors.length > 0) {
     out.push('> [!CAUTION]');
@@ -41,13 +48,24 @@ export function renderMarkdown(report: TestbenchReport): string {
   out.push(...otherResultsSection(report.results));
   out.push(...failuresSection(report));
   out.push(...skippedSection(report));
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 function targetsSection(report: TestbenchReport): string[] {
   const out = ['## Targets', '', '| target | runtime | status | version | note |', '| --- | --- | --- | --- | --- |'];
   for (const t of report.targets) {
-    out.push(row([t.name, t.runtime, t.status === 'ran' ? '✅ ran' : '⏭️ skipped', t.versions.join(', ') || '–', t.status === 'skipped' ? (t.reason ?? '') : (t.detail ?? '')]));
+    out.push(
+      row([
+        t.name,
+        t.runtime,
+        t.status === 'ran' ? '✅ ran' : '⏭️ skipped',
+        t.versions.join(', ') || '–',
+        t.status === 'skipped' ? (t.reason ?? '') : (t.detail ?? ''),
+      ]),
+    );
   }
   if (report.targets.length === 0) out.push(row(['–', '–', '–', '–', 'no run plan: the global setup did not run']));
   const skippedForwarders = report.forwarders.filter((f) => f.status === 'skipped');
@@ -58,7 +76,10 @@ function targetsSection(report: TestbenchReport): string[] {
     for (const f of skippedForwarders) out.push(`- forwarder **${f.name}** skipped: ${oneLine(f.reason ?? '')}`);
   }
   if (report.topologies.length > 0) {
-    out.push('', `Topologies: ${report.topologies.length - skippedTopologies.length} ran, ${skippedTopologies.length} skipped.`);
+    out.push(
+      '',
+      `Topologies: ${report.topologies.length - skippedTopologies.length} ran, ${skippedTopologies.length} skipped.`,
+    );
     for (const t of skippedTopologies) out.push(`- **${t.id}** skipped: ${oneLine(t.reason ?? '')}`);
   }
   out.push('');
@@ -79,20 +100,36 @@ function baselineSection(report: TestbenchReport): string[] {
   );
   const rows = b.comparisons.filter((c) => c.figures.length > 0);
   if (rows.length > 0) {
-    out.push('| scenario | subject | QoS | p50 | p99 | msg/s | loss | status |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push(
+      '| scenario | subject | QoS | p50 | p99 | msg/s | loss | status |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     const order = { regressed: 0, untrusted: 1, improved: 2, ok: 3 } as const;
     for (const c of [...rows].sort((a, z) => order[a.status] - order[z.status])) {
       const cell = (figure: 'p50Us' | 'p99Us' | 'receivePerSec' | 'lossRate'): string => {
         const f = c.figures.find((x) => x.figure === figure);
         if (!f) return '–';
-        const mark = f.status === 'regressed' ? ' ❌' : f.status === 'improved' ? ' 🟢' : f.status === 'untrusted' ? ' ⚠️' : '';
+        const mark =
+          f.status === 'regressed' ? ' ❌' : f.status === 'improved' ? ' 🟢' : f.status === 'untrusted' ? ' ⚠️' : '';
         return `${describeChange(f)}${mark}`;
       };
-      out.push(row([`${c.suite} ${c.scenario}${c.variant ? ` · ${c.variant}` : ''}`, c.subject, c.qos ?? '–', cell('p50Us'), cell('p99Us'), cell('receivePerSec'), cell('lossRate'), c.status]));
+      out.push(
+        row([
+          `${c.suite} ${c.scenario}${c.variant ? ` · ${c.variant}` : ''}`,
+          c.subject,
+          c.qos ?? '–',
+          cell('p50Us'),
+          cell('p99Us'),
+          cell('receivePerSec'),
+          cell('lossRate'),
+          c.status,
+        ]),
+      );
     }
     out.push('');
   }
-  if (b.missing.length > 0) out.push(`Not measured in this run (in the baseline): ${b.missing.length} scenario(s).`, '');
+  if (b.missing.length > 0)
+    out.push(`Not measured in this run (in the baseline): ${b.missing.length} scenario(s).`, '');
   if (b.added.length > 0) out.push(`New in this run (not in the baseline): ${b.added.length} scenario(s).`, '');
   return out;
 }
@@ -102,11 +139,29 @@ function gatesSection(results: readonly ReportResult[]): string[] {
   if (gated.length === 0) return [];
   const broken = gated.flatMap((r) => (r.gates ?? []).filter((g) => !g.passed).map((g) => ({ r, g })));
   const total = gated.reduce((n, r) => n + (r.gates?.length ?? 0), 0);
-  const out = ['## Gates', '', `${total - broken.length} of ${total} gate checks passed${broken.length > 0 ? `, **${broken.length} broken**:` : '.'}`, ''];
+  const out = [
+    '## Gates',
+    '',
+    `${total - broken.length} of ${total} gate checks passed${broken.length > 0 ? `, **${broken.length} broken**:` : '.'}`,
+    '',
+  ];
   if (broken.length > 0) {
-    out.push('| scenario | subject | QoS | gate | measured | limit | source |', '| --- | --- | --- | --- | --- | --- | --- |');
+    out.push(
+      '| scenario | subject | QoS | gate | measured | limit | source |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const { r, g } of broken) {
-      out.push(row([scenarioLabel(r), subjectLabel(r.subject), r.qos ?? '–', `❌ ${g.name}`, gateValue(g.measured, g.unit), `${g.comparison} ${gateValue(g.limit, g.unit)}`, g.source]));
+      out.push(
+        row([
+          scenarioLabel(r),
+          subjectLabel(r.subject),
+          r.qos ?? '–',
+          `❌ ${g.name}`,
+          gateValue(g.measured, g.unit),
+          `${g.comparison} ${gateValue(g.limit, g.unit)}`,
+          g.source,
+        ]),
+      );
     }
     out.push('');
   }
@@ -115,7 +170,12 @@ function gatesSection(results: readonly ReportResult[]): string[] {
 
 function qosGridSection(grids: readonly QosGrid[]): string[] {
   if (grids.length === 0) return [];
-  const out = ['## QoS grids', '', 'Rows: publish QoS; columns: subscribe QoS. Each cell: the QoS observed on the received PUBLISH packets, ✓ when it equals the expected QoS and the test passed, ✗ otherwise (the failures section says why).', ''];
+  const out = [
+    '## QoS grids',
+    '',
+    'Rows: publish QoS; columns: subscribe QoS. Each cell: the QoS observed on the received PUBLISH packets, ✓ when it equals the expected QoS and the test passed, ✗ otherwise (the failures section says why).',
+    '',
+  ];
   for (const grid of grids) {
     out.push(`### ${grid.subject} · ${grid.path} · ${protocolLabel(grid.protocolVersion)}`, '');
     if (grid.expectation) out.push(`Expected: ${grid.expectation}`, '');
@@ -185,13 +245,24 @@ function lossTableSection(results: readonly ReportResult[]): string[] {
     out.push('Scenarios that ran more than once (figures above are over all runs; median [min–max] per run):', '');
     for (const r of repeated) {
       const sample = (figure: 'p99Us' | 'receivePerSec'): string => {
-        const values = (r.repeats ?? []).map((x) => x[figure]).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+        const values = (r.repeats ?? [])
+          .map((x) => x[figure])
+          .filter((v): v is number => typeof v === 'number')
+          .sort((a, b) => a - b);
         if (values.length === 0) return '–';
         const mid = Math.floor(values.length / 2);
-        const median = values.length % 2 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
-        return formatSample(figure, { median, min: values[0] as number, max: values.at(-1) as number, n: values.length });
+        const median =
+          values.length % 2 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+        return formatSample(figure, {
+          median,
+          min: values[0] as number,
+          max: values.at(-1) as number,
+          n: values.length,
+        });
       };
-      out.push(`- ${scenarioLabel(r)} · ${subjectLabel(r.subject)}: p99 ${sample('p99Us')}; ${sample('receivePerSec')}`);
+      out.push(
+        `- ${scenarioLabel(r)} · ${subjectLabel(r.subject)}: p99 ${sample('p99Us')}; ${sample('receivePerSec')}`,
+      );
     }
     out.push('');
   }
@@ -201,12 +272,25 @@ function lossTableSection(results: readonly ReportResult[]): string[] {
 function otherResultsSection(results: readonly ReportResult[]): string[] {
   const other = results.filter((r) => !r.qosCell && !(r.counters && (r.latency || r.throughput)));
   if (other.length === 0) return [];
-  const out = ['## Other results', '', '| suite | scenario | subject | verdict | observed |', '| --- | --- | --- | --- | --- |'];
+  const out = [
+    '## Other results',
+    '',
+    '| suite | scenario | subject | verdict | observed |',
+    '| --- | --- | --- | --- | --- |',
+  ];
   for (const r of sortResults(other)) {
     const observed = Object.entries(r.observations ?? {})
       .map(([k, v]) => `${k}: ${String(v)}`)
       .join(', ');
-    out.push(row([r.suite, scenarioLabel(r), subjectLabel(r.subject), `${VERDICT_ICON[r.verdict]} ${r.verdict}${r.verdictReason ? ` (${r.verdictReason})` : ''}`, observed || '–']));
+    out.push(
+      row([
+        r.suite,
+        scenarioLabel(r),
+        subjectLabel(r.subject),
+        `${VERDICT_ICON[r.verdict]} ${r.verdict}${r.verdictReason ? ` (${r.verdictReason})` : ''}`,
+        observed || '–',
+      ]),
+    );
   }
   out.push('');
   return out;
@@ -232,7 +316,8 @@ function skippedSection(report: TestbenchReport): string[] {
   for (const [reason, names] of byReason) {
     out.push(`- ${oneLine(reason)}: ${names.length === 1 ? names[0] : `${names.length} tests`}`);
   }
-  if (withoutReason > 0) out.push(`- ${withoutReason} more skipped without a reason (filtered out, or \`.skip\` in the code).`);
+  if (withoutReason > 0)
+    out.push(`- ${withoutReason} more skipped without a reason (filtered out, or \`.skip\` in the code).`);
   out.push('');
   return out;
 }
@@ -245,8 +330,16 @@ export function scenarioLabel(r: Pick<ReportResult, 'suite' | 'scenario' | 'prot
   return parts.join(' · ');
 }
 
-export function sortResults<T extends Pick<ReportResult, 'suite' | 'scenario' | 'qos' | 'key'>>(results: readonly T[]): T[] {
-  return [...results].sort((a, b) => a.suite.localeCompare(b.suite) || a.scenario.localeCompare(b.scenario) || (a.qos ?? -1) - (b.qos ?? -1) || a.key.localeCompare(b.key));
+export function sortResults<T extends Pick<ReportResult, 'suite' | 'scenario' | 'qos' | 'key'>>(
+  results: readonly T[],
+): T[] {
+  return [...results].sort(
+    (a, b) =>
+      a.suite.localeCompare(b.suite) ||
+      a.scenario.localeCompare(b.scenario) ||
+      (a.qos ?? -1) - (b.qos ?? -1) ||
+      a.key.localeCompare(b.key),
+  );
 }
 
 function row(cells: readonly (string | number)[]): string {

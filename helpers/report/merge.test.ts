@@ -6,13 +6,24 @@ import type { ReportResult } from './report-types.js';
 import { collected, loadResult, MOSQUITTO, syntheticReport } from './testing/synthetic.js';
 
 function asReportResult(result: ReturnType<typeof loadResult>, runId = 'r1'): ReportResult {
-  return { ...result, key: `k-${runId}`, test: { name: 't', fullName: 't', file: 'f', project: 'suites', state: 'passed', durationMs: 100 }, verdict: 'pass' };
+  return {
+    ...result,
+    key: `k-${runId}`,
+    test: { name: 't', fullName: 't', file: 'f', project: 'suites', state: 'passed', durationMs: 100 },
+    verdict: 'pass',
+  };
 }
 
 describe('combining repeated runs of one scenario', () => {
   const a = asReportResult(loadResult({ sent: 1000, lost: 0, medianUs: 1000, seed: 1, seconds: 10 }));
   const b = asReportResult(loadResult({ sent: 1000, lost: 4, medianUs: 3000, seed: 2, seconds: 5 }));
-  const combined = combineResults([{ result: a, runId: 'r1' }, { result: b, runId: 'r2' }], 'repeats');
+  const combined = combineResults(
+    [
+      { result: a, runId: 'r1' },
+      { result: b, runId: 'r2' },
+    ],
+    'repeats',
+  );
 
   test('sums counters and merges the histograms exactly', () => {
     expect(combined.counters).toMatchObject({ sent: 2000, received: 1996, lost: 4 });
@@ -42,9 +53,17 @@ describe('combining workers that ran at the same time', () => {
   test('adds rates, keeps the longest window, adds per-second series', () => {
     const a = asReportResult(loadResult({ sent: 1000, seconds: 10, seed: 1 }));
     const b = asReportResult(loadResult({ sent: 2000, seconds: 10, seed: 2 }));
-    const combined = combineResults([{ result: a, runId: 'w1' }, { result: b, runId: 'w2' }], 'workers');
+    const combined = combineResults(
+      [
+        { result: a, runId: 'w1' },
+        { result: b, runId: 'w2' },
+      ],
+      'workers',
+    );
     expect(combined.throughput).toMatchObject({ receivePerSec: 300, durationMs: 10_000 });
-    expect(combined.periods?.[0]?.publishPerSec).toBe((a.periods?.[0]?.publishPerSec ?? 0) + (b.periods?.[0]?.publishPerSec ?? 0));
+    expect(combined.periods?.[0]?.publishPerSec).toBe(
+      (a.periods?.[0]?.publishPerSec ?? 0) + (b.periods?.[0]?.publishPerSec ?? 0),
+    );
     expect(combined.repeats).toBeUndefined();
   });
 });
@@ -54,7 +73,13 @@ describe('merging reports', () => {
   const second = syntheticReport({ seed: 2, runId: 'run-b' });
 
   test('repeats: one result per key, counters summed, test counts added, inputs listed', () => {
-    const merged = mergeReports([{ report: first, file: 'a.json' }, { report: second, file: 'b.json' }], { mode: 'repeats' });
+    const merged = mergeReports(
+      [
+        { report: first, file: 'a.json' },
+        { report: second, file: 'b.json' },
+      ],
+      { mode: 'repeats' },
+    );
     expect(merged.results).toHaveLength(first.results.length);
     const key = first.results.find((r) => r.counters && r.latency)?.key as string;
     const m = merged.results.find((r) => r.key === key);
@@ -69,19 +94,52 @@ describe('merging reports', () => {
   });
 
   test('refuses to merge a run with itself', () => {
-    expect(() => mergeReports([{ report: first, file: 'a.json' }, { report: first, file: 'copy.json' }], { mode: 'repeats' })).toThrow(/same run \(run-a\)/);
+    expect(() =>
+      mergeReports(
+        [
+          { report: first, file: 'a.json' },
+          { report: first, file: 'copy.json' },
+        ],
+        { mode: 'repeats' },
+      ),
+    ).toThrow(/same run \(run-a\)/);
   });
 
   test('refuses repeats from different environments unless forced', () => {
     const other = syntheticReport({ seed: 3, runId: 'run-c' });
     other.environment.fingerprint = { ...other.environment.fingerprint, cpus: 8 };
-    expect(() => mergeReports([{ report: first, file: 'a.json' }, { report: other, file: 'c.json' }], { mode: 'repeats' })).toThrow(/8 CPUs here, 2 in the baseline|different environment/);
-    expect(mergeReports([{ report: first, file: 'a.json' }, { report: other, file: 'c.json' }], { mode: 'repeats', force: true }).results.length).toBeGreaterThan(0);
+    expect(() =>
+      mergeReports(
+        [
+          { report: first, file: 'a.json' },
+          { report: other, file: 'c.json' },
+        ],
+        { mode: 'repeats' },
+      ),
+    ).toThrow(/8 CPUs here, 2 in the baseline|different environment/);
+    expect(
+      mergeReports(
+        [
+          { report: first, file: 'a.json' },
+          { report: other, file: 'c.json' },
+        ],
+        { mode: 'repeats', force: true },
+      ).results.length,
+    ).toBeGreaterThan(0);
   });
 
   test('a failing input makes the merge fail', () => {
-    const failing = syntheticReport({ runId: 'run-f', tests: [collected([loadResult({ subject: MOSQUITTO, lost: 500, sent: 1000 })], 'failed')] });
-    const merged = mergeReports([{ report: first, file: 'a.json' }, { report: failing, file: 'f.json' }], { mode: 'repeats', force: true });
+    const failing = syntheticReport({
+      runId: 'run-f',
+      tests: [collected([loadResult({ subject: MOSQUITTO, lost: 500, sent: 1000 })], 'failed')],
+    });
+    const merged = mergeReports(
+      [
+        { report: first, file: 'a.json' },
+        { report: failing, file: 'f.json' },
+      ],
+      { mode: 'repeats', force: true },
+    );
     expect(merged.verdict).toBe('fail');
   });
 });

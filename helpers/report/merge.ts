@@ -31,31 +31,44 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
   const seen = new Map<string, string>();
   for (const { report, file } of inputs) {
     const earlier = seen.get(report.run.id);
-    if (earlier !== undefined) throw new MergeError(`${file} and ${earlier} are the same run (${report.run.id}): merging a run with itself would count it twice.`);
+    if (earlier !== undefined)
+      throw new MergeError(
+        `${file} and ${earlier} are the same run (${report.run.id}): merging a run with itself would count it twice.`,
+      );
     seen.set(report.run.id, file);
   }
   if (options.mode === 'repeats' && !options.force) {
     for (const { report, file } of inputs.slice(1)) {
       const differences = fingerprintDifferences(report.environment.fingerprint, first.report.environment.fingerprint);
       if (differences.length > 0) {
-        throw new MergeError(`${file} ran in a different environment than ${first.file} (${differences.join('; ')}): repeats of different environments are not repeats. Use --force to merge anyway, or --mode workers for load from several machines.`);
+        throw new MergeError(
+          `${file} ran in a different environment than ${first.file} (${differences.join('; ')}): repeats of different environments are not repeats. Use --force to merge anyway, or --mode workers for load from several machines.`,
+        );
       }
     }
   }
 
   const reports = inputs.map((i) => i.report);
   const allResults = reports.flatMap((report) => report.results.map((result) => ({ result, runId: report.run.id })));
-  const results = [...groupBy(allResults, (i) => i.result.key).values()].map((group) => combineResults(group, options.mode));
+  const results = [...groupBy(allResults, (i) => i.result.key).values()].map((group) =>
+    combineResults(group, options.mode),
+  );
 
   const startedAt = reports.map((r) => r.run.startedAt).sort()[0] as string;
-  const finishedAt = reports.map((r) => r.run.finishedAt).sort().at(-1) as string;
+  const finishedAt = reports
+    .map((r) => r.run.finishedAt)
+    .sort()
+    .at(-1) as string;
   const states = reports.map((r) => r.run.state);
   const env = first.report.environment;
   const merged: TestbenchReport = {
     schemaVersion: first.report.schemaVersion,
     generator: first.report.generator,
     run: {
-      id: `merged-${createHash('sha256').update(reports.map((r) => r.run.id).join('\n')).digest('hex').slice(0, 12)}`,
+      id: `merged-${createHash('sha256')
+        .update(reports.map((r) => r.run.id).join('\n'))
+        .digest('hex')
+        .slice(0, 12)}`,
       startedAt,
       finishedAt,
       durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(startedAt)),
@@ -64,12 +77,26 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
       command: options.command ?? `mqtt-testbench merge --mode ${options.mode}`,
       state: states.includes('interrupted') ? 'interrupted' : states.includes('failed') ? 'failed' : 'passed',
       errors: reports.flatMap((r) => r.run.errors.map((e) => `${r.run.id}: ${e}`)),
-      mergedFrom: inputs.map(({ report, file }) => ({ runId: report.run.id, file, startedAt: report.run.startedAt, fingerprint: report.environment.fingerprint.id })),
+      mergedFrom: inputs.map(({ report, file }) => ({
+        runId: report.run.id,
+        file,
+        startedAt: report.run.startedAt,
+        fingerprint: report.environment.fingerprint.id,
+      })),
     },
-    environment: { ...env, fingerprint: fingerprintOf(env.fingerprint.runtime, env.fingerprint.cpus, env.fingerprint.profile, results) },
+    environment: {
+      ...env,
+      fingerprint: fingerprintOf(env.fingerprint.runtime, env.fingerprint.cpus, env.fingerprint.profile, results),
+    },
     targets: uniteTargets(reports.flatMap((r) => r.targets)),
-    forwarders: uniteEntries(reports.flatMap((r) => r.forwarders), (f: ForwarderEntry) => f.spec),
-    topologies: uniteEntries(reports.flatMap((r) => r.topologies), (t: TopologyEntry) => t.id),
+    forwarders: uniteEntries(
+      reports.flatMap((r) => r.forwarders),
+      (f: ForwarderEntry) => f.spec,
+    ),
+    topologies: uniteEntries(
+      reports.flatMap((r) => r.topologies),
+      (t: TopologyEntry) => t.id,
+    ),
     results,
     tests: {
       total: sum(reports.map((r) => r.tests.total)),
@@ -84,7 +111,11 @@ export function mergeReports(inputs: readonly MergeInput[], options: MergeOption
   };
   if (options.mode === 'workers') {
     const machines = new Set(reports.map((r) => `${r.environment.platform} ${r.environment.cpus} CPUs`));
-    if (machines.size > 1) merged.environment = { ...merged.environment, cpuModel: `${merged.environment.cpuModel} (+ ${reports.length - 1} other worker machine(s))` };
+    if (machines.size > 1)
+      merged.environment = {
+        ...merged.environment,
+        cpuModel: `${merged.environment.cpuModel} (+ ${reports.length - 1} other worker machine(s))`,
+      };
   }
   merged.verdict = overallVerdict(merged);
   return merged;
@@ -101,7 +132,9 @@ function uniteTargets(entries: readonly TargetEntry[]): TargetEntry[] {
 }
 
 function uniteEntries<T extends { status: EntryStatus }>(entries: readonly T[], keyOf: (entry: T) => string): T[] {
-  return [...groupBy(entries, keyOf).values()].map((group) => ({ ...(group.find((e) => e.status === 'ran') ?? (group[0] as T)) }));
+  return [...groupBy(entries, keyOf).values()].map((group) => ({
+    ...(group.find((e) => e.status === 'ran') ?? (group[0] as T)),
+  }));
 }
 
 function sum(values: readonly number[]): number {

@@ -88,13 +88,22 @@ export class ProgressHub {
     }
     if (message.type === 'done') {
       const done = this.active.get(message.id);
-      if (done?.printed && this.mode === 'plain') this.write(`[progress] done: ${formatProgress(done.update, done.ratePerSec, true)}`);
+      if (done?.printed && this.mode === 'plain')
+        this.write(`[progress] done: ${formatProgress(done.update, done.ratePerSec, true)}`);
       this.active.delete(message.id);
       return;
     }
     const { type: _type, id, ...update } = message;
     const now = Date.now();
-    const entry = this.active.get(id) ?? { update, rate: new RateTracker(), ratePerSec: 0, firstSeenAt: now, lastPrintedAt: now, printed: false, fresh: true };
+    const entry = this.active.get(id) ?? {
+      update,
+      rate: new RateTracker(),
+      ratePerSec: 0,
+      firstSeenAt: now,
+      lastPrintedAt: now,
+      printed: false,
+      fresh: true,
+    };
     entry.update = update;
     entry.fresh = true;
     entry.ratePerSec = entry.rate.observe(update);

@@ -21,10 +21,15 @@ class Capture extends Writable {
 
 describe('progress lines', () => {
   test('say sent, received, rate, elapsed and time left', () => {
-    expect(formatProgress({ label: 'heavy QoS 1', sent: 4210, received: 4198, elapsedMs: 4200, totalExpected: 10_000 }, 1012)).toBe(
-      'heavy QoS 1: sent 4,210/10,000 · received 4,198 · 1,012 msg/s · 4.2 s elapsed · ~5.7 s left · 41 %',
-    );
-    expect(formatProgress({ label: 'soak', sent: 10, received: 10, elapsedMs: 60_000, plannedDurationMs: 300_000 }, 1)).toContain('~4 min 00 s left');
+    expect(
+      formatProgress(
+        { label: 'heavy QoS 1', sent: 4210, received: 4198, elapsedMs: 4200, totalExpected: 10_000 },
+        1012,
+      ),
+    ).toBe('heavy QoS 1: sent 4,210/10,000 · received 4,198 · 1,012 msg/s · 4.2 s elapsed · ~5.7 s left · 41 %');
+    expect(
+      formatProgress({ label: 'soak', sent: 10, received: 10, elapsedMs: 60_000, plannedDurationMs: 300_000 }, 1),
+    ).toContain('~4 min 00 s left');
   });
 
   test('on a terminal: one line redrawn in place, cleared when done', () => {
@@ -35,7 +40,9 @@ describe('progress lines', () => {
     const CLEAR = '\r\x1b[2K';
     expect(stream.text.startsWith(CLEAR)).toBe(true);
     expect(stream.text.endsWith(CLEAR)).toBe(true);
-    expect(stream.text.slice(CLEAR.length, -CLEAR.length)).toMatch(/^x: sent 1 · received 1 · [\d.]+ msg\/s · 100 ms elapsed$/);
+    expect(stream.text.slice(CLEAR.length, -CLEAR.length)).toMatch(
+      /^x: sent 1 · received 1 · [\d.]+ msg\/s · 100 ms elapsed$/,
+    );
   });
 
   test('not on a terminal: a plain line per interval, and a final line only when a line was printed', async () => {
@@ -46,7 +53,10 @@ describe('progress lines', () => {
     await sleep(110);
     progress.update({ label: 'x', sent: 5, received: 5, elapsedMs: 160 });
     progress.done();
-    expect(stream.text.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^\[progress\] x: sent 5 · received 5/), expect.stringMatching(/^\[progress\] done: x: sent 5 · received 5 · [\d.]+ msg\/s · 160 ms elapsed$/)]);
+    expect(stream.text.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^\[progress\] x: sent 5 · received 5/),
+      expect.stringMatching(/^\[progress\] done: x: sent 5 · received 5 · [\d.]+ msg\/s · 160 ms elapsed$/),
+    ]);
 
     const quiet = new Capture(false);
     const short = createProgress({ env: {}, stream: quiet });
@@ -74,7 +84,9 @@ describe('progress from test workers to the reporter', () => {
       const progress = createProgress({ env: { [PROGRESS_SOCKET_ENV]: socket } });
       progress.update({ label: 'medium QoS 1', sent: 100, received: 90, elapsedMs: 1000, totalExpected: 2000 });
       await waitFor(() => hub.windowLines().length === 1);
-      expect(hub.windowLines()[0]).toBe('  ⏱ medium QoS 1: sent 100/2,000 · received 90 · 90 msg/s · 1.0 s elapsed · ~21.2 s left · 4 %');
+      expect(hub.windowLines()[0]).toBe(
+        '  ⏱ medium QoS 1: sent 100/2,000 · received 90 · 90 msg/s · 1.0 s elapsed · ~21.2 s left · 4 %',
+      );
 
       hub.setMode('plain');
       hub.tick(Date.now() + 60);
@@ -111,7 +123,13 @@ describe('JUnit skip reasons', () => {
       '</testcase>',
       '</testsuite>',
     ].join('\n');
-    const { xml: out, added } = addSkipReasons(xml, [{ file: 'suites/a.test.ts', fullName: 'emqx (container) > delivers', reason: 'emqx skipped: image "emqx/emqx" <missing>' }]);
+    const { xml: out, added } = addSkipReasons(xml, [
+      {
+        file: 'suites/a.test.ts',
+        fullName: 'emqx (container) > delivers',
+        reason: 'emqx skipped: image "emqx/emqx" <missing>',
+      },
+    ]);
     expect(added).toBe(1);
     expect(out).toContain('<skipped message="emqx skipped: image &quot;emqx/emqx&quot; &lt;missing&gt;"/>');
     expect(out).toContain('name="mosquitto &gt; delivers" time="0">\n</testcase>');

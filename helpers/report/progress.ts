@@ -95,13 +95,20 @@ export class RateTracker {
 
 /** `heavy QoS 1: sent 4,210/10,000 · received 4,198 · 1,012 msg/s · 4.2 s elapsed · ~5.7 s left`. */
 export function formatProgress(update: ProgressUpdate, ratePerSec: number, final = false): string {
-  const parts = [`sent ${count(update.sent)}${update.totalExpected ? `/${count(update.totalExpected)}` : ''}`, `received ${count(update.received)}`, `${rate(ratePerSec)} msg/s`, `${duration(update.elapsedMs)} elapsed`];
+  const parts = [
+    `sent ${count(update.sent)}${update.totalExpected ? `/${count(update.totalExpected)}` : ''}`,
+    `received ${count(update.received)}`,
+    `${rate(ratePerSec)} msg/s`,
+    `${duration(update.elapsedMs)} elapsed`,
+  ];
   let leftMs: number | undefined;
   if (final) leftMs = undefined;
   else if (update.plannedDurationMs !== undefined) leftMs = Math.max(0, update.plannedDurationMs - update.elapsedMs);
-  else if (update.totalExpected && ratePerSec > 0) leftMs = (Math.max(0, update.totalExpected - update.received) * 1000) / ratePerSec;
+  else if (update.totalExpected && ratePerSec > 0)
+    leftMs = (Math.max(0, update.totalExpected - update.received) * 1000) / ratePerSec;
   if (leftMs !== undefined) parts.push(`~${duration(leftMs)} left`);
-  if (update.totalExpected) parts.push(`${Math.min(100, Math.floor((100 * update.received) / update.totalExpected))} %`);
+  if (update.totalExpected)
+    parts.push(`${Math.min(100, Math.floor((100 * update.received) / update.totalExpected))} %`);
   return `${update.label}: ${parts.join(' · ')}`;
 }
 
@@ -127,11 +134,14 @@ class SocketProgress implements ProgressReporter {
       return;
     }
     this.pending = update;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      if (this.pending) this.update(this.pending);
-      this.pending = undefined;
-    }, 500 - (now - this.lastSentAt)).unref();
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        if (this.pending) this.update(this.pending);
+        this.pending = undefined;
+      },
+      500 - (now - this.lastSentAt),
+    ).unref();
   }
 
   done(): void {

@@ -43,7 +43,16 @@ export function qosGrids(results: readonly ReportResult[]): QosGrid[] {
     const id = `${subject}|${cell.path}|${cell.protocolVersion}`;
     let grid = grids.get(id);
     if (!grid) {
-      grid = { subject, path: cell.path, protocolVersion: cell.protocolVersion, cells: [[undefined, undefined, undefined], [undefined, undefined, undefined], [undefined, undefined, undefined]] };
+      grid = {
+        subject,
+        path: cell.path,
+        protocolVersion: cell.protocolVersion,
+        cells: [
+          [undefined, undefined, undefined],
+          [undefined, undefined, undefined],
+          [undefined, undefined, undefined],
+        ],
+      };
       grids.set(id, grid);
     }
     const observed = [...new Set(cell.observedQos)].sort((a, b) => a - b);
@@ -64,9 +73,17 @@ export function qosGrids(results: readonly ReportResult[]): QosGrid[] {
     grid.cells[cell.publishQos][cell.subscribeQos] = entry;
   }
   for (const grid of grids.values()) {
-    const expectations = new Set(grid.cells.flat().filter((c): c is QosGridCell => c !== undefined).map((c) => c.expectation));
+    const expectations = new Set(
+      grid.cells
+        .flat()
+        .filter((c): c is QosGridCell => c !== undefined)
+        .map((c) => c.expectation),
+    );
     const [only] = expectations;
     if (expectations.size === 1 && only !== undefined) grid.expectation = only;
   }
-  return [...grids.values()].sort((a, b) => a.subject.localeCompare(b.subject) || a.path.localeCompare(b.path) || a.protocolVersion - b.protocolVersion);
+  return [...grids.values()].sort(
+    (a, b) =>
+      a.subject.localeCompare(b.subject) || a.path.localeCompare(b.path) || a.protocolVersion - b.protocolVersion,
+  );
 }

@@ -22,18 +22,25 @@ export function readReport(path: string): TestbenchReport {
 }
 
 export function parseReport(raw: unknown, what: string): TestbenchReport {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ReportReadError(`${what} is not a mqtt-testbench report (not a JSON object).`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ReportReadError(`${what} is not a mqtt-testbench report (not a JSON object).`);
   const record = raw as Record<string, unknown>;
   const generator = record['generator'] as { name?: unknown } | undefined;
   if (!('schemaVersion' in record) || generator?.name !== 'mqtt-testbench') {
-    throw new ReportReadError(`${what} is not a mqtt-testbench report (no schemaVersion / generator "mqtt-testbench"); reports are written to reports/<run id>/report.json.`);
+    throw new ReportReadError(
+      `${what} is not a mqtt-testbench report (no schemaVersion / generator "mqtt-testbench"); reports are written to reports/<run id>/report.json.`,
+    );
   }
   if (record['schemaVersion'] !== REPORT_SCHEMA_VERSION) {
-    throw new ReportReadError(`${what} has schemaVersion ${JSON.stringify(record['schemaVersion'])}; this mqtt-testbench reads schemaVersion ${REPORT_SCHEMA_VERSION}. Re-run the benchmark with this version, or use the mqtt-testbench version that wrote it.`);
+    throw new ReportReadError(
+      `${what} has schemaVersion ${JSON.stringify(record['schemaVersion'])}; this mqtt-testbench reads schemaVersion ${REPORT_SCHEMA_VERSION}. Re-run the benchmark with this version, or use the mqtt-testbench version that wrote it.`,
+    );
   }
   const parsed = reportSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 8).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issues = parsed.error.issues
+      .slice(0, 8)
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     const more = parsed.error.issues.length > 8 ? ` (and ${parsed.error.issues.length - 8} more)` : '';
     throw new ReportReadError(`${what} does not match the report schema: ${issues.join('; ')}${more}.`);
   }

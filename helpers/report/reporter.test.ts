@@ -23,11 +23,32 @@ afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
 function runFixture(runId: string, extraEnv: Record<string, string>): { status: number | null; output: string } {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('VITEST') || name.startsWith('MQTT_TESTBENCH_') || ['TEST', 'NODE_ENV', 'GITHUB_STEP_SUMMARY', 'FORCE_TTY'].includes(name)) continue;
+    if (
+      name.startsWith('VITEST') ||
+      name.startsWith('MQTT_TESTBENCH_') ||
+      ['TEST', 'NODE_ENV', 'GITHUB_STEP_SUMMARY', 'FORCE_TTY'].includes(name)
+    )
+      continue;
     env[name] = value;
   }
-  Object.assign(env, { MQTT_TESTBENCH_REPORT_DIR: reportDir, MQTT_TESTBENCH_RUN_ID: runId, MQTT_TESTBENCH_PROGRESS: 'plain', MQTT_TESTBENCH_PROGRESS_INTERVAL_MS: '200', GITHUB_STEP_SUMMARY: join(reportDir, 'step-summary.md'), NO_COLOR: '1' }, extraEnv);
-  const child = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', CONFIG], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  Object.assign(
+    env,
+    {
+      MQTT_TESTBENCH_REPORT_DIR: reportDir,
+      MQTT_TESTBENCH_RUN_ID: runId,
+      MQTT_TESTBENCH_PROGRESS: 'plain',
+      MQTT_TESTBENCH_PROGRESS_INTERVAL_MS: '200',
+      GITHUB_STEP_SUMMARY: join(reportDir, 'step-summary.md'),
+      NO_COLOR: '1',
+    },
+    extraEnv,
+  );
+  const child = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', CONFIG], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: child.status, output: `${child.stdout}\n${child.stderr}` };
 }
 
@@ -48,12 +69,19 @@ describe('the testbench reporter in a real vitest run', { timeout: 180_000 }, ()
     const raw: unknown = JSON.parse(readFileSync(join(reportDir, 'e2e-first', 'report.json'), 'utf8'));
     expect(schemaValidator()(raw)).toEqual([]);
     const report = raw as TestbenchReport;
-    expect(report).toMatchObject({ schemaVersion: 1, run: { id: 'e2e-first', state: 'passed' }, environment: { runtime: { kind: 'embedded', reason: 'fixture run' } }, verdict: 'pass' });
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      run: { id: 'e2e-first', state: 'passed' },
+      environment: { runtime: { kind: 'embedded', reason: 'fixture run' } },
+      verdict: 'pass',
+    });
     expect(report.tests).toEqual({ total: 3, passed: 2, failed: 0, skipped: 1, measured: 2 });
     const emqx = report.targets.find((t) => t.name === 'emqx');
     expect(emqx?.status).toBe('skipped');
     expect(emqx?.reason).toContain('not present locally');
-    expect(report.skipped.map((s) => [s.test.name, s.test.state, s.reason])).toEqual([['emqx delivers', 'skipped', 'emqx skipped: image emqx/emqx:5.8.8 is not present locally']]);
+    expect(report.skipped.map((s) => [s.test.name, s.test.state, s.reason])).toEqual([
+      ['emqx delivers', 'skipped', 'emqx skipped: image emqx/emqx:5.8.8 is not present locally'],
+    ]);
   });
 
   test('groups the repeats of a scenario into one result with each run kept', () => {
@@ -80,10 +108,15 @@ describe('the testbench reporter in a real vitest run', { timeout: 180_000 }, ()
   });
 
   test('a regression against the baseline fails the run with exit code 1 and says which figure moved', () => {
-    const second = runFixture('e2e-second', { FIXTURE_LATENCY_FACTOR: '3', MQTT_TESTBENCH_BASELINE: join(reportDir, 'e2e-first', 'report.json') });
+    const second = runFixture('e2e-second', {
+      FIXTURE_LATENCY_FACTOR: '3',
+      MQTT_TESTBENCH_BASELINE: join(reportDir, 'e2e-first', 'report.json'),
+    });
     expect(second.status, second.output).toBe(1);
     expect(second.output).toMatch(/baseline ✗ 2 regression\(s\) beyond tolerance/);
-    expect(second.output).toMatch(/✗ forwarding-loss medium-direct QoS 1 · aedes \(embedded\): p50 [\d.]+ ms \[.*n=3\] → [\d.]+ ms/);
+    expect(second.output).toMatch(
+      /✗ forwarding-loss medium-direct QoS 1 · aedes \(embedded\): p50 [\d.]+ ms \[.*n=3\] → [\d.]+ ms/,
+    );
     const report = readJson(join(reportDir, 'e2e-second', 'report.json'));
     expect(report.verdict).toBe('fail');
     expect(report.baseline).toMatchObject({ verdict: 'fail', regressions: 2, runId: 'e2e-first' });
@@ -93,12 +126,17 @@ describe('the testbench reporter in a real vitest run', { timeout: 180_000 }, ()
   test('a baseline file that is not there fails the run before it pretends to compare', () => {
     const third = runFixture('e2e-third', { MQTT_TESTBENCH_BASELINE: join(reportDir, 'nope.json') });
     expect(third.status).toBe(1);
-    expect(readJson(join(reportDir, 'e2e-third', 'report.json')).run.errors).toEqual([expect.stringMatching(/^baseline: .*nope\.json does not exist\./)]);
+    expect(readJson(join(reportDir, 'e2e-third', 'report.json')).run.errors).toEqual([
+      expect.stringMatching(/^baseline: .*nope\.json does not exist\./),
+    ]);
   });
 });
 
-describe.skipIf(!existsSync(join(ROOT, 'reports/latest/report.json')))('the latest real report of this checkout', () => {
-  test('is valid against report.schema.json', () => {
-    expect(schemaValidator()(JSON.parse(readFileSync(join(ROOT, 'reports/latest/report.json'), 'utf8')))).toEqual([]);
-  });
-});
+describe.skipIf(!existsSync(join(ROOT, 'reports/latest/report.json')))(
+  'the latest real report of this checkout',
+  () => {
+    test('is valid against report.schema.json', () => {
+      expect(schemaValidator()(JSON.parse(readFileSync(join(ROOT, 'reports/latest/report.json'), 'utf8')))).toEqual([]);
+    });
+  },
+);

@@ -45,7 +45,10 @@ export interface TestbenchReporterOptions {
 }
 
 /** The run's report folder, as the vitest config also needs it for JUnit's output file. */
-export function runReportFolder(runId: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function runReportFolder(
+  runId: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
   return join(env['MQTT_TESTBENCH_REPORT_DIR']?.trim() || 'reports', runId);
 }
 
@@ -64,7 +67,11 @@ export class TestbenchReporter implements Reporter {
   private readonly options: Required<Omit<TestbenchReporterOptions, 'env'>> & { env: NodeJS.ProcessEnv };
 
   constructor(options: TestbenchReporterOptions = {}) {
-    this.options = { projects: options.projects ?? ['suites'], consoleSummary: options.consoleSummary ?? true, env: options.env ?? process.env };
+    this.options = {
+      projects: options.projects ?? ['suites'],
+      consoleSummary: options.consoleSummary ?? true,
+      env: options.env ?? process.env,
+    };
   }
 
   // vitest awaits onInit (Vitest.report awaits every reporter's hook), so the progress socket is
@@ -83,40 +90,56 @@ export class TestbenchReporter implements Reporter {
     this.startedAt = new Date();
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ): void {
     try {
       this.report(testModules, unhandledErrors, reason);
     } catch (error) {
       process.exitCode = 1;
-      this.vitest.logger.error(`mqtt-testbench: writing the report failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.vitest.logger.error(
+        `mqtt-testbench: writing the report failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   }
 
-  private report(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+  private report(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ): void {
     const modules = testModules.filter((m) => this.options.projects.includes(m.project.name));
     const plan = this.plan();
     if (modules.length === 0 && !plan) return;
     const root = this.vitest.config.root;
     const runId = plan?.runId ?? this.options.env['MQTT_TESTBENCH_RUN_ID'] ?? `run-${this.startedAt.getTime()}`;
     const tests = modules.flatMap((m) => [...m.children.allTests()].map((t) => collectTest(t, root)));
-    const errors = [...unhandledErrors.map((e) => `unhandled error: ${errorText(e)}`), ...modules.flatMap((m) => suiteErrors(m, root))];
+    const errors = [
+      ...unhandledErrors.map((e) => `unhandled error: ${errorText(e)}`),
+      ...modules.flatMap((m) => suiteErrors(m, root)),
+    ];
 
     // Last line of defence: whatever a test, an error or a log tail carried, no report file holds
     // a password of the run's brokers (nor a URL password or a config password field).
     const configured = this.options.env['MQTT_TESTBENCH_SECURE_PASSWORD'];
     this.secrets = [...readRunSecrets(join(RUNS_ROOT, runId)), ...(configured ? [configured] : [])];
-    const report = redactDeep(buildReport({
-      runId,
-      plan,
-      tests,
-      startedAt: this.startedAt,
-      finishedAt: new Date(),
-      state: reason,
-      errors,
-      command: this.options.env['MQTT_TESTBENCH_COMMAND'] ?? commandLine(this.options.env),
-      generatorVersion: packageVersion(root),
-      env: this.options.env,
-    }), this.secrets);
+    const report = redactDeep(
+      buildReport({
+        runId,
+        plan,
+        tests,
+        startedAt: this.startedAt,
+        finishedAt: new Date(),
+        state: reason,
+        errors,
+        command: this.options.env['MQTT_TESTBENCH_COMMAND'] ?? commandLine(this.options.env),
+        generatorVersion: packageVersion(root),
+        env: this.options.env,
+      }),
+      this.secrets,
+    );
     this.compareBaseline(report, root);
 
     const folder = resolve(root, this.settings.reportDir, runId);
@@ -125,7 +148,13 @@ export class TestbenchReporter implements Reporter {
     appendStepSummary(renderMarkdown(report), this.options.env);
 
     if (this.options.consoleSummary) {
-      this.vitest.logger.log(renderConsoleSummary(report, { reportFolder: relative(process.cwd(), folder) || '.', latestFolder: relative(process.cwd(), join(resolve(root, this.settings.reportDir), 'latest')), width: process.stdout.columns || 160 }));
+      this.vitest.logger.log(
+        renderConsoleSummary(report, {
+          reportFolder: relative(process.cwd(), folder) || '.',
+          latestFolder: relative(process.cwd(), join(resolve(root, this.settings.reportDir), 'latest')),
+          width: process.stdout.columns || 160,
+        }),
+      );
     }
     if (report.baseline && report.baseline.verdict !== 'pass') {
       // Tests passed but the comparison says no: the run must fail, and say why.
@@ -147,7 +176,11 @@ export class TestbenchReporter implements Reporter {
     try {
       const baseline = readReport(resolve(root, file));
       const tolerances = loadTolerances(this.settings.tolerancesFile, root);
-      report.baseline = compareWithBaseline(report, baseline, { force: this.settings.baselineForce, tolerances, baselineFile: file });
+      report.baseline = compareWithBaseline(report, baseline, {
+        force: this.settings.baselineForce,
+        tolerances,
+        baselineFile: file,
+      });
     } catch (error) {
       report.run.errors.push(`baseline: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -171,7 +204,11 @@ export class TestbenchReporter implements Reporter {
     try {
       const junit = join(this.written.folder, 'junit.xml');
       if (existsSync(junit)) {
-        const skips = this.written.report.skipped.map((s) => ({ file: s.test.file, fullName: s.test.fullName, reason: s.reason }));
+        const skips = this.written.report.skipped.map((s) => ({
+          file: s.test.file,
+          fullName: s.test.fullName,
+          reason: s.reason,
+        }));
         const original = readFileSync(junit, 'utf8');
         const { xml } = addSkipReasons(original, skips);
         // vitest's JUnit reporter wrote failure messages as they were: scrub them like the report.
@@ -190,10 +227,13 @@ export class TestbenchReporter implements Reporter {
     if (mode === 'off') return;
     // `reporters` is not in vitest's public types; look for its default reporter's live summary defensively.
     const reporters = (this.vitest as unknown as { reporters?: unknown[] }).reporters ?? [];
-    const host = reporters.find((r) => typeof (r as SummaryHost).summary?.createSummary === 'function') as SummaryHost | undefined;
+    const host = reporters.find((r) => typeof (r as SummaryHost).summary?.createSummary === 'function') as
+      SummaryHost | undefined;
     const terminal = mode === 'tty' || (mode === 'auto' && Boolean(process.stdout.isTTY) && !this.options.env['CI']);
     const useWindow = terminal && host?.summary !== undefined;
-    const hub = new ProgressHub(useWindow ? 'window' : 'plain', this.settings.progressIntervalMs, (line) => this.vitest.logger.error(line));
+    const hub = new ProgressHub(useWindow ? 'window' : 'plain', this.settings.progressIntervalMs, (line) =>
+      this.vitest.logger.error(line),
+    );
     try {
       await hub.start();
     } catch (error) {
@@ -252,7 +292,9 @@ function suiteErrors(module: TestModule, root: string): string[] {
 
 function errorText(error: { message?: string; name?: string } | undefined): string {
   if (!error) return 'unknown error';
-  return stripVTControlCharacters(`${error.name && error.name !== 'Error' && error.name !== 'AssertionError' ? `${error.name}: ` : ''}${error.message ?? 'unknown error'}`);
+  return stripVTControlCharacters(
+    `${error.name && error.name !== 'Error' && error.name !== 'AssertionError' ? `${error.name}: ` : ''}${error.message ?? 'unknown error'}`,
+  );
 }
 
 function commandLine(env: NodeJS.ProcessEnv): string {

@@ -4,12 +4,21 @@
  * shows is exactly what was gated.
  */
 
-export type SuiteName = 'smoke' | 'qos-matrix' | 'retain' | 'clean-session' | 'forwarding-loss' | 'faults' | 'load' | 'security' | 'micro';
+export type SuiteName =
+  'smoke' | 'qos-matrix' | 'retain' | 'clean-session' | 'forwarding-loss' | 'faults' | 'load' | 'security' | 'micro';
 
 /** What a result is about: one broker, or a forwarding topology. */
 export type ResultSubject =
   | { kind: 'broker'; target: string; runtime: string; version: string }
-  | { kind: 'topology'; id: string; downstream: string; upstream: string; forwarder: string; runtime: string; versions: { downstream: string; upstream: string } };
+  | {
+      kind: 'topology';
+      id: string;
+      downstream: string;
+      upstream: string;
+      forwarder: string;
+      runtime: string;
+      versions: { downstream: string; upstream: string };
+    };
 
 export interface LatencySummaryUs {
   count: number;
@@ -102,7 +111,12 @@ export interface TestbenchResult {
   /** Which documented choice the assertion followed (e.g. `mosquitto: QoS 0 not queued offline`). */
   expectations?: string[];
   /** The harness's own health; a saturated harness makes a result untrustworthy. */
-  diagnostics?: { harnessSaturated: boolean; reasons: string[]; eventLoopLagP99Ms?: number; eventLoopLagMaxMs?: number };
+  diagnostics?: {
+    harnessSaturated: boolean;
+    reasons: string[];
+    eventLoopLagP99Ms?: number;
+    eventLoopLagMaxMs?: number;
+  };
   notes?: string[];
 }
 

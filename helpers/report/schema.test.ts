@@ -17,9 +17,18 @@ describe('report.schema.json', () => {
   test('accepts reports as the reporter, the baseline comparison and merge write them', () => {
     const validate = schemaValidator();
     const report = syntheticReport({ lost: 2 });
-    report.baseline = compareWithBaseline(report, syntheticReport({ seed: 4 }), { force: false, baselineFile: 'b.json' });
+    report.baseline = compareWithBaseline(report, syntheticReport({ seed: 4 }), {
+      force: false,
+      baselineFile: 'b.json',
+    });
     expect(validate(JSON.parse(JSON.stringify(report)))).toEqual([]);
-    const merged = mergeReports([{ report: syntheticReport({ runId: 'a' }), file: 'a' }, { report: syntheticReport({ runId: 'b', seed: 2 }), file: 'b' }], { mode: 'repeats' });
+    const merged = mergeReports(
+      [
+        { report: syntheticReport({ runId: 'a' }), file: 'a' },
+        { report: syntheticReport({ runId: 'b', seed: 2 }), file: 'b' },
+      ],
+      { mode: 'repeats' },
+    );
     expect(validate(JSON.parse(JSON.stringify(merged)))).toEqual([]);
   });
 
@@ -46,8 +55,12 @@ describe('reading reports', () => {
     expect(() => parseReport([], 'x.json')).toThrow(ReportReadError);
     expect(() => parseReport({ results: [] }, 'x.json')).toThrow(/x\.json is not a mqtt-testbench report/);
     const report = JSON.parse(JSON.stringify(syntheticReport())) as Record<string, unknown>;
-    expect(() => parseReport({ ...report, schemaVersion: 2 }, 'old.json')).toThrow(/old\.json has schemaVersion 2; this mqtt-testbench reads schemaVersion 1/);
-    expect(() => parseReport({ ...report, tests: { total: 'many' } }, 'bad.json')).toThrow(/bad\.json does not match the report schema: tests\.total: /);
+    expect(() => parseReport({ ...report, schemaVersion: 2 }, 'old.json')).toThrow(
+      /old\.json has schemaVersion 2; this mqtt-testbench reads schemaVersion 1/,
+    );
+    expect(() => parseReport({ ...report, tests: { total: 'many' } }, 'bad.json')).toThrow(
+      /bad\.json does not match the report schema: tests\.total: /,
+    );
     expect(parseReport(report, 'ok.json').run.id).toBe('20261122-120000-000001');
   });
 });

@@ -29,7 +29,16 @@ const latency = z
   .describe('Latency summary in µs');
 
 const counters = z
-  .looseObject({ sent: count, unconfirmed: count, received: count, duplicates: count, reordered: count, lost: count, corrupted: count, unconfirmedReceived: count })
+  .looseObject({
+    sent: count,
+    unconfirmed: count,
+    received: count,
+    duplicates: count,
+    reordered: count,
+    lost: count,
+    corrupted: count,
+    unconfirmedReceived: count,
+  })
   .describe('Exact message accounting');
 
 const gate = z.looseObject({
@@ -119,14 +128,21 @@ export const resultSchema = z
     latency: latency.optional(),
     latencyFromIntended: latency.optional(),
     sendDelay: latency.optional(),
-    throughput: z.looseObject({ publishPerSec: z.number(), receivePerSec: z.number(), durationMs: z.number() }).optional(),
+    throughput: z
+      .looseObject({ publishPerSec: z.number(), receivePerSec: z.number(), durationMs: z.number() })
+      .optional(),
     periods: z.array(period).optional(),
     gates: z.array(gate).optional(),
     qosCell: qosCell.optional(),
     observations: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     expectations: z.array(z.string()).optional(),
     diagnostics: z
-      .looseObject({ harnessSaturated: z.boolean(), reasons: z.array(z.string()), eventLoopLagP99Ms: z.number().optional(), eventLoopLagMaxMs: z.number().optional() })
+      .looseObject({
+        harnessSaturated: z.boolean(),
+        reasons: z.array(z.string()),
+        eventLoopLagP99Ms: z.number().optional(),
+        eventLoopLagMaxMs: z.number().optional(),
+      })
       .optional(),
     notes: z.array(z.string()).optional(),
     key: z.string().describe('suite | scenario | subject | protocol | QoS [| variant]: matches results across runs'),
@@ -137,13 +153,25 @@ export const resultSchema = z
   })
   .describe('One measured scenario');
 
-const fingerprint = z.looseObject({ id: z.string(), runtime: z.string(), cpus: count, profile: z.string(), targetVersions: z.array(z.string()) });
+const fingerprint = z.looseObject({
+  id: z.string(),
+  runtime: z.string(),
+  cpus: count,
+  profile: z.string(),
+  targetVersions: z.array(z.string()),
+});
 const entryStatus = z.enum(['ran', 'skipped']);
 const figureSample = z.looseObject({ median: z.number(), min: z.number(), max: z.number(), n: count });
 const figureStatus = z.enum(['ok', 'improved', 'regressed', 'untrusted']);
 const comparedFigure = z.enum(['p50Us', 'p99Us', 'receivePerSec', 'lossRate']);
 
-const tolerances = z.looseObject({ latencyP50Rel: z.number(), latencyP99Rel: z.number(), latencySlackUs: z.number(), throughputRel: z.number(), lossAbs: z.number() });
+const tolerances = z.looseObject({
+  latencyP50Rel: z.number(),
+  latencyP99Rel: z.number(),
+  latencySlackUs: z.number(),
+  throughputRel: z.number(),
+  lossAbs: z.number(),
+});
 
 const baseline = z.looseObject({
   file: z.string(),
@@ -198,11 +226,16 @@ export const reportSchema = z
       command: z.string(),
       state: z.enum(['passed', 'failed', 'interrupted']),
       errors: z.array(z.string()),
-      mergedFrom: z.array(z.looseObject({ runId: z.string(), file: z.string(), startedAt: z.string(), fingerprint: z.string() })).optional(),
+      mergedFrom: z
+        .array(z.looseObject({ runId: z.string(), file: z.string(), startedAt: z.string(), fingerprint: z.string() }))
+        .optional(),
     }),
     environment: z.looseObject({
       runtime: z.looseObject({ kind: z.string(), reason: z.string() }),
-      docker: z.union([z.looseObject({ ok: z.literal(true), serverVersion: z.string(), host: z.string() }), z.looseObject({ ok: z.literal(false), reason: z.string() })]),
+      docker: z.union([
+        z.looseObject({ ok: z.literal(true), serverVersion: z.string(), host: z.string() }),
+        z.looseObject({ ok: z.literal(false), reason: z.string() }),
+      ]),
       node: z.string(),
       platform: z.string(),
       cpus: count,
@@ -210,7 +243,15 @@ export const reportSchema = z
       memoryMb: z.number(),
       profile: z.string(),
       ci: z.boolean(),
-      github: z.looseObject({ repository: z.string(), sha: z.string(), runId: z.string(), workflow: z.string(), ref: z.string() }).optional(),
+      github: z
+        .looseObject({
+          repository: z.string(),
+          sha: z.string(),
+          runId: z.string(),
+          workflow: z.string(),
+          ref: z.string(),
+        })
+        .optional(),
       fingerprint,
     }),
     targets: z.array(
@@ -221,14 +262,31 @@ export const reportSchema = z
         reason: z.string().optional(),
         detail: z.string().optional(),
         versions: z.array(z.string()),
-        behaviour: z.looseObject({ queuesQos0WhileOffline: z.boolean(), mqtt5: z.boolean(), notes: z.array(z.string()) }).optional(),
+        behaviour: z
+          .looseObject({ queuesQos0WhileOffline: z.boolean(), mqtt5: z.boolean(), notes: z.array(z.string()) })
+          .optional(),
       }),
     ),
     forwarders: z.array(
-      z.looseObject({ spec: z.string(), kind: z.string(), name: z.string(), status: entryStatus, reason: z.string().optional(), declaration: z.record(z.string(), z.unknown()) }),
+      z.looseObject({
+        spec: z.string(),
+        kind: z.string(),
+        name: z.string(),
+        status: entryStatus,
+        reason: z.string().optional(),
+        declaration: z.record(z.string(), z.unknown()),
+      }),
     ),
     topologies: z.array(
-      z.looseObject({ id: z.string(), downstream: z.string(), upstream: z.string(), forwarder: z.string(), runtime: z.string(), status: entryStatus, reason: z.string().optional() }),
+      z.looseObject({
+        id: z.string(),
+        downstream: z.string(),
+        upstream: z.string(),
+        forwarder: z.string(),
+        runtime: z.string(),
+        status: entryStatus,
+        reason: z.string().optional(),
+      }),
     ),
     results: z.array(resultSchema),
     tests: z.looseObject({ total: count, passed: count, failed: count, skipped: count, measured: count }),
@@ -246,4 +304,3 @@ export const reportSchema = z
 export function reportJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(reportSchema, { target: 'draft-2020-12', io: 'input' });
 }
-

@@ -38,10 +38,14 @@ export function loadReportSettings(env: Env = process.env): ReportSettings {
     return false;
   };
   const progressText = raw('MQTT_TESTBENCH_PROGRESS') ?? 'auto';
-  if (!(PROGRESS_MODES as readonly string[]).includes(progressText)) problems.push(`MQTT_TESTBENCH_PROGRESS=${progressText} is not allowed: use one of ${PROGRESS_MODES.join(', ')}.`);
+  if (!(PROGRESS_MODES as readonly string[]).includes(progressText))
+    problems.push(`MQTT_TESTBENCH_PROGRESS=${progressText} is not allowed: use one of ${PROGRESS_MODES.join(', ')}.`);
   const intervalText = raw('MQTT_TESTBENCH_PROGRESS_INTERVAL_MS');
   const interval = intervalText === undefined ? 10_000 : Number(intervalText);
-  if (!Number.isInteger(interval) || interval < 100 || interval > 3_600_000) problems.push(`MQTT_TESTBENCH_PROGRESS_INTERVAL_MS=${intervalText ?? ''} is not allowed: use an integer between 100 and 3600000.`);
+  if (!Number.isInteger(interval) || interval < 100 || interval > 3_600_000)
+    problems.push(
+      `MQTT_TESTBENCH_PROGRESS_INTERVAL_MS=${intervalText ?? ''} is not allowed: use an integer between 100 and 3600000.`,
+    );
   const settings: ReportSettings = {
     reportDir: raw('MQTT_TESTBENCH_REPORT_DIR') ?? 'reports',
     baseline: raw('MQTT_TESTBENCH_BASELINE'),

@@ -45,7 +45,15 @@ const toleranceFileSchema = z.strictObject({
   $comment: z.string().optional(),
   default: z.strictObject(toleranceFields).optional(),
   overrides: z
-    .array(z.strictObject({ suite: z.string().optional(), scenario: z.string().optional(), subject: z.string().optional(), $comment: z.string().optional(), ...toleranceFields }))
+    .array(
+      z.strictObject({
+        suite: z.string().optional(),
+        scenario: z.string().optional(),
+        subject: z.string().optional(),
+        $comment: z.string().optional(),
+        ...toleranceFields,
+      }),
+    )
     .optional(),
 });
 
@@ -72,13 +80,18 @@ export function loadTolerances(explicit: string | undefined, cwd = process.cwd()
   }
   const parsed = toleranceFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`tolerance file ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `tolerance file ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return { file: parsed.data, source: path };
 }
 
 /** The tolerances for one result: defaults, then the file's default, then matching overrides. */
-export function tolerancesFor(config: ToleranceConfig | undefined, result: { suite: string; scenario: string; subject: string }): Tolerances {
+export function tolerancesFor(
+  config: ToleranceConfig | undefined,
+  result: { suite: string; scenario: string; subject: string },
+): Tolerances {
   const resolved: Tolerances = { ...DEFAULT_TOLERANCES, ...stripMeta(config?.file.default ?? {}) };
   for (const override of config?.file.overrides ?? []) {
     if (override.suite !== undefined && override.suite !== result.suite) continue;

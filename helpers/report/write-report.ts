@@ -21,7 +21,11 @@ export interface WrittenFiles {
 /** Writes report.json, report.md and report.html into `folder` (created when missing). */
 export function writeReportFiles(report: TestbenchReport, folder: string): WrittenFiles {
   mkdirSync(folder, { recursive: true });
-  const files = { json: join(folder, 'report.json'), markdown: join(folder, 'report.md'), html: join(folder, 'report.html') };
+  const files = {
+    json: join(folder, 'report.json'),
+    markdown: join(folder, 'report.md'),
+    html: join(folder, 'report.html'),
+  };
   writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files.markdown, renderMarkdown(report));
   writeFileSync(files.html, renderHtml(report));
@@ -45,7 +49,10 @@ export function updateLatest(reportDir: string, runFolder: string): string {
  * set. A report above GitHub's size limit is cut at a section boundary with a pointer to the
  * full file.
  */
-export function appendStepSummary(markdown: string, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+export function appendStepSummary(
+  markdown: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
   const path = env['GITHUB_STEP_SUMMARY'];
   if (!path) return undefined;
   let text = markdown;

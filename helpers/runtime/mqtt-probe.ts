@@ -32,7 +32,12 @@ export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: num
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const token = randomBytes(6).toString('hex');
-  const subscriber = await connectWithRetry(options.subscribeTo, deadline, `mtb-probe-s-${shortRunId()}-${token}`, options.abortReason);
+  const subscriber = await connectWithRetry(
+    options.subscribeTo,
+    deadline,
+    `mtb-probe-s-${shortRunId()}-${token}`,
+    options.abortReason,
+  );
   let publisher: MqttClient | undefined;
   try {
     const expectTopic = options.expectTopic ?? options.publishTopic;
@@ -44,15 +49,27 @@ export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: num
     await subscriber.subscribeAsync(expectTopic, { qos: 1 });
     publisher = sameBroker(options.publishTo, options.subscribeTo)
       ? subscriber
-      : await connectWithRetry(options.publishTo, deadline, `mtb-probe-p-${shortRunId()}-${token}`, options.abortReason);
+      : await connectWithRetry(
+          options.publishTo,
+          deadline,
+          `mtb-probe-p-${shortRunId()}-${token}`,
+          options.abortReason,
+        );
     const republishMs = options.republishMs ?? options.timeoutMs;
     let attempt = 0;
     for (;;) {
       attempt += 1;
       // A JSON array, so that forwarders whose callbacks only take JSON (EventCall) pass it on too.
-      await publisher.publishAsync(options.publishTopic, JSON.stringify([{ name: 'mtb-probe', value: `${token}:${attempt}` }]), { qos: 1 });
+      await publisher.publishAsync(
+        options.publishTopic,
+        JSON.stringify([{ name: 'mtb-probe', value: `${token}:${attempt}` }]),
+        { qos: 1 },
+      );
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`);
+      if (remaining <= 0)
+        throw new Error(
+          `no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`,
+        );
       const outcome = await Promise.race([
         received.then(() => 'received' as const),
         pause(Math.min(republishMs, remaining)).then(() => 'waiting' as const),
@@ -60,10 +77,16 @@ export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: num
       if (outcome === 'received') return { elapsedMs: Date.now() - started };
       const abort = options.abortReason?.();
       if (abort) throw new Error(abort);
-      if (Date.now() >= deadline) throw new Error(`no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`);
+      if (Date.now() >= deadline)
+        throw new Error(
+          `no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`,
+        );
     }
   } finally {
-    await Promise.all([subscriber.endAsync(true), publisher && publisher !== subscriber ? publisher.endAsync(true) : undefined]);
+    await Promise.all([
+      subscriber.endAsync(true),
+      publisher && publisher !== subscriber ? publisher.endAsync(true) : undefined,
+    ]);
   }
 }
 
@@ -71,19 +94,28 @@ function sameBroker(a: BrokerEndpoint, b: BrokerEndpoint): boolean {
   return a.url === b.url && JSON.stringify(a.clientOptions ?? {}) === JSON.stringify(b.clientOptions ?? {});
 }
 
-async function connectWithRetry(endpoint: BrokerEndpoint, deadline: number, clientId: string, abortReason?: () => string | undefined): Promise<MqttClient> {
+async function connectWithRetry(
+  endpoint: BrokerEndpoint,
+  deadline: number,
+  clientId: string,
+  abortReason?: () => string | undefined,
+): Promise<MqttClient> {
   let lastError: unknown;
   while (Date.now() < deadline) {
     const abort = abortReason?.();
     if (abort) throw new Error(abort);
     try {
-      return await mqtt.connectAsync(endpoint.url, {
-        ...endpoint.clientOptions,
-        clientId,
-        reconnectPeriod: 0,
-        connectTimeout: Math.max(500, Math.min(5_000, deadline - Date.now())),
-        clean: true,
-      }, false);
+      return await mqtt.connectAsync(
+        endpoint.url,
+        {
+          ...endpoint.clientOptions,
+          clientId,
+          reconnectPeriod: 0,
+          connectTimeout: Math.max(500, Math.min(5_000, deadline - Date.now())),
+          clean: true,
+        },
+        false,
+      );
     } catch (error) {
       if (isDefinitiveRefusal(error)) throw new Error(describeConnectFailure(endpoint, error), { cause: error });
       lastError = error;

@@ -15,13 +15,27 @@ export class ReadinessError extends Error {
   ) {
     // Shown in test output and stored in reports: never with a password in it.
     const because = cause instanceof Error ? ` (${redact(cause.message)})` : '';
-    const logs = logTail.trim() === '' ? '(no log output)' : redact(logTail).trimEnd().split('\n').map((l) => `    | ${l}`).join('\n');
-    super(`${component}: ${awaited} not reached after ${elapsedMs} ms${because}.\n  Last log lines of ${component}:\n${logs}`, { cause });
+    const logs =
+      logTail.trim() === ''
+        ? '(no log output)'
+        : redact(logTail)
+            .trimEnd()
+            .split('\n')
+            .map((l) => `    | ${l}`)
+            .join('\n');
+    super(
+      `${component}: ${awaited} not reached after ${elapsedMs} ms${because}.\n  Last log lines of ${component}:\n${logs}`,
+      { cause },
+    );
   }
 }
 
 /** Rejects with `onTimeout()` when `promise` has not settled within `timeoutMs`. */
-export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error | Promise<Error>): Promise<T> {
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  onTimeout: () => Error | Promise<Error>,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

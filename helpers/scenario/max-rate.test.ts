@@ -18,7 +18,10 @@ function fakeLoad(fake: Fake): LoadResult {
     counters: { receiverGroups: 1, expected, lost, lossRatio: lost / expected },
     throughput: { receivedPerSecond: fake.receivePerSec, confirmedPerSecond: fake.receivePerSec },
     latency: { endToEnd: { p99: 1_000 }, endToEndFromIntended: { p99: fake.p99Us ?? 2_000 } },
-    diagnostics: { limitedBy: fake.saturated ? 'harness' : 'requested-rate', harnessSaturated: fake.saturated ?? false },
+    diagnostics: {
+      limitedBy: fake.saturated ? 'harness' : 'requested-rate',
+      harnessSaturated: fake.saturated ?? false,
+    },
     errors: [],
   } as unknown as LoadResult;
 }
@@ -34,7 +37,11 @@ function systemWithCapacity(capacity: number, tried: number[], extra: (rate: num
 describe('findMaxSustainableRate', () => {
   it('steps up until the receive rate falls behind and reports the highest rate that held', async () => {
     const tried: number[] = [];
-    const result = await findMaxSustainableRate({ rates: [5_000, 2_000, 10_000, 20_000], criteria: DEFAULT_MAX_RATE_CRITERIA, run: systemWithCapacity(12_000, tried) });
+    const result = await findMaxSustainableRate({
+      rates: [5_000, 2_000, 10_000, 20_000],
+      criteria: DEFAULT_MAX_RATE_CRITERIA,
+      run: systemWithCapacity(12_000, tried),
+    });
     expect(tried).toEqual([2_000, 5_000, 10_000, 20_000]);
     expect(result).toMatchObject({ maxSustainableRate: 10_000, stoppedBy: 'failed' });
     expect(result.steps.map((s) => s.held)).toEqual([true, true, true, false]);
@@ -44,17 +51,30 @@ describe('findMaxSustainableRate', () => {
 
   it('bisects between the last rate that held and the first that did not', async () => {
     const tried: number[] = [];
-    const result = await findMaxSustainableRate({ rates: [2_000, 10_000, 20_000], bisect: 3, criteria: DEFAULT_MAX_RATE_CRITERIA, run: systemWithCapacity(12_000, tried) });
+    const result = await findMaxSustainableRate({
+      rates: [2_000, 10_000, 20_000],
+      bisect: 3,
+      criteria: DEFAULT_MAX_RATE_CRITERIA,
+      run: systemWithCapacity(12_000, tried),
+    });
     // 12,500 holds: 12,000 received is 96 % of it.
     expect(tried).toEqual([2_000, 10_000, 20_000, 15_000, 12_500, 13_800]);
     expect(result.maxSustainableRate).toBe(12_500);
   });
 
   it('stops at loss or latency beyond the limits', async () => {
-    const lossy = await findMaxSustainableRate({ rates: [1_000, 2_000], criteria: DEFAULT_MAX_RATE_CRITERIA, run: systemWithCapacity(1e9, [], (rate) => ({ lost: rate > 1_000 ? 3 : 0 })) });
+    const lossy = await findMaxSustainableRate({
+      rates: [1_000, 2_000],
+      criteria: DEFAULT_MAX_RATE_CRITERIA,
+      run: systemWithCapacity(1e9, [], (rate) => ({ lost: rate > 1_000 ? 3 : 0 })),
+    });
     expect(lossy).toMatchObject({ maxSustainableRate: 1_000, stoppedBy: 'failed' });
     expect(lossy.steps[1]?.failures[0]).toMatch(/lost 3 of 1000/);
-    const slow = await findMaxSustainableRate({ rates: [1_000, 2_000], criteria: DEFAULT_MAX_RATE_CRITERIA, run: systemWithCapacity(1e9, [], (rate) => ({ p99Us: rate * 200 })) });
+    const slow = await findMaxSustainableRate({
+      rates: [1_000, 2_000],
+      criteria: DEFAULT_MAX_RATE_CRITERIA,
+      run: systemWithCapacity(1e9, [], (rate) => ({ p99Us: rate * 200 })),
+    });
     expect(slow.maxSustainableRate).toBe(1_000);
     expect(slow.steps[1]?.failures[0]).toMatch(/p99 from intended send 400.0 ms, limit 250 ms/);
   });
@@ -74,8 +94,14 @@ describe('findMaxSustainableRate', () => {
 
   it('repeats a failed step before believing it, and reports every rate when all held', async () => {
     let calls = 0;
-    const flaky = (rate: number): Promise<LoadResult> => Promise.resolve(fakeLoad({ receivePerSec: ++calls === 2 ? rate / 2 : rate }));
-    const result = await findMaxSustainableRate({ rates: [1_000, 2_000], retries: 1, criteria: DEFAULT_MAX_RATE_CRITERIA, run: flaky });
+    const flaky = (rate: number): Promise<LoadResult> =>
+      Promise.resolve(fakeLoad({ receivePerSec: ++calls === 2 ? rate / 2 : rate }));
+    const result = await findMaxSustainableRate({
+      rates: [1_000, 2_000],
+      retries: 1,
+      criteria: DEFAULT_MAX_RATE_CRITERIA,
+      run: flaky,
+    });
     expect(result.steps.map((s) => [s.rate, s.attempt, s.held])).toEqual([
       [1_000, 1, true],
       [2_000, 1, false],
@@ -85,7 +111,13 @@ describe('findMaxSustainableRate', () => {
   });
 
   it('rejects rates that are not positive', async () => {
-    await expect(findMaxSustainableRate({ rates: [], criteria: DEFAULT_MAX_RATE_CRITERIA, run: () => Promise.reject(new Error('no')) })).rejects.toThrow(/rates must be positive numbers, got \[\]/);
+    await expect(
+      findMaxSustainableRate({
+        rates: [],
+        criteria: DEFAULT_MAX_RATE_CRITERIA,
+        run: () => Promise.reject(new Error('no')),
+      }),
+    ).rejects.toThrow(/rates must be positive numbers, got \[\]/);
   });
 });
 
@@ -106,7 +138,16 @@ describe('findMaxSustainableRate with the load engine (smoke)', { timeout: 30_00
         runLoad({
           publishUrl: url,
           subscribeUrl: url,
-          workload: { name: `msr-${rate}`, publishers: 2, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, durationMs: 600, ratePerSecond: rate, drainIdleMs: 500 },
+          workload: {
+            name: `msr-${rate}`,
+            publishers: 2,
+            subscribers: 1,
+            qos: 1,
+            payload: { kind: 'fixed', bytes: 256 },
+            durationMs: 600,
+            ratePerSecond: rate,
+            drainIdleMs: 500,
+          },
           topicFor: (i) => `mtb/msr/${rate}/p${i}`,
           subscribeFilter: `mtb/msr/${rate}/#`,
           clientIdPrefix: `msr-${rate}`,
@@ -114,7 +155,10 @@ describe('findMaxSustainableRate with the load engine (smoke)', { timeout: 30_00
     });
     const steps = describeSteps(result.steps);
     expect(result.steps[0]?.rate, steps).toBe(200);
-    expect(result.steps.every((s) => s.lossRate === 0), steps).toBe(true);
+    expect(
+      result.steps.every((s) => s.lossRate === 0),
+      steps,
+    ).toBe(true);
     expect(result.best?.workload.ratePerSecond ?? null, steps).toBe(result.maxSustainableRate);
     if (result.stoppedBy === 'exhausted') expect(result.maxSustainableRate).toBe(400);
   });

@@ -32,12 +32,20 @@ const DEFAULT_MAX_LOSS_BY_QOS = { 0: 0.001, 1: 0, 2: 0 } as const;
  * file's `load` suite limits for the scenario (maxLossRate, maxP99Ms, minRateAchieved), so a
  * run's MQTT_TESTBENCH_GATES file can tighten or relax them like any other gate.
  */
-export function maxRateCriteria(scenario: Pick<ScenarioCase, 'scenario' | 'qos' | 'criteria'>, gates?: GateFile): MaxRateCriteria {
+export function maxRateCriteria(
+  scenario: Pick<ScenarioCase, 'scenario' | 'qos' | 'criteria'>,
+  gates?: GateFile,
+): MaxRateCriteria {
   const fromEntry = scenario.criteria ?? {};
   const loss = fromEntry.maxLossRate;
   const criteria: MaxRateCriteria = {
     minRateShare: fromEntry.minRateShare ?? DEFAULT_MAX_RATE_CRITERIA.minRateShare,
-    maxLossRate: loss === undefined ? DEFAULT_MAX_LOSS_BY_QOS[scenario.qos] : typeof loss === 'number' ? loss : loss[String(scenario.qos) as '0' | '1' | '2'],
+    maxLossRate:
+      loss === undefined
+        ? DEFAULT_MAX_LOSS_BY_QOS[scenario.qos]
+        : typeof loss === 'number'
+          ? loss
+          : loss[String(scenario.qos) as '0' | '1' | '2'],
     maxP99Ms: fromEntry.maxP99Ms ?? DEFAULT_MAX_RATE_CRITERIA.maxP99Ms,
   };
   if (gates) {
@@ -170,10 +178,14 @@ export function evaluateStep(rate: number, load: LoadResult, criteria: MaxRateCr
   const slow = receivePerSec < rate * criteria.minRateShare;
   const late = p99Ms > criteria.maxP99Ms;
   if (slow) {
-    failures.push(`received ${Math.round(receivePerSec)} msg/s, below ${Math.round(criteria.minRateShare * 100)} % of ${rate} msg/s`);
+    failures.push(
+      `received ${Math.round(receivePerSec)} msg/s, below ${Math.round(criteria.minRateShare * 100)} % of ${rate} msg/s`,
+    );
   }
   if (lossy) {
-    failures.push(`lost ${c.lost} of ${c.expected} (${(c.lossRatio * 100).toPrecision(3)} %, limit ${(criteria.maxLossRate * 100).toPrecision(3)} %)`);
+    failures.push(
+      `lost ${c.lost} of ${c.expected} (${(c.lossRatio * 100).toPrecision(3)} %, limit ${(criteria.maxLossRate * 100).toPrecision(3)} %)`,
+    );
   }
   if (late) failures.push(`p99 from intended send ${p99Ms.toFixed(1)} ms, limit ${criteria.maxP99Ms} ms`);
   if (load.errors.length > 0) failures.push(`the run reported errors: ${load.errors.map((e) => e.message).join('; ')}`);
@@ -200,7 +212,10 @@ export function evaluateStep(rate: number, load: LoadResult, criteria: MaxRateCr
 /** One line per step, for reports: `2000 held · 5000 held · 10000 failed (received 9012 msg/s, ...)`. */
 export function describeSteps(steps: readonly MaxRateStep[]): string {
   return steps
-    .map((s) => `${s.rate} ${s.held ? 'held' : `${s.harnessLimited ? 'harness-limited' : 'failed'} (${s.failures.join('; ')})`}`)
+    .map(
+      (s) =>
+        `${s.rate} ${s.held ? 'held' : `${s.harnessLimited ? 'harness-limited' : 'failed'} (${s.failures.join('; ')})`}`,
+    )
     .join(' · ');
 }
 

@@ -14,7 +14,10 @@ const entrySchema = z.strictObject({
   /** File name in fixtures/workloads without `.json`. */
   workload: z.string(),
   qos: qosList,
-  routes: z.array(z.enum(['pass', 'event'])).min(1).default(['pass']),
+  routes: z
+    .array(z.enum(['pass', 'event']))
+    .min(1)
+    .default(['pass']),
   /** Workload fields replaced for this profile (e.g. a shorter duration in CI). */
   override: z.record(z.string(), z.unknown()).default({}),
   /** Rate steps of a max-sustainable-rate search. */
@@ -27,12 +30,17 @@ const entrySchema = z.strictObject({
   criteria: z
     .strictObject({
       minRateShare: z.number().gt(0).max(1).optional(),
-      maxLossRate: z.union([z.number().min(0).max(1), z.strictObject({ '0': z.number(), '1': z.number(), '2': z.number() })]).optional(),
+      maxLossRate: z
+        .union([z.number().min(0).max(1), z.strictObject({ '0': z.number(), '1': z.number(), '2': z.number() })])
+        .optional(),
       maxP99Ms: z.number().positive().optional(),
     })
     .optional(),
   /** Distinguishes results of the same scenario and QoS (e.g. `workers-2`); part of the result key. */
-  variant: z.string().regex(/^[a-z0-9-]+$/, { error: 'lower-case letters, digits and "-"' }).optional(),
+  variant: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { error: 'lower-case letters, digits and "-"' })
+    .optional(),
 });
 
 const idleSchema = z.strictObject({
@@ -99,7 +107,9 @@ export function profileCases(profile: Profile, section: ProfileSection): Scenari
             ...(entry.variant ? { variant: entry.variant } : {}),
           });
         } catch (error) {
-          throw new ConfigError([`${source}: scenario "${entry.scenario}" (workload ${entry.workload}, QoS ${qos}): ${(error as Error).message}`]);
+          throw new ConfigError([
+            `${source}: scenario "${entry.scenario}" (workload ${entry.workload}, QoS ${qos}): ${(error as Error).message}`,
+          ]);
         }
       }
     }
@@ -119,8 +129,11 @@ export function profileMicro(profile: Profile): MicroSettings | null {
 
 function readProfile(profile: Profile): z.output<typeof profileSchema> {
   const source = `fixtures/profiles/${profile}.json`;
-  const parsed = profileSchema.safeParse(parseJsonWithPosition(readFileSync(new URL(`profiles/${profile}.json`, FIXTURES), 'utf8'), source));
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.')}: ${i.message}`));
+  const parsed = profileSchema.safeParse(
+    parseJsonWithPosition(readFileSync(new URL(`profiles/${profile}.json`, FIXTURES), 'utf8'), source),
+  );
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.')}: ${i.message}`));
   return parsed.data;
 }
 

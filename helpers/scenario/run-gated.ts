@@ -32,7 +32,10 @@ export interface GatedRun {
  * and fails the test when a gate is broken, a message was corrupted, or the run itself reported
  * errors — with a message that names the scenario, the figure, the limit and the measured value.
  */
-export async function runGatedScenario(context: TestContext, run: GatedRun): Promise<{ load: LoadResult; result: TestbenchResult }> {
+export async function runGatedScenario(
+  context: TestContext,
+  run: GatedRun,
+): Promise<{ load: LoadResult; result: TestbenchResult }> {
   const load = await runLoad({
     publishUrl: run.publishUrl,
     subscribeUrl: run.subscribeUrl,
@@ -51,22 +54,37 @@ export async function runGatedScenario(context: TestContext, run: GatedRun): Pro
   run.decorate?.(result, load);
   if (load.diagnostics.harnessSaturated) {
     const skipped = load.diagnostics.limitedBy === 'harness' ? 'latency and throughput gates' : 'latency gates';
-    (result.notes ??= []).push(`Harness saturated (${load.diagnostics.saturationReasons.join('; ')}): ${skipped} not evaluated.`);
+    (result.notes ??= []).push(
+      `Harness saturated (${load.diagnostics.saturationReasons.join('; ')}): ${skipped} not evaluated.`,
+    );
   }
   await recordResult(context, result);
 
   const c = load.counters;
   const failures = [
     describeBrokenGates(run.label, result.gates),
-    c.corrupted > 0 ? `${run.label}: ${c.corrupted} message(s) failed the integrity check, e.g. ${load.corruptedSamples.slice(0, 2).join(' | ')}` : '',
-    c.foreign > 0 ? `${run.label}: ${c.foreign} message(s) on this scenario's topics had no intact identity header (damaged beyond recognition)` : '',
-    c.unexpected > 0 ? `${run.label}: ${c.unexpected} message(s) carried a publisher or sequence this run never sent` : '',
-    load.errors.length > 0 ? `${run.label}: the run reported errors: ${load.errors.map((e) => `${e.source} ${e.clientId}: ${e.message} (x${e.count})`).join('; ')}` : '',
+    c.corrupted > 0
+      ? `${run.label}: ${c.corrupted} message(s) failed the integrity check, e.g. ${load.corruptedSamples.slice(0, 2).join(' | ')}`
+      : '',
+    c.foreign > 0
+      ? `${run.label}: ${c.foreign} message(s) on this scenario's topics had no intact identity header (damaged beyond recognition)`
+      : '',
+    c.unexpected > 0
+      ? `${run.label}: ${c.unexpected} message(s) carried a publisher or sequence this run never sent`
+      : '',
+    load.errors.length > 0
+      ? `${run.label}: the run reported errors: ${load.errors.map((e) => `${e.source} ${e.clientId}: ${e.message} (x${e.count})`).join('; ')}`
+      : '',
   ].filter((line) => line !== '');
   if (failures.length > 0) {
     if (c.lost > 0) {
-      const firstMissing = load.lostSamples.slice(0, 2).map((s) => `${s.publisherId} seq ${s.seqs.join(',')}`).join('; ');
-      failures.push(`${run.label}: lost ${c.lost} of ${c.expected} (first missing: ${firstMissing}); the drain ended "${load.drain.outcome}" after ${load.drain.waitedMs} ms`);
+      const firstMissing = load.lostSamples
+        .slice(0, 2)
+        .map((s) => `${s.publisherId} seq ${s.seqs.join(',')}`)
+        .join('; ');
+      failures.push(
+        `${run.label}: lost ${c.lost} of ${c.expected} (first missing: ${firstMissing}); the drain ended "${load.drain.outcome}" after ${load.drain.waitedMs} ms`,
+      );
     }
     expect.fail(failures.join('\n'));
   }

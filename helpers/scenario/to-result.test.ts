@@ -14,7 +14,15 @@ function load(diagnostics: Partial<LoadResult['diagnostics']>): LoadResult {
 
 describe('gateFigures', () => {
   it('gates delivery, rate and latency (from the intended send time) of a trustworthy run', () => {
-    expect(gateFigures(load({}))).toEqual({ lossRate: 0, duplicateRate: 0, reorderedRate: 0, corrupted: 0, receivePerSec: 990, rateAchieved: 0.99, p99Ms: 12 });
+    expect(gateFigures(load({}))).toEqual({
+      lossRate: 0,
+      duplicateRate: 0,
+      reorderedRate: 0,
+      corrupted: 0,
+      receivePerSec: 990,
+      rateAchieved: 0.99,
+      p99Ms: 12,
+    });
   });
 
   it('keeps the rate gates when only the latencies were distorted by harness lag', () => {

@@ -3,7 +3,12 @@ import type { LatencyReport, LoadResult } from '../load/types.js';
 import type { LatencySummaryUs, ResultSubject, SuiteName, TestbenchResult } from '../report/result.js';
 
 /** A load run as the report's result model (counters, latency with histograms, periods, diagnostics). */
-export function loadToResult(load: LoadResult, suite: SuiteName, scenario: string, subject: ResultSubject): TestbenchResult {
+export function loadToResult(
+  load: LoadResult,
+  suite: SuiteName,
+  scenario: string,
+  subject: ResultSubject,
+): TestbenchResult {
   const c = load.counters;
   return {
     suite,
@@ -24,7 +29,11 @@ export function loadToResult(load: LoadResult, suite: SuiteName, scenario: strin
     latency: latency(load.latency.endToEnd),
     ...(load.latency.endToEndFromIntended ? { latencyFromIntended: latency(load.latency.endToEndFromIntended) } : {}),
     ...(load.latency.sendDelay ? { sendDelay: latency(load.latency.sendDelay) } : {}),
-    throughput: { publishPerSec: round(load.throughput.confirmedPerSecond), receivePerSec: round(load.throughput.receivedPerSecond), durationMs: load.throughput.receiveWindowMs },
+    throughput: {
+      publishPerSec: round(load.throughput.confirmedPerSecond),
+      receivePerSec: round(load.throughput.receivedPerSecond),
+      durationMs: load.throughput.receiveWindowMs,
+    },
     periods: load.periods.map((p) => ({
       t: p.startMs / 1000,
       publishPerSec: round(p.confirmRate),
@@ -37,7 +46,10 @@ export function loadToResult(load: LoadResult, suite: SuiteName, scenario: strin
       workload: load.workload.name,
       publishers: load.workload.publishers,
       subscribers: load.workload.subscribers,
-      payload: load.workload.payload.kind === 'fixed' ? `${load.workload.payload.bytes} B` : `telemetry ${load.workload.payload.minPoints}-${load.workload.payload.maxPoints} points`,
+      payload:
+        load.workload.payload.kind === 'fixed'
+          ? `${load.workload.payload.bytes} B`
+          : `telemetry ${load.workload.payload.minPoints}-${load.workload.payload.maxPoints} points`,
       requestedRatePerSec: load.workload.ratePerSecond,
       drain: load.drain.outcome,
       drainWaitedMs: load.drain.waitedMs,
@@ -64,7 +76,9 @@ export function loadToResult(load: LoadResult, suite: SuiteName, scenario: strin
     notes: [
       ...load.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`),
       ...(load.diagnostics.packetIdReuses > 0
-        ? [`The broker sent ${load.diagnostics.packetIdReuses} new QoS 2 PUBLISH(es) under a packet id still awaiting its PUBREL (a protocol violation; the messages were delivered and counted by their identity).`]
+        ? [
+            `The broker sent ${load.diagnostics.packetIdReuses} new QoS 2 PUBLISH(es) under a packet id still awaiting its PUBREL (a protocol violation; the messages were delivered and counted by their identity).`,
+          ]
         : []),
     ],
   };
@@ -90,14 +104,25 @@ export function gateFigures(load: LoadResult): GateFigures {
   const d = load.diagnostics;
   if (d.limitedBy !== 'harness') {
     figures.receivePerSec = load.throughput.receivedPerSecond;
-    if (load.workload.ratePerSecond > 0) figures.rateAchieved = load.throughput.receivedPerSecond / load.workload.ratePerSecond;
+    if (load.workload.ratePerSecond > 0)
+      figures.rateAchieved = load.throughput.receivedPerSecond / load.workload.ratePerSecond;
   }
   if (!d.harnessSaturated) figures.p99Ms = (load.latency.endToEndFromIntended ?? load.latency.endToEnd).p99 / 1000;
   return figures;
 }
 
 function latency(report: LatencyReport): LatencySummaryUs {
-  return { count: report.count, min: report.min, mean: report.mean, p50: report.p50, p90: report.p90, p99: report.p99, p99_9: report.p99_9, max: report.max, histogram: report.histogram };
+  return {
+    count: report.count,
+    min: report.min,
+    mean: report.mean,
+    p50: report.p50,
+    p90: report.p90,
+    p99: report.p99,
+    p99_9: report.p99_9,
+    max: report.max,
+    histogram: report.histogram,
+  };
 }
 
 function round(value: number): number {

@@ -13,8 +13,16 @@ const HASH_BYTES = 64;
  * the container runtime needs no `mosquitto_passwd` in the image (the offline image built from
  * Debian's package has none, and no shell to run it with).
  */
-export function mosquittoPasswordLine(username: string, password: string, salt: Buffer = randomBytes(SALT_BYTES), iterations = MOSQUITTO_PBKDF2_ITERATIONS): string {
-  if (username === '' || /[:\s]/.test(username)) throw new Error(`user name "${username}" cannot go into a Mosquitto password file: use a non-empty name without ":" or white space.`);
+export function mosquittoPasswordLine(
+  username: string,
+  password: string,
+  salt: Buffer = randomBytes(SALT_BYTES),
+  iterations = MOSQUITTO_PBKDF2_ITERATIONS,
+): string {
+  if (username === '' || /[:\s]/.test(username))
+    throw new Error(
+      `user name "${username}" cannot go into a Mosquitto password file: use a non-empty name without ":" or white space.`,
+    );
   const hash = pbkdf2Sync(password, salt, iterations, HASH_BYTES, 'sha512');
   return `${username}:$${HASH_ID}$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }

@@ -34,9 +34,13 @@ export function redactUrl(url: string): string {
  * XML-escaped forms, for report files).
  */
 export function redact(text: string, extraSecrets: readonly string[] = []): string {
-  let out = text.replace(URL_USERINFO, `$1:${REDACTED}@`).replace(JSON_PASSWORD, `$1"${REDACTED}"`).replace(CONF_PASSWORD, `$1${REDACTED}`);
+  let out = text
+    .replace(URL_USERINFO, `$1:${REDACTED}@`)
+    .replace(JSON_PASSWORD, `$1"${REDACTED}"`)
+    .replace(CONF_PASSWORD, `$1${REDACTED}`);
   for (const secret of new Set([...knownSecrets, ...extraSecrets.filter((s) => s.length >= MIN_SECRET_LENGTH)])) {
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), escapeXml(secret)])) out = out.replaceAll(form, REDACTED);
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), escapeXml(secret)]))
+      out = out.replaceAll(form, REDACTED);
   }
   return out;
 }
@@ -46,7 +50,8 @@ export function redactDeep<T>(value: T, extraSecrets: readonly string[] = []): T
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return redact(v, extraSecrets);
     if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
     return v;
   };
   return walk(value) as T;
@@ -58,5 +63,10 @@ export function redactedMessage(error: unknown): string {
 }
 
 function escapeXml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;');
 }

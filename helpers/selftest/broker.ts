@@ -15,14 +15,19 @@ export interface SelftestBroker {
 
 /** Why the selftest cannot run here, or undefined when a mosquitto binary is available. */
 export function selftestBrokerUnavailable(configuredBinary: string | undefined): string | undefined {
-  return findMosquittoBinary(configuredBinary) ? undefined : 'the selftest runs a real mosquitto behind its faulty proxy (MQTT 3.1.1 and 5): install mosquitto or set MQTT_TESTBENCH_MOSQUITTO_BIN.';
+  return findMosquittoBinary(configuredBinary)
+    ? undefined
+    : 'the selftest runs a real mosquitto behind its faulty proxy (MQTT 3.1.1 and 5): install mosquitto or set MQTT_TESTBENCH_MOSQUITTO_BIN.';
 }
 
 /**
  * Starts mosquitto (the harness's generated configuration: no in-flight window, deep queues,
  * TCP_NODELAY) as a process of this run, so the run's watchdog removes it if the test process dies.
  */
-export async function startSelftestBroker(label: string, options: { binary?: string; startupTimeoutMs: number }): Promise<SelftestBroker> {
+export async function startSelftestBroker(
+  label: string,
+  options: { binary?: string; startupTimeoutMs: number },
+): Promise<SelftestBroker> {
   const binary = findMosquittoBinary(options.binary);
   if (!binary) throw new Error(selftestBrokerUnavailable(options.binary));
   const started = await startMosquittoProcess({ label, binary, startupTimeoutMs: options.startupTimeoutMs });

@@ -66,7 +66,10 @@ export function deliveryOnlyGates(): GateFile {
   });
   const gates: GateFile = {};
   for (const [suite, suiteGates] of Object.entries(loadGates(undefined).gates)) {
-    gates[suite] = { defaults: lift(suiteGates.defaults), scenarios: Object.fromEntries(Object.entries(suiteGates.scenarios).map(([name, limits]) => [name, lift(limits)])) };
+    gates[suite] = {
+      defaults: lift(suiteGates.defaults),
+      scenarios: Object.fromEntries(Object.entries(suiteGates.scenarios).map(([name, limits]) => [name, lift(limits)])),
+    };
   }
   return gates;
 }
@@ -103,9 +106,17 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
   };
   const env = childEnv(overrides);
   for (const name of NOT_INHERITED) if (!(name in overrides)) delete env[name];
-  const args = ['--project', 'suites', ...request.files, ...(request.testNamePattern ? ['-t', request.testNamePattern] : [])];
+  const args = [
+    '--project',
+    'suites',
+    ...request.files,
+    ...(request.testNamePattern ? ['-t', request.testNamePattern] : []),
+  ];
   const shownEnv = Object.entries(overrides)
-    .filter(([name]) => !['MQTT_TESTBENCH_RUN_ID', 'MQTT_TESTBENCH_REPORT_DIR', 'MQTT_TESTBENCH_PROGRESS', 'NO_COLOR'].includes(name))
+    .filter(
+      ([name]) =>
+        !['MQTT_TESTBENCH_RUN_ID', 'MQTT_TESTBENCH_REPORT_DIR', 'MQTT_TESTBENCH_PROGRESS', 'NO_COLOR'].includes(name),
+    )
     .map(([name, value]) => `${name}=${value}`);
   const command = `${shownEnv.join(' ')} npx vitest run ${args.map((a) => (/^[\w./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`;
 
@@ -118,7 +129,10 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
     exit = await child.exit(request.timeoutMs);
   } catch (error) {
     child.destroy();
-    throw new Error(`the child run ${runId} (${command}) did not finish within ${request.timeoutMs} ms:\n${child.tail()}`, { cause: error });
+    throw new Error(
+      `the child run ${runId} (${command}) did not finish within ${request.timeoutMs} ms:\n${child.tail()}`,
+      { cause: error },
+    );
   }
   const durationMs = Date.now() - began;
   const reportFolder = join(reportDir, runId);
@@ -130,7 +144,16 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
   } catch (error) {
     reportError = existsSync(reportPath) ? (error as Error).message : `the child wrote no ${reportPath}`;
   }
-  return { runId, command, exit, durationMs, report, ...(reportError ? { reportError } : {}), reportFolder, tail: child.tail(60) };
+  return {
+    runId,
+    command,
+    exit,
+    durationMs,
+    report,
+    ...(reportError ? { reportError } : {}),
+    reportFolder,
+    tail: child.tail(60),
+  };
 }
 
 /** `suite > describe > test`: what a failed test is called in assertion messages. */

@@ -28,7 +28,16 @@
  */
 import type { IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 
-export const DEFECT_NAMES = ['none', 'wrong-qos-downgrade', 'drop-retained', 'forget-sessions', 'drop', 'duplicate', 'reorder', 'corrupt'] as const;
+export const DEFECT_NAMES = [
+  'none',
+  'wrong-qos-downgrade',
+  'drop-retained',
+  'forget-sessions',
+  'drop',
+  'duplicate',
+  'reorder',
+  'corrupt',
+] as const;
 export type DefectName = (typeof DEFECT_NAMES)[number];
 
 export interface DefectSpec {
@@ -57,7 +66,10 @@ export const DEFECT_DEFAULTS: Record<DefectName, DefectDefaults> = {
   none: { every: 1, what: 'no defect: a transparent proxy' },
   'wrong-qos-downgrade': { every: 10, what: 'every {n} QoS 1/2 delivery arrives at QoS 0' },
   'drop-retained': { every: 2, first: 1, what: 'every {n} retained delivery is lost' },
-  'forget-sessions': { every: 1, what: 'every {n} persistent-session CONNECT reaches the broker as a clean one: sessions are forgotten' },
+  'forget-sessions': {
+    every: 1,
+    what: 'every {n} persistent-session CONNECT reaches the broker as a clean one: sessions are forgotten',
+  },
   drop: { every: 50, what: 'every {n} delivery is dropped' },
   duplicate: { every: 20, what: 'every {n} delivery is delivered twice' },
   reorder: { every: 10, what: 'every {n} delivery is delivered after the next one' },
@@ -81,9 +93,11 @@ function ordinal(n: number): string {
 function resolved(spec: DefectSpec): { every: number; first: number } {
   const defaults = DEFECT_DEFAULTS[spec.name];
   const every = spec.every ?? defaults.every;
-  if (!Number.isInteger(every) || every < 1) throw new RangeError(`defect ${spec.name}: every must be a whole number >= 1, got ${every}`);
+  if (!Number.isInteger(every) || every < 1)
+    throw new RangeError(`defect ${spec.name}: every must be a whole number >= 1, got ${every}`);
   const first = spec.first ?? defaults.first ?? every;
-  if (!Number.isInteger(first) || first < 1) throw new RangeError(`defect ${spec.name}: first must be a whole number >= 1, got ${first}`);
+  if (!Number.isInteger(first) || first < 1)
+    throw new RangeError(`defect ${spec.name}: first must be a whole number >= 1, got ${first}`);
   return { every, first };
 }
 
@@ -215,7 +229,8 @@ export class DefectSession {
 
   fromBroker(packet: Packet): Emit[] {
     if (packet.cmd === 'pubrel' && packet.messageId !== undefined) {
-      if (this.selfAcked.delete(packet.messageId)) return [{ to: 'broker', packet: { cmd: 'pubcomp', messageId: packet.messageId } }];
+      if (this.selfAcked.delete(packet.messageId))
+        return [{ to: 'broker', packet: { cmd: 'pubcomp', messageId: packet.messageId } }];
       const clientId = this.ids.clientIdOf(packet.messageId);
       return [{ to: 'client', packet: clientId === undefined ? packet : withId(packet, clientId) }];
     }
@@ -243,7 +258,9 @@ export class DefectSession {
     if (packet.properties) {
       const { sessionExpiryInterval, ...rest } = packet.properties;
       rewritten.properties = rest;
-      this.note(`CONNECT of ${packet.clientId} with Clean ${this.protocolVersion === 5 ? 'Start' : 'Session'} 0${sessionExpiryInterval !== undefined ? ` and Session Expiry ${sessionExpiryInterval} s` : ''} rewritten to a clean session`);
+      this.note(
+        `CONNECT of ${packet.clientId} with Clean ${this.protocolVersion === 5 ? 'Start' : 'Session'} 0${sessionExpiryInterval !== undefined ? ` and Session Expiry ${sessionExpiryInterval} s` : ''} rewritten to a clean session`,
+      );
     } else {
       this.note(`CONNECT of ${packet.clientId} with Clean Session 0 rewritten to Clean Session 1`);
     }

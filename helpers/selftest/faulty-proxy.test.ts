@@ -7,11 +7,28 @@ import { DefectSession, describeDefect, ServerFlowIds, type DefectSpec, type Emi
 import { FrameSplitter, startFaultyProxy, type FaultyProxy } from './faulty-proxy.js';
 
 function publish(messageId: number | undefined, overrides: Partial<IPublishPacket> = {}): IPublishPacket {
-  return { cmd: 'publish', topic: 'mtb/t', payload: Buffer.from(`payload ${messageId ?? 0}`), qos: messageId === undefined ? 0 : 1, dup: false, retain: false, ...(messageId === undefined ? {} : { messageId }), ...overrides };
+  return {
+    cmd: 'publish',
+    topic: 'mtb/t',
+    payload: Buffer.from(`payload ${messageId ?? 0}`),
+    qos: messageId === undefined ? 0 : 1,
+    dup: false,
+    retain: false,
+    ...(messageId === undefined ? {} : { messageId }),
+    ...overrides,
+  };
 }
 
 function connectPacket(overrides: Partial<IConnectPacket> = {}): IConnectPacket {
-  return { cmd: 'connect', clientId: 'c1', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, ...overrides };
+  return {
+    cmd: 'connect',
+    clientId: 'c1',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 60,
+    ...overrides,
+  };
 }
 
 /** A session that has seen the client's CONNECT. */
@@ -30,7 +47,11 @@ function toBroker(emits: readonly Emit[]): Packet[] {
 }
 
 /** Feeds `n` QoS 1 deliveries with ids 1..n and returns what each produced. */
-function deliver(s: DefectSession, n: number, overrides: (i: number) => Partial<IPublishPacket> = () => ({})): { packet: IPublishPacket; emits: Emit[] }[] {
+function deliver(
+  s: DefectSession,
+  n: number,
+  overrides: (i: number) => Partial<IPublishPacket> = () => ({}),
+): { packet: IPublishPacket; emits: Emit[] }[] {
   return Array.from({ length: n }, (_, i) => {
     const packet = publish(i + 1, overrides(i + 1));
     return { packet, emits: s.fromBroker(packet) };
@@ -51,7 +72,14 @@ describe('faulty proxy defects (pure packet transformations)', () => {
   test('wrong-qos-downgrade: every Nth QoS 1/2 delivery reaches the client at QoS 0 and is acknowledged to the broker by the proxy', () => {
     const s = session({ name: 'wrong-qos-downgrade', every: 3 });
     const results = deliver(s, 6);
-    expect(results.map((r) => toClient(r.emits).map((p) => (p as IPublishPacket).qos))).toEqual([[1], [1], [0], [1], [1], [0]]);
+    expect(results.map((r) => toClient(r.emits).map((p) => (p as IPublishPacket).qos))).toEqual([
+      [1],
+      [1],
+      [0],
+      [1],
+      [1],
+      [0],
+    ]);
     const third = results[2]?.emits ?? [];
     expect(toClient(third)[0]).not.toHaveProperty('messageId');
     expect(toBroker(third)).toEqual([{ cmd: 'puback', messageId: 3 }]);
@@ -64,7 +92,9 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     const emits = q2.fromBroker(publish(9, { qos: 2 }));
     expect(toBroker(emits)).toEqual([{ cmd: 'pubrec', messageId: 9 }]);
     expect((toClient(emits)[0] as IPublishPacket).qos).toBe(0);
-    expect(q2.fromBroker({ cmd: 'pubrel', messageId: 9 })).toEqual([{ to: 'broker', packet: { cmd: 'pubcomp', messageId: 9 } }]);
+    expect(q2.fromBroker({ cmd: 'pubrel', messageId: 9 })).toEqual([
+      { to: 'broker', packet: { cmd: 'pubcomp', messageId: 9 } },
+    ]);
     expect(q2.stats.hits).toBe(1);
   });
 
@@ -83,8 +113,14 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     const v4 = new DefectSession({ name: 'forget-sessions' });
     expect(toBroker(v4.fromClient(connectPacket({ clean: false })))).toEqual([connectPacket({ clean: true })]);
     const v5 = new DefectSession({ name: 'forget-sessions' });
-    const persistent = connectPacket({ protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 300, receiveMaximum: 10 } });
-    expect(toBroker(v5.fromClient(persistent))).toEqual([{ ...persistent, clean: true, properties: { receiveMaximum: 10 } }]);
+    const persistent = connectPacket({
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: 300, receiveMaximum: 10 },
+    });
+    expect(toBroker(v5.fromClient(persistent))).toEqual([
+      { ...persistent, clean: true, properties: { receiveMaximum: 10 } },
+    ]);
     expect(v5.protocolVersion).toBe(5);
     const clean = connectPacket();
     expect(new DefectSession({ name: 'forget-sessions' }).fromClient(clean)[0]?.packet).toBe(clean);
@@ -95,7 +131,9 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     const results = deliver(s, 4, () => ({ qos: 2 }));
     expect(results.map((r) => toClient(r.emits).length)).toEqual([1, 0, 1, 0]);
     expect(toBroker(results[1]?.emits ?? [])).toEqual([{ cmd: 'pubrec', messageId: 2 }]);
-    expect(s.fromBroker({ cmd: 'pubrel', messageId: 2 })).toEqual([{ to: 'broker', packet: { cmd: 'pubcomp', messageId: 2 } }]);
+    expect(s.fromBroker({ cmd: 'pubrel', messageId: 2 })).toEqual([
+      { to: 'broker', packet: { cmd: 'pubcomp', messageId: 2 } },
+    ]);
     // The PUBREL of a delivered message goes to the client.
     expect(toClient(s.fromBroker({ cmd: 'pubrel', messageId: 1 }))).toEqual([{ cmd: 'pubrel', messageId: 1 }]);
     expect(s.stats).toMatchObject({ deliveries: 4, hits: 2 });
@@ -112,7 +150,9 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     expect(sent.map((p) => p.messageId)).toEqual([7, 65_535]);
     expect(sent[1]?.payload).toEqual(original.payload);
     // The copy's handshake is answered by the proxy.
-    expect(s.fromClient({ cmd: 'pubrec', messageId: 65_535 })).toEqual([{ to: 'client', packet: { cmd: 'pubrel', messageId: 65_535 } }]);
+    expect(s.fromClient({ cmd: 'pubrec', messageId: 65_535 })).toEqual([
+      { to: 'client', packet: { cmd: 'pubrel', messageId: 65_535 } },
+    ]);
     expect(s.fromClient({ cmd: 'pubcomp', messageId: 65_535 })).toEqual([]);
     // The original's goes to the broker.
     expect(toBroker(s.fromClient({ cmd: 'pubrec', messageId: 7 }))).toEqual([{ cmd: 'pubrec', messageId: 7 }]);
@@ -120,7 +160,7 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     expect(toBroker(s.fromClient({ cmd: 'pubcomp', messageId: 7 }))).toEqual([{ cmd: 'pubcomp', messageId: 7 }]);
   });
 
-  test('packet ids: a broker id that collides with one of the proxy\'s own in flight is mapped to a free id, and back', () => {
+  test("packet ids: a broker id that collides with one of the proxy's own in flight is mapped to a free id, and back", () => {
     const ids = new ServerFlowIds();
     expect(ids.own()).toBe(65_535);
     const mapped = ids.forBroker(65_535);
@@ -134,7 +174,9 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     s.fromBroker(publish(1)); // the copy takes 65535
     const colliding = toClient(s.fromBroker(publish(65_535, { topic: '$SYS/x' })))[0] as IPublishPacket;
     expect(colliding.messageId).not.toBe(65_535);
-    expect(toBroker(s.fromClient({ cmd: 'puback', messageId: colliding.messageId as number }))).toEqual([{ cmd: 'puback', messageId: 65_535 }]);
+    expect(toBroker(s.fromClient({ cmd: 'puback', messageId: colliding.messageId as number }))).toEqual([
+      { cmd: 'puback', messageId: 65_535 },
+    ]);
     expect(s.fromClient({ cmd: 'puback', messageId: 65_535 })).toEqual([]); // the proxy's copy
   });
 
@@ -160,8 +202,12 @@ describe('faulty proxy defects (pure packet transformations)', () => {
 
   test('describeDefect says the rate', () => {
     expect(describeDefect({ name: 'drop' })).toBe('drop: every 50th delivery is dropped');
-    expect(describeDefect({ name: 'drop-retained' })).toBe('drop-retained: every 2nd retained delivery is lost (from the 1st on each connection)');
-    expect(describeDefect({ name: 'forget-sessions' })).toBe('forget-sessions: every persistent-session CONNECT reaches the broker as a clean one: sessions are forgotten');
+    expect(describeDefect({ name: 'drop-retained' })).toBe(
+      'drop-retained: every 2nd retained delivery is lost (from the 1st on each connection)',
+    );
+    expect(describeDefect({ name: 'forget-sessions' })).toBe(
+      'forget-sessions: every persistent-session CONNECT reaches the broker as a clean one: sessions are forgotten',
+    );
     expect(() => describeDefect({ name: 'drop', every: 0 })).toThrow(/every must be a whole number >= 1/);
   });
 
@@ -170,7 +216,12 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     const small = mqttPacket.generate({ cmd: 'pingreq' });
     const stream = Buffer.concat([small, big, small]);
     const splitter = new FrameSplitter();
-    const frames = [stream.subarray(0, 1), stream.subarray(1, 5), stream.subarray(5, 10_000), stream.subarray(10_000)].flatMap((chunk) => splitter.push(chunk));
+    const frames = [
+      stream.subarray(0, 1),
+      stream.subarray(1, 5),
+      stream.subarray(5, 10_000),
+      stream.subarray(10_000),
+    ].flatMap((chunk) => splitter.push(chunk));
     expect(frames.map((f) => f.length)).toEqual([small.length, big.length, small.length]);
     expect(Buffer.concat(frames)).toEqual(stream);
   });
@@ -182,7 +233,10 @@ describe('faulty proxy end to end (mosquitto behind the proxy)', () => {
   let proxy: FaultyProxy | undefined;
   beforeAll(async () => {
     if (unavailable) return;
-    broker = await startSelftestBroker('selftest-unit-broker', { binary: process.env.MQTT_TESTBENCH_MOSQUITTO_BIN, startupTimeoutMs: 20_000 });
+    broker = await startSelftestBroker('selftest-unit-broker', {
+      binary: process.env.MQTT_TESTBENCH_MOSQUITTO_BIN,
+      startupTimeoutMs: 20_000,
+    });
     proxy = await startFaultyProxy({ upstream: { host: broker.host, port: broker.port }, defect: { name: 'none' } });
   }, 30_000);
   afterAll(async () => {
@@ -191,7 +245,11 @@ describe('faulty proxy end to end (mosquitto behind the proxy)', () => {
   });
 
   /** Publishes `count` messages at `qos` through the proxy and returns what one subscriber got (after a QoS 1 marker). */
-  async function roundTrip(version: 4 | 5, qos: 0 | 1 | 2, count: number): Promise<{ payloads: string[]; qos: number[] }> {
+  async function roundTrip(
+    version: 4 | 5,
+    qos: 0 | 1 | 2,
+    count: number,
+  ): Promise<{ payloads: string[]; qos: number[] }> {
     const url = (proxy as FaultyProxy).url;
     const topic = `mtb/selftest-unit/${version}/${qos}/${Date.now()}`;
     const sub = await mqtt.connectAsync(url, { protocolVersion: version, reconnectPeriod: 0 });
@@ -216,12 +274,16 @@ describe('faulty proxy end to end (mosquitto behind the proxy)', () => {
     }
   }
 
-  test('transparent without a defect, and a QoS 2 duplicate is a real second delivery that leaves the session working', async ({ skip }) => {
+  test('transparent without a defect, and a QoS 2 duplicate is a real second delivery that leaves the session working', async ({
+    skip,
+  }) => {
     if (unavailable) return skip(unavailable);
     const p = proxy as FaultyProxy;
     for (const version of [4, 5] as const) {
       const clean = await roundTrip(version, 2, 10);
-      expect(clean.payloads, `MQTT ${version} through a transparent proxy`).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+      expect(clean.payloads, `MQTT ${version} through a transparent proxy`).toEqual(
+        Array.from({ length: 10 }, (_, i) => `m${i}`),
+      );
       expect(new Set(clean.qos)).toEqual(new Set([2]));
     }
     expect(p.stats()).toMatchObject({ hits: 0, protocolErrors: [] });
@@ -229,7 +291,20 @@ describe('faulty proxy end to end (mosquitto behind the proxy)', () => {
     p.setDefect({ name: 'duplicate', every: 4 });
     const doubled = await roundTrip(5, 2, 10);
     // QoS 2 reaches the application at PUBREL, and the proxy releases its copies at once: compare as a multiset.
-    expect([...doubled.payloads].sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm3', 'm4', 'm5', 'm6', 'm7', 'm7', 'm8', 'm9']);
+    expect([...doubled.payloads].sort()).toEqual([
+      'm0',
+      'm1',
+      'm2',
+      'm3',
+      'm3',
+      'm4',
+      'm5',
+      'm6',
+      'm7',
+      'm7',
+      'm8',
+      'm9',
+    ]);
     expect(p.stats()).toMatchObject({ hits: 2, protocolErrors: [] });
 
     p.setDefect({ name: 'wrong-qos-downgrade', every: 5 });

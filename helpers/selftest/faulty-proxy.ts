@@ -72,7 +72,8 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
     const syncStats = () => {
       sessionStats.deliveries += session.stats.deliveries - countedDeliveries;
       countedDeliveries = session.stats.deliveries;
-      for (const sample of session.stats.samples.slice(countedHits)) if (sessionStats.samples.length < 20) sessionStats.samples.push(sample);
+      for (const sample of session.stats.samples.slice(countedHits))
+        if (sessionStats.samples.length < 20) sessionStats.samples.push(sample);
       sessionStats.hits += session.stats.hits - countedHits;
       countedHits = session.stats.hits;
     };
@@ -95,7 +96,8 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
     };
     const send = (emits: readonly Emit[]) => {
       for (const emit of emits) {
-        const bytes = rawOf.get(emit.packet) ?? mqttPacket.generate(emit.packet, { protocolVersion: session.protocolVersion });
+        const bytes =
+          rawOf.get(emit.packet) ?? mqttPacket.generate(emit.packet, { protocolVersion: session.protocolVersion });
         const target = emit.to === 'client' ? client : broker;
         if (!target.destroyed) target.write(bytes);
       }
@@ -143,7 +145,8 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
           if (!clientParser) {
             // The first packet is the CONNECT; it says the protocol level of everything after it.
             const connectPacket = parse(mqttPacket.parser(), frame);
-            if (connectPacket.cmd !== 'connect') throw new Error(`the first packet is ${connectPacket.cmd}, not CONNECT`);
+            if (connectPacket.cmd !== 'connect')
+              throw new Error(`the first packet is ${connectPacket.cmd}, not CONNECT`);
             const protocolVersion = connectPacket.protocolVersion ?? 4;
             clientParser = mqttPacket.parser({ protocolVersion });
             brokerParser = mqttPacket.parser({ protocolVersion });

@@ -1,9 +1,4 @@
-import {
-  monitorEventLoopDelay,
-  performance,
-  type EventLoopUtilization,
-  type IntervalHistogram,
-} from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 
 /** Sampling resolution of the event-loop delay monitor. */
 const EVENT_LOOP_DELAY_RESOLUTION_MS = 5;

@@ -92,7 +92,8 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
   const q = inputs.queues;
   const harnessKb = q ? Math.round(q.harnessMeanBytes / 1024) : 0;
   const peerKb = q?.peerMeanBytes != null ? Math.round(q.peerMeanBytes / 1024) : null;
-  const dominates = (mine: number, theirs: number): boolean => mine >= QUEUE_MIN_BYTES && mine >= QUEUE_DOMINANCE * theirs;
+  const dominates = (mine: number, theirs: number): boolean =>
+    mine >= QUEUE_MIN_BYTES && mine >= QUEUE_DOMINANCE * theirs;
   const backlog = q !== null && dominates(q.harnessMeanBytes, q.peerMeanBytes ?? 0);
   const peerBacklog = q !== null && q.peerMeanBytes !== null && dominates(q.peerMeanBytes, q.harnessMeanBytes);
   const unread =
@@ -102,7 +103,10 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
   const peerUnread = `the broker's sockets held most of the unread data (${unread})`;
   const share = inputs.backpressureShare;
   const elu = `harness event loop busy ${pct(inputs.eventLoopUtilization)}`;
-  const waited = share === null ? `publisher windows full ${inputs.windowFullCount} time(s)` : `publishers waited on broker backpressure ${pct(share)} of the send phase`;
+  const waited =
+    share === null
+      ? `publisher windows full ${inputs.windowFullCount} time(s)`
+      : `publishers waited on broker backpressure ${pct(share)} of the send phase`;
 
   let limitedBy: LimitedBy;
   const evidence: string[] = [];
@@ -121,10 +125,14 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
     const keptText = `${achieved} of the requested ${requested} msg/s`;
     if (kept && received >= requested * ACHIEVED_RATE_MIN_SHARE) {
       limitedBy = 'requested-rate';
-      evidence.push(`${keptText}${receiving ? ` and received ${Math.round(received)} msg/s per subscriber` : ' (publish only)'}: the schedule was kept`);
+      evidence.push(
+        `${keptText}${receiving ? ` and received ${Math.round(received)} msg/s per subscriber` : ' (publish only)'}: the schedule was kept`,
+      );
     } else if (backlog && busy) {
       limitedBy = 'harness';
-      reasons.push(`${keptText}, received ${Math.round(received)} msg/s; the harness's sockets held most of the unread data (${unread}) while the ${elu}: the harness could not read fast enough`);
+      reasons.push(
+        `${keptText}, received ${Math.round(received)} msg/s; the harness's sockets held most of the unread data (${unread}) while the ${elu}: the harness could not read fast enough`,
+      );
     } else if (kept) {
       limitedBy = 'system-under-test';
       evidence.push(`${keptText} but ${behindText} (${unread}): the system under test fell behind`);
@@ -133,11 +141,19 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
       evidence.push(`${keptText}; ${peerBacklog ? peerUnread : `${waited} (${unread})`}: the broker set the pace`);
     } else {
       limitedBy = 'harness';
-      reasons.push(`${keptText} while the broker was not pushing back (${waited}): the sender could not keep the schedule`);
+      reasons.push(
+        `${keptText} while the broker was not pushing back (${waited}): the sender could not keep the schedule`,
+      );
     }
     const sendDelay = inputs.sendDelayP99Us;
     const sendDelayShare = sendDelay !== null && inputs.latencyP99Us > 0 ? sendDelay / inputs.latencyP99Us : 0;
-    if (sendDelay !== null && sendDelay > SEND_DELAY_P99_LIMIT_US && sendDelayShare >= EVENT_LOOP_LAG_LATENCY_SHARE && !pushedBack && limitedBy !== 'harness') {
+    if (
+      sendDelay !== null &&
+      sendDelay > SEND_DELAY_P99_LIMIT_US &&
+      sendDelayShare >= EVENT_LOOP_LAG_LATENCY_SHARE &&
+      !pushedBack &&
+      limitedBy !== 'harness'
+    ) {
       reasons.push(
         `send delay p99 was ${sendDelay} µs (limit ${SEND_DELAY_P99_LIMIT_US} µs, ${pct(Math.min(1, sendDelayShare))} of the latency p99) while the broker was not pushing back (${waited}): ` +
           'the sender fell behind its schedule, so the latency from the intended send time includes the harness',
@@ -145,7 +161,9 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
     }
   } else if (backlog && busy) {
     limitedBy = 'harness';
-    reasons.push(`the harness's sockets held most of the unread data (${unread}) while the ${elu}: the harness could not read as fast as the broker delivered`);
+    reasons.push(
+      `the harness's sockets held most of the unread data (${unread}) while the ${elu}: the harness could not read as fast as the broker delivered`,
+    );
   } else if (peerBacklog) {
     limitedBy = 'system-under-test';
     evidence.push(`${peerUnread}: the broker set the pace`);
@@ -172,7 +190,10 @@ export function diagnoseLimit(inputs: LimitInputs): LimitDiagnosis {
         `${pct(Math.min(1, lagShare))} of the latency p99): latencies include harness queueing`,
     );
   }
-  const starved = inputs.cpuCores && busy ? inputs.cpuCores.used / inputs.cpuCores.threads < CPU_STARVED_SHARE * inputs.eventLoopUtilization : false;
+  const starved =
+    inputs.cpuCores && busy
+      ? inputs.cpuCores.used / inputs.cpuCores.threads < CPU_STARVED_SHARE * inputs.eventLoopUtilization
+      : false;
   if (starved && inputs.cpuCores) {
     const note =
       `the harness got ${Math.round(inputs.cpuCores.used * 100)}% of a core over ${inputs.cpuCores.threads} thread(s) while its event loop was busy ` +

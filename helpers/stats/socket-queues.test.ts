@@ -12,8 +12,19 @@ function line(local: number, remote: number, rx: number, state = '01'): string {
 
 describe('sampleQueues', () => {
   it('sums unread bytes on the harness side and on the broker side of the same connections', () => {
-    const text = HEADER + line(50_001, 1883, 1_000) + line(1883, 50_001, 70_000) + line(50_002, 1883, 24) + line(50_003, 1883, 999, '0A') + line(40_000, 9999, 5_000);
-    expect(sampleQueues([text], new Set([50_001, 50_002, 50_003]), new Set([1883]))).toEqual({ sockets: 2, peerSockets: 1, harnessRx: 1_024, peerRx: 70_000 });
+    const text =
+      HEADER +
+      line(50_001, 1883, 1_000) +
+      line(1883, 50_001, 70_000) +
+      line(50_002, 1883, 24) +
+      line(50_003, 1883, 999, '0A') +
+      line(40_000, 9999, 5_000);
+    expect(sampleQueues([text], new Set([50_001, 50_002, 50_003]), new Set([1883]))).toEqual({
+      sockets: 2,
+      peerSockets: 1,
+      harnessRx: 1_024,
+      peerRx: 70_000,
+    });
   });
 
   it('reads the port of a URL, with scheme defaults', () => {

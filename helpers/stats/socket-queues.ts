@@ -46,7 +46,11 @@ export interface QueueSample {
  * a local port in `localPorts` and a remote port in `brokerPorts`; their peers
  * are the reverse.
  */
-export function sampleQueues(texts: readonly string[], localPorts: ReadonlySet<number>, brokerPorts: ReadonlySet<number>): QueueSample {
+export function sampleQueues(
+  texts: readonly string[],
+  localPorts: ReadonlySet<number>,
+  brokerPorts: ReadonlySet<number>,
+): QueueSample {
   const sample: QueueSample = { sockets: 0, peerSockets: 0, harnessRx: 0, peerRx: 0 };
   for (const text of texts) {
     let lineStart = text.indexOf('\n') + 1; // skip the header line
@@ -104,10 +108,7 @@ export class SocketQueueSampler {
   private peerMax = 0;
   private peerBacklogged = 0;
 
-  constructor(
-    brokerPorts: Iterable<number>,
-    intervalMs = DEFAULT_INTERVAL_MS,
-  ) {
+  constructor(brokerPorts: Iterable<number>, intervalMs = DEFAULT_INTERVAL_MS) {
     this.brokerPorts = new Set(brokerPorts);
     this.intervalMs = intervalMs;
   }
@@ -187,7 +188,14 @@ export function brokerPortOf(url: string): number | null {
   try {
     const parsed = new URL(url);
     if (parsed.port !== '') return Number(parsed.port);
-    const defaults: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'ssl:': 8883, 'ws:': 80, 'wss:': 443 };
+    const defaults: Record<string, number> = {
+      'mqtt:': 1883,
+      'tcp:': 1883,
+      'mqtts:': 8883,
+      'ssl:': 8883,
+      'ws:': 80,
+      'wss:': 443,
+    };
     return defaults[parsed.protocol] ?? null;
   } catch {
     return null;

@@ -9,13 +9,30 @@ import type { BrokerEndpoint, StartedComponent } from '../testbed/types.js';
  * The protocol half of readiness: connect, subscribe, publish and receive on a unique topic.
  * On failure the error names the broker, the probe and its budget, and shows the last log lines.
  */
-export async function probeBroker(component: StartedComponent, endpoint: BrokerEndpoint, settings: Settings, isAlive?: () => string | undefined): Promise<void> {
+export async function probeBroker(
+  component: StartedComponent,
+  endpoint: BrokerEndpoint,
+  settings: Settings,
+  isAlive?: () => string | undefined,
+): Promise<void> {
   const topic = `mtb/${runContext().runId}/probe/${uniqueName('broker')}`;
   const started = Date.now();
   try {
-    await mqttProbe({ publishTo: endpoint, subscribeTo: endpoint, publishTopic: topic, timeoutMs: settings.probeTimeoutMs, abortReason: isAlive });
+    await mqttProbe({
+      publishTo: endpoint,
+      subscribeTo: endpoint,
+      publishTopic: topic,
+      timeoutMs: settings.probeTimeoutMs,
+      abortReason: isAlive,
+    });
   } catch (error) {
-    throw new ReadinessError(component.label, `MQTT probe (connect, subscribe, publish, receive at ${redactUrl(endpoint.url)})`, Date.now() - started, await component.logTail(30), error);
+    throw new ReadinessError(
+      component.label,
+      `MQTT probe (connect, subscribe, publish, receive at ${redactUrl(endpoint.url)})`,
+      Date.now() - started,
+      await component.logTail(30),
+      error,
+    );
   }
 }
 

@@ -15,7 +15,11 @@ export interface RunResources {
 export async function runResources(): Promise<RunResources> {
   const ctx = runContext();
   const pidDir = join(ctx.runDir, 'pids');
-  const processes = existsSync(pidDir) ? readdirSync(pidDir).map((f) => Number(f.replace(/\.json$/, ''))).filter((pid) => isAlive(pid)) : [];
+  const processes = existsSync(pidDir)
+    ? readdirSync(pidDir)
+        .map((f) => Number(f.replace(/\.json$/, '')))
+        .filter((pid) => isAlive(pid))
+    : [];
   if (!existsSync(join(ctx.runDir, DOCKER_MARKER))) return { containers: [], networks: [], processes };
   const docker = (await dockerClient()).container.dockerode;
   const filters = JSON.stringify({ label: [`${LABEL_RUN_ID}=${ctx.runId}`] });

@@ -65,11 +65,19 @@ export interface LoadSides {
  * lost its connection; this adds which broker or forwarder is not running and how it ended.
  * Undefined when the run reported no errors.
  */
-export async function describeLoadErrors(load: Pick<LoadResult, 'errors'>, sides: LoadSides): Promise<string | undefined> {
+export async function describeLoadErrors(
+  load: Pick<LoadResult, 'errors'>,
+  sides: LoadSides,
+): Promise<string | undefined> {
   if (load.errors.length === 0) return undefined;
-  const errors = load.errors.map((e) => `${e.source} ${e.clientId}: ${e.message}${e.count > 1 ? ` (x${e.count})` : ''}`).join('; ');
+  const errors = load.errors
+    .map((e) => `${e.source} ${e.clientId}: ${e.message}${e.count > 1 ? ` (x${e.count})` : ''}`)
+    .join('; ');
   const components = [...new Set([sides.publishers, sides.subscribers, ...(sides.others ?? [])])];
   const dead = await deadComponents(components);
-  const what = dead.length > 0 ? dead.join('; ') : `${components.map((c) => c.label).join(', ')} ${components.length === 1 ? 'is' : 'are'} still running`;
+  const what =
+    dead.length > 0
+      ? dead.join('; ')
+      : `${components.map((c) => c.label).join(', ')} ${components.length === 1 ? 'is' : 'are'} still running`;
   return `the load run reported errors (${errors}); ${what}`;
 }

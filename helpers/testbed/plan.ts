@@ -56,17 +56,26 @@ export async function buildRunPlan(settings: Settings, runId: string): Promise<R
   const runtimes = targets.length > 0 ? [...new Set(targets.map((t) => t.runtime))] : [selection.kind];
   const forwardersByRuntime = new Map<RuntimeKind, ForwarderPlan[]>();
   for (const runtime of runtimes) forwardersByRuntime.set(runtime, await planForwarders(settings, runtime));
-  const forwarders = forwardersByRuntime.get(runtimes.includes(selection.kind) ? selection.kind : (runtimes[0] as RuntimeKind)) ?? [];
+  const forwarders =
+    forwardersByRuntime.get(runtimes.includes(selection.kind) ? selection.kind : (runtimes[0] as RuntimeKind)) ?? [];
   return {
     runId,
     profile: settings.profile,
     strict: settings.strict,
     runtime: { kind: selection.kind, reason: selection.reason },
-    docker: selection.docker.ok ? { ok: true, serverVersion: selection.docker.serverVersion, host: selection.docker.host } : { ok: false, reason: selection.docker.reason },
+    docker: selection.docker.ok
+      ? { ok: true, serverVersion: selection.docker.serverVersion, host: selection.docker.host }
+      : { ok: false, reason: selection.docker.reason },
     targets,
     forwarders,
     topologies: planTopologies(targets, forwardersByRuntime, selection.kind, settings),
-    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20) },
+    machine: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryMb: Math.round(totalmem() / 2 ** 20),
+    },
   };
 }
 
@@ -77,17 +86,33 @@ export async function buildRunPlan(settings: Settings, runId: string): Promise<R
  */
 async function planTargets(settings: Settings, selection: RuntimeSelection): Promise<TargetPlan[]> {
   const chosen = selection.kind;
-  const names = settings.targets ?? TARGET_NAMES.filter((name) => TARGETS[name].runtimes.includes(chosen) || (name === 'external' && Boolean(settings.externalUrl || settings.externalDownstreamUrl)));
+  const names =
+    settings.targets ??
+    TARGET_NAMES.filter(
+      (name) =>
+        TARGETS[name].runtimes.includes(chosen) ||
+        (name === 'external' && Boolean(settings.externalUrl || settings.externalDownstreamUrl)),
+    );
   return Promise.all(
     names.map(async (name): Promise<TargetPlan> => {
       const target = TARGETS[name];
-      const runtime: RuntimeKind = target.runtimes.includes(chosen) ? chosen : target.runtimes.length === 1 && (name === 'aedes' || name === 'external') ? (target.runtimes[0] as RuntimeKind) : chosen;
+      const runtime: RuntimeKind = target.runtimes.includes(chosen)
+        ? chosen
+        : target.runtimes.length === 1 && (name === 'aedes' || name === 'external')
+          ? (target.runtimes[0] as RuntimeKind)
+          : chosen;
       const base = { name, runtime, behaviour: target.behaviour(settings) };
       if (!target.runtimes.includes(runtime)) {
-        return { ...base, status: 'skipped', reason: `${name} runs in the ${target.runtimes.join('/')} runtime, and this run uses ${chosen} (${selection.reason})` };
+        return {
+          ...base,
+          status: 'skipped',
+          reason: `${name} runs in the ${target.runtimes.join('/')} runtime, and this run uses ${chosen} (${selection.reason})`,
+        };
       }
       const availability = await target.availability(runtime, settings);
-      return availability.ok ? { ...base, status: 'ready', detail: availability.detail } : { ...base, status: 'skipped', reason: availability.reason };
+      return availability.ok
+        ? { ...base, status: 'ready', detail: availability.detail }
+        : { ...base, status: 'skipped', reason: availability.reason };
     }),
   );
 }
@@ -98,7 +123,9 @@ async function planForwarders(settings: Settings, runtime: RuntimeKind): Promise
       const definition = forwarderFromSpec(spec, settings);
       const base = { spec, kind: definition.kind, name: definition.name, declaration: definition.declaration };
       const availability = await definition.availability(runtime, settings);
-      return availability.ok ? { ...base, status: 'ready', detail: availability.detail } : { ...base, status: 'skipped', reason: availability.reason };
+      return availability.ok
+        ? { ...base, status: 'ready', detail: availability.detail }
+        : { ...base, status: 'skipped', reason: availability.reason };
     }),
   );
 }
@@ -108,11 +135,17 @@ async function planForwarders(settings: Settings, runtime: RuntimeKind): Promise
  * upstream when both run; external uses its downstream/upstream URLs. Every forwarder is tried in
  * every topology.
  */
-function planTopologies(targets: TargetPlan[], forwardersByRuntime: ReadonlyMap<RuntimeKind, ForwarderPlan[]>, runtime: RuntimeKind, settings: Settings): TopologyPlan[] {
+function planTopologies(
+  targets: TargetPlan[],
+  forwardersByRuntime: ReadonlyMap<RuntimeKind, ForwarderPlan[]>,
+  runtime: RuntimeKind,
+  settings: Settings,
+): TopologyPlan[] {
   const ready = new Set(targets.filter((t) => t.status === 'ready').map((t) => t.name));
   const pairs: [TargetName, TargetName][] = [];
   for (const t of targets) pairs.push([t.name, t.name]);
-  if (targets.some((t) => t.name === 'mosquitto') && targets.some((t) => t.name === 'emqx')) pairs.push(['mosquitto', 'emqx']);
+  if (targets.some((t) => t.name === 'mosquitto') && targets.some((t) => t.name === 'emqx'))
+    pairs.push(['mosquitto', 'emqx']);
   const plans: TopologyPlan[] = [];
   for (const [downstream, upstream] of pairs) {
     const topologyRuntime = targets.find((t) => t.name === downstream)?.runtime ?? runtime;
@@ -121,12 +154,30 @@ function planTopologies(targets: TargetPlan[], forwardersByRuntime: ReadonlyMap<
       const base = { id, downstream, upstream, forwarder: forwarder.spec, runtime: topologyRuntime };
       const missing = [downstream, upstream].filter((name) => !ready.has(name));
       if (missing.length > 0) {
-        plans.push({ ...base, status: 'skipped', reason: `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} skipped in this run (see the target's reason)` });
-      } else if ((downstream === 'external' || upstream === 'external') && !(settings.externalDownstreamUrl && settings.externalUpstreamUrl)) {
-        const unset = [settings.externalDownstreamUrl ? '' : 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL', settings.externalUpstreamUrl ? '' : 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL'].filter(Boolean);
-        plans.push({ ...base, status: 'skipped', reason: `the external forwarding topology needs a downstream and an upstream broker URL: set ${unset.join(' and ')}` });
+        plans.push({
+          ...base,
+          status: 'skipped',
+          reason: `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} skipped in this run (see the target's reason)`,
+        });
+      } else if (
+        (downstream === 'external' || upstream === 'external') &&
+        !(settings.externalDownstreamUrl && settings.externalUpstreamUrl)
+      ) {
+        const unset = [
+          settings.externalDownstreamUrl ? '' : 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL',
+          settings.externalUpstreamUrl ? '' : 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL',
+        ].filter(Boolean);
+        plans.push({
+          ...base,
+          status: 'skipped',
+          reason: `the external forwarding topology needs a downstream and an upstream broker URL: set ${unset.join(' and ')}`,
+        });
       } else if (forwarder.status === 'skipped') {
-        plans.push({ ...base, status: 'skipped', reason: `forwarder ${forwarder.name} is skipped in this run: ${forwarder.reason}` });
+        plans.push({
+          ...base,
+          status: 'skipped',
+          reason: `forwarder ${forwarder.name} is skipped in this run: ${forwarder.reason}`,
+        });
       } else {
         plans.push({ ...base, status: 'ready' });
       }

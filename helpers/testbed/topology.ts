@@ -42,7 +42,9 @@ export interface StartedTopology {
 const ALL_ROUTES: readonly RouteKind[] = ['pass', 'event'];
 const PROBE_REPUBLISH_MS = 250;
 
-export function topologyId(spec: Pick<TopologySpec, 'downstream' | 'upstream'> & { forwarder: { name: string } }): string {
+export function topologyId(
+  spec: Pick<TopologySpec, 'downstream' | 'upstream'> & { forwarder: { name: string } },
+): string {
   return `${spec.downstream}>${spec.upstream} via ${spec.forwarder.name}`;
 }
 
@@ -50,7 +52,11 @@ export function topologyId(spec: Pick<TopologySpec, 'downstream' | 'upstream'> &
  * Starts both brokers (in parallel), then the forwarder, then probes every route end to end.
  * If any step fails, everything started so far is disposed before the error is rethrown.
  */
-export async function startTopology(spec: TopologySpec, settings: Settings, options: TopologyOptions = {}): Promise<StartedTopology> {
+export async function startTopology(
+  spec: TopologySpec,
+  settings: Settings,
+  options: TopologyOptions = {},
+): Promise<StartedTopology> {
   const cleanups: (() => Promise<void>)[] = [];
   const disposeAll = async () => {
     const errors: unknown[] = [];
@@ -75,7 +81,10 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
     }
     const start = (target: TargetName, role: typeof DOWNSTREAM_ALIAS | typeof UPSTREAM_ALIAS) =>
       targetByName(target).start({ runtime: spec.runtime, settings, role, network, persistence: options.persistence });
-    const [down, up] = await Promise.allSettled([start(spec.downstream, DOWNSTREAM_ALIAS), start(spec.upstream, UPSTREAM_ALIAS)]);
+    const [down, up] = await Promise.allSettled([
+      start(spec.downstream, DOWNSTREAM_ALIAS),
+      start(spec.upstream, UPSTREAM_ALIAS),
+    ]);
     for (const result of [down, up]) if (result.status === 'fulfilled') cleanups.push(() => result.value.dispose());
     if (down.status === 'rejected') throw down.reason;
     if (up.status === 'rejected') throw up.reason;
@@ -83,7 +92,10 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
     const upstream = up.value;
 
     const bedPrefix = `mtb/${runContext().runId}/${uniqueName('bed')}`;
-    const routes = routesFor(bedPrefix, ALL_ROUTES.filter((kind) => spec.forwarder.declaration.routes.includes(kind)));
+    const routes = routesFor(
+      bedPrefix,
+      ALL_ROUTES.filter((kind) => spec.forwarder.declaration.routes.includes(kind)),
+    );
     const started = await spec.forwarder.start({
       runtime: spec.runtime,
       settings,
@@ -111,9 +123,23 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
           const ns = route.namespace('probe');
           const begun = Date.now();
           try {
-            await mqttProbe({ publishTo: downstream, subscribeTo: upstream, publishTopic: ns.publish('p'), expectTopic: ns.expect('p'), timeoutMs, republishMs: PROBE_REPUBLISH_MS, abortReason: () => liveness.reason() });
+            await mqttProbe({
+              publishTo: downstream,
+              subscribeTo: upstream,
+              publishTopic: ns.publish('p'),
+              expectTopic: ns.expect('p'),
+              timeoutMs,
+              republishMs: PROBE_REPUBLISH_MS,
+              abortReason: () => liveness.reason(),
+            });
           } catch (error) {
-            throw new ReadinessError(started.label, `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`, Date.now() - begun, await started.logTail(30), error);
+            throw new ReadinessError(
+              started.label,
+              `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`,
+              Date.now() - begun,
+              await started.logTail(30),
+              error,
+            );
           }
         }
       } finally {
@@ -132,7 +158,10 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
       routes,
       route(kind: RouteKind): Route {
         const route = routes.find((r) => r.kind === kind);
-        if (!route) throw new Error(`${forwarder.name} does not implement the "${kind}" route (it declares ${forwarder.declaration.routes.join(', ')}).`);
+        if (!route)
+          throw new Error(
+            `${forwarder.name} does not implement the "${kind}" route (it declares ${forwarder.declaration.routes.join(', ')}).`,
+          );
         return route;
       },
       probe,
@@ -140,7 +169,10 @@ export async function startTopology(spec: TopologySpec, settings: Settings, opti
     };
   } catch (error) {
     await disposeAll().catch((cleanupError: unknown) => {
-      throw new AggregateError([error, cleanupError], `starting topology ${topologyId(spec)} failed, and so did its cleanup`);
+      throw new AggregateError(
+        [error, cleanupError],
+        `starting topology ${topologyId(spec)} failed, and so did its cleanup`,
+      );
     });
     throw error;
   }

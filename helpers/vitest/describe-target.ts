@@ -17,7 +17,11 @@ export interface TargetSuiteOptions {
  * disposed after them (also when they fail). A target that cannot run here is skipped with its
  * reason on every test, or fails every test in strict mode.
  */
-export function describeEachTarget(name: string, options: TargetSuiteOptions, body: (broker: () => StartedBroker, target: TargetPlan) => void): void {
+export function describeEachTarget(
+  name: string,
+  options: TargetSuiteOptions,
+  body: (broker: () => StartedBroker, target: TargetPlan) => void,
+): void {
   const plan = runPlan();
   describe(name, () => {
     if (plan.targets.length === 0) {
@@ -36,13 +40,21 @@ export function describeEachTarget(name: string, options: TargetSuiteOptions, bo
 export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}): () => StartedBroker {
   const settings = runSettings();
   let broker: StartedBroker | undefined;
-  beforeAll(async () => {
-    if (target.status === 'skipped') {
-      if (runPlan().strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
-      return;
-    }
-    broker = await targetByName(target.name).start({ runtime: target.runtime, settings, persistence: options.persistence });
-  }, settings.startupTimeoutMs * 2 + settings.probeTimeoutMs);
+  beforeAll(
+    async () => {
+      if (target.status === 'skipped') {
+        if (runPlan().strict)
+          throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
+        return;
+      }
+      broker = await targetByName(target.name).start({
+        runtime: target.runtime,
+        settings,
+        persistence: options.persistence,
+      });
+    },
+    settings.startupTimeoutMs * 2 + settings.probeTimeoutMs,
+  );
   let broken: string | undefined;
   beforeEach(({ skip }) => {
     if (target.status === 'skipped') skip(`${target.name} skipped: ${target.reason}`);
@@ -61,7 +73,8 @@ export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}):
     await broker?.dispose();
   });
   return () => {
-    if (!broker) throw new Error(`the ${target.name} broker is not running (its start failed; see the error of the first test).`);
+    if (!broker)
+      throw new Error(`the ${target.name} broker is not running (its start failed; see the error of the first test).`);
     return broker;
   };
 }

@@ -20,7 +20,11 @@ export interface TopologySuiteOptions extends TopologyOptions {
  * The topology is started before the block's tests and disposed after them; a topology that cannot
  * run is skipped with the reason, or fails in strict mode.
  */
-export function describeEachTopology(name: string, options: TopologySuiteOptions, body: (topology: () => StartedTopology, plan: TopologyPlan) => void): void {
+export function describeEachTopology(
+  name: string,
+  options: TopologySuiteOptions,
+  body: (topology: () => StartedTopology, plan: TopologyPlan) => void,
+): void {
   const plan = runPlan();
   describe(name, () => {
     for (const topology of plan.topologies) {
@@ -43,13 +47,26 @@ export function describeEachTopology(name: string, options: TopologySuiteOptions
 export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): () => StartedTopology {
   const settings = runSettings();
   let topology: StartedTopology | undefined;
-  beforeAll(async () => {
-    if (plan.status === 'skipped') {
-      if (runPlan().strict) throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${plan.id} cannot run: ${plan.reason}`);
-      return;
-    }
-    topology = await startTopology({ downstream: plan.downstream, upstream: plan.upstream, runtime: plan.runtime, forwarder: forwarderFromSpec(plan.forwarder, settings) }, settings, options);
-  }, settings.startupTimeoutMs * 4 + settings.probeTimeoutMs);
+  beforeAll(
+    async () => {
+      if (plan.status === 'skipped') {
+        if (runPlan().strict)
+          throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${plan.id} cannot run: ${plan.reason}`);
+        return;
+      }
+      topology = await startTopology(
+        {
+          downstream: plan.downstream,
+          upstream: plan.upstream,
+          runtime: plan.runtime,
+          forwarder: forwarderFromSpec(plan.forwarder, settings),
+        },
+        settings,
+        options,
+      );
+    },
+    settings.startupTimeoutMs * 4 + settings.probeTimeoutMs,
+  );
   let broken: string | undefined;
   beforeEach(({ skip }) => {
     if (plan.status === 'skipped') skip(`${plan.id} skipped: ${plan.reason}`);
@@ -68,7 +85,8 @@ export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): 
     await topology?.dispose();
   });
   return () => {
-    if (!topology) throw new Error(`topology ${plan.id} is not running (its start failed; see the error of the first test).`);
+    if (!topology)
+      throw new Error(`topology ${plan.id} is not running (its start failed; see the error of the first test).`);
     return topology;
   };
 }

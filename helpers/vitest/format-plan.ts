@@ -6,11 +6,19 @@ export function formatPlan(plan: RunPlan): string {
     `mqtt-testbench run ${plan.runId} · profile ${plan.profile}${plan.strict ? ' · strict' : ''}`,
     `  runtime: ${plan.runtime.kind} — ${plan.runtime.reason}`,
     '  targets:',
-    ...plan.targets.map((t) => `    ${t.status === 'ready' ? '✓' : '–'} ${t.name} (${t.runtime})${t.status === 'ready' ? (t.detail ? `: ${t.detail}` : '') : ` skipped: ${t.reason}`}`),
+    ...plan.targets.map(
+      (t) =>
+        `    ${t.status === 'ready' ? '✓' : '–'} ${t.name} (${t.runtime})${t.status === 'ready' ? (t.detail ? `: ${t.detail}` : '') : ` skipped: ${t.reason}`}`,
+    ),
     '  forwarders:',
-    ...plan.forwarders.map((f) => `    ${f.status === 'ready' ? '✓' : '–'} ${f.name}${f.status === 'skipped' ? ` skipped: ${f.reason}` : ''}`),
+    ...plan.forwarders.map(
+      (f) =>
+        `    ${f.status === 'ready' ? '✓' : '–'} ${f.name}${f.status === 'skipped' ? ` skipped: ${f.reason}` : ''}`,
+    ),
     '  topologies:',
-    ...plan.topologies.map((t) => `    ${t.status === 'ready' ? '✓' : '–'} ${t.id}${t.status === 'skipped' ? ` skipped: ${t.reason}` : ''}`),
+    ...plan.topologies.map(
+      (t) => `    ${t.status === 'ready' ? '✓' : '–'} ${t.id}${t.status === 'skipped' ? ` skipped: ${t.reason}` : ''}`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -27,7 +27,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const run = newRunContext(process.env[RUN_ID_ENV]);
   exportRunContext(run);
   writeFileSync(join(run.runDir, OWNER_TEMP_DIRS), JSON.stringify(project.vitest.projects.map((p) => p.tmpDir)));
-  const watchdog = spawn(process.execPath, [WATCHDOG, run.runDir, run.runId], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const watchdog = spawn(process.execPath, [WATCHDOG, run.runDir, run.runId], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   watchdog.unref();
   watchdog.stdin?.on('error', () => undefined); // the watchdog only reads EOF; a closed pipe is its signal, not an error here
   (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
@@ -40,9 +43,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     const result = await reapRun(run);
-    if (result.errors.length > 0) console.error(`mqtt-testbench: cleanup of run ${run.runId} had errors:\n  ${result.errors.join('\n  ')}`);
+    if (result.errors.length > 0)
+      console.error(`mqtt-testbench: cleanup of run ${run.runId} had errors:\n  ${result.errors.join('\n  ')}`);
     if (result.containers + result.networks + result.processes > 0) {
-      console.warn(`mqtt-testbench: cleanup removed leftovers of run ${run.runId}: ${result.containers} container(s), ${result.networks} network(s), ${result.processes} process(es).`);
+      console.warn(
+        `mqtt-testbench: cleanup removed leftovers of run ${run.runId}: ${result.containers} container(s), ${result.networks} network(s), ${result.processes} process(es).`,
+      );
     }
     watchdog.stdin?.end();
   };

@@ -13,7 +13,10 @@ declare module 'vitest' {
  * (vitest's JUnit reporter writes them as <property> elements). Call it before asserting, so a
  * failing test still reports what it measured.
  */
-export async function recordResult(context: Pick<TestContext, 'task' | 'annotate'>, result: TestbenchResult): Promise<void> {
+export async function recordResult(
+  context: Pick<TestContext, 'task' | 'annotate'>,
+  result: TestbenchResult,
+): Promise<void> {
   (context.task.meta.testbench ??= []).push(result);
   // vitest refuses annotations on repeated runs of a test ("outside of the test run"); the first
   // run's figures are in the JUnit file, every run's are in report.json.
@@ -25,11 +28,20 @@ function keyFigures(result: TestbenchResult): [string, string][] {
   const figures: [string, string][] = [];
   const c = result.counters;
   if (c) {
-    figures.push(['sent', String(c.sent)], ['received', String(c.received)], ['lost', String(c.lost)], ['duplicates', String(c.duplicates)]);
+    figures.push(
+      ['sent', String(c.sent)],
+      ['received', String(c.received)],
+      ['lost', String(c.lost)],
+      ['duplicates', String(c.duplicates)],
+    );
     if (c.sent > 0) figures.push(['lossRate', (c.lost / c.sent).toPrecision(3)]);
   }
   if (result.latency) figures.push(['p50Us', String(result.latency.p50)], ['p99Us', String(result.latency.p99)]);
   if (result.throughput) figures.push(['receivePerSec', result.throughput.receivePerSec.toFixed(0)]);
-  for (const gate of result.gates ?? []) figures.push([`gate:${gate.name}`, `${gate.passed ? 'pass' : 'FAIL'} ${gate.measured} ${gate.comparison} ${gate.limit}`]);
+  for (const gate of result.gates ?? [])
+    figures.push([
+      `gate:${gate.name}`,
+      `${gate.passed ? 'pass' : 'FAIL'} ${gate.measured} ${gate.comparison} ${gate.limit}`,
+    ]);
   return figures;
 }

@@ -11,6 +11,7 @@ export default function setup(): () => Promise<void> {
   exportRunContext(run);
   return async () => {
     const result = await reapRun(run);
-    if (result.errors.length > 0) console.error(`mqtt-testbench: cleanup of run ${run.runId} had errors:\n  ${result.errors.join('\n  ')}`);
+    if (result.errors.length > 0)
+      console.error(`mqtt-testbench: cleanup of run ${run.runId} had errors:\n  ${result.errors.join('\n  ')}`);
   };
 }

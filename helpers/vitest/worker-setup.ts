@@ -27,7 +27,10 @@ function registerWorker(ctx: RunContext): void {
   state[REGISTERED] = true;
   const file = join(ctx.runDir, WORKERS_DIR, `${process.pid}.json`);
   mkdirSync(join(ctx.runDir, WORKERS_DIR), { recursive: true });
-  writeFileSync(file, JSON.stringify({ pid: process.pid, startTicks: processStartTicks(process.pid), label: 'vitest worker' }));
+  writeFileSync(
+    file,
+    JSON.stringify({ pid: process.pid, startTicks: processStartTicks(process.pid), label: 'vitest worker' }),
+  );
   process.once('disconnect', () => process.exit(130));
   process.once('exit', () => rmSync(file, { force: true }));
 }

@@ -17,7 +17,8 @@ export function hostError(host: string): string | null {
   if (LOOKS_NUMERIC.test(host)) {
     const octets = host.split('.');
     const bad = octets.find((o) => o === '' || Number(o) > MAX_OCTET || (o.length > 1 && o.startsWith('0')));
-    if (octets.length !== IPV4_OCTETS) return `"${host}" is not an IPv4 address: it needs exactly 4 numbers 0-255 separated by dots`;
+    if (octets.length !== IPV4_OCTETS)
+      return `"${host}" is not an IPv4 address: it needs exactly 4 numbers 0-255 separated by dots`;
     return `"${host}" is not an IPv4 address: "${bad ?? ''}" is not a number from 0 to ${MAX_OCTET}`;
   }
   const name = host.endsWith('.') ? host.slice(0, -1) : host;

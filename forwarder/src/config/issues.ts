@@ -20,7 +20,8 @@ function schemaAt(schema: z.ZodType, path: readonly PathSegment[]): z.ZodType | 
     if (i === path.length) break;
     const segment = path[i];
     if (node instanceof z.ZodArray && typeof segment === 'number') node = node.element as z.ZodType;
-    else if (node instanceof z.ZodObject && typeof segment === 'string') node = node.shape[segment] as z.ZodType | undefined;
+    else if (node instanceof z.ZodObject && typeof segment === 'string')
+      node = node.shape[segment] as z.ZodType | undefined;
     else node = undefined;
   }
   return node;

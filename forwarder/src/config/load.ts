@@ -60,7 +60,9 @@ export function loadConfig(explicit: string | undefined, cwd = process.cwd()): L
     return {
       ok: false,
       file: null,
-      errors: [{ path: '', message: `no config file: pass -c FILE, or create one of ${DEFAULT_CONFIG_PATHS.join(', ')}` }],
+      errors: [
+        { path: '', message: `no config file: pass -c FILE, or create one of ${DEFAULT_CONFIG_PATHS.join(', ')}` },
+      ],
     };
   }
   let bytes: Buffer;

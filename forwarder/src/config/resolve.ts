@@ -7,7 +7,15 @@ import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { type CallbackName, isCallbackName } from '../callbacks/index.js';
 import { type PlannedSubscription, planSubscriptions } from '../topics/subscriptions.js';
-import type { ClientConfig, Config, LogLevel, ProtocolVersion, QosPolicy, RetainHandling, TlsConfig } from './schema.js';
+import type {
+  ClientConfig,
+  Config,
+  LogLevel,
+  ProtocolVersion,
+  QosPolicy,
+  RetainHandling,
+  TlsConfig,
+} from './schema.js';
 
 /** MQTT 5 session expiry used for persistent sessions when session_expiry_s is not set. */
 export const DEFAULT_PERSISTENT_SESSION_EXPIRY_S = 3600;
@@ -127,7 +135,9 @@ export function resolvePlan(config: Config, baseDir: string): ForwarderPlan {
   }
   return {
     logLevel: config.log_level,
-    clients: config.clients.filter((client) => used.has(client.name)).map((client) => clientPlan(client, config, baseDir)),
+    clients: config.clients
+      .filter((client) => used.has(client.name))
+      .map((client) => clientPlan(client, config, baseDir)),
     rules,
     subscriptions,
     replayRetainedOnReconnect: config.replay_retained_on_reconnect,

@@ -8,11 +8,7 @@ import { z } from 'zod';
 
 const intIn = (min: number, max: number) => {
   const allowed = `an integer from ${min} to ${max}`;
-  return z
-    .number({ error: allowed })
-    .int({ error: allowed })
-    .min(min, { error: allowed })
-    .max(max, { error: allowed });
+  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
 };
 
 const bool = () => z.boolean({ error: 'true or false' });

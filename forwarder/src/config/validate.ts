@@ -19,7 +19,8 @@ export interface SemanticResult {
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const asObjects = (v: unknown): Array<Json | undefined> => (Array.isArray(v) ? v.map((x) => (isObject(x) ? x : undefined)) : []);
+const asObjects = (v: unknown): Array<Json | undefined> =>
+  Array.isArray(v) ? v.map((x) => (isObject(x) ? x : undefined)) : [];
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const TLS_FILE_FIELDS = ['ca', 'cert', 'key'] as const;
 const ALLOWED_CALLBACKS = [...CALLBACK_NAMES, ...PASS_THROUGH_NAMES];
@@ -38,7 +39,10 @@ function checkTlsFiles(tls: unknown, path: string, baseDir: string, errors: Conf
     try {
       accessSync(full, constants.R_OK);
     } catch (error) {
-      errors.push({ path: `${path}.tls.${field}`, message: `cannot read "${full}" (${(error as NodeJS.ErrnoException).code ?? 'error'}); give a readable PEM file, relative to the config file` });
+      errors.push({
+        path: `${path}.tls.${field}`,
+        message: `cannot read "${full}" (${(error as NodeJS.ErrnoException).code ?? 'error'}); give a readable PEM file, relative to the config file`,
+      });
     }
   }
   if ((str(tls.cert) === undefined) !== (str(tls.key) === undefined)) {
@@ -57,7 +61,8 @@ function checkClients(raw: Json, baseDir: string, errors: ConfigError[]): Map<st
     const path = `clients[${i}]`;
     const name = str(client.name);
     if (name !== undefined && name !== '') {
-      if (byName.has(name)) errors.push({ path: `${path}.name`, message: `duplicate client name "${name}"; client names must be unique` });
+      if (byName.has(name))
+        errors.push({ path: `${path}.name`, message: `duplicate client name "${name}"; client names must be unique` });
       else byName.set(name, client);
     }
     const host = str(client.ip);
@@ -69,7 +74,10 @@ function checkClients(raw: Json, baseDir: string, errors: ConfigError[]): Map<st
       const identity = `${host.toLowerCase()}:${port}:${clientId}`;
       const other = byIdentity.get(identity);
       if (other !== undefined) {
-        errors.push({ path: `${path}.client_id`, message: `clients[${other}] already connects to ${host}:${port} as "${clientId}"; the broker would disconnect one of them, give each a distinct client_id` });
+        errors.push({
+          path: `${path}.client_id`,
+          message: `clients[${other}] already connects to ${host}:${port} as "${clientId}"; the broker would disconnect one of them, give each a distinct client_id`,
+        });
       } else {
         byIdentity.set(identity, i);
       }
@@ -77,14 +85,22 @@ function checkClients(raw: Json, baseDir: string, errors: ConfigError[]): Map<st
     const minMs = effective(client, mqtt, 'reconnect_min_ms');
     const maxMs = effective(client, mqtt, 'reconnect_max_ms');
     if (typeof minMs === 'number' && typeof maxMs === 'number' && minMs > maxMs) {
-      errors.push({ path: `${path}.reconnect_min_ms`, message: `must not exceed reconnect_max_ms (${minMs} > ${maxMs})` });
+      errors.push({
+        path: `${path}.reconnect_min_ms`,
+        message: `must not exceed reconnect_max_ms (${minMs} > ${maxMs})`,
+      });
     }
     checkTlsFiles(client.tls, path, baseDir, errors);
   });
   return byName;
 }
 
-function checkClientRef(ref: unknown, path: string, clients: Map<string, Json>, errors: ConfigError[]): string | undefined {
+function checkClientRef(
+  ref: unknown,
+  path: string,
+  clients: Map<string, Json>,
+  errors: ConfigError[],
+): string | undefined {
   const name = str(ref);
   if (name === undefined || name === '') return undefined;
   if (clients.has(name)) return name;
@@ -114,7 +130,8 @@ function checkRules(raw: Json, clients: Map<string, Json>, errors: ConfigError[]
     const path = `rules[${i}]`;
     const name = str(rule.name);
     if (name !== undefined && name !== '') {
-      if (names.has(name)) errors.push({ path: `${path}.name`, message: `duplicate rule name "${name}"; rule names must be unique` });
+      if (names.has(name))
+        errors.push({ path: `${path}.name`, message: `duplicate rule name "${name}"; rule names must be unique` });
       names.add(name);
     }
     const isEnabled = rule.enabled !== false;
@@ -124,15 +141,26 @@ function checkRules(raw: Json, clients: Map<string, Json>, errors: ConfigError[]
     const sourceClient = checkClientRef(source.client, `${path}.source.client`, clients, errors);
     const targetClient = checkClientRef(target.client, `${path}.target.client`, clients, errors);
     if (sourceClient !== undefined && sourceClient === targetClient) {
-      errors.push({ path: `${path}.target.client`, message: `is the same client as source.client ("${sourceClient}"); a rule must forward between two different clients` });
+      errors.push({
+        path: `${path}.target.client`,
+        message: `is the same client as source.client ("${sourceClient}"); a rule must forward between two different clients`,
+      });
     }
     const sourceFilter = str(source.topic);
     const targetPattern = str(target.topic);
     const sourceProblem = sourceFilter ? filterError(sourceFilter) : null;
-    if (sourceProblem) errors.push({ path: `${path}.source.topic`, message: `"${sourceFilter}" is not a valid topic filter: ${sourceProblem}` });
+    if (sourceProblem)
+      errors.push({
+        path: `${path}.source.topic`,
+        message: `"${sourceFilter}" is not a valid topic filter: ${sourceProblem}`,
+      });
     if (sourceFilter && targetPattern && !sourceProblem) {
       const targetProblem = mappingError(sourceFilter, targetPattern);
-      if (targetProblem) errors.push({ path: `${path}.target.topic`, message: `"${targetPattern}" cannot take what the source filter matches: ${targetProblem}` });
+      if (targetProblem)
+        errors.push({
+          path: `${path}.target.topic`,
+          message: `"${targetPattern}" cannot take what the source filter matches: ${targetProblem}`,
+        });
     }
     const callback = rule.callback;
     if (typeof callback === 'string' && !(ALLOWED_CALLBACKS as readonly string[]).includes(callback)) {
@@ -147,7 +175,10 @@ function checkRules(raw: Json, clients: Map<string, Json>, errors: ConfigError[]
     }
   });
   if (Array.isArray(raw.rules) && enabledCount === 0) {
-    errors.push({ path: 'rules', message: 'no enabled rule: add at least one rule (with "enabled": true or no "enabled" field)' });
+    errors.push({
+      path: 'rules',
+      message: 'no enabled rule: add at least one rule (with "enabled": true or no "enabled" field)',
+    });
   }
   return enabled;
 }
@@ -182,10 +213,14 @@ function legacyWarnings(raw: Json, clients: Map<string, Json>, rules: readonly C
   const warnings: string[] = [];
   const mqtt = isObject(raw.mqtt) ? raw.mqtt : {};
   if ('qos' in mqtt && !('qos_policy' in raw)) {
-    warnings.push(`mqtt.qos (${String(mqtt.qos)}) is not applied, as in the C forwarder; each message keeps the QoS it was published with (qos_policy "preserve"). Set "qos_policy": ${String(mqtt.qos)} to force that QoS`);
+    warnings.push(
+      `mqtt.qos (${String(mqtt.qos)}) is not applied, as in the C forwarder; each message keeps the QoS it was published with (qos_policy "preserve"). Set "qos_policy": ${String(mqtt.qos)} to force that QoS`,
+    );
   }
   if (mqtt.retain === true && !('retain_handling' in raw)) {
-    warnings.push('mqtt.retain (true) is not applied, as in the C forwarder; the retain flag is forwarded as received (retain_handling "preserve")');
+    warnings.push(
+      'mqtt.retain (true) is not applied, as in the C forwarder; the retain flag is forwarded as received (retain_handling "preserve")',
+    );
   }
   const used = new Set(rules.flatMap((r) => [r.source, r.target]));
   for (const name of clients.keys()) {

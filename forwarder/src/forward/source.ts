@@ -148,10 +148,13 @@ export class SourceSession {
   private keepAliveWhilePaused(): void {
     const keepaliveS = this.options.plan.keepaliveS;
     if (this.pausedKeepalive !== null || keepaliveS === 0) return;
-    this.pausedKeepalive = setInterval(() => {
-      this.client.sendPing();
-      this.client.reschedulePing(true);
-    }, (keepaliveS * 1000) / 2);
+    this.pausedKeepalive = setInterval(
+      () => {
+        this.client.sendPing();
+        this.client.reschedulePing(true);
+      },
+      (keepaliveS * 1000) / 2,
+    );
   }
 
   private stopPausedKeepalive(): void {
@@ -313,7 +316,8 @@ export class SourceSession {
         delivery,
         rule: rule.name,
         sourceTopic: packet.topic,
-        properties: plan.protocolVersion === 5 && target.protocolVersion === 5 ? forwardedProperties(packet) : undefined,
+        properties:
+          plan.protocolVersion === 5 && target.protocolVersion === 5 ? forwardedProperties(packet) : undefined,
       };
       if (delivery !== null) delivery.pending++;
       if (!target.offer(job)) {

@@ -15,9 +15,9 @@ import type { TargetPort } from './source.js';
 const SWEEP_TIMEOUT_MS = 10_000;
 
 /** Reused publish options (mqtt.js copies them), indexed [qos][retain]. */
-const PUBLISH_OPTIONS: ReadonlyArray<readonly [IClientPublishOptions, IClientPublishOptions]> = ([0, 1, 2] as const).map(
-  (qos) => [Object.freeze({ qos, retain: false }), Object.freeze({ qos, retain: true })] as const,
-);
+const PUBLISH_OPTIONS: ReadonlyArray<readonly [IClientPublishOptions, IClientPublishOptions]> = (
+  [0, 1, 2] as const
+).map((qos) => [Object.freeze({ qos, retain: false }), Object.freeze({ qos, retain: true })] as const);
 
 export interface TargetOptions {
   plan: ClientPlan;
@@ -112,7 +112,9 @@ export class TargetSession implements TargetPort {
         ? (PUBLISH_OPTIONS[job.qos] as readonly [IClientPublishOptions, IClientPublishOptions])[job.retain ? 1 : 0]
         : { qos: job.qos, retain: job.retain, properties: job.properties };
     this.coalesce();
-    this.client.publish(job.topic, job.payload, options, (error) => done(error && job.qos > 0 && isConnectionClosed(error) && !this.shuttingDown ? RETRY : error));
+    this.client.publish(job.topic, job.payload, options, (error) =>
+      done(error && job.qos > 0 && isConnectionClosed(error) && !this.shuttingDown ? RETRY : error),
+    );
   }
 
   private settle(job: ForwardJob, outcome: Outcome): void {

@@ -26,8 +26,10 @@ export function filterError(filter: string): string | null {
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i] as string;
     if (level.includes(MULTI_LEVEL_WILDCARD)) {
-      if (level !== MULTI_LEVEL_WILDCARD) return `"#" must occupy a whole level (level ${i + 1} is "${level}") [MQTT-4.7.1-2]`;
-      if (i !== levels.length - 1) return `"#" must be the last level (it is level ${i + 1} of ${levels.length}) [MQTT-4.7.1-2]`;
+      if (level !== MULTI_LEVEL_WILDCARD)
+        return `"#" must occupy a whole level (level ${i + 1} is "${level}") [MQTT-4.7.1-2]`;
+      if (i !== levels.length - 1)
+        return `"#" must be the last level (it is level ${i + 1} of ${levels.length}) [MQTT-4.7.1-2]`;
     }
     if (level.includes(SINGLE_LEVEL_WILDCARD) && level !== SINGLE_LEVEL_WILDCARD) {
       return `"+" must occupy a whole level (level ${i + 1} is "${level}") [MQTT-4.7.1-3]`;

@@ -3,13 +3,7 @@
 // of the source; a trailing "#" takes every level matched by the source "#".
 // Example: source "/ge/web/#", target "/up/ge/#": "/ge/web/a/b" -> "/up/ge/a/b".
 
-import {
-  LEVEL_SEPARATOR,
-  MULTI_LEVEL_WILDCARD,
-  SINGLE_LEVEL_WILDCARD,
-  filterError,
-  hasWildcard,
-} from './filter.js';
+import { LEVEL_SEPARATOR, MULTI_LEVEL_WILDCARD, SINGLE_LEVEL_WILDCARD, filterError, hasWildcard } from './filter.js';
 
 /** Maps the levels of a topic matched by the source filter; null if the result would be empty. */
 export type TopicMapper = (topicLevels: readonly string[], topic: string) => string | null;

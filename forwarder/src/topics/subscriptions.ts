@@ -27,7 +27,7 @@ export function planSubscriptions(requests: readonly SubscriptionRequest[]): Pla
     let current: PlannedSubscription = { filter: request.filter, qos: request.qos, merged: [request.filter] };
     // Absorb every planned filter that overlaps the new one; repeat, because a
     // generalized filter may now overlap filters it did not overlap before.
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (let i = 0; i < plan.length; i++) {
         const other = plan[i] as PlannedSubscription;

@@ -36,7 +36,9 @@ describe('mqtt-forwarder CLI', { timeout: 60_000 }, () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(records.filter((r) => String(r.msg).startsWith('config error')).map((r) => r.path)).toEqual(paths);
-    expect(records.at(-1)?.msg).toBe(`config has ${paths.length} error${paths.length === 1 ? '' : 's'}; nothing was started`);
+    expect(records.at(-1)?.msg).toBe(
+      `config has ${paths.length} error${paths.length === 1 ? '' : 's'}; nothing was started`,
+    );
   });
 
   it('-h prints usage with the exit codes and exits 0', async () => {
@@ -56,7 +58,9 @@ describe('mqtt-forwarder CLI', { timeout: 60_000 }, () => {
     const dir = makeTempDir('mqtt-fwd-cwd-');
     const none = await run(['--validate-only'], { cwd: dir });
     expect(none.code).toBe(2);
-    expect(String(none.records[0]?.msg)).toMatch(/no config file: pass -c FILE, or create one of \.\/config\.json, \/etc\/mqtt-forwarder\.json/);
+    expect(String(none.records[0]?.msg)).toMatch(
+      /no config file: pass -c FILE, or create one of \.\/config\.json, \/etc\/mqtt-forwarder\.json/,
+    );
     copyFileSync(join(FIXTURES, 'valid_config.json'), join(dir, 'config.json'));
     const found = await run(['--validate-only'], { cwd: dir });
     expect(found.code).toBe(0);
@@ -64,7 +68,9 @@ describe('mqtt-forwarder CLI', { timeout: 60_000 }, () => {
   });
 
   it('rejects an invalid LOG_LEVEL as a config error', async () => {
-    const { code, records } = await run(['-c', join(FIXTURES, 'valid_config.json'), '--validate-only'], { env: { LOG_LEVEL: 'loud' } });
+    const { code, records } = await run(['-c', join(FIXTURES, 'valid_config.json'), '--validate-only'], {
+      env: { LOG_LEVEL: 'loud' },
+    });
     expect(code).toBe(2);
     expect(records[0]?.path).toBe('LOG_LEVEL (environment)');
   });
@@ -74,7 +80,10 @@ describe('mqtt-forwarder CLI', { timeout: 60_000 }, () => {
     const config = {
       log_level: 'error',
       mqtt: { qos: 1 },
-      clients: [{ name: 'a', ip: 'h', client_id: 'a' }, { name: 'b', ip: 'h', port: 2, client_id: 'b' }],
+      clients: [
+        { name: 'a', ip: 'h', client_id: 'a' },
+        { name: 'b', ip: 'h', port: 2, client_id: 'b' },
+      ],
       rules: [{ name: 'r', source: { client: 'a', topic: 'x' }, target: { client: 'b', topic: 'x' } }],
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));

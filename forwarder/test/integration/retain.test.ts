@@ -4,7 +4,13 @@
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureForwarderBundle } from '../support/bundle.js';
-import { type Received, closeAllClients, connectClient, subscribeCollector, waitUntil } from '../support/mqtt-clients.js';
+import {
+  type Received,
+  closeAllClients,
+  connectClient,
+  subscribeCollector,
+  waitUntil,
+} from '../support/mqtt-clients.js';
 import { ForwarderProcess, MosquittoBroker, mosquittoAvailable, stopAllProcesses } from '../support/processes.js';
 import { forwarderConfig } from '../support/topology.js';
 
@@ -34,13 +40,17 @@ describe.skipIf(!mosquittoAvailable)('retained messages (needs /usr/sbin/mosquit
       const down = await connectClient(downstream.port);
       await down.publishAsync('r/stored', 'kept', { qos: 1, retain: true });
       const forwarder = ForwarderProcess.spawn(
-        forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'r/#' }], { mqtt: { protocol_version: protocolVersion } }),
+        forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'r/#' }], {
+          mqtt: { protocol_version: protocolVersion },
+        }),
       );
       await forwarder.waitForReady();
       const live = await subscribeCollector(await connectClient(upstream.port), 'r/#', 1);
       await live.waitFor(1, 'the stored retained message', (m) => m.topic === 'r/stored');
 
-      expect((await retainedOn(upstream.port, 'r/stored', 'probe/1')).map((m) => m.payload.toString())).toEqual(['kept']);
+      expect((await retainedOn(upstream.port, 'r/stored', 'probe/1')).map((m) => m.payload.toString())).toEqual([
+        'kept',
+      ]);
 
       await down.publishAsync('r/stored', '', { qos: 1, retain: true });
       await live.waitFor(1, 'the retained delete', (m) => m.topic === 'r/stored' && m.payload.length === 0);
@@ -53,7 +63,9 @@ describe.skipIf(!mosquittoAvailable)('retained messages (needs /usr/sbin/mosquit
     const downstream = await MosquittoBroker.start();
     const upstream = await MosquittoBroker.start();
     const forwarder = ForwarderProcess.spawn(
-      forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'up/#' }], { mqtt: { protocol_version: 5 } }),
+      forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'up/#' }], {
+        mqtt: { protocol_version: 5 },
+      }),
     );
     await forwarder.waitForReady();
     const live = await subscribeCollector(await connectClient(upstream.port), 'up/#', 1);
@@ -68,7 +80,9 @@ describe.skipIf(!mosquittoAvailable)('retained messages (needs /usr/sbin/mosquit
   it('MQTT 3.1.1 limitation: a live retained publish arrives unretained and is forwarded unretained', async () => {
     const downstream = await MosquittoBroker.start();
     const upstream = await MosquittoBroker.start();
-    const forwarder = ForwarderProcess.spawn(forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'r/#' }]));
+    const forwarder = ForwarderProcess.spawn(
+      forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'r/#' }]),
+    );
     await forwarder.waitForReady();
     const live = await subscribeCollector(await connectClient(upstream.port), 'r/#', 1);
     await (await connectClient(downstream.port)).publishAsync('r/live', 'v1', { qos: 1, retain: true });
@@ -82,7 +96,9 @@ describe.skipIf(!mosquittoAvailable)('retained messages (needs /usr/sbin/mosquit
       const upstream = await MosquittoBroker.start();
       await (await connectClient(downstream.port)).publishAsync('r/stored', 'kept', { qos: 1, retain: true });
       const forwarder = ForwarderProcess.spawn(
-        forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'r/#' }], { mqtt: { protocol_version: protocolVersion } }),
+        forwarderConfig(downstream, upstream, [{ name: 'r', from: 'r/#', to: 'r/#' }], {
+          mqtt: { protocol_version: protocolVersion },
+        }),
       );
       // Subscribed before the forwarder started: sees the startup forward live.
       const live = await subscribeCollector(await connectClient(upstream.port), 'r/#', 1);
@@ -90,7 +106,8 @@ describe.skipIf(!mosquittoAvailable)('retained messages (needs /usr/sbin/mosquit
       await live.waitFor(1, 'the stored retained message, forwarded at startup', (m) => m.topic === 'r/stored');
 
       await downstream.restart(); // keeps the retained message (persistence); the forwarder's clean session is gone
-      const subscribedTwice = () => forwarder.records.filter((r) => r.msg === 'subscribed' && r.client === 'down').length === 2;
+      const subscribedTwice = () =>
+        forwarder.records.filter((r) => r.msg === 'subscribed' && r.client === 'down').length === 2;
       await waitUntil(subscribedTwice, 'the forwarder to re-subscribe on the restarted downstream broker');
       // A replay would be forwarded before this probe, which is published after the re-subscription.
       await (await connectClient(downstream.port)).publishAsync('r/probe', 'after', { qos: 1 });

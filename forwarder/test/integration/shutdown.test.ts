@@ -5,8 +5,21 @@
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureForwarderBundle } from '../support/bundle.js';
-import { closeAllClients, connectClient, seqOf, seqPayload, subscribeCollector, waitUntil } from '../support/mqtt-clients.js';
-import { ForwarderProcess, MosquittoBroker, NO_INFLIGHT_WINDOW, mosquittoAvailable, stopAllProcesses } from '../support/processes.js';
+import {
+  closeAllClients,
+  connectClient,
+  seqOf,
+  seqPayload,
+  subscribeCollector,
+  waitUntil,
+} from '../support/mqtt-clients.js';
+import {
+  ForwarderProcess,
+  MosquittoBroker,
+  NO_INFLIGHT_WINDOW,
+  mosquittoAvailable,
+  stopAllProcesses,
+} from '../support/processes.js';
 import { forwarderConfig } from '../support/topology.js';
 
 const COUNT = 50;
@@ -22,11 +35,15 @@ describe.skipIf(!mosquittoAvailable)('graceful shutdown (needs /usr/sbin/mosquit
   it('drains what is in flight, disconnects and exits 0', async () => {
     const downstream = await MosquittoBroker.start();
     const upstream = await MosquittoBroker.start();
-    const forwarder = ForwarderProcess.spawn(forwarderConfig(downstream, upstream, [{ name: 's', from: 's/#', to: 's/#' }]));
+    const forwarder = ForwarderProcess.spawn(
+      forwarderConfig(downstream, upstream, [{ name: 's', from: 's/#', to: 's/#' }]),
+    );
     await forwarder.waitForReady();
     const collector = await subscribeCollector(await connectClient(upstream.port), 's/#', 1);
     const publisher = await connectClient(downstream.port);
-    await Promise.all(Array.from({ length: COUNT }, (_, seq) => publisher.publishAsync('s/a', seqPayload(seq), { qos: 1 })));
+    await Promise.all(
+      Array.from({ length: COUNT }, (_, seq) => publisher.publishAsync('s/a', seqPayload(seq), { qos: 1 })),
+    );
     expect(await forwarder.stop()).toBe(0);
     const stopped = await forwarder.waitForLog((r) => r.msg === 'stopped', '"stopped"');
     await waitUntil(() => collector.messages.length === stopped.forwarded, 'every forwarded message upstream');
@@ -45,7 +62,11 @@ describe.skipIf(!mosquittoAvailable)('graceful shutdown (needs /usr/sbin/mosquit
     });
     const first = ForwarderProcess.spawn(config);
     await first.waitForReady();
-    const collector = await subscribeCollector(await connectClient(upstream.port, { clientId: 'it-drain-sub', clean: false }), 's/#', 1);
+    const collector = await subscribeCollector(
+      await connectClient(upstream.port, { clientId: 'it-drain-sub', clean: false }),
+      's/#',
+      1,
+    );
     await upstream.stop();
     await first.waitForLog((r) => r.msg === 'connection lost' && r.client === 'up', 'the upstream connection loss');
     const publisher = await connectClient(downstream.port);
@@ -53,13 +74,19 @@ describe.skipIf(!mosquittoAvailable)('graceful shutdown (needs /usr/sbin/mosquit
     const startedAt = Date.now();
     expect(await first.stop()).toBe(0);
     expect(Date.now() - startedAt).toBeLessThan(DRAIN_TIMEOUT_MS + 5000);
-    const timeout = await first.waitForLog((r) => String(r.msg).startsWith('drain timeout'), 'the drain timeout warning');
+    const timeout = await first.waitForLog(
+      (r) => String(r.msg).startsWith('drain timeout'),
+      'the drain timeout warning',
+    );
     expect(timeout.inflight_source).toBe(COUNT);
 
     await upstream.restart();
     const second = ForwarderProcess.spawn(config);
     await second.waitForReady();
-    await waitUntil(() => new Set(collector.messages.map((m) => seqOf(m.payload))).size === COUNT, () => `${COUNT} messages upstream (have ${collector.messages.length})`);
+    await waitUntil(
+      () => new Set(collector.messages.map((m) => seqOf(m.payload))).size === COUNT,
+      () => `${COUNT} messages upstream (have ${collector.messages.length})`,
+    );
     expect(new Set(collector.messages.map((m) => seqOf(m.payload))).size).toBe(COUNT);
     expect(await second.stop()).toBe(0);
   });

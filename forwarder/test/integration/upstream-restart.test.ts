@@ -3,8 +3,21 @@
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureForwarderBundle } from '../support/bundle.js';
-import { closeAllClients, connectClient, publishSequence, seqOf, subscribeCollector, waitUntil } from '../support/mqtt-clients.js';
-import { ForwarderProcess, MosquittoBroker, NO_INFLIGHT_WINDOW, mosquittoAvailable, stopAllProcesses } from '../support/processes.js';
+import {
+  closeAllClients,
+  connectClient,
+  publishSequence,
+  seqOf,
+  subscribeCollector,
+  waitUntil,
+} from '../support/mqtt-clients.js';
+import {
+  ForwarderProcess,
+  MosquittoBroker,
+  NO_INFLIGHT_WINDOW,
+  mosquittoAvailable,
+  stopAllProcesses,
+} from '../support/processes.js';
 
 const COUNT = 3000;
 const RATE_PER_S = 1000;
@@ -45,7 +58,11 @@ describe.skipIf(!mosquittoAvailable)('upstream broker restart (needs /usr/sbin/m
     });
     await restarted;
     const unique = () => new Set(collector.messages.map((m) => seqOf(m.payload))).size;
-    await waitUntil(() => unique() === COUNT, () => `${COUNT} unique messages upstream (have ${unique()})`, 30_000);
+    await waitUntil(
+      () => unique() === COUNT,
+      () => `${COUNT} unique messages upstream (have ${unique()})`,
+      30_000,
+    );
 
     expect(unique()).toBe(COUNT);
     expect(collector.messages.every((m) => m.qos === 1)).toBe(true);
@@ -53,9 +70,10 @@ describe.skipIf(!mosquittoAvailable)('upstream broker restart (needs /usr/sbin/m
     // Every message upstream, and then nothing left in flight: all upstream PUBACKs in, every source message acknowledged.
     const stats = await forwarder.settledStats();
     const problems = forwarder.records.filter((r) => r.level === 'warn' || r.level === 'error');
-    expect(stats.dropped, `forwarder warnings and errors:\n${problems.map((r) => JSON.stringify(r)).join('\n')}`).toEqual(
-      Object.fromEntries(Object.keys(stats.dropped as Record<string, number>).map((reason) => [reason, 0])),
-    );
+    expect(
+      stats.dropped,
+      `forwarder warnings and errors:\n${problems.map((r) => JSON.stringify(r)).join('\n')}`,
+    ).toEqual(Object.fromEntries(Object.keys(stats.dropped as Record<string, number>).map((reason) => [reason, 0])));
     expect(await forwarder.stop()).toBe(0);
   });
 });

@@ -38,7 +38,8 @@ async function withLock(work: () => Promise<void>): Promise<void> {
       mkdirSync(LOCK_DIR);
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`could not take ${LOCK_DIR} within ${LOCK_TIMEOUT_MS} ms; remove it if no build is running`);
+      if (Date.now() > deadline)
+        throw new Error(`could not take ${LOCK_DIR} within ${LOCK_TIMEOUT_MS} ms; remove it if no build is running`);
       await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
     }
   }

@@ -9,7 +9,11 @@ const POLL_MS = 10;
 const open = new Set<MqttClient>();
 
 export async function connectClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
-  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 100, connectTimeout: 5000, ...options });
+  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+    reconnectPeriod: 100,
+    connectTimeout: 5000,
+    ...options,
+  });
   open.add(client);
   client.on('error', () => undefined); // reconnects are expected while brokers restart
   return client;
@@ -42,8 +46,17 @@ export class Collector {
   }
 
   /** Resolves when `count` messages matching `filter` arrived. */
-  async waitFor(count: number, what: string, filter: (m: Received) => boolean = () => true, timeoutMs = WAIT_TIMEOUT_MS): Promise<Received[]> {
-    await waitUntil(() => this.messages.filter(filter).length >= count, `${count} × ${what} (have ${this.messages.filter(filter).length})`, timeoutMs);
+  async waitFor(
+    count: number,
+    what: string,
+    filter: (m: Received) => boolean = () => true,
+    timeoutMs = WAIT_TIMEOUT_MS,
+  ): Promise<Received[]> {
+    await waitUntil(
+      () => this.messages.filter(filter).length >= count,
+      `${count} × ${what} (have ${this.messages.filter(filter).length})`,
+      timeoutMs,
+    );
     return this.messages.filter(filter);
   }
 }
@@ -55,17 +68,30 @@ export async function subscribeCollector(client: MqttClient, filter: string, qos
 }
 
 /** Polls `condition` until true; rejects naming `what` after timeoutMs. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string | (() => string),
+  timeoutMs = WAIT_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
 /** A ~150-byte JSON payload carrying a sequence number. */
 export function seqPayload(seq: number): string {
-  return JSON.stringify({ seq, device: 'dev-0001', temp: 23.45, hum: 56.7, status: 'ok', values: [1.1, 2.2, 3.3], pad: 'x'.repeat(40) });
+  return JSON.stringify({
+    seq,
+    device: 'dev-0001',
+    temp: 23.45,
+    hum: 56.7,
+    status: 'ok',
+    values: [1.1, 2.2, 3.3],
+    pad: 'x'.repeat(40),
+  });
 }
 
 export function seqOf(payload: Buffer | string): number {
@@ -76,7 +102,14 @@ export function seqOf(payload: Buffer | string): number {
 }
 
 /** Publishes seq 0..count-1 at about `ratePerS`, QoS `qos`, returning when all were confirmed. */
-export async function publishSequence(client: MqttClient, topic: string, count: number, qos: 0 | 1 | 2, ratePerS: number, onSent?: (seq: number) => void): Promise<void> {
+export async function publishSequence(
+  client: MqttClient,
+  topic: string,
+  count: number,
+  qos: 0 | 1 | 2,
+  ratePerS: number,
+  onSent?: (seq: number) => void,
+): Promise<void> {
   const startedAt = Date.now();
   const pending: Array<Promise<unknown>> = [];
   for (let seq = 0; seq < count; seq++) {

@@ -18,7 +18,8 @@ const PACKAGE_NAME = 'mqtt-testbench';
 function findRepoRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === PACKAGE_NAME)
+      return dir;
     if (dirname(dir) === dir) throw new Error(`no ${PACKAGE_NAME} package.json above ${from}`);
   }
 }
@@ -66,7 +67,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -74,7 +77,10 @@ export function freePort(): Promise<number> {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolveExit, reject) => {
-    const timer = setTimeout(() => reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolveExit(code);
@@ -167,11 +173,18 @@ export class MosquittoBroker {
   }
 
   private launch(): Promise<void> {
-    const child = track(spawn(MOSQUITTO_BIN, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(
+      spawn(MOSQUITTO_BIN, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     this.child = child;
     return new Promise((resolveReady, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`mosquitto on port ${this.port} did not log "running" within ${READY_TIMEOUT_MS} ms:\n${this.logs.join('\n')}`)),
+        () =>
+          reject(
+            new Error(
+              `mosquitto on port ${this.port} did not log "running" within ${READY_TIMEOUT_MS} ms:\n${this.logs.join('\n')}`,
+            ),
+          ),
         READY_TIMEOUT_MS,
       );
       const onLine = (line: string) => {
@@ -233,10 +246,12 @@ export class ForwarderProcess {
       for (const wake of this.waiters) wake();
     });
     onLines(child.stdout as NodeJS.ReadableStream, (line) => this.stdout.push(line));
-    this.exited = new Promise((resolveExit) => child.once('exit', (code) => {
-      resolveExit(code);
-      for (const wake of this.waiters) wake();
-    }));
+    this.exited = new Promise((resolveExit) =>
+      child.once('exit', (code) => {
+        resolveExit(code);
+        for (const wake of this.waiters) wake();
+      }),
+    );
   }
 
   /** Spawns `node dist/mqtt-forwarder.mjs` with the given args (config written to a temp file if an object). */
@@ -269,7 +284,11 @@ export class ForwarderProcess {
           resolveRecord(found);
         } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
           done();
-          reject(new Error(`forwarder exited (${this.child.exitCode ?? this.child.signalCode}) before logging ${what}:\n${this.rawStderr.join('\n')}`));
+          reject(
+            new Error(
+              `forwarder exited (${this.child.exitCode ?? this.child.signalCode}) before logging ${what}:\n${this.rawStderr.join('\n')}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -289,7 +308,11 @@ export class ForwarderProcess {
   async freshStats(timeoutMs = READY_TIMEOUT_MS): Promise<LogRecord> {
     const seen = this.records.length;
     this.child.kill('SIGUSR1');
-    return this.waitForLog((r) => r.msg === 'stats' && this.records.indexOf(r) >= seen, 'a "stats" line after SIGUSR1', timeoutMs);
+    return this.waitForLog(
+      (r) => r.msg === 'stats' && this.records.indexOf(r) >= seen,
+      'a "stats" line after SIGUSR1',
+      timeoutMs,
+    );
   }
 
   /**
@@ -297,15 +320,27 @@ export class ForwarderProcess {
    * seen upstream does not mean its PUBACK has reached the forwarder yet (a flake run caught 325
    * in flight that were gone 1 ms later): counters that settle after delivery are read once settled.
    */
-  async statsWhen(ready: (stats: LogRecord) => boolean, what: string, timeoutMs = SETTLE_TIMEOUT_MS): Promise<LogRecord> {
+  async statsWhen(
+    ready: (stats: LogRecord) => boolean,
+    what: string,
+    timeoutMs = SETTLE_TIMEOUT_MS,
+  ): Promise<LogRecord> {
     let last: LogRecord = {};
-    await waitUntil(async () => ready((last = await this.freshStats())), () => `the forwarder's stats to show ${what}; last: ${JSON.stringify(last)}`, timeoutMs);
+    await waitUntil(
+      async () => ready((last = await this.freshStats())),
+      () => `the forwarder's stats to show ${what}; last: ${JSON.stringify(last)}`,
+      timeoutMs,
+    );
     return last;
   }
 
   /** Stats once nothing is in flight either side: every target PUBACK in, every source message acknowledged. */
   settledStats(timeoutMs = SETTLE_TIMEOUT_MS): Promise<LogRecord> {
-    return this.statsWhen((s) => s.inflight_source === 0 && s.inflight_target === 0, 'nothing in flight (inflight_source and inflight_target 0)', timeoutMs);
+    return this.statsWhen(
+      (s) => s.inflight_source === 0 && s.inflight_target === 0,
+      'nothing in flight (inflight_source and inflight_target 0)',
+      timeoutMs,
+    );
   }
 
   waitForReady(timeoutMs = READY_TIMEOUT_MS): Promise<LogRecord> {
@@ -317,7 +352,9 @@ export class ForwarderProcess {
     this.child.kill('SIGTERM');
     return Promise.race([
       this.exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('forwarder did not exit after SIGTERM')), EXIT_TIMEOUT_MS)),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('forwarder did not exit after SIGTERM')), EXIT_TIMEOUT_MS),
+      ),
     ]);
   }
 

@@ -12,13 +12,20 @@ describe('CommandCall', () => {
   });
 
   it('merges several items of the same route', () => {
-    expect(convert({ data: [{ name: 'a.b.c.k1', value: '1' }, { name: 'a.b.c.k2', value: '2' }] })).toBe(
-      '{"b":{"dl":{"k1":"1","k2":"2"}},"h":{"rt":"a|b|c"}}',
-    );
+    expect(
+      convert({
+        data: [
+          { name: 'a.b.c.k1', value: '1' },
+          { name: 'a.b.c.k2', value: '2' },
+        ],
+      }),
+    ).toBe('{"b":{"dl":{"k1":"1","k2":"2"}},"h":{"rt":"a|b|c"}}');
   });
 
   it('keeps unusual keys as plain keys', () => {
-    expect((JSON.parse(convert({ data: [{ name: 'a.b.c.__proto__', value: 'x' }] })) as { b: { dl: object } }).b.dl).toHaveProperty('__proto__', 'x');
+    expect(
+      (JSON.parse(convert({ data: [{ name: 'a.b.c.__proto__', value: 'x' }] })) as { b: { dl: object } }).b.dl,
+    ).toHaveProperty('__proto__', 'x');
   });
 
   it.each([
@@ -32,7 +39,15 @@ describe('CommandCall', () => {
     [{ data: [{ name: 'a..c.key', value: 'v' }] }, /four non-empty parts/],
     [{ data: [{ name: 'a.b.c.key', value: 1 }] }, /value must be a string/],
     [{ data: [{ value: 'v' }] }, /name must be a string/],
-    [{ data: [{ name: 'a.b.c.k', value: 'v' }, { name: 'x.b.c.k', value: 'v' }] }, /one message can carry one route/],
+    [
+      {
+        data: [
+          { name: 'a.b.c.k', value: 'v' },
+          { name: 'x.b.c.k', value: 'v' },
+        ],
+      },
+      /one message can carry one route/,
+    ],
   ])('rejects %j', (payload, reason) => {
     expect(convert(payload)).toMatch(reason);
   });

@@ -17,21 +17,60 @@ function plan(config: object): ForwarderPlan {
 
 const clients = [
   { name: 'up', ip: 'up.example', port: null, client_id: 'u' },
-  { name: 'down', ip: '10.0.0.2', port: 1884, client_id: 'd', clean_session: false, protocol_version: 5, username: null },
+  {
+    name: 'down',
+    ip: '10.0.0.2',
+    port: 1884,
+    client_id: 'd',
+    clean_session: false,
+    protocol_version: 5,
+    username: null,
+  },
 ];
 const rules = [
   { name: 'a', source: { client: 'down', topic: 'x/#' }, target: { client: 'up', topic: 'y/#' }, callback: 'None' },
-  { name: 'b', source: { client: 'down', topic: 'x/+' }, target: { client: 'up', topic: 'z/+' }, qos_policy: 1, retain_handling: 'strip' },
+  {
+    name: 'b',
+    source: { client: 'down', topic: 'x/+' },
+    target: { client: 'up', topic: 'z/+' },
+    qos_policy: 1,
+    retain_handling: 'strip',
+  },
   { name: 'off', source: { client: 'up', topic: 'q' }, target: { client: 'down', topic: 'q' }, enabled: false },
 ];
 
 describe('resolving the plan', () => {
   it('applies defaults and inheritance from mqtt', () => {
-    const p = plan({ mqtt: { port: 1999, username: 'user', password: 'secret', tls: { ca: 'ca.pem' } }, clients, rules });
+    const p = plan({
+      mqtt: { port: 1999, username: 'user', password: 'secret', tls: { ca: 'ca.pem' } },
+      clients,
+      rules,
+    });
     const [up, down] = p.clients;
-    expect(up).toMatchObject({ port: 1999, username: 'user', password: 'secret', cleanSession: true, sessionExpiryS: 0, protocolVersion: 4, reconnectMinMs: 100, reconnectMaxMs: 2000 });
-    expect(up?.tls).toEqual({ caFile: join(DIR, 'ca.pem'), certFile: null, keyFile: null, rejectUnauthorized: true, servername: 'up.example' });
-    expect(down).toMatchObject({ port: 1884, username: null, cleanSession: false, sessionExpiryS: 3600, protocolVersion: 5 });
+    expect(up).toMatchObject({
+      port: 1999,
+      username: 'user',
+      password: 'secret',
+      cleanSession: true,
+      sessionExpiryS: 0,
+      protocolVersion: 4,
+      reconnectMinMs: 100,
+      reconnectMaxMs: 2000,
+    });
+    expect(up?.tls).toEqual({
+      caFile: join(DIR, 'ca.pem'),
+      certFile: null,
+      keyFile: null,
+      rejectUnauthorized: true,
+      servername: 'up.example',
+    });
+    expect(down).toMatchObject({
+      port: 1884,
+      username: null,
+      cleanSession: false,
+      sessionExpiryS: 3600,
+      protocolVersion: 5,
+    });
     expect(down?.tls?.servername).toBeNull(); // an IP address: no SNI
   });
 
@@ -53,6 +92,14 @@ describe('resolving the plan', () => {
 
   it('has documented defaults for the limits', () => {
     const p = plan({ clients, rules });
-    expect(p).toMatchObject({ logLevel: 'info', maxInflight: 1000, maxQueued: 10_000, drainTimeoutMs: 5000, statsIntervalMs: 10_000, metrics: null, replayRetainedOnReconnect: false });
+    expect(p).toMatchObject({
+      logLevel: 'info',
+      maxInflight: 1000,
+      maxQueued: 10_000,
+      drainTimeoutMs: 5000,
+      statsIntervalMs: 10_000,
+      metrics: null,
+      replayRetainedOnReconnect: false,
+    });
   });
 });

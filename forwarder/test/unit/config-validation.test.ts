@@ -19,12 +19,22 @@ const base = () => ({
     { name: 'up', ip: '127.0.0.1', port: 1883, client_id: 'fwd-up' },
     { name: 'down', ip: 'mqtt-broker-downstream', port: 1884, client_id: 'fwd-down' },
   ],
-  rules: [{ name: 'r1', source: { client: 'down', topic: 'a/#' }, target: { client: 'up', topic: 'a/#' }, callback: 'EventCall' }] as RuleInput[],
+  rules: [
+    {
+      name: 'r1',
+      source: { client: 'down', topic: 'a/#' },
+      target: { client: 'up', topic: 'a/#' },
+      callback: 'EventCall',
+    },
+  ] as RuleInput[],
 });
 type Base = ReturnType<typeof base> & Record<string, unknown>;
 
 function load(config: unknown): LoadResult {
-  return parseConfig(Buffer.from(typeof config === 'string' ? config : JSON.stringify(config)), '/nonexistent/config.json');
+  return parseConfig(
+    Buffer.from(typeof config === 'string' ? config : JSON.stringify(config)),
+    '/nonexistent/config.json',
+  );
 }
 
 function errorsOf(config: unknown): ConfigError[] {
@@ -70,7 +80,11 @@ describe("the original project's four config cases (fixtures)", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toEqual([
-      { path: '', message: 'invalid JSON at line 31, column 1: unexpected end of input (a closing brace, bracket or quote is missing)' },
+      {
+        path: '',
+        message:
+          'invalid JSON at line 31, column 1: unexpected end of input (a closing brace, bracket or quote is missing)',
+      },
     ]);
   });
 
@@ -90,7 +104,9 @@ describe('config validation', () => {
   });
 
   it('reports JSON syntax errors with line and column', () => {
-    expect(errorsOf('{\n  "a": 1,\n  "b": tru\n}')[0]?.message).toBe('invalid JSON at line 3, column 11: unexpected line break');
+    expect(errorsOf('{\n  "a": 1,\n  "b": tru\n}')[0]?.message).toBe(
+      'invalid JSON at line 3, column 11: unexpected line break',
+    );
     expect(errorsOf('{"a":1,}')[0]?.message).toMatch(/line 1, column 8: unexpected '}'/);
   });
 
@@ -113,14 +129,17 @@ describe('config validation', () => {
     expect(at(errorsOf(edit((c) => ((c.clients[0] as { ip: string }).ip = ip))), 'clients[0].ip')[0]).toMatch(reason);
   });
 
-  it.each(['localhost', 'mqtt-broker-upstream', 'broker.example.com', 'tests_mqtt_1', '10.0.0.1', '::1', 'fe80::1'])('accepts host %j', (ip) => {
-    expect(load(edit((c) => ((c.clients[0] as { ip: string }).ip = ip))).ok).toBe(true);
-  });
+  it.each(['localhost', 'mqtt-broker-upstream', 'broker.example.com', 'tests_mqtt_1', '10.0.0.1', '::1', 'fe80::1'])(
+    'accepts host %j',
+    (ip) => {
+      expect(load(edit((c) => ((c.clients[0] as { ip: string }).ip = ip))).ok).toBe(true);
+    },
+  );
 
   it('rejects an empty client_id', () => {
-    expect(at(errorsOf(edit((c) => ((c.clients[0] as { client_id: string }).client_id = ''))), 'clients[0].client_id')).toEqual([
-      'must be a non-empty string (got "")',
-    ]);
+    expect(
+      at(errorsOf(edit((c) => ((c.clients[0] as { client_id: string }).client_id = ''))), 'clients[0].client_id'),
+    ).toEqual(['must be a non-empty string (got "")']);
   });
 
   it('requires an enabled rule', () => {
@@ -132,11 +151,15 @@ describe('config validation', () => {
     const errors = errorsOf(edit((c) => (c.rules[0]!.source.client = 'downstrem')));
     expect(at(errors, 'rules[0].source.client')).toEqual(['unknown client "downstrem" (clients: up, down)']);
     const close = errorsOf(edit((c) => (c.rules[0]!.source.client = 'dwn')));
-    expect(at(close, 'rules[0].source.client')[0]).toBe('unknown client "dwn"; did you mean "down"? (clients: up, down)');
+    expect(at(close, 'rules[0].source.client')[0]).toBe(
+      'unknown client "dwn"; did you mean "down"? (clients: up, down)',
+    );
   });
 
   it('rejects the same source and target client', () => {
-    expect(at(errorsOf(edit((c) => (c.rules[0]!.target.client = 'down'))), 'rules[0].target.client')[0]).toMatch(/same client as source/);
+    expect(at(errorsOf(edit((c) => (c.rules[0]!.target.client = 'down'))), 'rules[0].target.client')[0]).toMatch(
+      /same client as source/,
+    );
   });
 
   it.each([['a/#/b'], ['a+'], ['']])('rejects the source filter %j', (topic) => {
@@ -145,8 +168,12 @@ describe('config validation', () => {
   });
 
   it('rejects a target that cannot take what the source matches', () => {
-    expect(at(errorsOf(edit((c) => (c.rules[0]!.target.topic = 'fixed/topic'))), 'rules[0].target.topic')[0]).toMatch(/ends in "#"/);
-    expect(at(errorsOf(edit((c) => (c.rules[0]!.target.topic = 'up/+/#'))), 'rules[0].target.topic')[0]).toMatch(/1 "\+"/);
+    expect(at(errorsOf(edit((c) => (c.rules[0]!.target.topic = 'fixed/topic'))), 'rules[0].target.topic')[0]).toMatch(
+      /ends in "#"/,
+    );
+    expect(at(errorsOf(edit((c) => (c.rules[0]!.target.topic = 'up/+/#'))), 'rules[0].target.topic')[0]).toMatch(
+      /1 "\+"/,
+    );
   });
 
   it('rejects unknown fields and suggests the intended one', () => {
@@ -158,7 +185,9 @@ describe('config validation', () => {
         c.mqtt = { keepalive: 60, clean_sesion: false };
       }),
     );
-    expect(at(errors, 'qos_polcy')[0]).toMatch(/^unknown field; did you mean "qos_policy"\? \(allowed: log_level, mqtt, /);
+    expect(at(errors, 'qos_polcy')[0]).toMatch(
+      /^unknown field; did you mean "qos_policy"\? \(allowed: log_level, mqtt, /,
+    );
     expect(at(errors, 'clients[0].client_idd')[0]).toMatch(/did you mean "client_id"/);
     expect(at(errors, 'rules[0].enable')[0]).toMatch(/did you mean "enabled"/);
     expect(at(errors, 'mqtt.clean_sesion')[0]).toMatch(/did you mean "clean_session"/);
@@ -176,7 +205,9 @@ describe('config validation', () => {
   });
 
   it('rejects two clients with the same client_id on the same broker', () => {
-    const errors = errorsOf(edit((c) => c.clients.push({ name: 'up2', ip: '127.0.0.1', port: 1883, client_id: 'fwd-up' })));
+    const errors = errorsOf(
+      edit((c) => c.clients.push({ name: 'up2', ip: '127.0.0.1', port: 1883, client_id: 'fwd-up' })),
+    );
     expect(at(errors, 'clients[2].client_id')[0]).toMatch(/already connects to 127.0.0.1:1883 as "fwd-up"/);
   });
 
@@ -212,32 +243,66 @@ describe('config validation', () => {
   });
 
   it('rejects unreadable TLS files and mismatched cert/key', () => {
-    const errors = errorsOf(edit((c) => ((c.clients[0] as Record<string, unknown>).tls = { ca: 'missing-ca.pem', cert: 'c.pem' })));
+    const errors = errorsOf(
+      edit((c) => ((c.clients[0] as Record<string, unknown>).tls = { ca: 'missing-ca.pem', cert: 'c.pem' })),
+    );
     expect(at(errors, 'clients[0].tls.ca')[0]).toMatch(/cannot read "\/nonexistent\/missing-ca.pem" \(ENOENT\)/);
     expect(at(errors, 'clients[0].tls')[0]).toMatch(/"cert" and "key" must be set together/);
   });
 
   it('rejects reconnect_min_ms above reconnect_max_ms (after inheritance)', () => {
-    const errors = errorsOf(edit((c) => ((c.mqtt = { reconnect_max_ms: 50 }), ((c.clients[0] as Record<string, unknown>).reconnect_min_ms = 100))));
+    const errors = errorsOf(
+      edit(
+        (c) => (
+          (c.mqtt = { reconnect_max_ms: 50 }),
+          ((c.clients[0] as Record<string, unknown>).reconnect_min_ms = 100)
+        ),
+      ),
+    );
     expect(at(errors, 'clients[0].reconnect_min_ms')).toEqual(['must not exceed reconnect_max_ms (100 > 50)']);
   });
 
   it('rejects two MQTT 3.1.1 rules that forward into each other (a loop)', () => {
-    const loop = edit((c) => c.rules.push({ name: 'back', source: { client: 'up', topic: 'a/#' }, target: { client: 'down', topic: 'a/#' }, callback: 'EventCall' }));
+    const loop = edit((c) =>
+      c.rules.push({
+        name: 'back',
+        source: { client: 'up', topic: 'a/#' },
+        target: { client: 'down', topic: 'a/#' },
+        callback: 'EventCall',
+      }),
+    );
     expect(at(errorsOf(loop), 'rules')[0]).toMatch(/"r1" and "back" forward into each other/);
     const v5 = { ...loop, mqtt: { protocol_version: 5 } };
     expect(load(v5).ok).toBe(true);
-    const disjoint = edit((c) => c.rules.push({ name: 'cmd', source: { client: 'up', topic: 'cmd/#' }, target: { client: 'down', topic: 'cmd/#' }, callback: null }));
+    const disjoint = edit((c) =>
+      c.rules.push({
+        name: 'cmd',
+        source: { client: 'up', topic: 'cmd/#' },
+        target: { client: 'down', topic: 'cmd/#' },
+        callback: null,
+      }),
+    );
     expect(load(disjoint).ok).toBe(true);
   });
 
   it('validates disabled rules too', () => {
-    const errors = errorsOf(edit((c) => c.rules.push({ name: 'off', source: { client: 'ghost', topic: 'x' }, target: { client: 'up', topic: 'x' }, enabled: false })));
+    const errors = errorsOf(
+      edit((c) =>
+        c.rules.push({
+          name: 'off',
+          source: { client: 'ghost', topic: 'x' },
+          target: { client: 'up', topic: 'x' },
+          enabled: false,
+        }),
+      ),
+    );
     expect(errors.map((e) => e.path)).toEqual(['rules[1].source.client']);
   });
 
   it('warns about clients no enabled rule uses', () => {
     const result = load(edit((c) => c.clients.push({ name: 'idle', ip: 'h', port: 1, client_id: 'i' })));
-    expect(result.ok && result.warnings).toEqual(['client "idle" is used by no enabled rule; it will not be connected']);
+    expect(result.ok && result.warnings).toEqual([
+      'client "idle" is used by no enabled rule; it will not be connected',
+    ]);
   });
 });

@@ -45,11 +45,21 @@ class ScriptedBroker {
   }
 
   publish(messageId: number, qos: 0 | 1 | 2): void {
-    this.send({ cmd: 'publish', topic: `t/${messageId}`, payload: Buffer.from('x'), qos, messageId, retain: false, dup: false });
+    this.send({
+      cmd: 'publish',
+      topic: `t/${messageId}`,
+      payload: Buffer.from('x'),
+      qos,
+      messageId,
+      retain: false,
+      dup: false,
+    });
   }
 
   acks(): string[] {
-    return this.received.filter((p) => p.cmd !== 'connect' && p.cmd !== 'publish' && p.cmd !== 'pingreq').map((p) => `${p.cmd} ${'messageId' in p ? String(p.messageId) : ''}`);
+    return this.received
+      .filter((p) => p.cmd !== 'connect' && p.cmd !== 'publish' && p.cmd !== 'pingreq')
+      .map((p) => `${p.cmd} ${'messageId' in p ? String(p.messageId) : ''}`);
   }
 
   close(): Promise<void> {

@@ -4,7 +4,11 @@ import { OrderedAcks } from '../../src/pipeline/ordered-acks.js';
 function setup(capacity = 10) {
   let now = 1000;
   const sent: string[] = [];
-  const acks = new OrderedAcks({ capacity, send: (qos, id) => sent.push(`${qos === 1 ? 'puback' : 'pubrec'} ${id}`), now: () => now });
+  const acks = new OrderedAcks({
+    capacity,
+    send: (qos, id) => sent.push(`${qos === 1 ? 'puback' : 'pubrec'} ${id}`),
+    now: () => now,
+  });
   return { acks, sent, advance: (ms: number) => (now += ms) };
 }
 

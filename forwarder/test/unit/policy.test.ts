@@ -9,7 +9,11 @@ describe('QoS policy', () => {
 });
 
 describe('retain handling', () => {
-  const msg = (retain: boolean, emptyPayload: boolean, protocolVersion: 4 | 5) => ({ retain, emptyPayload, protocolVersion });
+  const msg = (retain: boolean, emptyPayload: boolean, protocolVersion: 4 | 5) => ({
+    retain,
+    emptyPayload,
+    protocolVersion,
+  });
 
   it('preserve: keeps the flag; on 3.1.1 an empty payload becomes a retained delete', () => {
     expect(forwardedRetain('preserve', msg(true, false, 5))).toBe(true);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Router, type RouterRule } from '../../src/topics/router.js';
 
-const rule = (name: string, sourceFilter: string, targetPattern: string, callback: RouterRule['callback'] = null): RouterRule => ({
+const rule = (
+  name: string,
+  sourceFilter: string,
+  targetPattern: string,
+  callback: RouterRule['callback'] = null,
+): RouterRule => ({
   name,
   sourceFilter,
   targetPattern,

@@ -3,19 +3,30 @@ import { planSubscriptions } from '../../src/topics/subscriptions.js';
 
 describe('subscription planning', () => {
   it('keeps disjoint filters', () => {
-    expect(planSubscriptions([{ filter: 'a/#', qos: 2 }, { filter: 'b/#', qos: 1 }]).map((s) => [s.filter, s.qos])).toEqual([
+    expect(
+      planSubscriptions([
+        { filter: 'a/#', qos: 2 },
+        { filter: 'b/#', qos: 1 },
+      ]).map((s) => [s.filter, s.qos]),
+    ).toEqual([
       ['a/#', 2],
       ['b/#', 1],
     ]);
   });
 
   it('drops a filter covered by another, keeping the higher QoS', () => {
-    const plan = planSubscriptions([{ filter: 'a/b/+', qos: 2 }, { filter: 'a/#', qos: 0 }]);
+    const plan = planSubscriptions([
+      { filter: 'a/b/+', qos: 2 },
+      { filter: 'a/#', qos: 0 },
+    ]);
     expect(plan).toEqual([{ filter: 'a/#', qos: 2, merged: ['a/b/+', 'a/#'] }]);
   });
 
   it('merges overlapping filters into one that covers both, so the broker sends one copy', () => {
-    const plan = planSubscriptions([{ filter: 'a/+/c', qos: 1 }, { filter: 'a/b/+', qos: 1 }]);
+    const plan = planSubscriptions([
+      { filter: 'a/+/c', qos: 1 },
+      { filter: 'a/b/+', qos: 1 },
+    ]);
     expect(plan.map((s) => s.filter)).toEqual(['a/+/+']);
   });
 
@@ -30,6 +41,11 @@ describe('subscription planning', () => {
   });
 
   it('merges duplicates', () => {
-    expect(planSubscriptions([{ filter: 'a', qos: 0 }, { filter: 'a', qos: 1 }])).toEqual([{ filter: 'a', qos: 1, merged: ['a'] }]);
+    expect(
+      planSubscriptions([
+        { filter: 'a', qos: 0 },
+        { filter: 'a', qos: 1 },
+      ]),
+    ).toEqual([{ filter: 'a', qos: 1, merged: ['a'] }]);
   });
 });

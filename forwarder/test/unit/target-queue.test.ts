@@ -17,11 +17,19 @@ function setup(options: { maxInflight?: number; maxQueued?: number; sync?: boole
     },
     settle: (job, outcome) => settled.push([job.id, outcome]),
   });
-  const confirm = (id: number, error?: Error | typeof RETRY) => (callbacks.get(id) as (e?: Error | typeof RETRY) => void)(error);
+  const confirm = (id: number, error?: Error | typeof RETRY) =>
+    (callbacks.get(id) as (e?: Error | typeof RETRY) => void)(error);
   return { queue, published, settled, confirm };
 }
 
-const job = (id: number, qos: 0 | 1 | 2 = 1, droppable = qos === 0): Job => ({ id, topic: 't', payload: Buffer.alloc(0), qos, retain: false, droppable });
+const job = (id: number, qos: 0 | 1 | 2 = 1, droppable = qos === 0): Job => ({
+  id,
+  topic: 't',
+  payload: Buffer.alloc(0),
+  qos,
+  retain: false,
+  droppable,
+});
 
 describe('TargetQueue', () => {
   it('holds messages until the target is available, then publishes in order up to the in-flight limit', () => {

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { covers, filterError, generalize, intersects, matches, topicNameError } from '../../src/topics/filter.js';
 
 describe('topic filter validation', () => {
-  it.each(['#', '+', 'a/#', '/ge/web/#', 'a/+/c', '+/+', 'a//b', '/', 'sport/tennis/+/#', '$SYS/#'])('accepts %s', (f) => {
-    expect(filterError(f)).toBeNull();
-  });
+  it.each(['#', '+', 'a/#', '/ge/web/#', 'a/+/c', '+/+', 'a//b', '/', 'sport/tennis/+/#', '$SYS/#'])(
+    'accepts %s',
+    (f) => {
+      expect(filterError(f)).toBeNull();
+    },
+  );
 
   it.each([
     ['', /empty/],
@@ -72,7 +75,10 @@ describe('covers / intersects / generalize', () => {
     expect(generalize('a/+/c', 'a/b/+')).toBe('a/+/+');
     expect(generalize('a/b/#', 'a/+/c/d')).toBe('a/+/#');
     expect(generalize('a', 'a/#')).toBe('a/#');
-    for (const [a, b] of [['a/+/c', 'a/b/+'], ['a/b/#', 'a/+/c/d']] as const) {
+    for (const [a, b] of [
+      ['a/+/c', 'a/b/+'],
+      ['a/b/#', 'a/+/c/d'],
+    ] as const) {
       expect(covers(generalize(a, b), a)).toBe(true);
       expect(covers(generalize(a, b), b)).toBe(true);
     }

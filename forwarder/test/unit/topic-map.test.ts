@@ -37,7 +37,13 @@ describe('topic mapping', () => {
     expect(mappingError(source, target)).toMatch(reason);
   });
 
-  it.each([['a/#', 'b/#'], ['a/+', 'b/+'], ['a/+', 'fixed'], ['x', 'y'], ['+/#', '+/#']])('accepts %s -> %s', (s, t) => {
+  it.each([
+    ['a/#', 'b/#'],
+    ['a/+', 'b/+'],
+    ['a/+', 'fixed'],
+    ['x', 'y'],
+    ['+/#', '+/#'],
+  ])('accepts %s -> %s', (s, t) => {
     expect(mappingError(s, t)).toBeNull();
   });
 });

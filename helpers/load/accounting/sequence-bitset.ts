@@ -51,7 +51,7 @@ export class SequenceBitset {
   countInRange(from: number, to: number): number {
     let total = 0;
     const end = Math.min(to, this.words.length * 32);
-    for (let seq = from; seq < end; ) {
+    for (let seq = from; seq < end;) {
       if ((seq & 31) === 0 && seq + 32 <= end) {
         total += popcount(this.words[seq >>> 5] ?? 0);
         seq += 32;
@@ -99,7 +99,8 @@ export class SequenceBitset {
 
   static fromBase64(encoded: string): SequenceBitset {
     const bytes = Buffer.from(encoded, 'base64');
-    if (bytes.length % 4 !== 0) throw new Error(`SequenceBitset: encoded length ${bytes.length} is not a multiple of 4`);
+    if (bytes.length % 4 !== 0)
+      throw new Error(`SequenceBitset: encoded length ${bytes.length} is not a multiple of 4`);
     const words = new Uint32Array(Math.max(INITIAL_WORDS, bytes.length / 4));
     for (let i = 0; i < bytes.length / 4; i++) words[i] = bytes.readUInt32LE(i * 4);
     return new SequenceBitset(words);

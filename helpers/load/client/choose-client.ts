@@ -20,17 +20,29 @@ export class ClientChoiceError extends Error {
  * Picks the client for every connection of one run, once, at the edge. "lean" with options only
  * mqtt.js has is refused with the option named, rather than half-honoured.
  */
-export function chooseClient(preference: ClientPreference, urls: readonly string[], options?: IClientOptions): ClientChoice {
+export function chooseClient(
+  preference: ClientPreference,
+  urls: readonly string[],
+  options?: IClientOptions,
+): ClientChoice {
   if (preference === 'mqtt.js') return { kind: 'mqtt.js', reason: 'requested (workload client "mqtt.js")' };
   for (const url of urls) {
     const support = leanSupport(url, options);
     if (support.supported) continue;
     if (preference === 'lean') {
-      throw new ClientChoiceError(`workload client "lean" cannot serve this run: it does not support ${support.reason}. Use client "auto" (mqtt.js then) or "mqtt.js".`);
+      throw new ClientChoiceError(
+        `workload client "lean" cannot serve this run: it does not support ${support.reason}. Use client "auto" (mqtt.js then) or "mqtt.js".`,
+      );
     }
     return { kind: 'mqtt.js', reason: `the lean client does not support ${support.reason}` };
   }
-  return { kind: 'lean', reason: preference === 'lean' ? 'requested (workload client "lean")' : 'auto: TCP/TLS without reconnects or MQTT 5 properties' };
+  return {
+    kind: 'lean',
+    reason:
+      preference === 'lean'
+        ? 'requested (workload client "lean")'
+        : 'auto: TCP/TLS without reconnects or MQTT 5 properties',
+  };
 }
 
 /**
@@ -40,7 +52,8 @@ export function chooseClient(preference: ClientPreference, urls: readonly string
 export async function connectClient(kind: LoadClientKind, spec: ConnectSpec): Promise<LoadClient> {
   if (kind === 'mqtt.js') return (await import('./mqttjs-client.js')).MqttJsLoadClient.connect(spec);
   const support = leanSupport(spec.url, spec.options);
-  if (!support.supported) throw new ClientChoiceError(`${spec.clientId}: the lean client does not support ${support.reason}`);
+  if (!support.supported)
+    throw new ClientChoiceError(`${spec.clientId}: the lean client does not support ${support.reason}`);
   const options: LeanOptions = support.options;
   return LeanClient.connect(spec, options);
 }

@@ -2,11 +2,22 @@ import type { Writable } from 'node:stream';
 import type { IClientPublishOptions, MqttClient, Packet } from 'mqtt';
 import { nowUs } from '../clock.js';
 import { closeLoadClient, connectLoadClient, trackReadTime } from '../mqtt-connect.js';
-import type { ConnectSpec, LoadClient, LoadClientEvents, MessageHandler, PayloadWriter, PingOutcome, PublishDone } from './types.js';
+import type {
+  ConnectSpec,
+  LoadClient,
+  LoadClientEvents,
+  MessageHandler,
+  PayloadWriter,
+  PingOutcome,
+  PublishDone,
+} from './types.js';
 
 /** SUBACK return codes with bit 0x80 set are refusals [MQTT-3.9.3-2], v5 reason codes ≥ 0x80 too. */
 const SUBACK_FAILURE_BIT = 0x80;
-const PUBLISH_OPTIONS: readonly IClientPublishOptions[] = [0, 1, 2].map((qos) => ({ qos: qos as 0 | 1 | 2, retain: false }));
+const PUBLISH_OPTIONS: readonly IClientPublishOptions[] = [0, 1, 2].map((qos) => ({
+  qos: qos as 0 | 1 | 2,
+  retain: false,
+}));
 
 /**
  * The load-client contract over mqtt.js: every connect option it has, and

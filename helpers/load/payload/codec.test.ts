@@ -103,7 +103,13 @@ describe('message codec', () => {
       return copy;
     };
     // The opening bracket, the closing bracket, and the wrapper's `{"data":[` / final brace.
-    for (const [buffer, index] of [[message, 0], [message, message.length - 1], [wrapped, 0], [wrapped, 8], [wrapped, wrapped.length - 1]] as const) {
+    for (const [buffer, index] of [
+      [message, 0],
+      [message, message.length - 1],
+      [wrapped, 0],
+      [wrapped, 8],
+      [wrapped, wrapped.length - 1],
+    ] as const) {
       expect(decodeMessage(flip(buffer, index)).kind, `bit flipped at byte ${index}`).toBe('corrupted');
     }
   });
@@ -158,7 +164,12 @@ describe('message codec', () => {
 
   it('creates a single probe message for conformance suites', () => {
     const probe = createProbeMessage({ publisherId: 'qos-matrix', seq: 3, sendUs: 1000 });
-    expect(expectOk(decodeMessage(probe))).toMatchObject({ publisherId: 'qos-matrix', seq: 3, sendUs: 1000, intendedUs: 1000 });
+    expect(expectOk(decodeMessage(probe))).toMatchObject({
+      publisherId: 'qos-matrix',
+      seq: 3,
+      sendUs: 1000,
+      intendedUs: 1000,
+    });
     expect(() => createProbeMessage({ publisherId: 'bad:id', seq: 0 })).toThrow(/publisherId "bad:id"/);
   });
 
@@ -171,7 +182,10 @@ describe('message codec', () => {
       messages: 1,
       payload: { kind: 'fixed', bytes: 300 },
     });
-    const message = encodeMessage(IDENTITY, new BodyPool(workload.payload, workload.seed).bodyFor(IDENTITY.publisherId, 0, 0));
+    const message = encodeMessage(
+      IDENTITY,
+      new BodyPool(workload.payload, workload.seed).bodyFor(IDENTITY.publisherId, 0, 0),
+    );
     expect(message.length).toBe(300);
   });
 });

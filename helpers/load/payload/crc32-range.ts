@@ -26,8 +26,16 @@ export function crc32Range(bytes: Uint8Array, start: number, end: number, initia
   let crc = ~initial;
   let i = start;
   for (; i + 4 <= end; i += 4) {
-    crc ^= (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
-    crc = (T3[crc & 0xff] as number) ^ (T2[(crc >>> 8) & 0xff] as number) ^ (T1[(crc >>> 16) & 0xff] as number) ^ (T0[crc >>> 24] as number);
+    crc ^=
+      (bytes[i] as number) |
+      ((bytes[i + 1] as number) << 8) |
+      ((bytes[i + 2] as number) << 16) |
+      ((bytes[i + 3] as number) << 24);
+    crc =
+      (T3[crc & 0xff] as number) ^
+      (T2[(crc >>> 8) & 0xff] as number) ^
+      (T1[(crc >>> 16) & 0xff] as number) ^
+      (T0[crc >>> 24] as number);
   }
   for (; i < end; i++) crc = (T0[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   return ~crc >>> 0;

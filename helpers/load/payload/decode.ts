@@ -55,14 +55,20 @@ const MAX_WRAP_DEPTH = 4;
  * that merely re-serialises JSON is not flagged; only then is it corrupted.
  */
 export function decodeMessage(payload: Buffer, expectedBody?: ExpectedBody): DecodedMessage {
-  const at = prefixAt(payload, 1) ? 1 : prefixAt(payload, WRAP_PREFIX.length) ? WRAP_PREFIX.length : payload.indexOf(PREFIX_BYTES);
+  const at = prefixAt(payload, 1)
+    ? 1
+    : prefixAt(payload, WRAP_PREFIX.length)
+      ? WRAP_PREFIX.length
+      : payload.indexOf(PREFIX_BYTES);
   if (at < 0) return decodeByParsing(payload, undefined);
   const fast = checkInPlace(payload, at + PREFIX_BYTES.length, expectedBody);
   if (fast.kind !== 'ok') return decodeByParsing(payload, fast);
   // The CRC covers the header fields and the body only: the bytes around them must be exactly a
   // plain array or EventCall's wrapper, or a flipped bracket would pass unnoticed. Any other
   // layout is judged by the slow path, which at least requires valid JSON.
-  return hasKnownFrame(payload, at, fast.bodyEnd) ? fast.decoded : decodeByParsing(payload, { kind: 'corrupted', reason: 'unexpected bytes around the identity point and body' });
+  return hasKnownFrame(payload, at, fast.bodyEnd)
+    ? fast.decoded
+    : decodeByParsing(payload, { kind: 'corrupted', reason: 'unexpected bytes around the identity point and body' });
 }
 
 /** Whether the header prefix starts at `at`: the two places it stands in every known frame, checked before searching. */
@@ -88,7 +94,11 @@ type DecodedOk = Extract<DecodedMessage, { kind: 'ok' }>;
 type FastFailure = { kind: 'corrupted'; reason: string; claimed?: { publisherId: string; seq: number } };
 type FastSuccess = { kind: 'ok'; decoded: DecodedOk; bodyEnd: number };
 
-function checkInPlace(payload: Buffer, valueStart: number, expectedBody: ExpectedBody | undefined): FastSuccess | FastFailure {
+function checkInPlace(
+  payload: Buffer,
+  valueStart: number,
+  expectedBody: ExpectedBody | undefined,
+): FastSuccess | FastFailure {
   const parsed = parseHeaderValue(payload, valueStart, payload.length);
   if (!parsed.ok) return { kind: 'corrupted', reason: parsed.reason };
   const header = parsed.header;
@@ -112,7 +122,11 @@ function checkInPlace(payload: Buffer, valueStart: number, expectedBody: Expecte
     };
   }
   if (payload[bodyEnd] !== CLOSE_BRACKET) {
-    return { kind: 'corrupted', reason: 'body length differs from the header (no "]" where the body should end)', claimed };
+    return {
+      kind: 'corrupted',
+      reason: 'body length differs from the header (no "]" where the body should end)',
+      claimed,
+    };
   }
   const expected = expectedBody?.(header.publisherId, header.seq);
   const bodyCrc =
@@ -131,7 +145,11 @@ function checkInPlace(payload: Buffer, valueStart: number, expectedBody: Expecte
 function decodeByParsing(payload: Buffer, fast: FastFailure | undefined): DecodedMessage {
   const fail = (reason: string): DecodedMessage =>
     fast
-      ? { kind: 'corrupted', reason: `${fast.reason}; re-parse: ${reason}`, ...(fast.claimed ? { claimed: fast.claimed } : {}) }
+      ? {
+          kind: 'corrupted',
+          reason: `${fast.reason}; re-parse: ${reason}`,
+          ...(fast.claimed ? { claimed: fast.claimed } : {}),
+        }
       : { kind: 'foreign', reason };
   let json: unknown;
   try {

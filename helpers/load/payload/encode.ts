@@ -58,7 +58,9 @@ export class MessageEncoder {
 
   get byteLength(): number {
     const bodyLength = this.body?.bytes.length ?? 0;
-    return this.head.length + NUMERIC_FIELDS_LENGTH + 1 + CRC_HEX_DIGITS + 2 + (bodyLength > 0 ? 1 : 0) + bodyLength + 1;
+    return (
+      this.head.length + NUMERIC_FIELDS_LENGTH + 1 + CRC_HEX_DIGITS + 2 + (bodyLength > 0 ? 1 : 0) + bodyLength + 1
+    );
   }
 
   /** Writes the prepared message at `offset` of `out` (which has `byteLength` bytes free there). */

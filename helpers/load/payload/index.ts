@@ -13,12 +13,7 @@ export { BodyPool, makeBody, type PayloadBody } from './body-pool.js';
 export { decodeMessage, type DecodedMessage, type ExpectedBody } from './decode.js';
 export { encodeMessage, MessageEncoder } from './encode.js';
 export { wrapEventCall } from './event-call.js';
-export {
-  assertPublisherId,
-  MIN_FIXED_PAYLOAD_BYTES,
-  PUBLISHER_ID_PATTERN,
-  type MessageIdentity,
-} from './header.js';
+export { assertPublisherId, MIN_FIXED_PAYLOAD_BYTES, PUBLISHER_ID_PATTERN, type MessageIdentity } from './header.js';
 
 export interface ProbeMessageOptions {
   publisherId: string;

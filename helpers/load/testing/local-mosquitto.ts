@@ -50,7 +50,9 @@ export async function startLocalMosquitto(): Promise<LocalMosquitto> {
   };
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error) => reject(new Error(`cannot start ${MOSQUITTO_BINARY}: ${error.message}`)));
-    child.once('exit', (code) => reject(new Error(`${MOSQUITTO_BINARY} exited with ${code} before accepting connections`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${MOSQUITTO_BINARY} exited with ${code} before accepting connections`)),
+    );
   });
   try {
     await Promise.race([waitForListener(port), exited]);

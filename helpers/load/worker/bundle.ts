@@ -29,7 +29,11 @@ function checkBundle(): WorkerBundleStatus {
   const root = packageRoot();
   const path = join(root ?? process.cwd(), 'dist', WORKER_BUNDLE_NAME);
   if (!existsSync(path)) {
-    return { state: 'missing', path, reason: `worker threads need ${path}: run "npm run build" (npm test and npm run bench do it first)` };
+    return {
+      state: 'missing',
+      path,
+      reason: `worker threads need ${path}: run "npm run build" (npm test and npm run bench do it first)`,
+    };
   }
   if (root) {
     const bundleMs = statSync(path).mtimeMs;

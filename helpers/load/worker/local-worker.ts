@@ -240,7 +240,9 @@ export class LocalWorker implements LoadWorker {
       accounting: snapshotAccounting({ ledgers: accounting.ledgers, trackers: accounting.trackers }),
       histograms: {
         endToEnd: encodeLatencyHistogram(stats.endToEnd.cumulativeHistogram),
-        endToEndFromIntended: stats.endToEndFromIntended ? encodeLatencyHistogram(stats.endToEndFromIntended.cumulativeHistogram) : null,
+        endToEndFromIntended: stats.endToEndFromIntended
+          ? encodeLatencyHistogram(stats.endToEndFromIntended.cumulativeHistogram)
+          : null,
         sendDelay: stats.sendDelay ? encodeLatencyHistogram(stats.sendDelay.cumulativeHistogram) : null,
         publishConfirm: encodeLatencyHistogram(stats.publishConfirm.cumulativeHistogram),
       },

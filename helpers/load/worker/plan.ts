@@ -62,7 +62,8 @@ export function planWorkers(input: WorkerPlanInput, count: number): WorkerSpec[]
     connectRatePerSecond:
       role === 'mixed'
         ? workload.connectRatePerSecond
-        : (workload.connectRatePerSecond * (role === 'publishers' ? publishers.length / publisherCount : subscribers.length / subscriberCount)),
+        : workload.connectRatePerSecond *
+          (role === 'publishers' ? publishers.length / publisherCount : subscribers.length / subscriberCount),
   });
   const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
   if (count <= 1) return [base(0, 'mixed', range(publisherCount), range(subscriberCount))];
@@ -71,8 +72,10 @@ export function planWorkers(input: WorkerPlanInput, count: number): WorkerSpec[]
   const subscriberThreads = Math.min(subscriberCount, Math.max(1, count - publisherThreads));
   publisherThreads = Math.min(publisherCount, Math.max(publisherThreads, count - subscriberThreads));
   const specs: WorkerSpec[] = [];
-  for (const chunk of chunks(range(publisherCount), publisherThreads)) specs.push(base(specs.length, 'publishers', chunk, []));
-  for (const chunk of chunks(range(subscriberCount), subscriberThreads)) specs.push(base(specs.length, 'subscribers', [], chunk));
+  for (const chunk of chunks(range(publisherCount), publisherThreads))
+    specs.push(base(specs.length, 'publishers', chunk, []));
+  for (const chunk of chunks(range(subscriberCount), subscriberThreads))
+    specs.push(base(specs.length, 'subscribers', [], chunk));
   return specs;
 }
 

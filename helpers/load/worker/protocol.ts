@@ -32,5 +32,4 @@ export interface WorkerRequest {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { message: string; stack?: string } };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { message: string; stack?: string } };

@@ -50,7 +50,11 @@ port.on('message', (request: WorkerRequest) => {
     (value) => port.postMessage({ id: request.id, ok: true, value: value ?? null } satisfies WorkerResponse),
     (error: unknown) => {
       const err = error instanceof Error ? error : new Error(String(error));
-      port.postMessage({ id: request.id, ok: false, error: { message: err.message, stack: err.stack } } satisfies WorkerResponse);
+      port.postMessage({
+        id: request.id,
+        ok: false,
+        error: { message: err.message, stack: err.stack },
+      } satisfies WorkerResponse);
     },
   );
 });

@@ -1,7 +1,13 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { workerBundleStatus } from './bundle.js';
-import { WORKER_PROTOCOL_VERSION, type WorkerInit, type WorkerMethod, type WorkerRequest, type WorkerResponse } from './protocol.js';
+import {
+  WORKER_PROTOCOL_VERSION,
+  type WorkerInit,
+  type WorkerMethod,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './protocol.js';
 import type { LoadWorker, WorkerPeriod, WorkerReport, WorkerSpec, WorkerStatus } from './types.js';
 
 /** A thread that will not close its clients in this time is terminated. */
@@ -18,7 +24,10 @@ export class WorkerBundleError extends Error {
 export class ThreadWorker implements LoadWorker {
   readonly kind = 'thread';
   private readonly thread: Worker;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; method: WorkerMethod }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; method: WorkerMethod }
+  >();
   private nextId = 1;
   private failure: Error | undefined;
   private exited = false;
@@ -39,9 +48,14 @@ export class ThreadWorker implements LoadWorker {
       );
     }
     const init: WorkerInit = { protocol: WORKER_PROTOCOL_VERSION, spec, startMs };
-    this.thread = new Worker(pathToFileURL(bundle.path), { workerData: init, name: `mtb-load-${spec.index}-${spec.role}` });
+    this.thread = new Worker(pathToFileURL(bundle.path), {
+      workerData: init,
+      name: `mtb-load-${spec.index}-${spec.role}`,
+    });
     this.thread.on('message', (response: WorkerResponse) => this.settle(response));
-    this.thread.on('error', (error) => this.fail(new Error(`load worker ${spec.index} (${spec.role}) failed: ${error.message}`, { cause: error })));
+    this.thread.on('error', (error) =>
+      this.fail(new Error(`load worker ${spec.index} (${spec.role}) failed: ${error.message}`, { cause: error })),
+    );
     this.thread.on('exit', (code) => {
       this.exited = true;
       this.fail(new Error(`load worker ${spec.index} (${spec.role}) exited with code ${code}`));
@@ -121,7 +135,8 @@ export class ThreadWorker implements LoadWorker {
       waiting.resolve(response.value);
     } else {
       const error = new Error(response.error.message);
-      if (response.error.stack) error.stack = `${response.error.stack}\n    at load worker ${this.spec.index} (${waiting.method})`;
+      if (response.error.stack)
+        error.stack = `${response.error.stack}\n    at load worker ${this.spec.index} (${waiting.method})`;
       waiting.reject(error);
     }
   }

@@ -26,7 +26,12 @@ export function prng(seed: number): () => number {
 /** A latency summary from `count` log-normal-ish samples around `medianUs` with a tail. */
 export function latencyOf(count: number, medianUs: number, seed = 1, tailFactor = 6): LatencySummaryUs {
   const random = prng(seed);
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
   for (let i = 0; i < count; i += 1) {
     const u = random();
     // Body: median * exp(normal-ish); tail: the slowest 1 % up to tailFactor × median.
@@ -38,7 +43,12 @@ export function latencyOf(count: number, medianUs: number, seed = 1, tailFactor 
 }
 
 export function encodedValues(values: readonly number[]): string {
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
   for (const v of values) histogram.recordValue(v);
   return encodeIntoCompressedBase64(histogram);
 }
@@ -47,14 +57,32 @@ export function periodsOf(seconds: number, ratePerSec: number, seed = 1): Period
   const random = prng(seed);
   return Array.from({ length: seconds }, (_, t) => {
     const publish = Math.round(ratePerSec * (0.95 + random() * 0.1));
-    return { t, publishPerSec: publish, receivePerSec: Math.round(publish * (0.97 + random() * 0.03)), backlog: Math.round(random() * 20) };
+    return {
+      t,
+      publishPerSec: publish,
+      receivePerSec: Math.round(publish * (0.97 + random() * 0.03)),
+      backlog: Math.round(random() * 20),
+    };
   });
 }
 
-export const MOSQUITTO: ResultSubject = { kind: 'broker', target: 'mosquitto', runtime: 'container', version: 'mosquitto 2.0.11' };
+export const MOSQUITTO: ResultSubject = {
+  kind: 'broker',
+  target: 'mosquitto',
+  runtime: 'container',
+  version: 'mosquitto 2.0.11',
+};
 export const AEDES: ResultSubject = { kind: 'broker', target: 'aedes', runtime: 'embedded', version: 'aedes 1.2.0' };
 export function topology(forwarder: string): ResultSubject {
-  return { kind: 'topology', id: `mosquitto>mosquitto via ${forwarder}`, downstream: 'mosquitto', upstream: 'mosquitto', forwarder, runtime: 'container', versions: { downstream: 'mosquitto 2.0.11', upstream: 'mosquitto 2.0.11' } };
+  return {
+    kind: 'topology',
+    id: `mosquitto>mosquitto via ${forwarder}`,
+    downstream: 'mosquitto',
+    upstream: 'mosquitto',
+    forwarder,
+    runtime: 'container',
+    versions: { downstream: 'mosquitto 2.0.11', upstream: 'mosquitto 2.0.11' },
+  };
 }
 
 export interface LoadOptions {
@@ -91,9 +119,24 @@ export function loadResult(options: LoadOptions = {}): TestbenchResult {
     qos: options.qos ?? 1,
     counters: { sent, unconfirmed: 0, received, duplicates, reordered: 0, lost, corrupted: 0, unconfirmedReceived: 0 },
     latency,
-    throughput: { publishPerSec: rate, receivePerSec: Math.round(((received / seconds) * 10)) / 10, durationMs: seconds * 1000 },
+    throughput: {
+      publishPerSec: rate,
+      receivePerSec: Math.round((received / seconds) * 10) / 10,
+      durationMs: seconds * 1000,
+    },
     periods: periodsOf(seconds, rate, options.seed ?? 1),
-    gates: [{ name: 'max loss rate', figure: 'lossRate', comparison: '<=', limit: lossLimit, measured: lossRate, unit: 'ratio', passed: lossRate <= lossLimit, source: 'forwarding-loss.defaults' }],
+    gates: [
+      {
+        name: 'max loss rate',
+        figure: 'lossRate',
+        comparison: '<=',
+        limit: lossLimit,
+        measured: lossRate,
+        unit: 'ratio',
+        passed: lossRate <= lossLimit,
+        source: 'forwarding-loss.defaults',
+      },
+    ],
     observations: { workload: `${options.scenario ?? 'medium'}-qos${options.qos ?? 1}`, publishers: 1, subscribers: 1 },
     diagnostics: { harnessSaturated: false, reasons: [] },
   };
@@ -102,7 +145,12 @@ export function loadResult(options: LoadOptions = {}): TestbenchResult {
 }
 
 /** The 9 QoS-matrix cells of one subject and path; `wrong` lists `pub,sub` cells that observe a wrong QoS. */
-export function qosMatrix(subject: ResultSubject, path: 'direct' | 'forwarded', protocolVersion: 4 | 5, wrong: readonly string[] = []): TestbenchResult[] {
+export function qosMatrix(
+  subject: ResultSubject,
+  path: 'direct' | 'forwarded',
+  protocolVersion: 4 | 5,
+  wrong: readonly string[] = [],
+): TestbenchResult[] {
   const results: TestbenchResult[] = [];
   for (const pub of [0, 1, 2] as const) {
     for (const sub of [0, 1, 2] as const) {
@@ -116,9 +164,25 @@ export function qosMatrix(subject: ResultSubject, path: 'direct' | 'forwarded', 
         expectedQos: expected,
         observedQos: observed,
         expectation: 'min(pub, sub)',
-        counters: { sent: 10, unconfirmed: 0, received: 10, duplicates: 0, reordered: 0, lost: 0, corrupted: 0, unconfirmedReceived: 0 },
+        counters: {
+          sent: 10,
+          unconfirmed: 0,
+          received: 10,
+          duplicates: 0,
+          reordered: 0,
+          lost: 0,
+          corrupted: 0,
+          unconfirmedReceived: 0,
+        },
       };
-      results.push({ suite: 'qos-matrix', scenario: `pub ${pub} sub ${sub}`, subject, protocolVersion, qos: pub, qosCell: cell });
+      results.push({
+        suite: 'qos-matrix',
+        scenario: `pub ${pub} sub ${sub}`,
+        subject,
+        protocolVersion,
+        qos: pub,
+        qosCell: cell,
+      });
     }
   }
   return results;
@@ -127,13 +191,26 @@ export function qosMatrix(subject: ResultSubject, path: 'direct' | 'forwarded', 
 let testCounter = 0;
 
 /** A collected test around results, as the reporter would build it. */
-export function collected(results: TestbenchResult[], state: TestRef['state'] = 'passed', extra: Partial<TestRef> = {}, skipNote?: string): CollectedTest {
+export function collected(
+  results: TestbenchResult[],
+  state: TestRef['state'] = 'passed',
+  extra: Partial<TestRef> = {},
+  skipNote?: string,
+): CollectedTest {
   testCounter += 1;
   const first = results[0];
   const name = extra.name ?? (first ? `${first.scenario} QoS ${first.qos ?? '-'}` : `test ${testCounter}`);
   const test: CollectedTest = {
     id: `t${testCounter}`,
-    ref: { name, fullName: extra.fullName ?? `suite > ${name}`, file: extra.file ?? 'suites/forwarding-loss.test.ts', project: 'suites', state, durationMs: extra.durationMs ?? 1234, ...extra },
+    ref: {
+      name,
+      fullName: extra.fullName ?? `suite > ${name}`,
+      file: extra.file ?? 'suites/forwarding-loss.test.ts',
+      project: 'suites',
+      state,
+      durationMs: extra.durationMs ?? 1234,
+      ...extra,
+    },
     results,
   };
   if (skipNote) test.skipNote = skipNote;
@@ -141,8 +218,19 @@ export function collected(results: TestbenchResult[], state: TestRef['state'] = 
 }
 
 export function syntheticPlan(overrides: Partial<RunPlan> = {}): RunPlan {
-  const behaviour = { queuesQos0WhileOffline: false, mqtt5: true, notes: ['mosquitto: queue_qos0_messages false (default)'] };
-  const declaration = { qos: { policy: 'preserve' as const }, retainForwarded: true, retainedDeleteForwarded: true, losslessAcrossRestart: true, routes: ['pass', 'event'] as ('pass' | 'event')[], notes: [] };
+  const behaviour = {
+    queuesQos0WhileOffline: false,
+    mqtt5: true,
+    notes: ['mosquitto: queue_qos0_messages false (default)'],
+  };
+  const declaration = {
+    qos: { policy: 'preserve' as const },
+    retainForwarded: true,
+    retainedDeleteForwarded: true,
+    losslessAcrossRestart: true,
+    routes: ['pass', 'event'] as ('pass' | 'event')[],
+    notes: [],
+  };
   return {
     runId: 'synthetic',
     profile: 'ci',
@@ -151,16 +239,44 @@ export function syntheticPlan(overrides: Partial<RunPlan> = {}): RunPlan {
     docker: { ok: true, serverVersion: '20.10.24', host: 'localhost' },
     targets: [
       { name: 'mosquitto', runtime: 'container', behaviour, status: 'ready', detail: 'image local/mosquitto:2.0.11' },
-      { name: 'emqx', runtime: 'container', behaviour: { ...behaviour, notes: [] }, status: 'skipped', reason: 'image emqx/emqx:5.8.8 is not present locally and cannot be pulled here' },
+      {
+        name: 'emqx',
+        runtime: 'container',
+        behaviour: { ...behaviour, notes: [] },
+        status: 'skipped',
+        reason: 'image emqx/emqx:5.8.8 is not present locally and cannot be pulled here',
+      },
     ],
     forwarders: [
       { spec: 'reference', kind: 'reference', name: 'reference', declaration, status: 'ready' },
       { spec: 'mosquitto-bridge', kind: 'mosquitto-bridge', name: 'mosquitto-bridge', declaration, status: 'ready' },
     ],
     topologies: [
-      { id: 'mosquitto>mosquitto via reference', downstream: 'mosquitto', upstream: 'mosquitto', forwarder: 'reference', runtime: 'container', status: 'ready' },
-      { id: 'mosquitto>mosquitto via mosquitto-bridge', downstream: 'mosquitto', upstream: 'mosquitto', forwarder: 'mosquitto-bridge', runtime: 'container', status: 'ready' },
-      { id: 'emqx>emqx via reference', downstream: 'emqx', upstream: 'emqx', forwarder: 'reference', runtime: 'container', status: 'skipped', reason: 'emqx is skipped in this run (see the target\'s reason)' },
+      {
+        id: 'mosquitto>mosquitto via reference',
+        downstream: 'mosquitto',
+        upstream: 'mosquitto',
+        forwarder: 'reference',
+        runtime: 'container',
+        status: 'ready',
+      },
+      {
+        id: 'mosquitto>mosquitto via mosquitto-bridge',
+        downstream: 'mosquitto',
+        upstream: 'mosquitto',
+        forwarder: 'mosquitto-bridge',
+        runtime: 'container',
+        status: 'ready',
+      },
+      {
+        id: 'emqx>emqx via reference',
+        downstream: 'emqx',
+        upstream: 'emqx',
+        forwarder: 'reference',
+        runtime: 'container',
+        status: 'skipped',
+        reason: "emqx is skipped in this run (see the target's reason)",
+      },
     ],
     machine: { node: 'v20.20.2', platform: 'linux-x64', cpus: 2, cpuModel: 'Synthetic CPU', memoryMb: 24_000 },
     ...overrides,
@@ -183,15 +299,63 @@ export function syntheticReport(options: SyntheticReportOptions = {}): Testbench
   const tests: CollectedTest[] = options.tests ?? [
     ...(['light', 'medium', 'heavy'] as const).flatMap((scenario, i) =>
       ([1, 2] as const).flatMap((qos) => [
-        collected([loadResult({ scenario, qos, subject: topology('reference'), sent: [200, 2000, 10_000][i], medianUs: 1800 * factor * qos, seed: seed + i * 10 + qos, lost: scenario === 'heavy' && qos === 1 ? (options.lost ?? 0) : 0, variant: 'pass' })]),
-        collected([loadResult({ scenario, qos, subject: topology('mosquitto-bridge'), sent: [200, 2000, 10_000][i], medianUs: 900 * factor * qos, seed: seed + i * 10 + qos + 100, variant: 'pass' })]),
-        collected([loadResult({ scenario: `${scenario}-direct`, qos, subject: MOSQUITTO, sent: [200, 2000, 10_000][i], medianUs: 400 * factor * qos, seed: seed + i * 10 + qos + 200 })]),
+        collected([
+          loadResult({
+            scenario,
+            qos,
+            subject: topology('reference'),
+            sent: [200, 2000, 10_000][i],
+            medianUs: 1800 * factor * qos,
+            seed: seed + i * 10 + qos,
+            lost: scenario === 'heavy' && qos === 1 ? (options.lost ?? 0) : 0,
+            variant: 'pass',
+          }),
+        ]),
+        collected([
+          loadResult({
+            scenario,
+            qos,
+            subject: topology('mosquitto-bridge'),
+            sent: [200, 2000, 10_000][i],
+            medianUs: 900 * factor * qos,
+            seed: seed + i * 10 + qos + 100,
+            variant: 'pass',
+          }),
+        ]),
+        collected([
+          loadResult({
+            scenario: `${scenario}-direct`,
+            qos,
+            subject: MOSQUITTO,
+            sent: [200, 2000, 10_000][i],
+            medianUs: 400 * factor * qos,
+            seed: seed + i * 10 + qos + 200,
+          }),
+        ]),
       ]),
     ),
     collected(qosMatrix(MOSQUITTO, 'direct', 4)),
     collected(qosMatrix(topology('reference'), 'forwarded', 5)),
-    collected([{ suite: 'retain', scenario: 'late subscriber gets retained', subject: MOSQUITTO, protocolVersion: 4, qos: 1, observations: { retainFlagOnLateSubscribe: true, retainFlagLive: false } }]),
-    collected([], 'skipped', { name: 'emqx (container) delivers', fullName: 'smoke > emqx (container) delivers', file: 'suites/smoke.test.ts' }, 'emqx skipped: image emqx/emqx:5.8.8 is not present locally and cannot be pulled here'),
+    collected([
+      {
+        suite: 'retain',
+        scenario: 'late subscriber gets retained',
+        subject: MOSQUITTO,
+        protocolVersion: 4,
+        qos: 1,
+        observations: { retainFlagOnLateSubscribe: true, retainFlagLive: false },
+      },
+    ]),
+    collected(
+      [],
+      'skipped',
+      {
+        name: 'emqx (container) delivers',
+        fullName: 'smoke > emqx (container) delivers',
+        file: 'suites/smoke.test.ts',
+      },
+      'emqx skipped: image emqx/emqx:5.8.8 is not present locally and cannot be pulled here',
+    ),
   ];
   return buildReport({
     runId: options.runId ?? `20261122-120000-${seed.toString(16).padStart(6, '0')}`,

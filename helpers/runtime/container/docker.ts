@@ -21,9 +21,18 @@ export type DockerProbe = ({ ok: true } & DockerInfo) | { ok: false; reason: str
 /** Asks the Docker engine for `info`; never throws. */
 export async function probeDocker(): Promise<DockerProbe> {
   try {
-    const client = await withTimeout(getContainerRuntimeClient(), DOCKER_PROBE_TIMEOUT_MS, () => new Error(`no answer within ${DOCKER_PROBE_TIMEOUT_MS} ms`));
+    const client = await withTimeout(
+      getContainerRuntimeClient(),
+      DOCKER_PROBE_TIMEOUT_MS,
+      () => new Error(`no answer within ${DOCKER_PROBE_TIMEOUT_MS} ms`),
+    );
     const info = client.info.containerRuntime;
-    return { ok: true, serverVersion: String(info.serverVersion), host: info.host, operatingSystem: info.operatingSystem };
+    return {
+      ok: true,
+      serverVersion: String(info.serverVersion),
+      host: info.host,
+      operatingSystem: info.operatingSystem,
+    };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     return {
@@ -41,12 +50,20 @@ export async function dockerClient(): Promise<ContainerRuntimeClient> {
  * Whether an image is usable: present locally, or pulled now. Pull failures (no registry) make the
  * image unavailable with a reason that says how to provide it.
  */
-export async function imageAvailability(image: string, settingName: string, howToGet = 'or build the offline images with `bash helpers/images/build-offline-images.sh`'): Promise<Availability> {
+export async function imageAvailability(
+  image: string,
+  settingName: string,
+  howToGet = 'or build the offline images with `bash helpers/images/build-offline-images.sh`',
+): Promise<Availability> {
   const client = await dockerClient();
   const name = ImageName.fromString(image);
   if (await client.image.exists(name)) return { ok: true, detail: `image ${image} present locally` };
   try {
-    await withTimeout(client.image.pull(name), PULL_TIMEOUT_MS, () => new Error(`pull did not finish within ${PULL_TIMEOUT_MS} ms`));
+    await withTimeout(
+      client.image.pull(name),
+      PULL_TIMEOUT_MS,
+      () => new Error(`pull did not finish within ${PULL_TIMEOUT_MS} ms`),
+    );
     return { ok: true, detail: `image ${image} pulled` };
   } catch (error) {
     return {

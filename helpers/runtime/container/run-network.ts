@@ -9,6 +9,11 @@ import { dockerClient, runLabels } from './docker.js';
 export async function startRunNetwork(): Promise<StartedNetwork> {
   const client = await dockerClient();
   const name = `mtb-${runContext().runId}-${uniqueName('net')}`;
-  const network = await client.network.create({ Name: name, CheckDuplicate: true, Driver: 'bridge', Labels: runLabels() });
+  const network = await client.network.create({
+    Name: name,
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    Labels: runLabels(),
+  });
   return new StartedNetwork(client, name, network);
 }

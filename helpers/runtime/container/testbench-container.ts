@@ -35,7 +35,13 @@ export class TestbenchContainer extends GenericContainer {
     } catch (error) {
       await this.removeCreated();
       const message = error instanceof Error ? error.message : String(error);
-      throw new ReadinessError(this.label, /not received after|timed out|timeout/i.test(message) ? 'container wait strategy' : 'container start', Date.now() - started, this.logs.tail(30), error);
+      throw new ReadinessError(
+        this.label,
+        /not received after|timed out|timeout/i.test(message) ? 'container wait strategy' : 'container start',
+        Date.now() - started,
+        this.logs.tail(30),
+        error,
+      );
     }
   }
 

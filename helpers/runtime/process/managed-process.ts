@@ -92,7 +92,15 @@ export class ManagedProcess {
     return new Promise<string>((resolve, reject) => {
       const fail = (why: string) => {
         cleanup();
-        reject(new ReadinessError(this.spec.label, `log line ${String(pattern)}`, Date.now() - started, this.logs.tail(), new Error(why)));
+        reject(
+          new ReadinessError(
+            this.spec.label,
+            `log line ${String(pattern)}`,
+            Date.now() - started,
+            this.logs.tail(),
+            new Error(why),
+          ),
+        );
       };
       const unsubscribe = this.logs.onLine((line) => {
         if (pattern.test(line)) {
@@ -147,7 +155,10 @@ export class ManagedProcess {
     const pid = this.child?.pid;
     if (pid === undefined) return;
     this.pidFile = join(runContext().runDir, 'pids', `${pid}.json`);
-    writeFileSync(this.pidFile, JSON.stringify({ pid, startTicks: processStartTicks(pid), label: this.spec.label, command: this.spec.command }));
+    writeFileSync(
+      this.pidFile,
+      JSON.stringify({ pid, startTicks: processStartTicks(pid), label: this.spec.label, command: this.spec.command }),
+    );
   }
 
   private removePidFile(): void {

@@ -52,7 +52,12 @@ export class ProcessComponent implements StartedComponent {
     if (this.disposed) return Promise.resolve({ alive: false, why: 'it was disposed' });
     if (this.process.running) return Promise.resolve({ alive: true });
     const exited = this.process.exited;
-    return Promise.resolve({ alive: false, why: exited ? `its process (${this.process.spec.command}) exited with ${describeExit(exited)}` : 'its process is not running' });
+    return Promise.resolve({
+      alive: false,
+      why: exited
+        ? `its process (${this.process.spec.command}) exited with ${describeExit(exited)}`
+        : 'its process is not running',
+    });
   }
 
   async dispose(): Promise<void> {

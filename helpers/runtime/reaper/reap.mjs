@@ -108,7 +108,8 @@ async function removeDockerResources(runId, result) {
       await docker.getContainer(info.Id).remove({ force: true, v: true });
       result.containers += 1;
     } catch (error) {
-      if (!/No such container|is already in progress/.test(String(error))) result.errors.push(`container ${info.Id.slice(0, 12)}: ${String(error)}`);
+      if (!/No such container|is already in progress/.test(String(error)))
+        result.errors.push(`container ${info.Id.slice(0, 12)}: ${String(error)}`);
     }
   }
   const networks = await docker.listNetworks({ filters });
@@ -117,7 +118,8 @@ async function removeDockerResources(runId, result) {
       await docker.getNetwork(info.Id).remove();
       result.networks += 1;
     } catch (error) {
-      if (!/No such network|not found/.test(String(error))) result.errors.push(`network ${info.Name}: ${String(error)}`);
+      if (!/No such network|not found/.test(String(error)))
+        result.errors.push(`network ${info.Name}: ${String(error)}`);
     }
   }
 }

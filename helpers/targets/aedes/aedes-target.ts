@@ -6,12 +6,23 @@ import { Aedes } from 'aedes';
 import type { Settings } from '../../config/settings.js';
 import { LogBuffer } from '../../runtime/process/log-buffer.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
-import type { Availability, BrokerBehaviour, FaultControls, FaultName, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import type {
+  Availability,
+  BrokerBehaviour,
+  FaultControls,
+  FaultName,
+  RuntimeKind,
+  StartedBroker,
+} from '../../testbed/types.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';
 
 // aedes' package exports do not include package.json; read it next to the resolved entry point.
-const AEDES_VERSION = (JSON.parse(readFileSync(join(dirname(createRequire(import.meta.url).resolve('aedes')), 'package.json'), 'utf8')) as { version: string }).version;
+const AEDES_VERSION = (
+  JSON.parse(readFileSync(join(dirname(createRequire(import.meta.url).resolve('aedes')), 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 const SUPPORTED_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart']);
 
 const BEHAVIOUR: BrokerBehaviour = {
@@ -35,7 +46,11 @@ export const aedesTarget: Target = {
   },
 
   availability(runtime: RuntimeKind, _settings: Settings): Promise<Availability> {
-    return Promise.resolve(runtime === 'embedded' ? { ok: true, detail: `aedes ${AEDES_VERSION} in-process` } : { ok: false, reason: `aedes runs only embedded in the test process (this run uses ${runtime}).` });
+    return Promise.resolve(
+      runtime === 'embedded'
+        ? { ok: true, detail: `aedes ${AEDES_VERSION} in-process` }
+        : { ok: false, reason: `aedes runs only embedded in the test process (this run uses ${runtime}).` },
+    );
   },
 
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
@@ -68,7 +83,12 @@ export const aedesTarget: Target = {
       behaviour: BEHAVIOUR,
       faults,
       logTail: (lines) => Promise.resolve(broker.logs.tail(lines)),
-      liveness: () => Promise.resolve(broker.listening ? { alive: true } : { alive: false, why: 'the in-process broker is closed (stopped or killed)' }),
+      liveness: () =>
+        Promise.resolve(
+          broker.listening
+            ? { alive: true }
+            : { alive: false, why: 'the in-process broker is closed (stopped or killed)' },
+        ),
       dispose: () => broker.close(),
     };
     return disposeOnFailure(started, async () => {
@@ -146,7 +166,9 @@ interface OutgoingPacket {
  * broker's loss. Giving each PUBREL an identity of its own (its packet id) makes the lookup exact.
  */
 function fixOutgoingPubrelIds(broker: Aedes): void {
-  const persistence = (broker as unknown as { persistence: { outgoingUpdate: (client: unknown, packet: OutgoingPacket) => Promise<void> } }).persistence;
+  const persistence = (
+    broker as unknown as { persistence: { outgoingUpdate: (client: unknown, packet: OutgoingPacket) => Promise<void> } }
+  ).persistence;
   const outgoingUpdate = persistence.outgoingUpdate.bind(persistence);
   persistence.outgoingUpdate = (client, packet) => {
     if (packet.cmd === 'pubrel' && packet.brokerId === undefined && packet.messageId !== undefined) {

@@ -33,7 +33,9 @@ export class EmqxContainer extends TestbenchContainer {
   constructor(image: string, label: string) {
     super(image, label);
     this.withEnvironment(EMQX_ENVIRONMENT)
-      .withWaitStrategy(Wait.forAll([Wait.forLogMessage(EMQX_READY_LINE), Wait.forHttp('/status', DASHBOARD_PORT).forStatusCode(200)]))
+      .withWaitStrategy(
+        Wait.forAll([Wait.forLogMessage(EMQX_READY_LINE), Wait.forHttp('/status', DASHBOARD_PORT).forStatusCode(200)]),
+      )
       .withStartupTimeout(EMQX_MIN_STARTUP_MS);
   }
 
@@ -43,7 +45,8 @@ export class EmqxContainer extends TestbenchContainer {
   }
 
   withHostPort(port: number): this {
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`host port ${port} is out of range: use 1-65535.`);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535)
+      throw new Error(`host port ${port} is out of range: use 1-65535.`);
     this.hostPort = port;
     return this;
   }

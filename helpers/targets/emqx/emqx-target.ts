@@ -26,8 +26,16 @@ export const emqxTarget: Target = {
   },
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
-    if (runtime !== 'container') return { ok: false, reason: `emqx runs only in the container runtime (this run uses ${runtime}); no package or binary of it exists for the process runtime.` };
-    return imageAvailability(settings.emqxImage, 'MQTT_TESTBENCH_EMQX_IMAGE', 'or `docker load` an image saved on a machine with registry access (EMQX has no Debian package to build an offline image from)');
+    if (runtime !== 'container')
+      return {
+        ok: false,
+        reason: `emqx runs only in the container runtime (this run uses ${runtime}); no package or binary of it exists for the process runtime.`,
+      };
+    return imageAvailability(
+      settings.emqxImage,
+      'MQTT_TESTBENCH_EMQX_IMAGE',
+      'or `docker load` an image saved on a machine with registry access (EMQX has no Debian package to build an offline image from)',
+    );
   },
 
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
@@ -41,7 +49,9 @@ export const emqxTarget: Target = {
     if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
     const started = await container.start();
     const url = `mqtt://${started.getHost()}:${hostPort}`;
-    const component: ContainerComponent = new ContainerComponent(label, started, () => probeBroker(component, { label, url }, request.settings));
+    const component: ContainerComponent = new ContainerComponent(label, started, () =>
+      probeBroker(component, { label, url }, request.settings),
+    );
     return disposeOnFailure(component, async () => {
       await probeBroker(component, { label, url }, request.settings);
       return {
@@ -50,7 +60,9 @@ export const emqxTarget: Target = {
         runtime: 'container',
         version: `emqx ${started.getVersion()}`,
         url,
-        peer: request.role ? { host: request.role, port: EMQX_CONTAINER_PORT } : { host: started.getHost(), port: hostPort },
+        peer: request.role
+          ? { host: request.role, port: EMQX_CONTAINER_PORT }
+          : { host: started.getHost(), port: hostPort },
         behaviour: BEHAVIOUR,
         faults: component.faults,
         logTail: (lines) => component.logTail(lines),

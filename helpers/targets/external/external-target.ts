@@ -2,7 +2,15 @@ import mqtt from 'mqtt';
 import type { Settings } from '../../config/settings.js';
 import { shortRunId, uniqueName } from '../../runtime/run-context.js';
 import { registerSecret } from '../../security/redact.js';
-import type { Availability, BrokerBehaviour, BrokerClientOptions, BrokerEndpoint, FaultControls, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import type {
+  Availability,
+  BrokerBehaviour,
+  BrokerClientOptions,
+  BrokerEndpoint,
+  FaultControls,
+  RuntimeKind,
+  StartedBroker,
+} from '../../testbed/types.js';
 import { probeBroker } from '../broker-probe.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS, type BrokerStartRequest, type Target } from '../target.js';
 
@@ -13,7 +21,9 @@ function behaviourOf(settings: Settings): BrokerBehaviour {
   return {
     queuesQos0WhileOffline: settings.externalQueuesQos0,
     mqtt5: settings.externalMqtt5,
-    notes: [`External broker: QoS 0 offline queueing ${settings.externalQueuesQos0 ? 'on' : 'off'} and MQTT 5 ${settings.externalMqtt5 ? 'on' : 'off'} as stated by MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0 / MQTT_TESTBENCH_EXTERNAL_MQTT5.`],
+    notes: [
+      `External broker: QoS 0 offline queueing ${settings.externalQueuesQos0 ? 'on' : 'off'} and MQTT 5 ${settings.externalMqtt5 ? 'on' : 'off'} as stated by MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0 / MQTT_TESTBENCH_EXTERNAL_MQTT5.`,
+    ],
   };
 }
 
@@ -37,8 +47,13 @@ export const externalTarget: Target = {
   },
 
   availability(_runtime: RuntimeKind, settings: Settings): Promise<Availability> {
-    if (settings.externalUrl || (settings.externalDownstreamUrl && settings.externalUpstreamUrl)) return Promise.resolve({ ok: true });
-    return Promise.resolve({ ok: false, reason: 'no external broker URL: set MQTT_TESTBENCH_EXTERNAL_URL (and MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL / _UPSTREAM_URL for the forwarding topology).' });
+    if (settings.externalUrl || (settings.externalDownstreamUrl && settings.externalUpstreamUrl))
+      return Promise.resolve({ ok: true });
+    return Promise.resolve({
+      ok: false,
+      reason:
+        'no external broker URL: set MQTT_TESTBENCH_EXTERNAL_URL (and MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL / _UPSTREAM_URL for the forwarding topology).',
+    });
   },
 
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
@@ -56,7 +71,7 @@ export const externalTarget: Target = {
       peer: { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === 'mqtts:' ? 8883 : 1883)) },
       behaviour: behaviourOf(settings),
       faults: NO_FAULTS,
-      logTail: () => Promise.resolve('(an external broker\'s logs are not available to the testbench)'),
+      logTail: () => Promise.resolve("(an external broker's logs are not available to the testbench)"),
       // Not the testbench's to know: a broker that went away shows up as refused connections.
       liveness: () => Promise.resolve({ alive: true }),
       dispose: () => Promise.resolve(),
@@ -68,8 +83,16 @@ export const externalTarget: Target = {
 
 function urlFor(request: BrokerStartRequest): string {
   const { settings, role } = request;
-  const url = role === DOWNSTREAM_ALIAS ? settings.externalDownstreamUrl : role === UPSTREAM_ALIAS ? settings.externalUpstreamUrl : settings.externalUrl ?? settings.externalDownstreamUrl;
-  if (!url) throw new Error(`no URL for the external ${role ?? 'broker'}: set ${role === UPSTREAM_ALIAS ? 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL' : role === DOWNSTREAM_ALIAS ? 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL' : 'MQTT_TESTBENCH_EXTERNAL_URL'}.`);
+  const url =
+    role === DOWNSTREAM_ALIAS
+      ? settings.externalDownstreamUrl
+      : role === UPSTREAM_ALIAS
+        ? settings.externalUpstreamUrl
+        : (settings.externalUrl ?? settings.externalDownstreamUrl);
+  if (!url)
+    throw new Error(
+      `no URL for the external ${role ?? 'broker'}: set ${role === UPSTREAM_ALIAS ? 'MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL' : role === DOWNSTREAM_ALIAS ? 'MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL' : 'MQTT_TESTBENCH_EXTERNAL_URL'}.`,
+    );
   return url;
 }
 
@@ -86,14 +109,28 @@ function withoutCredentials(raw: string): { url: string; clientOptions?: BrokerC
   if (password !== '') registerSecret(password);
   parsed.username = '';
   parsed.password = '';
-  return { url: parsed.toString(), clientOptions: { ...(username !== '' ? { username } : {}), ...(password !== '' ? { password } : {}) } };
+  return {
+    url: parsed.toString(),
+    clientOptions: { ...(username !== '' ? { username } : {}), ...(password !== '' ? { password } : {}) },
+  };
 }
 
 /** Many brokers publish their version as a retained `$SYS/broker/version`; others simply stay silent. */
 async function readSysVersion(broker: BrokerEndpoint): Promise<string> {
-  const client = await mqtt.connectAsync(broker.url, { ...broker.clientOptions, clientId: uniqueName(`mtb-ver-${shortRunId()}`), reconnectPeriod: 0, connectTimeout: VERSION_WAIT_MS }, false);
+  const client = await mqtt.connectAsync(
+    broker.url,
+    {
+      ...broker.clientOptions,
+      clientId: uniqueName(`mtb-ver-${shortRunId()}`),
+      reconnectPeriod: 0,
+      connectTimeout: VERSION_WAIT_MS,
+    },
+    false,
+  );
   try {
-    const version = new Promise<string>((resolve) => client.on('message', (_topic, payload) => resolve(payload.toString())));
+    const version = new Promise<string>((resolve) =>
+      client.on('message', (_topic, payload) => resolve(payload.toString())),
+    );
     // A broker may refuse $SYS subscriptions; the version then stays "unknown", which is the answer.
     await client.subscribeAsync('$SYS/broker/version', { qos: 0 }).catch(() => undefined);
     const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('unknown'), VERSION_WAIT_MS));

@@ -9,7 +9,13 @@ export interface BridgeConnection {
   address: string;
   port: number;
   /** Lines `topic <pattern> <in|out|both> <qos> <local-prefix> <remote-prefix>`. */
-  topics: { pattern: string; direction: 'in' | 'out' | 'both'; qos: 0 | 1 | 2; localPrefix?: string; remotePrefix?: string }[];
+  topics: {
+    pattern: string;
+    direction: 'in' | 'out' | 'both';
+    qos: 0 | 1 | 2;
+    localPrefix?: string;
+    remotePrefix?: string;
+  }[];
   /** false: a persistent session on the remote broker (messages queue while the bridge is down). */
   cleanSession: boolean;
   clientId: string;
@@ -82,7 +88,11 @@ export function mosquittoConfig(options: MosquittoConfigOptions): string {
     ...MOSQUITTO_TUNING,
   ];
   if (options.persistence) {
-    lines.push('persistence true', `persistence_location ${options.persistence.location.replace(/\/?$/, '/')}`, 'autosave_interval 0');
+    lines.push(
+      'persistence true',
+      `persistence_location ${options.persistence.location.replace(/\/?$/, '/')}`,
+      'autosave_interval 0',
+    );
   } else {
     lines.push('persistence false');
   }
@@ -100,7 +110,9 @@ export function mosquittoConfig(options: MosquittoConfigOptions): string {
       'keepalive_interval 10',
       'notifications false',
       ...bridgeSecurityLines(bridge.remote),
-      ...bridge.topics.map((t) => `topic ${t.pattern} ${t.direction} ${t.qos} ${t.localPrefix ?? '""'} ${t.remotePrefix ?? '""'}`.trimEnd()),
+      ...bridge.topics.map((t) =>
+        `topic ${t.pattern} ${t.direction} ${t.qos} ${t.localPrefix ?? '""'} ${t.remotePrefix ?? '""'}`.trimEnd(),
+      ),
     );
   }
   lines.push(...(options.extraLines ?? []), '');

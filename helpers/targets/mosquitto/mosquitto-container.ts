@@ -1,7 +1,12 @@
 import { AbstractStartedContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { TestbenchContainer } from '../../runtime/container/testbench-container.js';
 import type { LogBuffer } from '../../runtime/process/log-buffer.js';
-import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection, type MosquittoSecurityFiles } from './mosquitto-config.js';
+import {
+  MOSQUITTO_READY_LINE,
+  mosquittoConfig,
+  type BridgeConnection,
+  type MosquittoSecurityFiles,
+} from './mosquitto-config.js';
 
 const MQTT_PORT = 1883;
 const MQTTS_PORT = 8883;
@@ -61,7 +66,8 @@ export class MosquittoContainer extends TestbenchContainer {
 
   /** Binds the MQTT port (1883, or 8883 with security) to a fixed host port so the URL survives restarts (Docker re-picks random ports). */
   withHostPort(port: number): this {
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`host port ${port} is out of range: use 1-65535.`);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535)
+      throw new Error(`host port ${port} is out of range: use 1-65535.`);
     this.hostPort = port;
     return this;
   }
@@ -72,9 +78,17 @@ export class MosquittoContainer extends TestbenchContainer {
 
   override async start(): Promise<StartedMosquittoContainer> {
     const port = this.security ? MQTTS_PORT : MQTT_PORT;
-    const config = mosquittoConfig({ port, persistence: this.persistence ? { location: DATA_PATH } : undefined, bridges: this.bridges, security: this.security ? SECURITY_PATHS : undefined });
+    const config = mosquittoConfig({
+      port,
+      persistence: this.persistence ? { location: DATA_PATH } : undefined,
+      bridges: this.bridges,
+      security: this.security ? SECURITY_PATHS : undefined,
+    });
     this.withExposedPorts(this.hostPort ? { container: port, host: this.hostPort } : port)
-      .withCopyContentToContainer([{ content: config, target: CONFIG_PATH, mode: 0o644 }, ...securityFiles(this.security)])
+      .withCopyContentToContainer([
+        { content: config, target: CONFIG_PATH, mode: 0o644 },
+        ...securityFiles(this.security),
+      ])
       .withCommand([MOSQUITTO_BIN, '-c', CONFIG_PATH]);
     return new StartedMosquittoContainer(await super.start(), this.logs, port);
   }
@@ -109,7 +123,9 @@ export const MOSQUITTO_CONTAINER_TLS_PORT = MQTTS_PORT;
 /** Where a Mosquitto container (a bridge) finds a CA file copied in with `withCopyContentToContainer`. */
 export const MOSQUITTO_CONTAINER_CONFIG_DIR = CONFIG_DIR;
 
-function securityFiles(content: MosquittoSecurityContent | undefined): { content: string; target: string; mode: number }[] {
+function securityFiles(
+  content: MosquittoSecurityContent | undefined,
+): { content: string; target: string; mode: number }[] {
   if (!content) return [];
   return [
     { content: content.caPem, target: SECURITY_PATHS.cafile, mode: 0o644 },

@@ -3,7 +3,12 @@ import { delimiter, join } from 'node:path';
 import { ManagedProcess } from '../../runtime/process/managed-process.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { runContext, uniqueName } from '../../runtime/run-context.js';
-import { MOSQUITTO_READY_LINE, mosquittoConfig, type BridgeConnection, type MosquittoSecurityFiles } from './mosquitto-config.js';
+import {
+  MOSQUITTO_READY_LINE,
+  mosquittoConfig,
+  type BridgeConnection,
+  type MosquittoSecurityFiles,
+} from './mosquitto-config.js';
 
 const START_ATTEMPTS = 3;
 /**
@@ -68,14 +73,18 @@ export async function startMosquittoProcess(options: MosquittoProcessOptions): P
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
     const port = await freeLoopbackPort();
     const configPath = join(dir, 'mosquitto.conf');
-    writeFileSync(configPath, mosquittoConfig({
-      bindAddress: '127.0.0.1',
-      port,
-      persistence: options.persistence ? { location: join(dir, 'data') } : undefined,
-      bridges: options.bridges,
-      security: options.security,
-      extraLines: RUN_AS_INVOKING_USER,
-    }), { mode: 0o600 }); // 0600: a bridge's config holds the remote password
+    writeFileSync(
+      configPath,
+      mosquittoConfig({
+        bindAddress: '127.0.0.1',
+        port,
+        persistence: options.persistence ? { location: join(dir, 'data') } : undefined,
+        bridges: options.bridges,
+        security: options.security,
+        extraLines: RUN_AS_INVOKING_USER,
+      }),
+      { mode: 0o600 },
+    ); // 0600: a bridge's config holds the remote password
     const proc = new ManagedProcess({ label: options.label, command: options.binary, args: ['-c', configPath] });
     const launch = async () => {
       const fromLine = proc.logs.lineCount;

@@ -1,8 +1,20 @@
 import type { Settings } from '../../config/settings.js';
-import { opensslAvailability, SECURE_TOPIC_FILTER, SECURE_USERNAME, securityMaterial } from '../../security/material.js';
+import {
+  opensslAvailability,
+  SECURE_TOPIC_FILTER,
+  SECURE_USERNAME,
+  securityMaterial,
+} from '../../security/material.js';
 import type { Availability, BrokerBehaviour, RuntimeKind, StartedBroker } from '../../testbed/types.js';
 import type { BrokerStartRequest, Target } from '../target.js';
-import { BEHAVIOUR as MOSQUITTO_BEHAVIOUR, mosquittoAvailability, mosquittoTarget, startAsProcess, startInContainer, type MosquittoVariant } from './mosquitto-target.js';
+import {
+  BEHAVIOUR as MOSQUITTO_BEHAVIOUR,
+  mosquittoAvailability,
+  mosquittoTarget,
+  startAsProcess,
+  startInContainer,
+  type MosquittoVariant,
+} from './mosquitto-target.js';
 
 /**
  * What Mosquitto 2.0 does when the ACL denies something (observed with 2.0.11, asserted by
@@ -11,7 +23,8 @@ import { BEHAVIOUR as MOSQUITTO_BEHAVIOUR, mosquittoAvailability, mosquittoTarge
  * nothing; a denied PUBLISH is dropped, silently on MQTT 3.1.1 (QoS 1 PUBACK / QoS 2 PUBREC as if
  * accepted) and with reason code 0x87 Not authorized in the PUBACK / PUBREC on MQTT 5.
  */
-export const ACL_DENIAL_NOTE = 'ACL denials (Mosquitto 2.0): a SUBSCRIBE outside the allowed filter is granted but delivers nothing (read access is checked per message); a PUBLISH outside it is dropped, silently on MQTT 3.1.1 (still acknowledged), with PUBACK/PUBREC reason 0x87 Not authorized on MQTT 5.';
+export const ACL_DENIAL_NOTE =
+  'ACL denials (Mosquitto 2.0): a SUBSCRIBE outside the allowed filter is granted but delivers nothing (read access is checked per message); a PUBLISH outside it is dropped, silently on MQTT 3.1.1 (still acknowledged), with PUBACK/PUBREC reason 0x87 Not authorized on MQTT 5.';
 
 const BEHAVIOUR: BrokerBehaviour = {
   ...MOSQUITTO_BEHAVIOUR,
@@ -42,7 +55,11 @@ export const mosquittoSecureTarget: Target = {
   },
 
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
-    const variant: MosquittoVariant = { target: 'mosquitto-secure', behaviour: BEHAVIOUR, security: await securityMaterial(request.settings) };
+    const variant: MosquittoVariant = {
+      target: 'mosquitto-secure',
+      behaviour: BEHAVIOUR,
+      security: await securityMaterial(request.settings),
+    };
     if (request.runtime === 'container') return startInContainer(request, variant);
     if (request.runtime === 'process') return startAsProcess(request, variant);
     throw new Error(`mosquitto-secure cannot run in the ${request.runtime} runtime.`);

@@ -9,7 +9,12 @@ import type { SecurityMaterial } from '../../security/material.js';
 import type { Availability, BrokerBehaviour, BrokerEndpoint, RuntimeKind, StartedBroker } from '../../testbed/types.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';
-import { MOSQUITTO_CONTAINER_PORT, MOSQUITTO_CONTAINER_TLS_PORT, MosquittoContainer, type MosquittoSecurityContent } from './mosquitto-container.js';
+import {
+  MOSQUITTO_CONTAINER_PORT,
+  MOSQUITTO_CONTAINER_TLS_PORT,
+  MosquittoContainer,
+  type MosquittoSecurityContent,
+} from './mosquitto-container.js';
 import { findMosquittoBinary, startMosquittoProcess } from './mosquitto-process.js';
 
 export const BEHAVIOUR: BrokerBehaviour = {
@@ -43,7 +48,12 @@ export async function mosquittoAvailability(runtime: RuntimeKind, settings: Sett
     const binary = findMosquittoBinary(settings.mosquittoBin);
     return binary
       ? { ok: true, detail: binary }
-      : { ok: false, reason: settings.mosquittoBin ? `MQTT_TESTBENCH_MOSQUITTO_BIN=${settings.mosquittoBin} is not an executable file.` : 'no mosquitto binary on PATH or at /usr/sbin/mosquitto: install it (apt-get install mosquitto) or set MQTT_TESTBENCH_MOSQUITTO_BIN.' };
+      : {
+          ok: false,
+          reason: settings.mosquittoBin
+            ? `MQTT_TESTBENCH_MOSQUITTO_BIN=${settings.mosquittoBin} is not an executable file.`
+            : 'no mosquitto binary on PATH or at /usr/sbin/mosquitto: install it (apt-get install mosquitto) or set MQTT_TESTBENCH_MOSQUITTO_BIN.',
+        };
   }
   return { ok: false, reason: `mosquitto runs in the container and process runtimes, not ${runtime}.` };
 }
@@ -58,7 +68,10 @@ export interface MosquittoVariant {
 
 const PLAIN: MosquittoVariant = { target: 'mosquitto', behaviour: BEHAVIOUR };
 
-export async function startInContainer(request: BrokerStartRequest, variant: MosquittoVariant = PLAIN): Promise<StartedBroker> {
+export async function startInContainer(
+  request: BrokerStartRequest,
+  variant: MosquittoVariant = PLAIN,
+): Promise<StartedBroker> {
   const label = brokerLabel(variant.target, 'container', request.role);
   const hostPort = await freeLoopbackPort();
   const container = new MosquittoContainer(request.settings.mosquittoImage, label)
@@ -68,19 +81,30 @@ export async function startInContainer(request: BrokerStartRequest, variant: Mos
   if (request.persistence) container.withPersistence();
   if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
   const started = await container.start();
-  const endpoint = endpointOf(label, `${variant.security ? 'mqtts' : 'mqtt'}://${started.getHost()}:${hostPort}`, variant);
-  const component: ContainerComponent = new ContainerComponent(label, started, () => probeBroker(component, endpoint, request.settings));
+  const endpoint = endpointOf(
+    label,
+    `${variant.security ? 'mqtts' : 'mqtt'}://${started.getHost()}:${hostPort}`,
+    variant,
+  );
+  const component: ContainerComponent = new ContainerComponent(label, started, () =>
+    probeBroker(component, endpoint, request.settings),
+  );
   return disposeOnFailure(component, async () => {
     await probeBroker(component, endpoint, request.settings);
     return brokerFrom(component, variant, {
       ...endpoint,
       version: `mosquitto ${started.getVersion()}`,
-      peer: request.role ? { host: request.role, port: variant.security ? MOSQUITTO_CONTAINER_TLS_PORT : MOSQUITTO_CONTAINER_PORT } : { host: started.getHost(), port: hostPort },
+      peer: request.role
+        ? { host: request.role, port: variant.security ? MOSQUITTO_CONTAINER_TLS_PORT : MOSQUITTO_CONTAINER_PORT }
+        : { host: started.getHost(), port: hostPort },
     });
   });
 }
 
-export async function startAsProcess(request: BrokerStartRequest, variant: MosquittoVariant = PLAIN): Promise<StartedBroker> {
+export async function startAsProcess(
+  request: BrokerStartRequest,
+  variant: MosquittoVariant = PLAIN,
+): Promise<StartedBroker> {
   const label = brokerLabel(variant.target, 'process', request.role);
   const binary = findMosquittoBinary(request.settings.mosquittoBin);
   if (!binary) throw new Error(`${label}: no mosquitto binary found (set MQTT_TESTBENCH_MOSQUITTO_BIN).`);
@@ -89,11 +113,20 @@ export async function startAsProcess(request: BrokerStartRequest, variant: Mosqu
     label,
     binary,
     persistence: request.persistence,
-    security: files ? { cafile: files.ca, certfile: files.cert, keyfile: files.key, passwordFile: files.passwords, aclFile: files.acl } : undefined,
+    security: files
+      ? {
+          cafile: files.ca,
+          certfile: files.cert,
+          keyfile: files.key,
+          passwordFile: files.passwords,
+          aclFile: files.acl,
+        }
+      : undefined,
     startupTimeoutMs: request.settings.startupTimeoutMs,
   });
   const endpoint = endpointOf(label, started.url, variant);
-  const alive = () => (started.process.exited ? `${label} exited with ${describeExit(started.process.exited)}` : undefined);
+  const alive = () =>
+    started.process.exited ? `${label} exited with ${describeExit(started.process.exited)}` : undefined;
   const component: ProcessComponent = new ProcessComponent(
     label,
     started.process,
@@ -105,22 +138,38 @@ export async function startAsProcess(request: BrokerStartRequest, variant: Mosqu
   );
   return disposeOnFailure(component, async () => {
     await probeBroker(component, endpoint, request.settings, alive);
-    return brokerFrom(component, variant, { ...endpoint, version: `mosquitto ${started.version}`, peer: { host: '127.0.0.1', port: started.port } });
+    return brokerFrom(component, variant, {
+      ...endpoint,
+      version: `mosquitto ${started.version}`,
+      peer: { host: '127.0.0.1', port: started.port },
+    });
   });
 }
 
 /** The URL plus, for the secured variant, the credentials and the CA every client needs. */
 function endpointOf(label: string, url: string, variant: MosquittoVariant): BrokerEndpoint {
   const security = variant.security;
-  return security ? { label, url, clientOptions: { username: security.username, password: security.password, ca: security.caPem } } : { label, url };
+  return security
+    ? { label, url, clientOptions: { username: security.username, password: security.password, ca: security.caPem } }
+    : { label, url };
 }
 
 function securityContent(material: SecurityMaterial): MosquittoSecurityContent {
   const read = (path: string) => readFileSync(path, 'utf8');
-  return { caPem: material.caPem, certPem: read(material.files.cert), keyPem: read(material.files.key), passwordFile: read(material.files.passwords), aclFile: read(material.files.acl) };
+  return {
+    caPem: material.caPem,
+    certPem: read(material.files.cert),
+    keyPem: read(material.files.key),
+    passwordFile: read(material.files.passwords),
+    aclFile: read(material.files.acl),
+  };
 }
 
-function brokerFrom(component: ContainerComponent | ProcessComponent, variant: MosquittoVariant, fields: Pick<StartedBroker, 'version' | 'url' | 'peer' | 'clientOptions'>): StartedBroker {
+function brokerFrom(
+  component: ContainerComponent | ProcessComponent,
+  variant: MosquittoVariant,
+  fields: Pick<StartedBroker, 'version' | 'url' | 'peer' | 'clientOptions'>,
+): StartedBroker {
   return {
     target: variant.target,
     label: component.label,

@@ -23,7 +23,18 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
  */
 export function childEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of [RUN_ID_ENV, RUN_DIR_ENV, RUN_OWNER_ENV, 'VITEST', 'VITEST_MODE', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'TEST', 'NODE_ENV']) delete env[name];
+  for (const name of [
+    RUN_ID_ENV,
+    RUN_DIR_ENV,
+    RUN_OWNER_ENV,
+    'VITEST',
+    'VITEST_MODE',
+    'VITEST_POOL_ID',
+    'VITEST_WORKER_ID',
+    'TEST',
+    'NODE_ENV',
+  ])
+    delete env[name];
   return { ...env, ...overrides };
 }
 
@@ -40,7 +51,12 @@ export class ChildRun {
   private exitInfo: ChildExit | undefined;
 
   constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
-    this.process = spawn(process.execPath, [VITEST, 'run', ...args], { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = spawn(process.execPath, [VITEST, 'run', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) => {
       // Colours stripped: vitest colours its output even into a pipe when the parent forces colour.
       this.text = (this.text + chunk.toString().replace(ANSI_ESCAPE, '')).slice(-OUTPUT_LIMIT);
@@ -71,14 +87,27 @@ export class ChildRun {
   /** The run id the child's global setup printed (`mqtt-testbench run <id>`), waited for at most `timeoutMs`. */
   async runId(timeoutMs: number): Promise<string> {
     let id: string | undefined;
-    await waitUntil(() => (id = /mqtt-testbench run (\S+)/.exec(this.text)?.[1]) !== undefined || !this.running, timeoutMs, 'the child run to print its run id', () => this.tail());
-    if (!id) throw new Error(`the child run exited (${JSON.stringify(this.exitInfo)}) without printing its run id:\n${this.tail()}`);
+    await waitUntil(
+      () => (id = /mqtt-testbench run (\S+)/.exec(this.text)?.[1]) !== undefined || !this.running,
+      timeoutMs,
+      'the child run to print its run id',
+      () => this.tail(),
+    );
+    if (!id)
+      throw new Error(
+        `the child run exited (${JSON.stringify(this.exitInfo)}) without printing its run id:\n${this.tail()}`,
+      );
     return id;
   }
 
   /** Waits for the exit, at most `timeoutMs`. */
   async exit(timeoutMs: number): Promise<ChildExit> {
-    await waitUntil(() => !this.running, timeoutMs, 'the child run to exit', () => this.tail());
+    await waitUntil(
+      () => !this.running,
+      timeoutMs,
+      'the child run to exit',
+      () => this.tail(),
+    );
     return this.exitInfo as ChildExit;
   }
 
@@ -99,7 +128,12 @@ export class ChildRun {
 }
 
 /** Polls `condition` every 50 ms until it holds; fails after `timeoutMs` naming what was awaited. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, context: () => string = () => ''): Promise<number> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  context: () => string = () => '',
+): Promise<number> {
   const began = Date.now();
   for (;;) {
     if (await condition()) return Date.now() - began;
@@ -179,7 +213,11 @@ export function recordedOwnerTempDirs(runId: string): string[] {
 }
 
 /** What of a (child) run still exists: containers and networks with its run-id label, live pids, its folder. */
-export async function leftoversOf(runId: string, pids: readonly number[], ownerTempDirs: readonly string[] = []): Promise<Leftovers> {
+export async function leftoversOf(
+  runId: string,
+  pids: readonly number[],
+  ownerTempDirs: readonly string[] = [],
+): Promise<Leftovers> {
   let containers: string[] = [];
   let networks: string[] = [];
   try {
@@ -190,7 +228,19 @@ export async function leftoversOf(runId: string, pids: readonly number[], ownerT
   } catch (error) {
     if (!/Could not find a working container runtime strategy/.test(String(error))) throw error;
   }
-  return { containers, networks, processes: pids.filter(isAlive), runDir: existsSync(join(RUNS_ROOT, runId)), ownerTempDirs: ownerTempDirs.filter((dir) => existsSync(dir)) };
+  return {
+    containers,
+    networks,
+    processes: pids.filter(isAlive),
+    runDir: existsSync(join(RUNS_ROOT, runId)),
+    ownerTempDirs: ownerTempDirs.filter((dir) => existsSync(dir)),
+  };
 }
 
-export const NOTHING_LEFT: Leftovers = { containers: [], networks: [], processes: [], runDir: false, ownerTempDirs: [] };
+export const NOTHING_LEFT: Leftovers = {
+  containers: [],
+  networks: [],
+  processes: [],
+  runDir: false,
+  ownerTempDirs: [],
+};

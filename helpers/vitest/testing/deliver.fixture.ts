@@ -16,22 +16,48 @@ test('deliver QoS 1 messages through a topology and leave nothing behind', { tim
   const settings = runSettings();
   const plan = runPlan().topologies.find((t) => t.status === 'ready');
   if (!plan) throw new Error('no forwarding topology can run here');
-  const topology = await startTopology({ downstream: plan.downstream, upstream: plan.upstream, runtime: plan.runtime, forwarder: forwarderFromSpec(plan.forwarder, settings) }, settings);
+  const topology = await startTopology(
+    {
+      downstream: plan.downstream,
+      upstream: plan.upstream,
+      runtime: plan.runtime,
+      forwarder: forwarderFromSpec(plan.forwarder, settings),
+    },
+    settings,
+  );
   try {
     const ns = topology.route('pass').namespace('deliver');
     const load = await runLoad({
       publishUrl: topology.downstream.url,
       subscribeUrl: topology.upstream.url,
       connectOptions: connectOptionsFor(topology.downstream, topology.upstream),
-      workload: { name: 'deliver', publishers: 1, subscribers: 1, qos: 1, payload: { kind: 'fixed', bytes: 256 }, messages: 2_000, ratePerSecond: 2_000 },
+      workload: {
+        name: 'deliver',
+        publishers: 1,
+        subscribers: 1,
+        qos: 1,
+        payload: { kind: 'fixed', bytes: 256 },
+        messages: 2_000,
+        ratePerSecond: 2_000,
+      },
       topicFor: () => ns.publish('p'),
       subscribeFilter: ns.expect('p'),
       clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('dl')}`,
     });
     expect(load.errors, 'the load run reported errors').toEqual([]);
-    expect(load.counters, `${topology.id}: not every confirmed QoS 1 message arrived`).toMatchObject({ sent: 2_000, received: 2_000, lost: 0, unexpected: 0, corrupted: 0 });
+    expect(load.counters, `${topology.id}: not every confirmed QoS 1 message arrived`).toMatchObject({
+      sent: 2_000,
+      received: 2_000,
+      lost: 0,
+      unexpected: 0,
+      corrupted: 0,
+    });
   } finally {
     await topology.dispose();
   }
-  expect(await runResources(), 'containers, networks or processes of this run left after dispose').toEqual({ containers: [], networks: [], processes: [] });
+  expect(await runResources(), 'containers, networks or processes of this run left after dispose').toEqual({
+    containers: [],
+    networks: [],
+    processes: [],
+  });
 });

@@ -18,7 +18,15 @@ test('hold a topology until interrupted', { timeout: HOLD_MS + 60_000 }, async (
   const settings = runSettings();
   const plan = runPlan().topologies.find((t) => t.status === 'ready');
   if (!plan) throw new Error('no forwarding topology can run here');
-  const topology = await startTopology({ downstream: plan.downstream, upstream: plan.upstream, runtime: plan.runtime, forwarder: forwarderFromSpec(plan.forwarder, settings) }, settings);
+  const topology = await startTopology(
+    {
+      downstream: plan.downstream,
+      upstream: plan.upstream,
+      runtime: plan.runtime,
+      forwarder: forwarderFromSpec(plan.forwarder, settings),
+    },
+    settings,
+  );
   try {
     writeFileSync(join(runContext().runDir, 'fixture-ready'), topology.id);
     await sleep(HOLD_MS); // the run is meant to be interrupted during this hold

@@ -19,9 +19,19 @@ const LOG_LINES = 500;
 
 test('a secured topology forwards; its config and logs go into the report', { timeout: 120_000 }, async (context) => {
   const settings = runSettings();
-  const plan = runPlan().topologies.find((t) => t.status === 'ready' && t.downstream === 'mosquitto-secure' && t.upstream === 'mosquitto-secure');
+  const plan = runPlan().topologies.find(
+    (t) => t.status === 'ready' && t.downstream === 'mosquitto-secure' && t.upstream === 'mosquitto-secure',
+  );
   if (!plan) throw new Error('no mosquitto-secure topology can run here');
-  const topology = await startTopology({ downstream: plan.downstream, upstream: plan.upstream, runtime: plan.runtime, forwarder: forwarderFromSpec(plan.forwarder, settings) }, settings);
+  const topology = await startTopology(
+    {
+      downstream: plan.downstream,
+      upstream: plan.upstream,
+      runtime: plan.runtime,
+      forwarder: forwarderFromSpec(plan.forwarder, settings),
+    },
+    settings,
+  );
   try {
     const ns = topology.route('pass').namespace('secret');
     const subscriber = await connectTestClient({ broker: topology.upstream, role: 'sub' });
@@ -48,16 +58,24 @@ test('a secured topology forwards; its config and logs go into the report', { ti
   }
 });
 
-test('a client refused while its URL carried the password fails this test with a redacted message', { timeout: 60_000 }, async () => {
-  const settings = runSettings();
-  const plan = runPlan().targets.find((t) => t.name === 'mosquitto-secure' && t.status === 'ready');
-  if (!plan) throw new Error('mosquitto-secure cannot run here');
-  const { username, password, caPem } = await securityMaterial(settings);
-  // Credentials in a URL (the way users often write them), and a wrong password in the options: refused.
-  const broker = { label: 'mosquitto-secure (unreachable on purpose)', url: `mqtts://${username}:${password}@127.0.0.1:1`, clientOptions: { ca: caPem } };
-  const connected = await connectTestClient({ broker, role: 'leak', connectTimeoutMs: 2_000 }).then(
-    () => 'connected',
-    (error: unknown) => (error instanceof Error ? error.message : String(error)),
-  );
-  expect.fail(`deliberate failure, with the connect error: ${connected}`);
-});
+test(
+  'a client refused while its URL carried the password fails this test with a redacted message',
+  { timeout: 60_000 },
+  async () => {
+    const settings = runSettings();
+    const plan = runPlan().targets.find((t) => t.name === 'mosquitto-secure' && t.status === 'ready');
+    if (!plan) throw new Error('mosquitto-secure cannot run here');
+    const { username, password, caPem } = await securityMaterial(settings);
+    // Credentials in a URL (the way users often write them), and a wrong password in the options: refused.
+    const broker = {
+      label: 'mosquitto-secure (unreachable on purpose)',
+      url: `mqtts://${username}:${password}@127.0.0.1:1`,
+      clientOptions: { ca: caPem },
+    };
+    const connected = await connectTestClient({ broker, role: 'leak', connectTimeoutMs: 2_000 }).then(
+      () => 'connected',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    expect.fail(`deliberate failure, with the connect error: ${connected}`);
+  },
+);

@@ -41,13 +41,42 @@ export function readVarint(data: Buffer, offset: number, end: number): { value: 
 
 /** Byte size of each MQTT 5 property value by identifier [MQTT-2.2.2.2]; 'str' / 'bin' are length-prefixed, 'pair' two strings. */
 const PROPERTY_KIND: Record<number, 1 | 2 | 4 | 'varint' | 'str' | 'bin' | 'pair'> = {
-  0x01: 1, 0x02: 4, 0x03: 'str', 0x08: 'str', 0x09: 'bin', 0x0b: 'varint', 0x11: 4, 0x12: 'str', 0x13: 2,
-  0x15: 'str', 0x16: 'bin', 0x17: 1, 0x18: 4, 0x19: 1, 0x1a: 'str', 0x1c: 'str', 0x1f: 'str', 0x21: 2,
-  0x22: 2, 0x23: 2, 0x24: 1, 0x25: 1, 0x26: 'pair', 0x27: 4, 0x28: 1, 0x29: 1, 0x2a: 1,
+  0x01: 1,
+  0x02: 4,
+  0x03: 'str',
+  0x08: 'str',
+  0x09: 'bin',
+  0x0b: 'varint',
+  0x11: 4,
+  0x12: 'str',
+  0x13: 2,
+  0x15: 'str',
+  0x16: 'bin',
+  0x17: 1,
+  0x18: 4,
+  0x19: 1,
+  0x1a: 'str',
+  0x1c: 'str',
+  0x1f: 'str',
+  0x21: 2,
+  0x22: 2,
+  0x23: 2,
+  0x24: 1,
+  0x25: 1,
+  0x26: 'pair',
+  0x27: 4,
+  0x28: 1,
+  0x29: 1,
+  0x2a: 1,
 };
 
 /** Calls `visit(id, valueStart)` for every property in [start, end); returns nothing, throws on a malformed block. */
-export function forEachProperty(data: Buffer, start: number, end: number, visit: (id: number, at: number) => void): void {
+export function forEachProperty(
+  data: Buffer,
+  start: number,
+  end: number,
+  visit: (id: number, at: number) => void,
+): void {
   let at = start;
   while (at < end) {
     const { value: id, next } = readVarint(data, at, end);
@@ -100,7 +129,12 @@ export function readConnack(version: ProtocolVersion, data: Buffer, start: numbe
 }
 
 /** SUBACK: the packet id and the first return / reason code. */
-export function readSuback(version: ProtocolVersion, data: Buffer, start: number, length: number): { packetId: number; code: number } {
+export function readSuback(
+  version: ProtocolVersion,
+  data: Buffer,
+  start: number,
+  length: number,
+): { packetId: number; code: number } {
   const end = start + length;
   if (length < 3) throw new ProtocolError(`SUBACK of ${length} bytes`);
   const packetId = data.readUInt16BE(start);

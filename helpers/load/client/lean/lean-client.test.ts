@@ -19,13 +19,22 @@ afterEach(async () => {
 
 async function lean(url: string, clientId: string, protocolVersion: 4 | 5 = 4): Promise<LoadClient> {
   const errors: Error[] = [];
-  const client = await connectClient('lean', { url, clientId, protocolVersion, onError: (error) => errors.push(error) });
+  const client = await connectClient('lean', {
+    url,
+    clientId,
+    protocolVersion,
+    onError: (error) => errors.push(error),
+  });
   clients.push(client);
   return client;
 }
 
 function publish(client: LoadClient, topic: string, body: string, qos: 0 | 1 | 2): Promise<number> {
-  return new Promise((resolve, reject) => client.publish(topic, bufferPayload(Buffer.from(body)), qos, (error, atUs) => (error ? reject(error) : resolve(atUs))));
+  return new Promise((resolve, reject) =>
+    client.publish(topic, bufferPayload(Buffer.from(body)), qos, (error, atUs) =>
+      error ? reject(error) : resolve(atUs),
+    ),
+  );
 }
 
 /** Every payload `client` receives, as text, and a promise for the first `count` of them. */
@@ -65,7 +74,10 @@ describe('lean load client', { timeout: 30_000 }, () => {
   }
 
   it('settles a QoS 1 publish by the read time of its PUBACK, and reports a refused subscription by its code', async () => {
-    aedes = await startAedes({ authorizeSubscribe: (_client, subscription, callback) => callback(null, subscription.topic === 'denied/#' ? null : subscription) });
+    aedes = await startAedes({
+      authorizeSubscribe: (_client, subscription, callback) =>
+        callback(null, subscription.topic === 'denied/#' ? null : subscription),
+    });
     const client = await lean(aedes.url, 'lean-stamps');
     const before = Number(process.hrtime.bigint() / 1000n);
     const atUs = await publish(client, 'stamps', 'x', 1);
@@ -75,11 +87,21 @@ describe('lean load client', { timeout: 30_000 }, () => {
   });
 
   it('fails a connect with the CONNACK refusal, naming the client and the URL without its password', async () => {
-    aedes = await startAedes({ authenticate: (_client, _user, _password, callback) => callback(Object.assign(new Error('bad'), { returnCode: 4 as const }), false) });
+    aedes = await startAedes({
+      authenticate: (_client, _user, _password, callback) =>
+        callback(Object.assign(new Error('bad'), { returnCode: 4 as const }), false),
+    });
     const url = aedes.url.replace('mqtt://', 'mqtt://bob:s3cret@');
-    const failure = await connectClient('lean', { url, clientId: 'lean-refused', protocolVersion: 4, onError: () => undefined }).catch((error: unknown) => error as Error);
+    const failure = await connectClient('lean', {
+      url,
+      clientId: 'lean-refused',
+      protocolVersion: 4,
+      onError: () => undefined,
+    }).catch((error: unknown) => error as Error);
     expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toMatch(/^lean-refused: connecting to mqtt:\/\/bob:\*\*\*@127\.0\.0\.1:\d+ failed: Connection refused: Bad username or password$/);
+    expect((failure as Error).message).toMatch(
+      /^lean-refused: connecting to mqtt:\/\/bob:\*\*\*@127\.0\.0\.1:\d+ failed: Connection refused: Bad username or password$/,
+    );
     expect(((failure as Error).cause as { code?: number }).code).toBe(4);
   });
 
@@ -97,7 +119,13 @@ describe('lean load client', { timeout: 30_000 }, () => {
       aedes = await startAedes();
       const held: { conn: { destroy(): void } }[] = [];
       aedes.broker.on('client', (connection) => held.push(connection));
-      const client = await connectClient(kind, { url: aedes.url, clientId: `ping-${kind}`, protocolVersion: 4, onError: () => undefined, options: { reconnectPeriod: 0 } });
+      const client = await connectClient(kind, {
+        url: aedes.url,
+        clientId: `ping-${kind}`,
+        protocolVersion: 4,
+        onError: () => undefined,
+        options: { reconnectPeriod: 0 },
+      });
       clients.push(client);
       expect(await client.ping(2_000)).toBe('answered');
       const events: string[] = [];
@@ -112,7 +140,9 @@ describe('lean load client', { timeout: 30_000 }, () => {
   it("a ping that gets neither PINGRESP nor a close ends as 'timeout' at its bound", async () => {
     // A server that accepts the CONNECT and then stays silent.
     const { createServer } = await import('node:net');
-    const server = createServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]))));
+    const server = createServer((socket) =>
+      socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]))),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const client = await lean(`mqtt://127.0.0.1:${port}`, 'ping-silent');
@@ -132,7 +162,18 @@ describe('lean load client', { timeout: 30_000 }, () => {
     const port = (server.address() as { port: number }).port;
     const started = Date.now();
     setTimeout(() => controller.abort(new Error('stop now')), 100);
-    await expect(LeanClient.connect({ url: `mqtt://127.0.0.1:${port}`, clientId: 'lean-abort', protocolVersion: 4, onError: () => undefined, signal: controller.signal }, { secure: false })).rejects.toThrow('stop now');
+    await expect(
+      LeanClient.connect(
+        {
+          url: `mqtt://127.0.0.1:${port}`,
+          clientId: 'lean-abort',
+          protocolVersion: 4,
+          onError: () => undefined,
+          signal: controller.signal,
+        },
+        { secure: false },
+      ),
+    ).rejects.toThrow('stop now');
     expect(Date.now() - started).toBeLessThan(2_000);
     server.close();
   });
@@ -140,16 +181,37 @@ describe('lean load client', { timeout: 30_000 }, () => {
 
 describe('choosing the client of a run', () => {
   it('takes lean for TCP and TLS with credentials, mqtt.js for what only mqtt.js does, and says why', () => {
-    expect(chooseClient('auto', ['mqtt://127.0.0.1:1883', 'mqtts://127.0.0.1:8883'], { username: 'u', password: 'p', ca: 'CA', clean: false, keepalive: 30 }).kind).toBe('lean');
-    expect(chooseClient('auto', ['ws://127.0.0.1:8080'])).toEqual({ kind: 'mqtt.js', reason: 'the lean client does not support ws:// connections (the lean client speaks TCP and TLS)' });
-    expect(chooseClient('auto', ['mqtt://h'], { reconnectPeriod: 100 })).toEqual({ kind: 'mqtt.js', reason: 'the lean client does not support reconnectPeriod 100 (the lean client does not reconnect)' });
-    expect(chooseClient('auto', ['mqtt://h'], { properties: { sessionExpiryInterval: 60 } }).reason).toMatch(/MQTT 5 CONNECT properties \(sessionExpiryInterval\)/);
-    expect(chooseClient('auto', ['mqtt://h'], { will: { topic: 't', payload: Buffer.from(''), qos: 0, retain: false } }).reason).toMatch(/the connect option "will"/);
+    expect(
+      chooseClient('auto', ['mqtt://127.0.0.1:1883', 'mqtts://127.0.0.1:8883'], {
+        username: 'u',
+        password: 'p',
+        ca: 'CA',
+        clean: false,
+        keepalive: 30,
+      }).kind,
+    ).toBe('lean');
+    expect(chooseClient('auto', ['ws://127.0.0.1:8080'])).toEqual({
+      kind: 'mqtt.js',
+      reason: 'the lean client does not support ws:// connections (the lean client speaks TCP and TLS)',
+    });
+    expect(chooseClient('auto', ['mqtt://h'], { reconnectPeriod: 100 })).toEqual({
+      kind: 'mqtt.js',
+      reason: 'the lean client does not support reconnectPeriod 100 (the lean client does not reconnect)',
+    });
+    expect(chooseClient('auto', ['mqtt://h'], { properties: { sessionExpiryInterval: 60 } }).reason).toMatch(
+      /MQTT 5 CONNECT properties \(sessionExpiryInterval\)/,
+    );
+    expect(
+      chooseClient('auto', ['mqtt://h'], { will: { topic: 't', payload: Buffer.from(''), qos: 0, retain: false } })
+        .reason,
+    ).toMatch(/the connect option "will"/);
     expect(chooseClient('mqtt.js', ['mqtt://h']).kind).toBe('mqtt.js');
   });
 
   it('refuses "lean" for options it cannot honour, naming the option and the way out', () => {
     expect(() => chooseClient('lean', ['mqtt://h'], { reconnectPeriod: 100 })).toThrow(ClientChoiceError);
-    expect(() => chooseClient('lean', ['mqtt://h'], { reconnectPeriod: 100 })).toThrow(/workload client "lean" cannot serve this run: it does not support reconnectPeriod 100.*Use client "auto" \(mqtt.js then\) or "mqtt.js"/);
+    expect(() => chooseClient('lean', ['mqtt://h'], { reconnectPeriod: 100 })).toThrow(
+      /workload client "lean" cannot serve this run: it does not support reconnectPeriod 100.*Use client "auto" \(mqtt.js then\) or "mqtt.js"/,
+    );
   });
 });

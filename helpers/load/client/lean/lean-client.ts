@@ -3,10 +3,27 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { redactUrl } from '../../../security/redact.js';
 import { nowUs } from '../../clock.js';
-import { ConnectionLostError, type ConnectSpec, type LoadClient, type LoadClientEvents, type MessageHandler, type PayloadWriter, type PingOutcome, type PublishDone } from '../types.js';
+import {
+  ConnectionLostError,
+  type ConnectSpec,
+  type LoadClient,
+  type LoadClientEvents,
+  type MessageHandler,
+  type PayloadWriter,
+  type PingOutcome,
+  type PublishDone,
+} from '../types.js';
 import { FrameReader } from './frame-reader.js';
 import { InflightTable } from './inflight-table.js';
-import { ackReasonCode, connackMessage, ProtocolError, readConnack, readSuback, skipProperties, type ConnackInfo } from './inbound.js';
+import {
+  ackReasonCode,
+  connackMessage,
+  ProtocolError,
+  readConnack,
+  readSuback,
+  skipProperties,
+  type ConnackInfo,
+} from './inbound.js';
 import {
   ACK_BYTES,
   DISCONNECT,
@@ -136,9 +153,21 @@ export class LeanClient implements LoadClient {
         this.socket?.destroy();
         reject(error);
       };
-      const onAbort = (): void => fail(spec.signal?.reason instanceof Error ? spec.signal.reason : new Error(`${spec.clientId}: connect aborted`));
-      const timer = setTimeout(() => fail(new Error(`${spec.clientId}: connecting to ${where} failed: no CONNACK within ${options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS} ms`)), options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
-      const onError = (error: Error): void => fail(new Error(`${spec.clientId}: connecting to ${where} failed: ${error.message}`, { cause: error }));
+      const onAbort = (): void =>
+        fail(
+          spec.signal?.reason instanceof Error ? spec.signal.reason : new Error(`${spec.clientId}: connect aborted`),
+        );
+      const timer = setTimeout(
+        () =>
+          fail(
+            new Error(
+              `${spec.clientId}: connecting to ${where} failed: no CONNACK within ${options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS} ms`,
+            ),
+          ),
+        options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      );
+      const onError = (error: Error): void =>
+        fail(new Error(`${spec.clientId}: connecting to ${where} failed: ${error.message}`, { cause: error }));
       const onClose = (): void => fail(new Error(`${spec.clientId}: connection to ${where} closed before CONNACK`));
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -189,7 +218,11 @@ export class LeanClient implements LoadClient {
         ...(options.cert !== undefined ? { cert: options.cert } : {}),
         ...(options.key !== undefined ? { key: options.key } : {}),
         rejectUnauthorized: options.rejectUnauthorized ?? true,
-        ...(options.servername !== undefined ? { servername: options.servername } : isIP(host) ? {} : { servername: host }),
+        ...(options.servername !== undefined
+          ? { servername: options.servername }
+          : isIP(host)
+            ? {}
+            : { servername: host }),
       };
       const socket = tlsConnect(tlsOptions, () => socket.write(connectPacket));
       this.watch(socket);
@@ -200,7 +233,9 @@ export class LeanClient implements LoadClient {
     const socket = netConnect({
       host,
       port,
-      onread: { buffer: READ_BUFFER, callback: (bytes: number, buffer: Uint8Array) => {
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
           this.handleChunk(buffer as Buffer, bytes);
           return true;
         },
@@ -269,7 +304,10 @@ export class LeanClient implements LoadClient {
       // empty write's callback tells when everything before it has gone out (writes keep order);
       // a failed write means the socket broke, and whether the bytes got out is unknown.
       if (socket.writableLength === 0) done(undefined, nowUs());
-      else socket.write(EMPTY, (error) => done(error ? new ConnectionLostError('connection closed', { cause: error }) : undefined, nowUs()));
+      else
+        socket.write(EMPTY, (error) =>
+          done(error ? new ConnectionLostError('connection closed', { cause: error }) : undefined, nowUs()),
+        );
       return;
     }
     const packetId = this.inflight.add(done);
@@ -448,7 +486,11 @@ export class LeanClient implements LoadClient {
         if (this.pingWaiters.length > 0) this.settlePings('answered');
         return;
       case PacketType.DISCONNECT:
-        this.spec.onError(new Error(`${this.clientId}: the broker sent DISCONNECT (reason code 0x${(length > 0 ? (data[start] as number) : 0).toString(16)})`));
+        this.spec.onError(
+          new Error(
+            `${this.clientId}: the broker sent DISCONNECT (reason code 0x${(length > 0 ? (data[start] as number) : 0).toString(16)})`,
+          ),
+        );
         this.socket?.destroy();
         return;
       default:

@@ -20,7 +20,15 @@ export type LeanSupport = { supported: true; options: LeanOptions } | { supporte
 const PLAIN_SCHEMES = new Set(['mqtt:', 'tcp:']);
 const TLS_SCHEMES = new Set(['mqtts:', 'ssl:']);
 /** Options mqtt.js takes that change nothing on the wire, or that the engine sets itself. */
-const IGNORED = new Set(['log', 'clientId', 'protocolVersion', 'protocolId', 'queueQoSZero', 'reschedulePings', 'resubscribe']);
+const IGNORED = new Set([
+  'log',
+  'clientId',
+  'protocolVersion',
+  'protocolId',
+  'queueQoSZero',
+  'reschedulePings',
+  'resubscribe',
+]);
 
 /**
  * Whether the lean client can serve `url` with `options`, and if so with which settings. The
@@ -34,13 +42,32 @@ export function leanSupport(url: string, options: IClientOptions = {}): LeanSupp
     return { supported: false, reason: `the URL "${url}" does not parse` };
   }
   const secure = TLS_SCHEMES.has(parsed.protocol);
-  if (!secure && !PLAIN_SCHEMES.has(parsed.protocol)) return { supported: false, reason: `${parsed.protocol}// connections (the lean client speaks TCP and TLS)` };
-  const { username, password, ca, cert, key, rejectUnauthorized, servername, clean, keepalive, connectTimeout, reconnectPeriod, properties, ...rest } = options;
+  if (!secure && !PLAIN_SCHEMES.has(parsed.protocol))
+    return { supported: false, reason: `${parsed.protocol}// connections (the lean client speaks TCP and TLS)` };
+  const {
+    username,
+    password,
+    ca,
+    cert,
+    key,
+    rejectUnauthorized,
+    servername,
+    clean,
+    keepalive,
+    connectTimeout,
+    reconnectPeriod,
+    properties,
+    ...rest
+  } = options;
   const other = Object.entries(rest).find(([name, value]) => value !== undefined && !IGNORED.has(name));
   if (other) return { supported: false, reason: `the connect option "${other[0]}"` };
-  if (reconnectPeriod !== undefined && reconnectPeriod !== 0) return { supported: false, reason: `reconnectPeriod ${reconnectPeriod} (the lean client does not reconnect)` };
-  const propertyNames = Object.entries(properties ?? {}).filter(([, value]) => value !== undefined).map(([name]) => name);
-  if (propertyNames.length > 0) return { supported: false, reason: `MQTT 5 CONNECT properties (${propertyNames.join(', ')})` };
+  if (reconnectPeriod !== undefined && reconnectPeriod !== 0)
+    return { supported: false, reason: `reconnectPeriod ${reconnectPeriod} (the lean client does not reconnect)` };
+  const propertyNames = Object.entries(properties ?? {})
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+  if (propertyNames.length > 0)
+    return { supported: false, reason: `MQTT 5 CONNECT properties (${propertyNames.join(', ')})` };
   const lean: LeanOptions = { secure };
   if (username !== undefined) lean.username = username;
   if (password !== undefined) lean.password = password;

@@ -74,10 +74,15 @@ function withFixedHeader(firstByte: number, body: Buffer): Buffer {
 
 export function encodeConnect(fields: ConnectFields): Buffer {
   if (!Number.isInteger(fields.keepaliveSeconds) || fields.keepaliveSeconds < 0 || fields.keepaliveSeconds > 65_535) {
-    throw new RangeError(`keepalive is ${fields.keepaliveSeconds}; allowed: an integer number of seconds from 0 to 65535`);
+    throw new RangeError(
+      `keepalive is ${fields.keepaliveSeconds}; allowed: an integer number of seconds from 0 to 65535`,
+    );
   }
   let flags = fields.clean ? 0x02 : 0;
-  const parts: Buffer[] = [encodeString('MQTT', 'protocol name'), Buffer.from([fields.protocolVersion, 0, fields.keepaliveSeconds >> 8, fields.keepaliveSeconds & 0xff])];
+  const parts: Buffer[] = [
+    encodeString('MQTT', 'protocol name'),
+    Buffer.from([fields.protocolVersion, 0, fields.keepaliveSeconds >> 8, fields.keepaliveSeconds & 0xff]),
+  ];
   if (fields.protocolVersion === 5) parts.push(Buffer.from([0]));
   parts.push(encodeString(fields.clientId, 'client id'));
   if (fields.username !== undefined) {
@@ -104,13 +109,25 @@ export interface PublishTemplate {
   readonly protocolVersion: ProtocolVersion;
 }
 
-export function publishTemplate(topic: string, qos: 0 | 1 | 2, protocolVersion: ProtocolVersion, retain = false): PublishTemplate {
-  return { firstByte: (PacketType.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0), topic: encodeString(topic, 'topic'), qos, protocolVersion };
+export function publishTemplate(
+  topic: string,
+  qos: 0 | 1 | 2,
+  protocolVersion: ProtocolVersion,
+  retain = false,
+): PublishTemplate {
+  return {
+    firstByte: (PacketType.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0),
+    topic: encodeString(topic, 'topic'),
+    qos,
+    protocolVersion,
+  };
 }
 
 function publishRemainingLength(template: PublishTemplate, payload: PayloadWriter): number {
-  const remaining = template.topic.length + (template.qos > 0 ? 2 : 0) + (template.protocolVersion === 5 ? 1 : 0) + payload.byteLength;
-  if (remaining > MAX_REMAINING_LENGTH) throw new RangeError(`PUBLISH of ${payload.byteLength} payload bytes exceeds MQTT's 256 MB packet limit`);
+  const remaining =
+    template.topic.length + (template.qos > 0 ? 2 : 0) + (template.protocolVersion === 5 ? 1 : 0) + payload.byteLength;
+  if (remaining > MAX_REMAINING_LENGTH)
+    throw new RangeError(`PUBLISH of ${payload.byteLength} payload bytes exceeds MQTT's 256 MB packet limit`);
   return remaining;
 }
 
@@ -157,7 +174,12 @@ export function encodeAck(type: number, packetId: number): Buffer {
   return out;
 }
 
-export function encodeSubscribe(protocolVersion: ProtocolVersion, packetId: number, filter: string, qos: 0 | 1 | 2): Buffer {
+export function encodeSubscribe(
+  protocolVersion: ProtocolVersion,
+  packetId: number,
+  filter: string,
+  qos: 0 | 1 | 2,
+): Buffer {
   const parts: Buffer[] = [Buffer.from([packetId >> 8, packetId & 0xff])];
   if (protocolVersion === 5) parts.push(Buffer.from([0]));
   parts.push(encodeString(filter, 'topic filter'), Buffer.from([qos]));

@@ -22,6 +22,7 @@ export class WriteScratch {
   /** Writes a packet built in `view()` and keeps the scratch only if the socket let go of it. */
   write(socket: Socket, packet: Buffer): void {
     socket.write(packet);
-    if (socket.writableLength > 0 && packet.buffer === this.buffer.buffer) this.buffer = Buffer.allocUnsafe(SCRATCH_BYTES);
+    if (socket.writableLength > 0 && packet.buffer === this.buffer.buffer)
+      this.buffer = Buffer.allocUnsafe(SCRATCH_BYTES);
   }
 }

@@ -3,5 +3,11 @@ import '../../../vitest/provided.js';
 import { syntheticPlan } from '../synthetic.js';
 
 export default function setup(project: TestProject): void {
-  project.provide('plan', syntheticPlan({ runId: process.env['MQTT_TESTBENCH_RUN_ID'] ?? 'e2e-run', runtime: { kind: 'embedded', reason: 'fixture run' } }));
+  project.provide(
+    'plan',
+    syntheticPlan({
+      runId: process.env['MQTT_TESTBENCH_RUN_ID'] ?? 'e2e-run',
+      runtime: { kind: 'embedded', reason: 'fixture run' },
+    }),
+  );
 }

@@ -16,7 +16,13 @@ test('medium QoS 1 direct', { repeats: 2 }, async (context) => {
   // FIXTURE_STEP_MS stretches the run to watch the live progress by hand.
   const stepMs = Number(process.env['FIXTURE_STEP_MS'] ?? '150');
   for (let i = 1; i <= 4; i += 1) {
-    progress.update({ label: 'medium QoS 1 direct', sent: i * 500, received: i * 490, elapsedMs: i * stepMs, totalExpected: 2000 });
+    progress.update({
+      label: 'medium QoS 1 direct',
+      sent: i * 500,
+      received: i * 490,
+      elapsedMs: i * stepMs,
+      totalExpected: 2000,
+    });
     await sleep(stepMs);
   }
   progress.done();

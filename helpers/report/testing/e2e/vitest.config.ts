@@ -15,6 +15,10 @@ export default defineConfig({
     name: 'suites',
     include: ['*.fixture.ts'],
     globalSetup: ['./global-setup.ts'],
-    reporters: ['default', new TestbenchReporter(), ['junit', { outputFile: join(runReportFolder(runId), 'junit.xml'), suiteName: 'e2e', addFileAttribute: true }]],
+    reporters: [
+      'default',
+      new TestbenchReporter(),
+      ['junit', { outputFile: join(runReportFolder(runId), 'junit.xml'), suiteName: 'e2e', addFileAttribute: true }],
+    ],
   },
 });
