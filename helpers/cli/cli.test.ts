@@ -52,7 +52,7 @@ describe('mqtt-testbench help and usage errors', () => {
     expect(err.at(-1)).toMatch(/is not a mqtt-testbench report/);
     write('old.json', { ...syntheticReport(), schemaVersion: 0 });
     expect(await cli('compare', 'old.json', 'old.json')).toBe(2);
-    expect(err.at(-1)).toMatch(/has schemaVersion 0; this mqtt-testbench reads schemaVersion 1/);
+    expect(err.at(-1)).toMatch(/has schemaVersion 0; this mqtt-testbench reads schemaVersion 2/);
   });
 });
 

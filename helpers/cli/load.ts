@@ -50,13 +50,20 @@ export interface LoadSummary {
   sentRate: number;
   /** Unique messages received per second, summed over subscribers. */
   receivedRate: number;
+  /** Publishes handed to the client (warm-up included). */
+  attempted: number;
   sent: number;
   received: number;
+  /** attempted × subscribers: expected = received + lost. */
   expected: number;
+  /** Attempted and never received, acknowledged or not. */
   lost: number;
+  /** Of lost: never acknowledged by the broker. */
+  lostUnacknowledged: number;
   duplicates: number;
   reordered: number;
   corrupted: number;
+  /** Publishes the broker never acknowledged (or that failed). */
   unconfirmed: number;
   latencyUs: { p50: number; p90: number; p99: number; p99_9: number; max: number };
   /** Latency from the intended send time (rate-limited runs only). */
@@ -229,14 +236,16 @@ export function summarize(result: LoadResult): LoadSummary {
       payload.kind === 'fixed' ? String(payload.bytes) : `telemetry ${payload.minPoints}-${payload.maxPoints} points`,
     sentRate: Math.round(result.throughput.confirmedPerSecond),
     receivedRate: Math.round(result.throughput.receivedPerSecond),
+    attempted: c.attempted,
     sent: c.sent,
     received: c.received,
     expected: c.expected,
     lost: c.lost,
+    lostUnacknowledged: c.lostUnacknowledged,
     duplicates: c.duplicates,
     reordered: c.reordered,
     corrupted: c.corrupted,
-    unconfirmed: c.unconfirmed,
+    unconfirmed: c.unconfirmed + c.publishFailed,
     latencyUs: pick(result.latency.endToEnd),
     latencyFromIntendedUs: result.latency.endToEndFromIntended ? pick(result.latency.endToEndFromIntended) : null,
     drain: result.drain.outcome,
@@ -252,13 +261,13 @@ function formatSummary(s: LoadSummary, result: LoadResult): string {
   const l = s.latencyUs;
   const lines = [
     `${s.workload}: ${s.publishers} publisher(s) → ${s.subscribers} subscriber(s), QoS ${s.qos}, payload ${s.payloadBytes} bytes, ${result.target.publishUrl}${result.target.subscribeUrl !== result.target.publishUrl ? ` → ${result.target.subscribeUrl}` : ''}`,
-    `  sent      ${count(s.sent)} confirmed · ${rate(s.sentRate)} msg/s${s.unconfirmed ? ` · ${count(s.unconfirmed)} unconfirmed` : ''}`,
+    `  sent      ${count(s.attempted)} attempted · ${count(s.sent)} confirmed · ${rate(s.sentRate)} msg/s${s.unconfirmed ? ` · ${count(s.unconfirmed)} never acknowledged by the broker` : ''}`,
   ];
   if (s.subscribers === 0)
     lines.push('  received  (publish only: no subscribers, so no delivery or end-to-end latency is measured)');
   else {
     lines.push(
-      `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
+      `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)}${s.lostUnacknowledged ? ` (${count(s.lostUnacknowledged)} never acknowledged by the broker)` : ''} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
       `  latency   p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p99_9)} ms · max ${ms(l.max)} ms`,
     );
   }

@@ -235,7 +235,7 @@ describe('gate files (MQTT_TESTBENCH_GATES)', () => {
   test('an unknown gate or field names the allowed ones', () => {
     expect(problemsOf(() => readGateFile(file('{"forwarding-loss": {"defaults": {"maxLoss": 0}}}'), source))).toEqual([
       expect.stringMatching(
-        /forwarding-loss\.defaults: .*"maxLoss".*\(allowed: maxLossRate, maxDuplicateRate, maxReorderedRate, maxCorrupted, maxP99Ms, minReceivePerSec, minRateAchieved\)/,
+        /forwarding-loss\.defaults: .*"maxLoss".*\(allowed: maxLossRate, maxDuplicateRate, maxReorderedRate, maxCorrupted, maxUnconfirmed, maxP99Ms, minReceivePerSec, minPublishPerSec, minRateAchieved, allowInconclusive\)/,
       ),
     ]);
     expect(problemsOf(() => readGateFile(file('{"forwarding-loss": {"default": {}}}'), source))).toEqual(

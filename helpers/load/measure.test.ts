@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureIdleConnections } from './idle-connections.js';
 import { runLoad } from './run-load.js';
 import { startLocalMosquitto, type LocalMosquitto } from './testing/local-mosquitto.js';
-import { processCpuMs } from './testing/proc-cpu.js';
+import { processCpuMs } from '../stats/proc.js';
 import type { LoadResult, WorkloadInput } from './types.js';
 import { workerBundleStatus } from './worker/bundle.js';
 

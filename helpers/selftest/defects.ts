@@ -15,6 +15,7 @@
  * | `duplicate`           | deliveries                                 | delivered twice; at QoS 1/2 the copy is a separate PUBLISH with a packet id of the proxy's own, so even QoS 2 is a real duplicate delivery |
  * | `reorder`             | deliveries                                 | held back and released right after the next delivery (or after `holdMs` when none follows)             |
  * | `corrupt`             | deliveries with a payload                  | the low bit of the payload's middle byte (or of byte `byte`) is flipped                                 |
+ * | `never-ack`           | QoS 1/2 PUBLISHes from a client            | swallowed: never reach the broker and are never acknowledged (no PUBACK/PUBREC), as a broker that silently drops them |
  *
  * A delivery is a PUBLISH from the broker to its client (a subscriber). Topics starting with `$`
  * (`$SYS/...`) are the broker's own and never eligible. A broker's retransmission of a PUBLISH the
@@ -37,6 +38,7 @@ export const DEFECT_NAMES = [
   'duplicate',
   'reorder',
   'corrupt',
+  'never-ack',
 ] as const;
 export type DefectName = (typeof DEFECT_NAMES)[number];
 
@@ -74,6 +76,7 @@ export const DEFECT_DEFAULTS: Record<DefectName, DefectDefaults> = {
   duplicate: { every: 20, what: 'every {n} delivery is delivered twice' },
   reorder: { every: 10, what: 'every {n} delivery is delivered after the next one' },
   corrupt: { every: 50, what: 'every {n} delivery has one payload bit flipped' },
+  'never-ack': { every: 100, what: 'every {n} QoS 1/2 publish is swallowed: never delivered, never acknowledged' },
 };
 
 /** e.g. `drop: every 50th delivery is dropped`, for logs and failure messages. */
@@ -187,6 +190,8 @@ export class DefectSession {
   /** Broker ids of QoS 2 deliveries the proxy PUBREC'd itself: their PUBREL is answered here. */
   private readonly selfAcked = new Set<number>();
   private held: Emit | undefined;
+  /** Packet ids of client PUBLISHes the never-ack defect swallowed. */
+  private readonly swallowed = new Set<number>();
 
   constructor(readonly spec: DefectSpec) {
     ({ every: this.every, first: this.first } = resolved(spec));
@@ -207,6 +212,8 @@ export class DefectSession {
     switch (packet.cmd) {
       case 'connect':
         return [{ to: 'broker', packet: this.onConnect(packet) }];
+      case 'publish':
+        return this.onClientPublish(packet) ? [{ to: 'broker', packet }] : [];
       case 'puback':
       case 'pubcomp': {
         const id = packet.messageId;
@@ -247,6 +254,19 @@ export class DefectSession {
     }
     if (!this.isHit(packet)) return [this.toClient(packet)];
     return this.hit(packet);
+  }
+
+  /** never-ack: whether a client's PUBLISH goes on to the broker (a swallowed one's retransmissions are swallowed too). */
+  private onClientPublish(packet: IPublishPacket): boolean {
+    if (this.spec.name !== 'never-ack' || packet.qos === 0 || packet.messageId === undefined) return true;
+    if (packet.dup && this.swallowed.has(packet.messageId)) return false;
+    this.eligible += 1;
+    if (!this.selected()) return true;
+    this.swallowed.add(packet.messageId);
+    this.note(
+      `swallowed QoS ${packet.qos} PUBLISH #${this.eligible} on ${packet.topic} (packet id ${packet.messageId})`,
+    );
+    return false;
   }
 
   private onConnect(packet: IConnectPacket): Packet {

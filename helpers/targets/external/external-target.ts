@@ -74,6 +74,8 @@ export const externalTarget: Target = {
       logTail: () => Promise.resolve("(an external broker's logs are not available to the testbench)"),
       // Not the testbench's to know: a broker that went away shows up as refused connections.
       liveness: () => Promise.resolve({ alive: true }),
+      cpuTime: () =>
+        Promise.resolve({ kind: 'unknown', why: 'an external broker: its CPU use is not visible to the testbench' }),
       dispose: () => Promise.resolve(),
     };
     await probeBroker(broker, broker, request.settings);
