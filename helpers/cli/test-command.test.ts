@@ -4,10 +4,11 @@
  * in-flight window, deep queues), reading the verdicts back from the report it writes.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
+import { startAedes } from '../load/testing/aedes-broker.js';
 import { HAS_MOSQUITTO, MOSQUITTO_BINARY, startLocalMosquitto } from '../load/testing/local-mosquitto.js';
 import { readReport } from '../report/read-report.js';
 import { childEnv, REPO_ROOT, waitUntil } from '../vitest/testing/child-run.js';
@@ -127,5 +128,53 @@ describe.skipIf(!HAS_MOSQUITTO)(
       expect(cells('topology')).toHaveLength(18);
       expect(report.tests).toMatchObject({ passed: 36, failed: 0, skipped: 0 });
     });
+  },
+);
+
+test(
+  '--username and --password-file: every client of the suites authenticates, the password is in no output and no report file',
+  { timeout: RUN_BUDGET_MS + 30_000 },
+  async () => {
+    const password = 'cli-secret-4711';
+    const refused: string[] = [];
+    // aedes in this process: it asks for the credentials, and speaks MQTT 3.1.1 only (--mqtt5 no).
+    const broker = await startAedes({
+      authenticate: (_client, username, given, done) => {
+        const ok = username === 'alice' && given?.toString() === password;
+        if (!ok) refused.push(username ?? '(none)');
+        done(ok ? null : Object.assign(new Error('bad credentials'), { returnCode: 4 }), ok);
+      },
+    });
+    onTestFinished(() => broker.close());
+    writeFileSync(join(dir, 'pw.txt'), `${password}\n`);
+    const run = await mqttTestbench([
+      'test',
+      '--broker',
+      broker.url,
+      '-u',
+      'alice',
+      '--password-file',
+      'pw.txt',
+      '--mqtt5',
+      'no',
+      '--suites',
+      'qos',
+      '--report-dir',
+      'out',
+    ]);
+    expect(run.output).toContain(
+      'credentials: user alice; password from --password-file pw.txt (passed to vitest as MQTT_TESTBENCH_EXTERNAL_PASSWORD, not shown)',
+    );
+    expect(run.code, run.output.slice(-3000)).toBe(0);
+    expect(refused).toEqual([]);
+    const report = readReport(join(dir, 'out', 'latest', 'report.json'));
+    expect(report.results.filter((r) => r.subject.kind === 'broker')).toHaveLength(9);
+    expect(run.output).not.toContain(password);
+    const files = (folder: string): string[] =>
+      readdirSync(folder).flatMap((name) => {
+        const path = join(folder, name);
+        return statSync(path).isDirectory() ? files(path) : [path];
+      });
+    for (const file of files(join(dir, 'out'))) expect(readFileSync(file, 'utf8'), file).not.toContain(password);
   },
 );
