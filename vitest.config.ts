@@ -15,8 +15,11 @@ export default defineConfig({
   test: {
     // report.json / report.md / report.html + console summary (helpers/report), and JUnit XML with
     // each test's key figures as <property> elements (from the annotations record-result.ts adds).
+    // An explicit list replaces vitest's defaults, which add 'github-actions' (failures as
+    // annotations on the pull request) in GitHub Actions: it is added back here.
     reporters: [
       'default',
+      ...(process.env['GITHUB_ACTIONS'] === 'true' ? ['github-actions' as const] : []),
       new TestbenchReporter(),
       [
         'junit',

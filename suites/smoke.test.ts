@@ -12,6 +12,7 @@ import { runResources } from '../helpers/testbed/leftovers.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { BrokerEndpoint } from '../helpers/testbed/types.js';
 import { startTopology } from '../helpers/testbed/topology.js';
+import { skipWithoutTopologies } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 
@@ -114,6 +115,7 @@ describe('smoke: single brokers', () => {
 });
 
 describe('smoke: forwarding topologies', () => {
+  skipWithoutTopologies(plan);
   for (const topology of plan.topologies) {
     test(
       `${topology.id} forwards a message downstream -> upstream and is gone afterwards`,

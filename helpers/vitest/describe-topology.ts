@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { deadComponents, topologyComponents } from '../testbed/liveness.js';
-import type { TopologyPlan } from '../testbed/plan.js';
+import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
 import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
 import { runPlan, runSettings } from './plan.js';
 
@@ -27,6 +27,7 @@ export function describeEachTopology(
 ): void {
   const plan = runPlan();
   describe(name, () => {
+    if (skipWithoutTopologies(plan)) return;
     for (const topology of plan.topologies) {
       describe(topology.id, { timeout: options.timeoutMs ?? 60_000 }, () => {
         const leftOut = topology.status === 'ready' ? options.leaveOut?.(topology) : undefined;
@@ -42,6 +43,20 @@ export function describeEachTopology(
       });
     }
   });
+}
+
+/**
+ * A run without forwarding topologies (MQTT_TESTBENCH_FORWARDER=none, or no target) gets one test
+ * skipped with that reason: a block without tests fails its file in vitest. True when it did that.
+ */
+export function skipWithoutTopologies(plan: RunPlan): boolean {
+  if (plan.topologies.length > 0) return false;
+  const reason =
+    plan.forwarders.length === 0
+      ? 'no forwarding topology in this run: MQTT_TESTBENCH_FORWARDER=none (single-broker suites only)'
+      : 'no forwarding topology in this run: no target to forward between';
+  test('through a forwarding topology', ({ skip }) => skip(reason));
+  return true;
 }
 
 export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): () => StartedTopology {
