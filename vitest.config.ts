@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { runReportFolder, TestbenchReporter } from './helpers/report/reporter.js';
 import { newRunId, RUN_ID_ENV } from './helpers/runtime/run-context.js';
+import { StrictSkipsReporter } from './helpers/vitest/strict-skips-reporter.js';
 
 // mqtt-testbench removes its own containers (labels + a watchdog process, see
 // helpers/runtime/reaper), so testcontainers' Ryuk, whose image needs a registry, is off unless asked for.
@@ -21,6 +22,8 @@ export default defineConfig({
       'default',
       ...(process.env['GITHUB_ACTIONS'] === 'true' ? ['github-actions' as const] : []),
       new TestbenchReporter(),
+      // MQTT_TESTBENCH_STRICT=1: a skip without a declared reason fails the run.
+      new StrictSkipsReporter(),
       [
         'junit',
         {

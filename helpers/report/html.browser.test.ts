@@ -6,12 +6,13 @@
  * (the README's picture) from that report: its first scenario with two subjects and per-second series
  * (the committed picture comes from a real container run).
  */
+import { requireOnThisMachine } from '../vitest/skip.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compareWithBaseline } from './baseline.js';
 import { chartData, renderHtml } from './html.js';
 import { readReport } from './read-report.js';
@@ -134,9 +135,7 @@ describe('report.html in Chromium', { timeout: 120_000 }, () => {
   let file: string;
   let context: BrowserContext;
 
-  beforeEach(({ skip }) => {
-    if (!CHROMIUM.found) skip(CHROMIUM.reason);
-  });
+  requireOnThisMachine(CHROMIUM.found ? undefined : CHROMIUM.reason);
 
   beforeAll(async () => {
     if (!CHROMIUM.found) return;
@@ -213,20 +212,22 @@ describe('report.html in Chromium', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  test.runIf(Boolean(process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT']))('refreshes the README screenshot', async () => {
-    const source = resolve(ROOT, process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'] ?? '');
-    const report = readReport(source);
-    const scenario = chartData(report).scenarios.find(
-      (s) => s.subjects.length >= 2 && s.subjects.every((x) => x.periods.length > 0),
-    );
-    expect(scenario, `${source} has no scenario with two subjects and per-second series`).toBeDefined();
-    const html = join(dir, 'screenshot.html');
-    writeFileSync(html, renderHtml(report));
-    const page = await context.newPage();
-    await page.goto(`file://${html}`);
-    await page.locator(`article#${scenario?.id ?? ''}`).screenshot({ path: SCREENSHOT });
-    await page.close();
-  });
+  // A maintenance task, registered only when asked for (not a test that could be skipped).
+  if (process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'])
+    test('refreshes the README screenshot', async () => {
+      const source = resolve(ROOT, process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'] ?? '');
+      const report = readReport(source);
+      const scenario = chartData(report).scenarios.find(
+        (s) => s.subjects.length >= 2 && s.subjects.every((x) => x.periods.length > 0),
+      );
+      expect(scenario, `${source} has no scenario with two subjects and per-second series`).toBeDefined();
+      const html = join(dir, 'screenshot.html');
+      writeFileSync(html, renderHtml(report));
+      const page = await context.newPage();
+      await page.goto(`file://${html}`);
+      await page.locator(`article#${scenario?.id ?? ''}`).screenshot({ path: SCREENSHOT });
+      await page.close();
+    });
 
   test('shows the tables without JavaScript: summary, targets with skip reasons, QoS grids, loss table, baseline', async () => {
     const noScript = await chromium.launchPersistentContext(join(dir, 'profile-no-js'), {

@@ -1,27 +1,8 @@
-import type { TestContext } from 'vitest';
+import { beforeEach, type TestContext } from 'vitest';
 import { runSettings } from './plan.js';
+import type { SkipKind } from './skip-kinds.js';
 
-/**
- * Why a test is skipped, so MQTT_TESTBENCH_STRICT=1 can tell a skip that follows from what was
- * asked or declared from one that hides a broken setup:
- * - `capability`: the target or forwarder declares it cannot do this (no MQTT 5 on aedes, a route
- *   a forwarder does not implement, an external broker the testbench cannot restart);
- * - `not-selected`: the run's selection leaves it out (a test of the full profile in the ci one);
- * - `inconclusive`: a timing verdict the gate file allows to be inconclusive;
- * - `environment`: this machine lacks something the test needs (a binary, a browser, an image).
- * Under STRICT an `environment` skip fails the test instead, and the strict-skips reporter fails
- * the run for any skip without one of the allowed kinds.
- */
-export type SkipKind = 'capability' | 'not-selected' | 'inconclusive' | 'environment';
-
-export const ALLOWED_UNDER_STRICT: ReadonlySet<SkipKind> = new Set(['capability', 'not-selected', 'inconclusive']);
-
-declare module 'vitest' {
-  interface TaskMeta {
-    /** Why the test skipped itself (see SkipKind). */
-    skipKind?: SkipKind;
-  }
-}
+export type { SkipKind } from './skip-kinds.js';
 
 /** Skips the running test with its kind and reason; under STRICT an `environment` skip fails it instead. */
 export function skipTest(context: Pick<TestContext, 'task' | 'skip'>, kind: SkipKind, reason: string): never {
@@ -30,4 +11,14 @@ export function skipTest(context: Pick<TestContext, 'task' | 'skip'>, kind: Skip
   }
   context.task.meta.skipKind = kind;
   return context.skip(reason);
+}
+
+/**
+ * In a describe block: when this machine lacks what the block needs (`missing` says what and how to
+ * get it), every test of the block is skipped with that reason, or fails under STRICT. Returns
+ * whether the block can run, so its beforeAll hooks can return early instead of starting things.
+ */
+export function requireOnThisMachine(missing: string | undefined): boolean {
+  if (missing !== undefined) beforeEach((context) => skipTest(context, 'environment', missing));
+  return missing === undefined;
 }
