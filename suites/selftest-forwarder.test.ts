@@ -329,7 +329,7 @@ function childPlans(paced: boolean): ChildPlan[] {
     const scope = union(running.length > 0 ? running : mine);
     const controls = paced ? CONTROLS : [];
     plans.push({
-      title: `${describeMode({ mode })}: ${suiteNames(scope.files)} fail (${[...new Set(mine.map((c) => c.family))].join(', ')}), saying what was wrong${controls.length > 0 ? `; with ${CONTROLS_PHRASE} they pass` : ''}`,
+      title: `${describeMode({ mode })}: ${suiteNames(scope.files)} fail${scope.files.length > 1 ? '' : 's'} (${[...new Set(mine.map((c) => c.family))].join(', ')}), saying what was wrong${controls.length > 0 ? `; with ${CONTROLS_PHRASE} they pass` : ''}`,
       label: mode,
       paced,
       defect: { mode, cases: running },
