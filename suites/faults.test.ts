@@ -207,7 +207,7 @@ function judge(
       );
     if (qos1Lossless && c.lost > 0)
       failures.push(
-        `lost ${c.lost} of ${c.sent} confirmed QoS 1 messages, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`,
+        `lost ${c.lost} of ${c.sent} confirmed QoS 1 messages across the ${FAULTS[kind].title}, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`,
       );
     return {
       qos: 1,

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { onTestFinished } from 'vitest';
+import { onTestFinished, type TestContext } from 'vitest';
 import { loadGates, type GateFile, type GateLimits } from '../gates/gate-file.js';
 import { readReport } from '../report/read-report.js';
 import type { FailedTest, TestbenchReport } from '../report/report-types.js';
@@ -21,6 +21,9 @@ const NOT_INHERITED = [
   'MQTT_TESTBENCH_BASELINE',
   'MQTT_TESTBENCH_BASELINE_FORCE',
   'MQTT_TESTBENCH_BASELINE_TOLERANCES',
+  // A child checks the forwarder it is given, against the declaration it is given (default: a correct one).
+  'MQTT_TESTBENCH_FORWARDER_DECLARATION',
+  'MQTT_TESTBENCH_FAULTY_FORWARDER_STATS',
   // A child's report must not end up in the job summary of the run that started it.
   'GITHUB_STEP_SUMMARY',
 ];
@@ -34,7 +37,11 @@ export interface ChildSuitesRequest {
   testNamePattern?: string;
   /** Broker URLs: `url` for single-broker suites, `downstream` + `upstream` for the forwarding topology. */
   external: { url?: string; downstream?: string; upstream?: string };
+  /** More settings for the child, laid over the ones above, e.g. `MQTT_TESTBENCH_FORWARDER: 'command:...'`. */
+  env?: Readonly<Record<string, string>>;
   timeoutMs: number;
+  /** The calling test's context, when tests run concurrently: vitest's global onTestFinished cannot tell them apart. */
+  context?: Pick<TestContext, 'onTestFinished'>;
 }
 
 export interface ChildSuitesOutcome {
@@ -103,6 +110,7 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
     ...(request.external.url ? { MQTT_TESTBENCH_EXTERNAL_URL: request.external.url } : {}),
     ...(request.external.downstream ? { MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL: request.external.downstream } : {}),
     ...(request.external.upstream ? { MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL: request.external.upstream } : {}),
+    ...request.env,
   };
   const env = childEnv(overrides);
   for (const name of NOT_INHERITED) if (!(name in overrides)) delete env[name];
@@ -123,7 +131,7 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
   const began = Date.now();
   const child = new ChildRun(args, env);
   // A test that times out or is interrupted ends its child too (its own watchdog then reaps the rest).
-  onTestFinished(() => child.destroy());
+  (request.context?.onTestFinished ?? onTestFinished)(() => child.destroy());
   let exit: ChildExit;
   try {
     exit = await child.exit(request.timeoutMs);
