@@ -34,9 +34,7 @@ export class StrictSkipsReporter implements Reporter {
       [
         `mqtt-testbench: MQTT_TESTBENCH_STRICT=1, but ${unexplained.length} test(s) were skipped without a declared reason ` +
           '(a capability of the target or forwarder, the profile, or an allowed inconclusive verdict), so the run fails:',
-        ...unexplained
-          .slice(0, 20)
-          .map((t) => `  - ${t.module.moduleId}: ${t.fullName}: ${skipNote(t)}`),
+        ...unexplained.slice(0, 20).map((t) => `  - ${t.module.moduleId}: ${t.fullName}: ${skipNote(t)}`),
         ...(unexplained.length > 20 ? [`  … and ${unexplained.length - 20} more`] : []),
       ].join('\n'),
     );
