@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { runReportFolder, TestbenchReporter } from './helpers/report/reporter.js';
 import { newRunId, RUN_ID_ENV } from './helpers/runtime/run-context.js';
 import { StrictSkipsReporter } from './helpers/vitest/strict-skips-reporter.js';
@@ -40,6 +40,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['helpers/**/*.test.ts', 'forwarder/**/*.test.ts'],
+          // The load engine's measurements (figures for the docs, not tests) run only when asked for.
+          exclude: [
+            ...configDefaults.exclude,
+            ...(process.env['MQTT_TESTBENCH_MEASURE'] === '1' ? [] : ['helpers/load/measure.test.ts']),
+          ],
           globalSetup: ['helpers/vitest/unit-global-setup.ts'],
           sequence: { groupOrder: 0 },
         },

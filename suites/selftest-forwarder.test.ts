@@ -32,6 +32,7 @@
  * Child reports go to `reports/<this run>/selftest/<child run>/`, the forwarder's figures to
  * `reports/<this run>/selftest/forwarder-stats-*`; each test's annotations say how to reproduce it.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -376,8 +377,8 @@ describe('the suites catch a broken forwarder (a faulty command: forwarder betwe
     describe(group, { concurrent: !paced, timeout: CHILD_BUDGET_MS + 30_000 }, () => {
       for (const child of childPlans(paced)) {
         test(child.title, async (ctx) => {
-          if (unavailable) ctx.skip(unavailable);
-          if (!child.runs) ctx.skip(FULL_ONLY);
+          if (unavailable) skipTest(ctx, 'environment', unavailable);
+          if (!child.runs) skipTest(ctx, 'not-selected', FULL_ONLY);
           const subjects: Subject[] = [
             ...(child.defect ? [{ kind: 'faulty', mode: child.defect.mode } as const] : []),
             ...child.controls,

@@ -1,3 +1,4 @@
+import { skipTest } from './skip.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { deadComponents, topologyComponents } from '../testbed/liveness.js';
@@ -32,7 +33,7 @@ export function describeEachTopology(
       describe(topology.id, { timeout: options.timeoutMs ?? 60_000 }, () => {
         const leftOut = topology.status === 'ready' ? options.leaveOut?.(topology) : undefined;
         if (leftOut) {
-          beforeEach(({ skip }) => skip(leftOut));
+          beforeEach((context) => skipTest(context, 'not-selected', leftOut));
           body(() => {
             throw new Error(`topology ${topology.id} is left out of this suite: ${leftOut}`);
           }, topology);
@@ -55,7 +56,7 @@ export function skipWithoutTopologies(plan: RunPlan): boolean {
     plan.forwarders.length === 0
       ? 'no forwarding topology in this run: MQTT_TESTBENCH_FORWARDER=none (single-broker suites only)'
       : 'no forwarding topology in this run: no target to forward between';
-  test('through a forwarding topology', ({ skip }) => skip(reason));
+  test('through a forwarding topology', (context) => skipTest(context, 'not-selected', reason));
   return true;
 }
 
@@ -83,8 +84,8 @@ export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): 
     settings.startupTimeoutMs * 4 + settings.probeTimeoutMs,
   );
   let broken: string | undefined;
-  beforeEach(({ skip }) => {
-    if (plan.status === 'skipped') skip(`${plan.id} skipped: ${plan.reason}`);
+  beforeEach((context) => {
+    if (plan.status === 'skipped') skipTest(context, 'environment', `${plan.id} skipped: ${plan.reason}`);
     if (broken) throw new Error(`topology ${plan.id} cannot run this test: ${broken}`);
   });
   // A broker or forwarder that died during a test fails that test with what died, and the later
