@@ -6,9 +6,9 @@
  * (`persistence: true`: Mosquitto `persistence true`, saved on graceful shutdown), the forwarder
  * with persistent sessions on both brokers, and test clients that survive the fault: every load
  * client reconnects every 100 ms with a persistent session (clean=false, fixed client id), so the
- * publisher keeps QoS 1 publishes that were not PUBACKed and sends them again after reconnecting
- * (a publish never PUBACKed is "unconfirmed", not "lost"), and the upstream broker queues what
- * arrives for the subscriber while it reconnects.
+ * publisher keeps QoS 1 publishes that were not PUBACKed and sends them again after reconnecting,
+ * and the upstream broker queues what arrives for the subscriber while it reconnects. A publish
+ * never acknowledged and never delivered counts as lost, like any other.
  *
  * Faults: kill -9 of the forwarder and a start (back = the forwarder passed an end-to-end probe
  * again); a graceful restart of the upstream broker, and of the downstream broker (back = the
@@ -27,12 +27,13 @@
  *
  * Always, at both QoS: no corrupted message and none nobody published; the stream resumes: a
  * message published after the component was back arrives upstream. QoS 1 also: every publish is
- * confirmed by the end (the publisher resends what the restart left unacknowledged). QoS 0: loss
- * is recorded, not gated, except an upper bound that proves the stream resumed: at most what the
- * stream publishes from the fault to the recovery, plus half of what it publishes after that (a
- * path may flap for a moment after its first message; a path that stays dead loses it all).
- * Duplicates and reordering are recorded, never gated (QoS 1 redelivery after a reconnect
- * produces both).
+ * acknowledged by the end (the publisher resends what the restart left unacknowledged). QoS 0:
+ * nothing arrives twice or out of order; loss is recorded, and gated by an upper bound that
+ * proves the stream resumed: at most what the stream publishes from the fault to the recovery,
+ * plus half of what it publishes after that (a path may flap for a moment after its first
+ * message; a path that stays dead loses it all). QoS 1 duplicates and reordering are recorded,
+ * not gated: redelivery after a reconnect produces both. Each of these is a gate of the result
+ * (fixtures/gates/default.json `faults`, the declaration, the recovery bound), shown in the report.
  *
  * Recovery time = from the moment the fault control returned (the component is back) to the first
  * receipt upstream of a message *published* after that moment, timed by a watcher subscriber beside
@@ -63,8 +64,13 @@ import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import type { TopologyPlan } from '../helpers/testbed/plan.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
+import { evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
+import { loadGates } from '../helpers/gates/gate-file.js';
+import type { GateOutcome } from '../helpers/report/result.js';
+import { gateFigures } from '../helpers/scenario/to-result.js';
 
 const plan = runPlan();
+const { gates: GATES } = loadGates(runSettings().gatesFile);
 const FULL = plan.profile === 'full';
 /** Messages per second of each stream (QoS 0 and QoS 1 run side by side). */
 const RATE_PER_SEC = FULL ? 2_000 : 1_000;
@@ -142,7 +148,7 @@ describeEachTopology(
         });
 
         const verdicts = outcome.streams.map((stream) =>
-          judge(t, kind, stream, outcome.timeline, expectation.qos1Lossless),
+          judge(t, kind, stream, outcome.timeline, expectation.qos1Lossless, expectation.reasons),
         );
         for (const [i, stream] of outcome.streams.entries()) {
           const verdict = verdicts[i];
@@ -155,6 +161,7 @@ describeEachTopology(
             verdict,
             stream.qos === 1 ? expectation.reasons : [],
           );
+          result.gates = verdict.gates;
           await recordResult(ctx, result);
         }
 
@@ -170,6 +177,8 @@ interface Verdict {
   /** Short verdict for the report, e.g. `nothing lost` or `lost 12 (measured)`. */
   summary: string;
   lossBound: number | null;
+  /** The gate file's faults limits and what the forwarder's declaration and the stream's recovery bound allow. */
+  gates: GateOutcome[];
   failures: string[];
 }
 
@@ -180,14 +189,23 @@ function judge(
   stream: FaultStream,
   timeline: FaultTimeline,
   qos1Lossless: boolean,
+  losslessReasons: readonly string[],
 ): Verdict {
   const c = stream.load.counters;
   const failures: string[] = [];
+  const gates = evaluateGates(GATES, 'faults', kind, stream.qos, gateFigures(stream.load)).filter(
+    (g) => !isTimingGate(g),
+  );
   const figures = `sent ${c.sent}, received ${c.received}, lost ${c.lost}, duplicates ${c.duplicates}, reordered ${c.reordered}, unconfirmed ${c.unconfirmed + c.publishFailed}; fault began ${Math.round((timeline.injectedAtUs - (stream.publishEndedAtUs - stream.load.timingsMs.publish * 1000)) / 1000)} ms into the stream, component back after ${timeline.downtimeMs} ms`;
-  if (c.corrupted > 0)
+  const broken = (figure: string) => gates.some((g) => g.figure === figure && !g.passed);
+  if (broken('corrupted'))
     failures.push(
-      `${c.corrupted} message(s) arrived corrupted (${stream.load.corruptedSamples.slice(0, 2).join(' | ')}) (${figures})`,
+      `${c.corrupted + c.foreign} message(s) arrived corrupted (${stream.load.corruptedSamples.slice(0, 2).join(' | ')}) (${figures})`,
     );
+  if (broken('duplicateRate'))
+    failures.push(`${c.duplicates} QoS ${stream.qos} message(s) arrived twice, which QoS 0 forbids (${figures})`);
+  if (broken('reorderedRate'))
+    failures.push(`${c.reordered} QoS ${stream.qos} message(s) arrived out of publish order (${figures})`);
   if (c.unexpected > 0)
     failures.push(`${c.unexpected} message(s) arrived that this stream never published (${figures})`);
   if (stream.recovery.recoveryMs === null) {
@@ -201,30 +219,55 @@ function judge(
   const firstLost = stream.load.lostSamples[0];
   const lostAt = firstLost ? `; first lost seqs ${firstLost.seqs.join(',')}` : '';
   if (stream.qos === 1) {
-    const unconfirmed = c.unconfirmed + c.publishFailed;
-    if (unconfirmed > 0)
+    if (broken('unconfirmed'))
       failures.push(
-        `${unconfirmed} QoS 1 publish(es) were never confirmed by the downstream broker although the publisher resends unacknowledged publishes after reconnecting (${figures})`,
+        `${c.unconfirmed + c.publishFailed} QoS 1 publish(es) were never acknowledged by the downstream broker although the publisher resends unacknowledged publishes after reconnecting (${figures})`,
       );
-    if (qos1Lossless && c.lost > 0)
-      failures.push(
-        `lost ${c.lost} of ${c.sent} confirmed QoS 1 messages across the ${FAULTS[kind].title}, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`,
+    if (qos1Lossless) {
+      const loss = countGate(
+        'max lost QoS 1 messages',
+        'lost',
+        c.lost,
+        0,
+        losslessReasons.join(' ') || 'declared lossless',
       );
+      gates.push(loss);
+      if (!loss.passed)
+        failures.push(
+          `lost ${c.lost} of ${c.expected} QoS 1 messages (${c.lostAcknowledged} of them confirmed) across the ${FAULTS[kind].title}, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`,
+        );
+    }
     return {
       qos: 1,
       summary: c.lost === 0 ? 'nothing lost' : `lost ${c.lost}${qos1Lossless ? '' : ' (measured)'}`,
       lossBound: null,
+      gates,
       failures,
     };
   }
   const recoveredAtUs = stream.recovery.recoveredAtUs;
   const lossBound = recoveredAtUs === null ? null : qos0LossBound(stream, timeline, recoveredAtUs);
+  if (lossBound !== null)
+    gates.push(
+      countGate(
+        'max lost QoS 0 messages (the stream resumed)',
+        'lost',
+        c.lost,
+        lossBound,
+        'faults: what the stream published from the fault to the recovery, plus half of what followed',
+      ),
+    );
   if (lossBound !== null && recoveredAtUs !== null && c.lost > lossBound) {
     failures.push(
       `lost ${c.lost} QoS 0 messages, more than the bound of ${lossBound} (all ${Math.round((recoveredAtUs - timeline.injectedAtUs) / 1000)} ms from the fault to the recovery, plus half of what followed): the stream did not really resume (${figures}${lostAt})`,
     );
   }
-  return { qos: 0, summary: `lost ${c.lost} (measured)`, lossBound, failures };
+  return { qos: 0, summary: `lost ${c.lost} (measured)`, lossBound, gates, failures };
+}
+
+/** A gate on a count whose limit the faults suite derives (a declaration, the stream's recovery bound). */
+function countGate(name: string, figure: string, measured: number, limit: number, source: string): GateOutcome {
+  return { name, figure, comparison: '<=', limit, measured, unit: 'messages', passed: measured <= limit, source };
 }
 
 /**
@@ -278,7 +321,7 @@ function faultResult(
     'No corruption and no messages nobody published; a message published after the component was back arrives upstream.',
     ...(stream.qos === 1
       ? [
-          'Every QoS 1 publish is confirmed by the end: the publisher (clean=false) keeps unacknowledged publishes and resends them after reconnecting; a publish never PUBACKed is unconfirmed, not lost.',
+          'Every QoS 1 publish is acknowledged by the end: the publisher (clean=false) keeps unacknowledged publishes and resends them after reconnecting; one never acknowledged and never delivered counts as lost.',
         ]
       : []),
   ];

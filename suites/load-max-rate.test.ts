@@ -22,7 +22,8 @@ import {
   type MaxRateResult,
 } from '../helpers/scenario/max-rate.js';
 import { profileCases, type ScenarioCase } from '../helpers/scenario/profile.js';
-import { loadToResult } from '../helpers/scenario/to-result.js';
+import { gateFigures, loadToResult } from '../helpers/scenario/to-result.js';
+import { describeBrokenGates, evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
@@ -82,6 +83,11 @@ async function searchAndRecord(context: TestContext, scenario: ScenarioCase, pat
         qos: scenario.qos,
       };
   result.variant = path.variant;
+  // The best step held the search's criteria; its delivery is gated like any load scenario's.
+  if (search.best)
+    result.gates = evaluateGates(gates, 'load', scenario.scenario, scenario.qos, gateFigures(search.best)).filter(
+      (g) => !isTimingGate(g),
+    );
   result.observations = {
     ...result.observations,
     maxSustainableRate: search.maxSustainableRate,
@@ -112,6 +118,7 @@ async function searchAndRecord(context: TestContext, scenario: ScenarioCase, pat
     };
   }
   await recordResult(context, result);
+  expect(describeBrokenGates(path.label, result.gates ?? []), 'the best step broke a delivery gate').toBe('');
   return search;
 }
 

@@ -74,7 +74,7 @@ export function buildReport(input: BuildReportInput): TestbenchReport {
       strict: plan?.strict ?? false,
       command: input.command,
       state: input.state,
-      errors: [...input.errors],
+      errors: [...input.errors, ...ungated(results)],
     },
     environment,
     targets: targetsOf(plan, results),
@@ -109,6 +109,16 @@ export function buildReport(input: BuildReportInput): TestbenchReport {
   };
   report.verdict = overallVerdict(report);
   return report;
+}
+
+/**
+ * Every scenario that measured a message flow (counters with latency or throughput) carries its
+ * gates: a measured scenario without them would pass whatever it measured. One error per such result.
+ */
+function ungated(results: readonly ReportResult[]): string[] {
+  return results
+    .filter((r) => r.counters && (r.latency || r.throughput) && !r.qosCell && (r.gates ?? []).length === 0)
+    .map((r) => `${r.key}: measured a message flow but carries no gate (a suite must gate what it measures)`);
 }
 
 /**
