@@ -187,7 +187,8 @@ const CASES: DefectCase[] = [
     full: FAULTS_SCOPE,
     paced: true,
     failing: /faults > .* > kill -9 and restart of the forwarder mid-stream/,
-    message: /QoS 1: lost \d+ of \d+ QoS 1 messages \(\d+ of them confirmed\) across the kill -9 and restart of the forwarder/,
+    message:
+      /QoS 1: lost \d+ of \d+ QoS 1 messages \(\d+ of them confirmed\) across the kill -9 and restart of the forwarder/,
     // QoS 0 loses what the outage loses, whatever the forwarder; restart-loss drops QoS 1/2 messages only.
     counted: lostVersusDropped((r) => r.suite === 'faults' && r.qos === 1, TOPICS.faultsQos1),
   },
