@@ -18,6 +18,9 @@ import { loadTolerances } from '../report/tolerances.js';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { flake } from './flake.js';
 import { load, LOAD_HELP } from './load.js';
+import { ShardMergeError } from '../load/shard/merge-shards.js';
+import { readShardInputs, ShardFileError } from '../load/shard/shard-file.js';
+import { mergeShards } from './merge-shards.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -45,6 +48,9 @@ Usage:
       Merge reports: counters summed, histograms merged exactly. repeats (default): runs one
       after another on one machine; workers: load from several machines at the same time.
       --render also writes the .md and .html next to OUT.
+      With --mode workers the inputs may instead be the shards of one "load --shard K/N" run
+      (--out files or logs with --log-result blocks): delivery recounted over all shards,
+      histograms added; exit 1 naming any shard that is missing or failed.
   mqtt-testbench report render REPORT [--out DIR]
       Write report.md and report.html for a report.json (into DIR, default its folder).
   mqtt-testbench schema [--write]
@@ -100,9 +106,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`mqtt-testbench ${command ?? ''}: ${error.message}\nRun "mqtt-testbench help" for usage.`);
       return 2;
     }
-    if (error instanceof ReportReadError || error instanceof MergeError) {
+    if (error instanceof ReportReadError || error instanceof MergeError || error instanceof ShardFileError) {
       io.err(`mqtt-testbench ${command ?? ''}: ${error.message}`);
       return 2;
+    }
+    if (error instanceof ShardMergeError) {
+      io.err(`mqtt-testbench ${command ?? ''}: ${error.message}`);
+      return error.exitCode;
     }
     throw error;
   }
@@ -237,13 +247,29 @@ function compare(argv: readonly string[], io: CliIo): number {
 function merge(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, { mode: { value: true }, force: {}, render: {} });
   const [out, ...inputs] = args.positionals;
-  if (!out || inputs.length < 2)
+  if (!out || inputs.length < 1)
     throw new UsageError('merge needs an output file and at least two reports: merge OUT IN1 IN2 [IN...].');
   if (!out.endsWith('.json'))
     throw new UsageError(`the output ${out} should be a .json file (the inputs come after it).`);
   const mode = stringFlag(args, 'mode') ?? 'repeats';
   if (mode !== 'repeats' && mode !== 'workers')
     throw new UsageError(`--mode ${mode} is not a mode: use repeats or workers.`);
+  const shardInputs = inputs.map((file) => ({ file, shards: readShardInputs(resolve(io.cwd, file), file) }));
+  if (shardInputs.some((input) => input.shards !== null)) {
+    const reportFile = shardInputs.find((input) => input.shards === null)?.file;
+    if (reportFile !== undefined)
+      throw new UsageError(`${reportFile} is not a shard result, the other inputs are: merge one kind at a time.`);
+    if (mode !== 'workers')
+      throw new UsageError(
+        'these are results of "load --shard K/N" runs, which ran at the same time: use --mode workers.',
+      );
+    if (args.flags.has('render')) throw new UsageError('--render is for reports; a merged load result is JSON only.');
+    return mergeShards(
+      out,
+      shardInputs.map((input) => ({ file: input.file, shards: input.shards ?? [] })),
+      io,
+    );
+  }
   const reports = inputs.map((file) => ({ file, report: readReport(resolve(io.cwd, file)) }));
   const merged = mergeReports(reports, {
     mode,

@@ -3,7 +3,7 @@
  * comes from a file (fixtures/workloads/*.json shape), from flags, or from both (flags win), and is
  * validated by the same schema as the suites' workloads before anything connects.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { ConfigError } from '../config/errors.js';
@@ -14,6 +14,7 @@ import { parseWorkload, WorkloadError } from '../load/workload.js';
 import { count, ms, rate } from '../report/format.js';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import type { CliIo } from './cli.js';
+import { openShard, SHARD_HELP, shardCliFrom, shardSummaryLine, writeShardOutput, writeWhole } from './load-shard.js';
 
 export const LOAD_HELP = `  mqtt-testbench load [WORKLOAD.json] --url URL [options] [--json] [--out FILE]
       Run one workload against any broker and print a summary (--json: as JSON; --out: the full
@@ -23,7 +24,8 @@ export const LOAD_HELP = `  mqtt-testbench load [WORKLOAD.json] --url URL [optio
       --workers N|auto, --protocol 4|5, --client auto|lean|mqtt.js (default auto: the engine's
       lean client unless an option needs mqtt.js), --topic PREFIX (default mtb/load/<random>),
       --subscribe-url URL (another broker, e.g. the upstream side of a forwarder), --ca FILE.
-      Credentials go in the URL: mqtts://user:password@host:8883 (never printed).`;
+      Credentials go in the URL: mqtts://user:password@host:8883 (never printed).
+${SHARD_HELP}`;
 
 /** Flags that set a workload field, with how to read their value. */
 const WORKLOAD_FLAGS = {
@@ -81,6 +83,11 @@ export async function load(argv: readonly string[], io: CliIo): Promise<number> 
       ca: { value: true },
       json: {},
       out: { value: true },
+      shard: { value: true },
+      'run-id': { value: true },
+      'start-at': { value: true },
+      'barrier-timeout': { value: true },
+      'log-result': {},
       ...Object.fromEntries(Object.keys(WORKLOAD_FLAGS).map((name) => [name, { value: true }])),
     },
     { maxPositionals: 1 },
@@ -89,7 +96,18 @@ export async function load(argv: readonly string[], io: CliIo): Promise<number> 
   if (!url) throw new UsageError('--url is required: the broker to publish to, e.g. --url mqtt://127.0.0.1:1883.');
   const subscribeUrl = stringFlag(args, 'subscribe-url') ?? url;
   const workload = workloadFrom(args, io.cwd);
-  const prefix = stringFlag(args, 'topic') ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
+  const shardCli = shardCliFrom(
+    {
+      shard: stringFlag(args, 'shard'),
+      runId: stringFlag(args, 'run-id'),
+      startAt: stringFlag(args, 'start-at'),
+      barrierTimeout: stringFlag(args, 'barrier-timeout'),
+      logResult: args.flags.has('log-result'),
+    },
+    workload,
+  );
+  const prefix =
+    stringFlag(args, 'topic') ?? shardCli?.topicPrefix ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
   if (/[#+]/.test(prefix) || prefix.endsWith('/') || prefix.length === 0)
     throw new UsageError(`--topic ${prefix}: a topic prefix without "#", "+" or a trailing "/", e.g. mtb/load.`);
   const connectOptions = connectOptionsFrom(args, io.cwd);
@@ -98,31 +116,46 @@ export async function load(argv: readonly string[], io: CliIo): Promise<number> 
   const onSignal = (): void => abort.abort(new Error('interrupted (SIGINT/SIGTERM): clients closed, nothing measured'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const out = stringFlag(args, 'out');
   let result: LoadResult;
+  let shard: Awaited<ReturnType<typeof openShard>> | undefined;
   try {
+    if (shardCli)
+      shard = await openShard(
+        shardCli,
+        {
+          url,
+          topicPrefix: prefix,
+          ...(connectOptions ? { connectOptions } : {}),
+          signal: abort.signal,
+        },
+        io.err,
+      );
     result = await runLoad({
       publishUrl: url,
       subscribeUrl,
       workload,
       topicFor: (i) => `${prefix}/p${i}`,
       subscribeFilter: `${prefix}/#`,
-      clientIdPrefix: `mtb-load-${Math.random().toString(36).slice(2, 8)}`,
+      clientIdPrefix: shardCli?.clientIdPrefix ?? `mtb-load-${Math.random().toString(36).slice(2, 8)}`,
       ...(connectOptions ? { connectOptions } : {}),
       progressLabel: `${workload.name} QoS ${workload.qos}`,
       signal: abort.signal,
+      ...(shard ? { shard } : {}),
     });
   } catch (error) {
-    io.err(`mqtt-testbench load: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`mqtt-testbench load: ${message}`);
+    if (shardCli) writeShardOutput(shardCli, { error: message }, out && resolve(io.cwd, out), io.out);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await shard?.sync.close();
   }
 
-  const out = stringFlag(args, 'out');
-  if (out) {
-    writeFileSync(resolve(io.cwd, out), `${JSON.stringify(result, null, 2)}\n`);
-  }
+  if (shardCli) writeShardOutput(shardCli, { result }, out && resolve(io.cwd, out), io.out);
+  else if (out) writeWhole(resolve(io.cwd, out), `${JSON.stringify(result, null, 2)}\n`);
   const summary = summarize(result);
   io.out(args.flags.has('json') ? JSON.stringify(summary, null, 2) : formatSummary(summary, result));
   return 0;
@@ -248,7 +281,7 @@ export function summarize(result: LoadResult): LoadSummary {
   };
 }
 
-function formatSummary(s: LoadSummary, result: LoadResult): string {
+export function formatSummary(s: LoadSummary, result: LoadResult): string {
   const l = s.latencyUs;
   const lines = [
     `${s.workload}: ${s.publishers} publisher(s) → ${s.subscribers} subscriber(s), QoS ${s.qos}, payload ${s.payloadBytes} bytes, ${result.target.publishUrl}${result.target.subscribeUrl !== result.target.publishUrl ? ` → ${result.target.subscribeUrl}` : ''}`,
@@ -271,6 +304,8 @@ function formatSummary(s: LoadSummary, result: LoadResult): string {
   lines.push(
     `  drain ${s.drain} · pace set by ${s.limitedBy}${s.harnessSaturated ? ' (harness saturated: the figures understate the broker)' : ''} · harness RSS max ${s.rssMaxMB} MB · client ${s.client}`,
   );
+  const shardLine = shardSummaryLine(result);
+  if (shardLine) lines.push(shardLine);
   for (const error of s.errors) lines.push(`  error: ${error}`);
   return lines.join('\n');
 }
