@@ -46,20 +46,50 @@ export function setClockOffsetUs(us: number): void {
 }
 
 /**
- * Moves nowUs() onto the wall-clock timeline: µs since WALL_EPOCH_MS, as this machine's wall clock
- * read when the process started (performance.timeOrigin, µs precision) and advanced by the
- * monotonic clock since, so NTP adjustments during the run do not move it. Computed once per
- * process: calling it again changes nothing.
+ * Moves nowUs() onto the wall-clock timeline: µs since WALL_EPOCH_MS on this machine's wall clock,
+ * paired once with the monotonic clock (wallClockOffsetUs) and advanced by the monotonic clock
+ * from then on, so NTP adjustments during the run do not move it. Computed once per process:
+ * calling it again changes nothing.
  */
 export function useWallClockBase(): void {
-  if (wallOffsetUs === undefined) {
-    // The first use of `performance` loads perf_hooks (milliseconds): before the two clock reads, not between them.
-    const perf = performance;
-    const wallUs = Math.round((perf.timeOrigin + perf.now() - WALL_EPOCH_MS) * 1000);
-    const monotonicUs = nowUs() - offsetUs;
-    wallOffsetUs = wallUs - monotonicUs;
-  }
+  wallOffsetUs ??= wallClockOffsetUs() - WALL_EPOCH_MS * 1000;
   offsetUs = wallOffsetUs;
+}
+
+/** Date.now() ticks to look at, at most, and a bracket that is good enough to stop at (µs). */
+const WALL_EDGES = 5;
+const GOOD_BRACKET_US = 5;
+
+/**
+ * Wall-clock µs minus monotonic µs. Date.now() has whole milliseconds, so the pairing is taken at
+ * the instant its value changes: that instant lies between two monotonic reads around consecutive
+ * Date.now() calls, a fraction of a µs apart unless the thread was preempted in between; of a few
+ * such edges the tightest is kept. (performance.timeOrigin pairs its two clocks at process start,
+ * and a busy machine preempts that pairing: two processes started together were 1.4 ms apart.)
+ */
+export function wallClockOffsetUs(): number {
+  const monotonicUs = (): number => {
+    const time = process.hrtime();
+    return time[0] * 1_000_000 + time[1] / 1000;
+  };
+  let best = { offsetUs: 0, bracketUs: Number.POSITIVE_INFINITY };
+  for (let edge = 0; edge < WALL_EDGES && best.bracketUs > GOOD_BRACKET_US; edge++) {
+    let beforeUs = monotonicUs();
+    const fromMs = Date.now();
+    for (;;) {
+      const readStartUs = monotonicUs();
+      const ms = Date.now();
+      const readEndUs = monotonicUs();
+      if (ms !== fromMs) {
+        // The wall clock reached `ms` after the previous Date.now() began and before this one ended.
+        const bracketUs = readEndUs - beforeUs;
+        if (bracketUs < best.bracketUs) best = { offsetUs: ms * 1000 - (beforeUs + readEndUs) / 2, bracketUs };
+        break;
+      }
+      beforeUs = readStartUs;
+    }
+  }
+  return Math.round(best.offsetUs);
 }
 
 /** µs on the wall-clock timeline (the engine's clock once useWallClockBase ran) of a wall-clock time in ms since 1970. */

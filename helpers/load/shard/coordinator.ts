@@ -162,19 +162,25 @@ function isoOf(clockUs: number): string {
   return new Date(WALL_EPOCH_MS + clockUs / 1000).toISOString();
 }
 
+/** Resolves once the engine clock reached `atUs` (a timer can fire a little early: it is set again for the rest). */
 function sleepUntil(atUs: number, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
-  const delayMs = (atUs - nowUs()) / 1000;
-  if (delayMs <= 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, delayMs);
+    const wait = (): void => {
+      const remainingUs = atUs - nowUs();
+      if (remainingUs <= 0) {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+        return;
+      }
+      timer = setTimeout(wait, Math.ceil(remainingUs / 1000));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
+    wait();
   });
 }
