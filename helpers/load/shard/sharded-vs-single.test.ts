@@ -36,10 +36,12 @@ const KILL_AFTER_START_MS = 500;
 
 /**
  * Two runs of one workload on a 2-core machine shared with other work: a quantile agrees when the
- * larger value is at most `factor` times the smaller, values below `floorUs` counting as the floor.
- * p50: factor 3, floor 1 ms; p99: factor 5, floor 25 ms. Measured here, 11 pairs at load average
- * 9-14: single-run p50 0.09-6 ms and p99 1.4-110 ms from run to run; sharded p50 0.12-1.0 ms and
- * p99 6-144 ms when every shard kept its rate. A clock mix-up between processes is off by years.
+ * larger value is at most `factor` times the smaller, values below the noise floor counting as the
+ * floor. p50: factor 3, floor 1 ms. p99: factor 5, floor 25 ms or the harness's own event-loop lag
+ * p99 in either run, if larger (a tail shorter than the harness's stalls cannot be told from them).
+ * Measured here at load average 9-14 over 16 pairs: single p50 85-125 µs, sharded 128-333 µs;
+ * single p99 1.3-117 ms, sharded 6-115 ms, the sharded tail following its lag p99 (10-134 ms:
+ * five processes on two cores). A clock mix-up between processes is off by years.
  */
 const AGREEMENT = { p50: { factor: 3, floorUs: 1_000 }, p99: { factor: 5, floorUs: 25_000 } } as const;
 /** Latencies are compared only when both runs kept the requested rate: otherwise they measured another load. */
@@ -183,7 +185,7 @@ describe('sharded load against one broker', { timeout: 90_000 }, () => {
     expect(sharded.latency.endToEnd.max).toBeLessThan(10_000_000);
 
     const line = (name: string, r: LoadResult) =>
-      `${name}: ${Math.round(r.throughput.confirmedPerSecond)} sent/s, ${Math.round(r.throughput.receivedPerSecond)} received/s, p50 ${r.latency.endToEnd.p50} µs, p99 ${r.latency.endToEnd.p99} µs`;
+      `${name}: ${Math.round(r.throughput.confirmedPerSecond)} sent/s, ${Math.round(r.throughput.receivedPerSecond)} received/s, p50 ${r.latency.endToEnd.p50} µs, p99 ${r.latency.endToEnd.p99} µs, harness lag p99 ${r.diagnostics.eventLoopLagP99Ms} ms`;
     await context.annotate(`${line('single', single)}; ${line('4 shards merged', sharded)}`);
     const keptRate = [single, sharded].every(
       (r) => r.throughput.confirmedPerSecond >= MIN_RATE_SHARE * WORKLOAD.ratePerSecond,
@@ -195,12 +197,11 @@ describe('sharded load against one broker', { timeout: 90_000 }, () => {
       );
       return;
     }
+    const lagUs = Math.max(single.diagnostics.eventLoopLagP99Ms, sharded.diagnostics.eventLoopLagP99Ms) * 1000;
     for (const q of ['p50', 'p99'] as const) {
       const [a, b] = [single.latency.endToEnd[q], sharded.latency.endToEnd[q]];
-      expect(
-        agrees(a, b, AGREEMENT[q]),
-        `${q}: single ${a} µs, sharded ${b} µs (rule ${JSON.stringify(AGREEMENT[q])})`,
-      ).toBe(true);
+      const rule = { factor: AGREEMENT[q].factor, floorUs: Math.max(AGREEMENT[q].floorUs, q === 'p99' ? lagUs : 0) };
+      expect(agrees(a, b, rule), `${q}: single ${a} µs, sharded ${b} µs (rule ${JSON.stringify(rule)})`).toBe(true);
     }
   });
 
