@@ -248,7 +248,9 @@ function merge(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, { mode: { value: true }, force: {}, render: {} });
   const [out, ...inputs] = args.positionals;
   if (!out || inputs.length < 1)
-    throw new UsageError('merge needs an output file and at least two reports: merge OUT IN1 IN2 [IN...].');
+    throw new UsageError(
+      'merge needs an output file and its inputs: merge OUT IN1 IN2 [IN...] (reports), merge --mode workers OUT SHARD... (shard results).',
+    );
   if (!out.endsWith('.json'))
     throw new UsageError(`the output ${out} should be a .json file (the inputs come after it).`);
   const mode = stringFlag(args, 'mode') ?? 'repeats';

@@ -9,7 +9,7 @@ import type { IClientOptions } from 'mqtt';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
 import { runLoad } from '../load/run-load.js';
-import type { LoadResult, Workload } from '../load/types.js';
+import type { LoadResult, ShardRunOptions, Workload } from '../load/types.js';
 import { parseWorkload, WorkloadError } from '../load/workload.js';
 import { count, ms, rate } from '../report/format.js';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
@@ -118,7 +118,7 @@ export async function load(argv: readonly string[], io: CliIo): Promise<number> 
   process.once('SIGTERM', onSignal);
   const out = stringFlag(args, 'out');
   let result: LoadResult;
-  let shard: Awaited<ReturnType<typeof openShard>> | undefined;
+  let shard: ShardRunOptions | undefined;
   try {
     if (shardCli)
       shard = await openShard(
