@@ -5,6 +5,8 @@
  * here imports vitest: bench, test and flake start it as a process.
  */
 import { ConfigError } from '../config/errors.js';
+import { ShardMergeError } from '../load/shard/merge-shards.js';
+import { ShardFileError } from '../load/shard/shard-file.js';
 import { MergeError } from '../report/merge.js';
 import { ReportReadError } from '../report/read-report.js';
 import { ReportSettingsError } from '../report/settings.js';
@@ -80,6 +82,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     name = command.name;
     return await command.run(args, io);
   } catch (error) {
+    // A shard that is missing or failed: the run is incomplete (exit 1); shards that do not belong together: bad input.
+    if (error instanceof ShardMergeError) {
+      io.err(`mqtt-testbench${name ? ` ${name}` : ''}: ${error.message}`);
+      return error.exitCode;
+    }
     const message = badInputMessage(error);
     if (message === undefined) throw error;
     io.err(
@@ -116,7 +123,12 @@ function findCommand(argv: readonly string[]): { command: CliCommand; args: read
 
 /** The message of an error that is the user's input, not the program's fault; undefined otherwise. */
 function badInputMessage(error: unknown): string | undefined {
-  if (error instanceof UsageError || error instanceof ReportReadError || error instanceof MergeError)
+  if (
+    error instanceof UsageError ||
+    error instanceof ReportReadError ||
+    error instanceof MergeError ||
+    error instanceof ShardFileError
+  )
     return error.message;
   if (error instanceof ReportSettingsError) return error.message;
   if (error instanceof ConfigError) return error.message;

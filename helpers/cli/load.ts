@@ -3,14 +3,14 @@
  * comes from a file (fixtures/workloads/*.json shape), from options, or from both (options win),
  * and is validated by the same schema as the suites' workloads before anything connects.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
 import { mqttUrlProblem } from '../config/settings.js';
 import { runLoad } from '../load/run-load.js';
-import type { LoadResult, Workload } from '../load/types.js';
+import type { LoadResult, ShardRunOptions, Workload } from '../load/types.js';
 import { parseWorkload, WorkloadError, workloadSchema } from '../load/workload.js';
 import { count, ms, rate } from '../report/format.js';
 import { loadReportSettings } from '../report/settings.js';
@@ -19,6 +19,7 @@ import { UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import { defineCommand, type CliIo } from './command.js';
 import { PASSWORD_ENV, readPassword, readPemOption } from './credentials.js';
 import { didYouMean } from './suggest.js';
+import { openShard, shardCliFrom, shardSummaryLine, writeShardOutput, writeWhole } from './load-shard.js';
 
 /** Options that set a workload field, with how to read their value. */
 const WORKLOAD_OPTIONS = {
@@ -103,6 +104,26 @@ const LOAD_OPTIONS = {
     valueName: 'FILE',
     description: 'write the full result (histograms, series) to FILE',
   },
+  shard: {
+    type: 'string',
+    valueName: 'K/N',
+    description: "run shard K's share of the clients (merge the shards with merge --mode workers)",
+  },
+  'run-id': {
+    type: 'string',
+    valueName: 'ID',
+    description: 'names a sharded run (required for N > 1, the same in every shard)',
+  },
+  'start-at': { type: 'string', valueName: 'ISO|EPOCH_MS', description: 'sharded run: start sending at this time' },
+  'barrier-timeout': {
+    type: 'string',
+    valueName: 'MS',
+    description: 'sharded run: how long to wait for the other shards',
+  },
+  'log-result': {
+    type: 'boolean',
+    description: 'sharded run: also print the result (gzip+base64 between marker lines) for kubectl logs',
+  },
 } as const satisfies OptionSpecs;
 
 type LoadArgs = ParsedArgs<typeof LOAD_OPTIONS>;
@@ -135,7 +156,17 @@ async function load(args: LoadArgs, io: CliIo): Promise<number> {
   const workload = workloadFrom(args, io.cwd);
   if (args.values['subscribe-url'] && workload.subscribers === 0)
     throw new UsageError('--subscribe-url with --subscribers 0: nothing subscribes; drop one of them.');
-  const prefix = args.values.topic ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
+  const shardCli = shardCliFrom(
+    {
+      shard: args.values.shard,
+      runId: args.values['run-id'],
+      startAt: args.values['start-at'],
+      barrierTimeout: args.values['barrier-timeout'],
+      logResult: args.values['log-result'] === true,
+    },
+    workload,
+  );
+  const prefix = args.values.topic ?? shardCli?.topicPrefix ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
   if (/[#+]/.test(prefix) || prefix.endsWith('/') || prefix.length === 0)
     throw new UsageError(`--topic ${prefix}: a topic prefix without "#", "+" or a trailing "/", e.g. mtb/load.`);
   const connectOptions = connectOptionsFrom(args, [url, subscribeUrl], io);
@@ -144,31 +175,41 @@ async function load(args: LoadArgs, io: CliIo): Promise<number> {
   const onSignal = (): void => abort.abort(new Error('interrupted (SIGINT/SIGTERM): clients closed, nothing measured'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const out = args.values.out;
   let result: LoadResult;
+  let shard: ShardRunOptions | undefined;
   try {
+    if (shardCli)
+      shard = await openShard(
+        shardCli,
+        { url, topicPrefix: prefix, ...(connectOptions ? { connectOptions } : {}), signal: abort.signal },
+        io.err,
+      );
     result = await runLoad({
       publishUrl: url,
       subscribeUrl,
       workload,
       topicFor: (i) => `${prefix}/p${i}`,
       subscribeFilter: `${prefix}/#`,
-      clientIdPrefix: `mtb-load-${Math.random().toString(36).slice(2, 8)}`,
+      clientIdPrefix: shardCli?.clientIdPrefix ?? `mtb-load-${Math.random().toString(36).slice(2, 8)}`,
       ...(connectOptions ? { connectOptions } : {}),
       progressLabel: `${workload.name} QoS ${workload.qos}`,
       signal: abort.signal,
+      ...(shard ? { shard } : {}),
     });
   } catch (error) {
-    io.err(`mqtt-testbench load: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`mqtt-testbench load: ${message}`);
+    if (shardCli) writeShardOutput(shardCli, { error: message }, out && resolve(io.cwd, out), io.out);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await shard?.sync.close();
   }
 
-  const out = args.values.out;
-  if (out) {
-    writeFileSync(resolve(io.cwd, out), `${JSON.stringify(result, null, 2)}\n`);
-  }
+  if (shardCli) writeShardOutput(shardCli, { result }, out && resolve(io.cwd, out), io.out);
+  else if (out) writeWhole(resolve(io.cwd, out), `${JSON.stringify(result, null, 2)}\n`);
   const summary = summarize(result);
   io.out(args.values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary, result));
   return 0;
@@ -391,7 +432,7 @@ export function summarize(result: LoadResult): LoadSummary {
   };
 }
 
-function formatSummary(s: LoadSummary, result: LoadResult): string {
+export function formatSummary(s: LoadSummary, result: LoadResult): string {
   const l = s.latencyUs;
   const lines = [
     `${s.workload}: ${s.publishers} publisher(s) → ${s.subscribers} subscriber(s), QoS ${s.qos}, payload ${s.payloadBytes} bytes, ${result.target.publishUrl}${result.target.subscribeUrl !== result.target.publishUrl ? ` → ${result.target.subscribeUrl}` : ''}`,
@@ -414,6 +455,8 @@ function formatSummary(s: LoadSummary, result: LoadResult): string {
   lines.push(
     `  drain ${s.drain} · pace set by ${s.limitedBy}${s.harnessSaturated ? ' (harness saturated: the figures understate the broker)' : ''} · harness RSS max ${s.rssMaxMB} MB · client ${s.client}`,
   );
+  const shardLine = shardSummaryLine(result);
+  if (shardLine) lines.push(shardLine);
   for (const error of s.errors) lines.push(`  error: ${error}`);
   return lines.join('\n');
 }

@@ -1,6 +1,8 @@
 /**
  * The commands that work with reports: baseline save, compare, merge, report render, schema.
  */
+import { readShardInputs } from '../load/shard/shard-file.js';
+import { mergeShards } from './merge-shards.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { comparisonLabel, compareWithBaseline, describeFigure } from '../report/baseline.js';
@@ -109,10 +111,15 @@ tolerances, and prints the deltas.`,
 export const mergeCommand = defineCommand({
   name: 'merge',
   summary: 'merge reports exactly (counters summed, histograms merged)',
-  usage: ['merge OUT IN1 IN2 [IN...] [--mode repeats|workers] [--force] [--render]'],
+  usage: [
+    'merge OUT IN1 IN2 [IN...] [--mode repeats|workers] [--force] [--render]',
+    'merge --mode workers OUT SHARD...',
+  ],
   description: `Merges reports: counters summed, latency histograms merged from their encoded form (never
 averaged). repeats (default): runs one after another on one machine; workers: load generated
-from several machines at the same time.`,
+from several machines at the same time. With --mode workers the inputs may instead be the shards
+of one "load --shard K/N" run (--out files, or logs with --log-result blocks): delivery recounted
+over all shards, histograms added; exit 1 naming any shard that is missing or failed.`,
   options: {
     mode: { type: 'string', valueName: 'repeats|workers', description: 'how the inputs relate (default repeats)' },
     force: { type: 'boolean', description: 'merge reports of different environments' },
@@ -120,13 +127,33 @@ from several machines at the same time.`,
   },
   run(args, io) {
     const [out, ...inputs] = args.positionals;
-    if (!out || inputs.length < 2)
-      throw new UsageError('merge needs an output file and at least two reports: merge OUT IN1 IN2 [IN...].');
+    if (!out || inputs.length < 1)
+      throw new UsageError(
+        'merge needs an output file and its inputs: merge OUT IN1 IN2 [IN...] (reports), merge --mode workers OUT SHARD... (shard results).',
+      );
     if (!out.endsWith('.json'))
       throw new UsageError(`the output ${out} should be a .json file (the inputs come after it).`);
     const mode = args.values.mode ?? 'repeats';
     if (mode !== 'repeats' && mode !== 'workers')
       throw new UsageError(`--mode ${mode} is not a mode: use repeats or workers.`);
+    const shardInputs = inputs.map((file) => ({ file, shards: readShardInputs(resolve(io.cwd, file), file) }));
+    if (shardInputs.some((input) => input.shards !== null)) {
+      const reportFile = shardInputs.find((input) => input.shards === null)?.file;
+      if (reportFile !== undefined)
+        throw new UsageError(`${reportFile} is not a shard result, the other inputs are: merge one kind at a time.`);
+      if (mode !== 'workers')
+        throw new UsageError(
+          'these are results of "load --shard K/N" runs, which ran at the same time: use --mode workers.',
+        );
+      if (args.values.render) throw new UsageError('--render is for reports; a merged load result is JSON only.');
+      return mergeShards(
+        out,
+        shardInputs.map((input) => ({ file: input.file, shards: input.shards ?? [] })),
+        io,
+      );
+    }
+    if (inputs.length < 2)
+      throw new UsageError('merge needs an output file and at least two reports: merge OUT IN1 IN2 [IN...].');
     const reports = inputs.map((file) => ({ file, report: readReport(resolve(io.cwd, file)) }));
     const merged = mergeReports(reports, {
       mode,

@@ -57,6 +57,16 @@ export interface DrainLimits {
   maxMs: number;
   pollMs: number;
   signal?: AbortSignal;
+  /** A sharded run: the other shards' publishers also send to this shard's receiver groups. */
+  peers?: DrainPeers;
+}
+
+/** The other shards of a sharded run, as the drain sees them (helpers/load/shard). */
+export interface DrainPeers {
+  /** This shard's publishers are done (nothing in flight, or the drain ended): their confirmed publishes. Called once. */
+  reportSent(confirmed: number): void;
+  /** Confirmed publishes of every other shard, once all of them reported; null before. */
+  othersConfirmed(): number | null;
 }
 
 /**
@@ -70,16 +80,28 @@ export async function drainWorkers(
   limits: DrainLimits,
 ): Promise<DrainReport> {
   const startUs = nowUs();
+  const { peers } = limits;
+  let reported = false;
+  // A shard's drain may begin while other shards still send (a shard without publishers drains
+  // from the start): drainMaxMs counts from when every other shard reported its end of sending.
+  let maxFromUs = peers ? Number.POSITIVE_INFINITY : startUs;
   let outcome: DrainOutcome;
   let totals: WorkerStatus;
+  let missing: number;
   for (;;) {
     totals = sumStatus(await Promise.all(workers.map((worker) => worker.status())), groups);
+    if (peers && !reported && totals.inflight === 0) {
+      peers.reportSent(totals.confirmed);
+      reported = true;
+    }
+    missing = peers ? missingWithPeers(totals, groups, peers) : totals.missing;
     const now = nowUs();
+    if (peers && maxFromUs === Number.POSITIVE_INFINITY && peers.othersConfirmed() !== null) maxFromUs = now;
     if (limits.signal?.aborted) {
       outcome = 'aborted';
       break;
     }
-    if (totals.missing === 0 && totals.inflight === 0) {
+    if (missing === 0 && totals.inflight === 0) {
       outcome = 'complete';
       break;
     }
@@ -87,18 +109,32 @@ export async function drainWorkers(
       outcome = 'idle';
       break;
     }
-    if (now - startUs >= limits.maxMs * 1000) {
+    if (now - maxFromUs >= limits.maxMs * 1000) {
       outcome = 'max';
       break;
     }
     await sleep(limits.pollMs, limits.signal);
   }
+  if (peers && !reported) peers.reportSent(totals.confirmed);
   return {
     outcome,
     waitedMs: ms(nowUs() - startUs),
-    missingAtEnd: totals.missing,
+    // Other shards that never reported: the deliveries known to be missing here.
+    missingAtEnd: Number.isFinite(missing) ? missing : totals.missing,
     inflightAtEnd: totals.inflight,
   };
+}
+
+/**
+ * Deliveries still missing in this shard's groups, counting every shard's publishers: estimated as
+ * (confirmed here + confirmed elsewhere) × groups − unique receipts, like sumStatus across threads.
+ * Unknown (Infinity) until every other shard reported how many it confirmed.
+ */
+function missingWithPeers(totals: WorkerStatus, groups: number, peers: DrainPeers): number {
+  if (groups === 0) return 0;
+  const others = peers.othersConfirmed();
+  if (others === null) return Number.POSITIVE_INFINITY;
+  return Math.max(0, (totals.confirmed + others) * groups - totals.receivedKnown);
 }
 
 function sleep(delayMs: number, signal: AbortSignal | undefined): Promise<void> {

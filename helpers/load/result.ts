@@ -29,6 +29,8 @@ export interface ResultInputs {
   workers: HarnessDiagnostics['workers'];
   client: HarnessDiagnostics['client'];
   includeAccounting: boolean;
+  /** The rate this run was asked for, when it runs a share of the workload (a shard); default the workload's. */
+  requestedRatePerSecond?: number;
 }
 
 /** Merges what the workers measured into the one plain result object: counters from the exact accounting, histograms added, never averaged. */
@@ -38,6 +40,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
   const merged = (pick: (r: WorkerReport) => string | null): LatencyReport =>
     latencyReport(mergeEncodedHistograms(reports.map(pick).filter((h): h is string => h !== null)));
   const rateLimited = workload.ratePerSecond > 0;
+  const requestedRatePerSecond = inputs.requestedRatePerSecond ?? workload.ratePerSecond;
   const latency: LatencyReports = {
     endToEnd: merged((r) => r.histograms.endToEnd),
     endToEndFromIntended: rateLimited ? merged((r) => r.histograms.endToEndFromIntended) : null,
@@ -54,7 +57,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
   const eventLoopLagP99Ms = max((r) => r.eventLoop.lagP99Ms);
   const windowFullCount = sum((r) => r.windowFullCount);
   const diagnosis = diagnoseLimit({
-    requestedRatePerSecond: workload.ratePerSecond,
+    requestedRatePerSecond,
     achievedRatePerSecond: throughput.confirmedPerSecond,
     receivedPerGroupPerSecond: trackers.length > 0 ? throughput.receivedPerSecond / trackers.length : null,
     sendDelayP99Us: latency.sendDelay && latency.sendDelay.count > 0 ? latency.sendDelay.p99 : null,
@@ -81,7 +84,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
     maxBacklog: inputs.periods.reduce((top, period) => Math.max(top, period.backlog), 0),
     maxSocketBufferedBytes: max((r) => r.maxSocketBufferedBytes),
     packetIdReuses: sum((r) => r.packetIdReuses),
-    requestedRatePerSecond: workload.ratePerSecond,
+    requestedRatePerSecond,
     achievedRatePerSecond: throughput.confirmedPerSecond,
     negativeLatencyCount: sum((r) => r.negativeLatencyCount),
     reconnects: { publishers: sum((r) => r.reconnects.publishers), subscribers: sum((r) => r.reconnects.subscribers) },

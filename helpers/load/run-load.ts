@@ -7,11 +7,13 @@ import { brokerPortOf, SocketQueueSampler, type SocketQueueReport } from '../sta
 import type { HarnessDiagnostics, PeriodStats } from '../stats/types.js';
 import { mergeAccounting, type AccountingState } from './accounting/index.js';
 import { chooseClient } from './client/choose-client.js';
-import { nowUs } from './clock.js';
+import { nowUs, useWallClockBase } from './clock.js';
 import { drainWorkers, sumStatus } from './drain.js';
 import { ErrorLog } from './error-log.js';
 import { redactUrl } from '../security/redact.js';
 import { buildLoadResult } from './result.js';
+import { planShard } from './shard/shard-plan.js';
+import { shardResult } from './shard/shard-result.js';
 import type { LoadResult, RunLoadOptions } from './types.js';
 import { workerBundleStatus } from './worker/bundle.js';
 import { LocalWorker } from './worker/local-worker.js';
@@ -42,9 +44,11 @@ const DRAIN_POLL_MS = { local: 5, thread: 20 } as const;
 export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const workload = parseWorkload(options.workload);
   checkOptions(options);
+  const shard = options.shard ? planShard(workload, options.shard) : undefined;
   options.signal?.throwIfAborted();
+  if (shard) useWallClockBase();
 
-  const runTag = randomBytes(4).toString('hex');
+  const runTag = shard?.runTag ?? randomBytes(4).toString('hex');
   const startedAt = new Date();
   const runStartUs = nowUs();
   const rssBeforeConnectBytes = process.memoryUsage.rss();
@@ -55,7 +59,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       : options.subscribeFilter;
   const topics = Array.from({ length: workload.publishers }, (_, i) => topicOf(options, i));
   // Receiver groups: each subscriber in "all" mode, the one share group in "shared" mode, none when publishing only.
-  const groupCount = workload.subscriptionMode === 'all' ? workload.subscribers : 1;
+  const groupCount = shard?.groupCount ?? (workload.subscriptionMode === 'all' ? workload.subscribers : 1);
 
   const client = chooseClient(workload.client, [options.publishUrl, options.subscribeUrl], options.connectOptions);
   let count = resolveWorkerCount(workload.workers);
@@ -79,6 +83,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       client: client.kind,
       shareGroup,
       topics,
+      ...(shard ? { share: shard } : {}),
     },
     count,
   );
@@ -92,8 +97,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   let periodTimer: NodeJS.Timeout | undefined;
   let sampler: SocketQueueSampler | undefined;
   const progress: ProgressReporter | undefined = options.progressLabel ? createProgress() : undefined;
+  const ownPublishers = shard ? shard.publishers.end - shard.publishers.start : workload.publishers;
   const totalToSend =
-    workload.messages !== undefined ? (workload.messages + workload.warmupMessages) * workload.publishers : undefined;
+    workload.messages !== undefined ? (workload.messages + workload.warmupMessages) * ownPublishers : undefined;
 
   try {
     for (const spec of specs)
@@ -103,6 +109,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     await allOrAbort(workers, (worker) => worker.connectSubscribers());
     await allOrAbort(workers, (worker) => worker.connectPublishers());
     const connectedUs = nowUs();
+    // Shards begin sending together: the periods and rates of every shard cover the same window.
+    const commonStartUs = await options.shard?.sync.awaitStart(options.signal);
+    const sendPhaseUs = nowUs();
 
     const brokerPorts = [brokerPortOf(options.publishUrl), brokerPortOf(options.subscribeUrl)].filter(
       (p): p is number => p !== null,
@@ -111,7 +120,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     const portsByWorker = await Promise.all(workers.map((worker) => worker.localPorts()));
     sampler.setLocalPorts(portsByWorker.flat());
 
-    const periods = new PeriodSeries(connectedUs);
+    const periods = new PeriodSeries(sendPhaseUs);
     let rssMaxBytes = process.memoryUsage.rss();
     let heapUsedMaxBytes = 0;
     let sending = true;
@@ -164,8 +173,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         sent: totals.confirmed,
         // Per receiver group, so that it compares with what was sent (fan-out receives it N times).
         received: groupCount > 0 ? Math.floor(totals.received / groupCount) : 0,
-        elapsedMs: (nowUs() - connectedUs) / 1000,
-        idleMs: Math.max(0, (nowUs() - Math.max(totals.lastProgressUs, connectedUs)) / 1000),
+        elapsedMs: (nowUs() - sendPhaseUs) / 1000,
+        idleMs: Math.max(0, (nowUs() - Math.max(totals.lastProgressUs, sendPhaseUs)) / 1000),
         ...(totalToSend !== undefined ? { totalExpected: totalToSend } : {}),
         ...(workload.durationMs !== undefined && sending ? { plannedDurationMs: workload.durationMs } : {}),
       });
@@ -186,16 +195,17 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         });
     }, options.periodMs ?? DEFAULT_PERIOD_MS);
 
-    const startUs = nowUs() + (count > 1 ? THREAD_START_MARGIN_US : 0);
+    // Shards all add the margin, whatever their thread count, so that they stay aligned.
+    const startUs = (commonStartUs ?? nowUs()) + (count > 1 || shard ? THREAD_START_MARGIN_US : 0);
     const cpuStart = process.cpuUsage();
     const cpuStartUs = nowUs();
     sampler.start();
     const publisherWorkers = workers.filter((worker) => worker.spec.publishers.length > 0);
     const intervalUs = workload.ratePerSecond > 0 ? 1e6 / workload.ratePerSecond : 0;
-    // Several publishing workers interleave their schedules instead of sending in the same instant.
-    await allOrAbort(workers, (worker) =>
-      worker.send(startUs + Math.max(0, publisherWorkers.indexOf(worker)) * intervalUs),
-    );
+    // Several publishing workers (of all shards) interleave their schedules instead of sending in the same instant.
+    const slotOf = (worker: LoadWorker): number =>
+      Math.max(0, publisherWorkers.indexOf(worker)) * (shard?.count ?? 1) + (shard ? shard.index - 1 : 0);
+    await allOrAbort(workers, (worker) => worker.send(startUs + slotOf(worker) * intervalUs));
     sending = false;
     const publishedUs = nowUs();
     const socketQueues: SocketQueueReport | null = sampler.stop();
@@ -205,6 +215,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       maxMs: workload.drainMaxMs,
       pollMs,
       signal: options.signal,
+      ...(options.shard ? { peers: options.shard.sync } : {}),
     });
     options.signal?.throwIfAborted();
     // A client that lost its connection usually means a broker went away. Its other clients may
@@ -232,7 +243,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       shareOfOneCore: wallMs > 0 ? Math.round(((cpuUsed.user + cpuUsed.system) / 1000 / wallMs) * 1000) / 1000 : 0,
       cores: availableParallelism(),
     };
-    return buildLoadResult({
+    const result = buildLoadResult({
       workload,
       runTag,
       target: {
@@ -247,7 +258,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       endedAt: new Date(),
       timingsMs: {
         connect: ms(connectedUs - runStartUs),
-        publish: ms(publishedUs - connectedUs),
+        publish: ms(publishedUs - sendPhaseUs),
         drain: ms(endUs - publishedUs),
         total: ms(endUs - runStartUs),
       },
@@ -265,8 +276,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
       },
       workers: { requested: workload.workers, used: workers.length, kind: count > 1 ? 'threads' : 'local' },
       client: { requested: workload.client, used: client.kind, reason: client.reason },
-      includeAccounting: options.includeAccounting ?? false,
+      includeAccounting: (options.includeAccounting ?? false) || shard !== undefined,
+      ...(shard ? { requestedRatePerSecond: (workload.ratePerSecond * ownPublishers) / workload.publishers } : {}),
     });
+    if (!shard || !options.shard) return result;
+    return shardResult(result, { plan: shard, accounting, reports, sync: options.shard.sync.report() });
   } catch (error) {
     // Aborted: reject with the caller's reason, not with whichever phase noticed it first.
     if (options.signal?.aborted) throw options.signal.reason;

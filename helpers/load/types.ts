@@ -7,6 +7,7 @@ import type { IClientOptions } from 'mqtt';
 import type { HarnessDiagnostics, LatencyReport, PeriodStats } from '../stats/types.js';
 import type { AccountingSnapshot, DeliveryCounters, LostSample } from './accounting/index.js';
 import type { DrainReport } from './drain.js';
+import type { ShardReport, ShardRunOptions, ShardsSummary } from './shard/types.js';
 import type { LoadError } from './error-log.js';
 import type { Workload, WorkloadInput } from './workload.js';
 
@@ -15,6 +16,7 @@ export type { AccountingSnapshot, DeliveryCounters, LostSample } from './account
 export type { DrainOutcome, DrainReport } from './drain.js';
 export type { LoadError } from './error-log.js';
 export type { Workload, WorkloadInput } from './workload.js';
+export type { ShardReport, ShardRunOptions, ShardsSummary } from './shard/types.js';
 
 export interface RunLoadOptions {
   /** Broker the publishers connect to (e.g. the downstream broker of a forwarder). */
@@ -51,6 +53,12 @@ export interface RunLoadOptions {
   periodMs?: number;
   /** Add the exact accounting state (bitsets) to the result, for merging several workers' runs. */
   includeAccounting?: boolean;
+  /**
+   * Run only shard K of N of the workload (helpers/load/shard): its share of publishers and
+   * subscribers under the run's common tag, started with the other shards, with the accounting
+   * included for `merge --mode workers`. The engine's clock moves to the wall-clock timeline.
+   */
+  shard?: ShardRunOptions;
 }
 
 /** How fast, over the measured window (warm-up excluded). */
@@ -93,8 +101,11 @@ export interface LoadResult {
     /** Distinct QoS values the broker granted in SUBACK. */
     grantedQos: number[];
   };
-  /** Latency is only valid with publishers and subscribers on one machine (shared monotonic clock). */
-  clock: 'monotonic-local';
+  /**
+   * monotonic-local: latency is valid with publishers and subscribers on one machine. wall-aligned
+   * (sharded runs): stamps on each machine's wall clock, valid across machines up to the measured skew.
+   */
+  clock: 'monotonic-local' | 'wall-aligned';
   startedAt: string;
   endedAt: string;
   timingsMs: { connect: number; publish: number; drain: number; total: number };
@@ -112,4 +123,8 @@ export interface LoadResult {
   errors: LoadError[];
   /** Present with `includeAccounting: true`. */
   accounting?: AccountingSnapshot;
+  /** A shard's result: which shard, how it started, its raw throughput figures. */
+  shard?: ShardReport;
+  /** A merged result of a sharded run: how many shards ran, saturated ones, start and clock skew. */
+  shards?: ShardsSummary;
 }

@@ -21,28 +21,29 @@ let cached: WorkerBundleStatus | undefined;
 
 /** Where the worker bundle is and whether it can be used; checked once per process. */
 export function workerBundleStatus(): WorkerBundleStatus {
-  cached ??= checkBundle();
+  cached ??= bundleStatus(WORKER_BUNDLE_NAME, SOURCE_DIRS);
   return cached;
 }
 
-function checkBundle(): WorkerBundleStatus {
+/** Whether dist/<name> exists and is newer than every source under `sourceDirs` (e.g. the CLI bundle for tests that run it). */
+export function bundleStatus(name: string, sourceDirs: readonly string[]): WorkerBundleStatus {
   const root = packageRoot();
-  const path = join(root ?? process.cwd(), 'dist', WORKER_BUNDLE_NAME);
+  const path = join(root ?? process.cwd(), 'dist', name);
   if (!existsSync(path)) {
     return {
       state: 'missing',
       path,
-      reason: `worker threads need ${path}: run "npm run build" (npm test and npm run bench do it first)`,
+      reason: `${name === WORKER_BUNDLE_NAME ? 'worker threads need' : 'this needs'} ${path}: run "npm run build" (npm test and npm run bench do it first)`,
     };
   }
   if (root) {
     const bundleMs = statSync(path).mtimeMs;
-    const newest = newestSource(root);
+    const newest = newestSource(root, sourceDirs);
     if (newest && newest.mtimeMs > bundleMs) {
       return {
         state: 'stale',
         path,
-        reason: `${path} is older than ${newest.file}: run "npm run build" so worker threads run the current engine`,
+        reason: `${path} is older than ${newest.file}: run "npm run build" so that it runs the current code`,
       };
     }
   }
@@ -66,7 +67,7 @@ function packageRoot(): string | undefined {
   }
 }
 
-function newestSource(root: string): { file: string; mtimeMs: number } | undefined {
+function newestSource(root: string, sourceDirs: readonly string[]): { file: string; mtimeMs: number } | undefined {
   let newest: { file: string; mtimeMs: number } | undefined;
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -79,6 +80,6 @@ function newestSource(root: string): { file: string; mtimeMs: number } | undefin
       }
     }
   };
-  for (const dir of SOURCE_DIRS) if (existsSync(join(root, dir))) visit(join(root, dir));
+  for (const dir of sourceDirs) if (existsSync(join(root, dir))) visit(join(root, dir));
   return newest;
 }

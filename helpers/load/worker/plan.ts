@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { IndexRange } from '../shard/shard-plan.js';
 import type { Workload } from '../workload.js';
 import type { WorkerRole, WorkerSpec } from './types.js';
 
@@ -28,6 +29,8 @@ export interface WorkerPlanInput {
   shareGroup: string;
   /** Topic of each publisher (global index). */
   topics: string[];
+  /** A sharded run's share of the clients (global indices); default: all of them. */
+  share?: { publishers: IndexRange; subscribers: IndexRange };
 }
 
 /**
@@ -61,20 +64,22 @@ export function planWorkers(input: WorkerPlanInput, count: number): WorkerSpec[]
     ratePerSecond: (workload.ratePerSecond * publishers.length) / publisherCount,
     connectRatePerSecond:
       role === 'mixed'
-        ? workload.connectRatePerSecond
+        ? (workload.connectRatePerSecond * (publishers.length + subscribers.length)) /
+          (publisherCount + subscriberCount)
         : workload.connectRatePerSecond *
           (role === 'publishers' ? publishers.length / publisherCount : subscribers.length / subscriberCount),
   });
-  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-  if (count <= 1) return [base(0, 'mixed', range(publisherCount), range(subscriberCount))];
+  const range = ({ start, end }: IndexRange): number[] => Array.from({ length: end - start }, (_, i) => start + i);
+  const ownPublishers = range(input.share?.publishers ?? { start: 0, end: publisherCount });
+  const ownSubscribers = range(input.share?.subscribers ?? { start: 0, end: subscriberCount });
+  if (count <= 1) return [base(0, 'mixed', ownPublishers, ownSubscribers)];
 
-  let publisherThreads = Math.min(publisherCount, Math.max(1, Math.floor(count / 2)));
-  const subscriberThreads = Math.min(subscriberCount, Math.max(1, count - publisherThreads));
-  publisherThreads = Math.min(publisherCount, Math.max(publisherThreads, count - subscriberThreads));
+  let publisherThreads = Math.min(ownPublishers.length, Math.max(1, Math.floor(count / 2)));
+  const subscriberThreads = Math.min(ownSubscribers.length, Math.max(1, count - publisherThreads));
+  publisherThreads = Math.min(ownPublishers.length, Math.max(publisherThreads, count - subscriberThreads));
   const specs: WorkerSpec[] = [];
-  for (const chunk of chunks(range(publisherCount), publisherThreads))
-    specs.push(base(specs.length, 'publishers', chunk, []));
-  for (const chunk of chunks(range(subscriberCount), subscriberThreads))
+  for (const chunk of chunks(ownPublishers, publisherThreads)) specs.push(base(specs.length, 'publishers', chunk, []));
+  for (const chunk of chunks(ownSubscribers, subscriberThreads))
     specs.push(base(specs.length, 'subscribers', [], chunk));
   return specs;
 }

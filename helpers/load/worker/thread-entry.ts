@@ -5,6 +5,7 @@
  * while `send` is still running.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { setClockOffsetUs } from '../clock.js';
 import { LocalWorker } from './local-worker.js';
 import { WORKER_PROTOCOL_VERSION, type WorkerInit, type WorkerRequest, type WorkerResponse } from './protocol.js';
 
@@ -16,6 +17,7 @@ if (init.protocol !== WORKER_PROTOCOL_VERSION) {
     `load worker protocol ${WORKER_PROTOCOL_VERSION} in the bundle, ${init.protocol} in the main thread: run "npm run build"`,
   );
 }
+setClockOffsetUs(init.clockOffsetUs);
 const worker = new LocalWorker(init.spec, init.startMs);
 
 async function handle(request: WorkerRequest): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { clockOffsetUs } from '../clock.js';
 import { workerBundleStatus } from './bundle.js';
 import {
   WORKER_PROTOCOL_VERSION,
@@ -47,7 +48,7 @@ export class ThreadWorker implements LoadWorker {
         { cause: error },
       );
     }
-    const init: WorkerInit = { protocol: WORKER_PROTOCOL_VERSION, spec, startMs };
+    const init: WorkerInit = { protocol: WORKER_PROTOCOL_VERSION, spec, startMs, clockOffsetUs: clockOffsetUs() };
     this.thread = new Worker(pathToFileURL(bundle.path), {
       workerData: init,
       name: `mtb-load-${spec.index}-${spec.role}`,
