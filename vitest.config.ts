@@ -46,6 +46,7 @@ export default defineConfig({
             ...(process.env['MQTT_TESTBENCH_MEASURE'] === '1' ? [] : ['helpers/load/measure.test.ts']),
           ],
           globalSetup: ['helpers/vitest/unit-global-setup.ts'],
+          setupFiles: ['helpers/vitest/phases-setup.ts'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -55,7 +56,7 @@ export default defineConfig({
           name: 'suites',
           include: ['suites/**/*.test.ts'],
           globalSetup: ['helpers/vitest/global-setup.ts'],
-          setupFiles: ['helpers/vitest/worker-setup.ts'],
+          setupFiles: ['helpers/vitest/worker-setup.ts', 'helpers/vitest/phases-setup.ts'],
           // Brokers and load generators share a 2-core machine: one suite file at a time keeps timings honest.
           fileParallelism: false,
           sequence: { groupOrder: 1 },

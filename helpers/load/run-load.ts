@@ -1,3 +1,4 @@
+import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createProgress, type ProgressReporter } from '../report/progress.js';
@@ -41,7 +42,11 @@ const DRAIN_POLL_MS = { local: 5, thread: 20 } as const;
  * options) throw with a message naming what failed; failures during the run
  * (publish errors, disconnects) are counted and listed in `errors`.
  */
-export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
+export function runLoad(options: RunLoadOptions): Promise<LoadResult> {
+  return phaseClock.time('measurement', () => measure(options));
+}
+
+async function measure(options: RunLoadOptions): Promise<LoadResult> {
   const workload = parseWorkload(options.workload);
   checkOptions(options);
   const shard = options.shard ? planShard(workload, options.shard) : undefined;
@@ -210,13 +215,15 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     const publishedUs = nowUs();
     const socketQueues: SocketQueueReport | null = sampler.stop();
 
-    const drainReport = await drainWorkers(workers, groupCount, {
-      idleMs: workload.drainIdleMs,
-      maxMs: workload.drainMaxMs,
-      pollMs,
-      signal: options.signal,
-      ...(options.shard ? { peers: options.shard.sync } : {}),
-    });
+    const drainReport = await phaseClock.time('waiting', () =>
+      drainWorkers(workers, groupCount, {
+        idleMs: workload.drainIdleMs,
+        maxMs: workload.drainMaxMs,
+        pollMs,
+        signal: options.signal,
+        ...(options.shard ? { peers: options.shard.sync } : {}),
+      }),
+    );
     options.signal?.throwIfAborted();
     // A client that lost its connection usually means a broker went away. Its other clients may
     // not have noticed yet (the drain can end first): one PINGREQ round trip each lets every

@@ -1,3 +1,4 @@
+import { phaseClock } from '../stats/phase-clock.js';
 import type { IPublishPacket } from 'mqtt';
 import type { Qos } from '../forwarders/forwarder.js';
 import { decodeMessage } from '../load/payload/index.js';
@@ -68,6 +69,14 @@ export class MessageCollector {
       typeof condition === 'number' ? (all: readonly ReceivedMessage[]) => all.length >= condition : condition;
     const what = description ?? (typeof condition === 'number' ? `${condition} message(s)` : 'the expected messages');
     if (holds(this.messages)) return Promise.resolve(this.messages);
+    return phaseClock.time('waiting', () => this.waitUntilHolds(holds, timeoutMs, what));
+  }
+
+  private waitUntilHolds(
+    holds: (all: readonly ReceivedMessage[]) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<readonly ReceivedMessage[]> {
     return new Promise((resolve, reject) => {
       const stop = this.onMessage(() => {
         if (!holds(this.messages)) return;

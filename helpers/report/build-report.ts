@@ -13,6 +13,7 @@ import {
   REPORT_SCHEMA_VERSION,
   type EnvironmentInfo,
   type FailedTest,
+  type FileTiming,
   type ReportResult,
   type SkippedTest,
   type TargetEntry,
@@ -40,6 +41,8 @@ export interface BuildReportInput {
   state: 'passed' | 'failed' | 'interrupted';
   /** Errors outside tests: unhandled errors, failed hooks, files that did not load. */
   errors: readonly string[];
+  /** Every test file's time (both projects). */
+  files?: readonly FileTiming[];
   command: string;
   generatorVersion: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -105,6 +108,7 @@ export function buildReport(input: BuildReportInput): TestbenchReport {
     },
     skipped,
     failures,
+    ...(input.files ? { timing: { files: [...input.files].sort((a, b) => b.durationMs - a.durationMs) } } : {}),
     verdict: 'pass',
   };
   report.verdict = overallVerdict(report);

@@ -3,6 +3,7 @@
  * folded into one row each), failures first; then skipped targets with their reasons, the
  * baseline verdict, and where the reports are.
  */
+import { slowestFiles } from './timing.js';
 import { comparisonLabel, describeFigure } from './baseline.js';
 import { lostCell, ms, percent, rate } from './format.js';
 import { protocolLabel, subjectLabel, subjectName } from './keys.js';
@@ -100,6 +101,11 @@ export function renderConsoleSummary(report: TestbenchReport, options: SummaryOp
     } else {
       lines.push(`baseline ${b.verdict === 'pass' ? '✓' : '✗'} ${b.message}`);
     }
+  }
+  const slowest = slowestFiles(report);
+  if (slowest.length > 0) {
+    lines.push('', 'slowest test files:');
+    lines.push(...slowest.map((line) => `  ${line}`));
   }
   if (options.reportFolder) {
     lines.push('');

@@ -3,6 +3,7 @@
  * $GITHUB_STEP_SUMMARY). Sections: summary, targets (skipped ones with the reason), baseline
  * comparison, broken gates, QoS grids, the loss table, other results, failures, skipped tests.
  */
+import { timingSection } from './timing.js';
 import { describeChange, formatSample } from './baseline.js';
 import { count, duration, gateValue, lostCell, ms, percent, rate } from './format.js';
 import { protocolLabel, subjectLabel } from './keys.js';
@@ -49,6 +50,7 @@ export function renderMarkdown(report: TestbenchReport): string {
   out.push(...otherResultsSection(report.results));
   out.push(...failuresSection(report));
   out.push(...skippedSection(report));
+  out.push(...timingSection(report));
   return `${out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')

@@ -6,6 +6,7 @@
  * removed, renamed or changed in meaning). Adding an optional field keeps the version: the schema
  * allows unknown properties everywhere, so older readers ignore what they do not know.
  */
+import type { PhaseTotals } from '../stats/phase-clock.js';
 import type { GateOutcome, TestbenchResult, Verdict } from './result.js';
 
 export const REPORT_SCHEMA_VERSION = 2;
@@ -27,8 +28,19 @@ export interface TestbenchReport {
   failures: FailedTest[];
   /** Present when the run was compared with a baseline. */
   baseline?: BaselineSection;
+  /** Where the run's time went: every test file (both projects), slowest first. */
+  timing?: { files: FileTiming[] };
   /** Overall verdict: fail when a test failed, an unhandled error happened, or the baseline comparison failed. */
   verdict: Verdict;
+}
+
+/** One test file's time, and (for files that mark them) its time per phase (helpers/stats/phase-clock.ts). */
+export interface FileTiming {
+  file: string;
+  project: string;
+  /** Tests and hooks of the file, ms. */
+  durationMs: number;
+  phases?: PhaseTotals;
 }
 
 export interface RunInfo {

@@ -31,7 +31,7 @@ import { renderMarkdown } from './markdown.js';
 import { PROGRESS_SOCKET_ENV } from './progress.js';
 import { ProgressHub } from './progress-hub.js';
 import { readReport } from './read-report.js';
-import type { TestbenchReport, TestState } from './report-types.js';
+import type { FileTiming, TestbenchReport, TestState } from './report-types.js';
 import { loadReportSettings, type ReportSettings } from './settings.js';
 import { loadTolerances } from './tolerances.js';
 import { appendStepSummary, updateLatest, writeReportFiles } from './write-report.js';
@@ -117,6 +117,7 @@ export class TestbenchReporter implements Reporter {
     const root = this.vitest.config.root;
     const runId = plan?.runId ?? this.options.env['MQTT_TESTBENCH_RUN_ID'] ?? `run-${this.startedAt.getTime()}`;
     const tests = modules.flatMap((m) => [...m.children.allTests()].map((t) => collectTest(t, root)));
+    const files = testModules.map((m) => fileTiming(m, root));
     const errors = [
       ...unhandledErrors.map((e) => `unhandled error: ${errorText(e)}`),
       ...modules.flatMap((m) => suiteErrors(m, root)),
@@ -137,6 +138,7 @@ export class TestbenchReporter implements Reporter {
         command: this.options.env['MQTT_TESTBENCH_COMMAND'] ?? commandLine(this.options.env),
         generatorVersion: packageVersion(root),
         env: this.options.env,
+        files,
       }),
       this.secrets,
     );
@@ -258,6 +260,17 @@ export class TestbenchReporter implements Reporter {
       };
     }
   }
+}
+
+/** A test file's time (tests and hooks) and, where it marked them, its phases. */
+function fileTiming(module: TestModule, root: string): FileTiming {
+  const phases = module.meta().phases;
+  return {
+    file: relative(root, module.moduleId),
+    project: module.project.name,
+    durationMs: Math.round(module.diagnostic().duration),
+    ...(phases ? { phases } : {}),
+  };
 }
 
 function collectTest(testCase: TestCase, root: string): CollectedTest {

@@ -298,6 +298,19 @@ export const reportSchema = z
     skipped: z.array(z.looseObject({ test: testRef, reason: z.string() })),
     failures: z.array(z.looseObject({ test: testRef, error: z.string(), measured: z.boolean() })),
     baseline: baseline.optional(),
+    timing: z
+      .looseObject({
+        files: z.array(
+          z.looseObject({
+            file: z.string(),
+            project: z.string(),
+            durationMs: z.number(),
+            phases: z.record(z.string(), z.number()).optional(),
+          }),
+        ),
+      })
+      .optional()
+      .describe('Where the time went: every test file, slowest first, with its time per phase'),
     verdict: z.enum(['pass', 'fail', 'inconclusive']),
   })
   .meta({

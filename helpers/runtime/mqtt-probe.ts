@@ -1,3 +1,4 @@
+import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { describeConnectFailure, isDefinitiveRefusal } from '../security/client-options.js';
@@ -28,7 +29,11 @@ export interface ProbeOptions {
  * process that logged "running" may still be binding its socket on a slow machine; refused
  * credentials and an untrusted certificate end the probe at once (retrying cannot fix them).
  */
-export async function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
+export function mqttProbe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
+  return phaseClock.time('readiness', () => probe(options));
+}
+
+async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const token = randomBytes(6).toString('hex');

@@ -1,3 +1,4 @@
+import { phaseClock } from '../stats/phase-clock.js';
 import { skipTest } from './skip.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { targetByName } from '../targets/registry.js';
@@ -49,11 +50,13 @@ export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}):
           throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
         return;
       }
-      broker = await targetByName(target.name).start({
-        runtime: target.runtime,
-        settings,
-        persistence: options.persistence,
-      });
+      broker = await phaseClock.time('start', () =>
+        targetByName(target.name).start({
+          runtime: target.runtime,
+          settings,
+          persistence: options.persistence,
+        }),
+      );
     },
     settings.startupTimeoutMs * 2 + settings.probeTimeoutMs,
   );
@@ -72,7 +75,7 @@ export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}):
     throw new Error(`${dead.join('; ')}. It died during this test, or the test left it stopped.`);
   });
   afterAll(async () => {
-    await broker?.dispose();
+    await phaseClock.time('teardown', async () => broker?.dispose());
   });
   return () => {
     if (!broker)

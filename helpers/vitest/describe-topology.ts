@@ -1,3 +1,4 @@
+import { phaseClock } from '../stats/phase-clock.js';
 import { skipTest } from './skip.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { forwarderFromSpec } from '../forwarders/registry.js';
@@ -70,15 +71,17 @@ export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): 
           throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${plan.id} cannot run: ${plan.reason}`);
         return;
       }
-      topology = await startTopology(
-        {
-          downstream: plan.downstream,
-          upstream: plan.upstream,
-          runtime: plan.runtime,
-          forwarder: forwarderFromSpec(plan.forwarder, settings),
-        },
-        settings,
-        options,
+      topology = await phaseClock.time('start', () =>
+        startTopology(
+          {
+            downstream: plan.downstream,
+            upstream: plan.upstream,
+            runtime: plan.runtime,
+            forwarder: forwarderFromSpec(plan.forwarder, settings),
+          },
+          settings,
+          options,
+        ),
       );
     },
     settings.startupTimeoutMs * 4 + settings.probeTimeoutMs,
@@ -98,7 +101,7 @@ export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): 
     throw new Error(`topology ${plan.id}: ${dead.join('; ')}. It died during this test, or the test left it stopped.`);
   });
   afterAll(async () => {
-    await topology?.dispose();
+    await phaseClock.time('teardown', async () => topology?.dispose());
   });
   return () => {
     if (!topology)
