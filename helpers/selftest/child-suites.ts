@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { onTestFinished } from 'vitest';
+import type { TestContext } from 'vitest';
 import { loadGates, type GateFile, type GateLimits } from '../gates/gate-file.js';
 import { readReport } from '../report/read-report.js';
 import type { FailedTest, TestbenchReport } from '../report/report-types.js';
@@ -34,6 +34,8 @@ export interface ChildSuitesRequest {
   testNamePattern?: string;
   /** Broker URLs: `url` for single-broker suites, `downstream` + `upstream` for the forwarding topology. */
   external: { url?: string; downstream?: string; upstream?: string };
+  /** The child's gate file (MQTT_TESTBENCH_GATES). Default: deliveryOnlyGates(). */
+  gates?: GateFile;
   timeoutMs: number;
 }
 
@@ -76,17 +78,36 @@ export function deliveryOnlyGates(): GateFile {
 
 const NO_LATENCY_LIMIT_MS = 3_600_000;
 
+/** `gates` with a p99 latency limit on one scenario of one suite: the one timing gate a latency case checks. */
+export function withLatencyGate(gates: GateFile, suite: string, scenario: string, maxP99Ms: number): GateFile {
+  const suiteGates = gates[suite] ?? { defaults: {}, scenarios: {} };
+  return {
+    ...gates,
+    [suite]: {
+      ...suiteGates,
+      scenarios: { ...suiteGates.scenarios, [scenario]: { ...suiteGates.scenarios[scenario], maxP99Ms } },
+    },
+  };
+}
+
 /** Where child reports go: `<this run's report folder>/selftest/<child run id>/`. */
 export function childReportDir(): string {
   return resolve(REPO_ROOT, runReportFolder(runContext().runId), 'selftest');
 }
 
-export async function runChildSuites(request: ChildSuitesRequest): Promise<ChildSuitesOutcome> {
+/**
+ * Runs the child and reads its report. `ctx` is the test that runs it: when the test ends (also
+ * by timeout, and also when tests run concurrently), the child is ended too.
+ */
+export async function runChildSuites(
+  ctx: Pick<TestContext, 'onTestFinished'>,
+  request: ChildSuitesRequest,
+): Promise<ChildSuitesOutcome> {
   const runId = `selftest-${request.label}-${randomBytes(3).toString('hex')}`;
   const reportDir = childReportDir();
   mkdirSync(reportDir, { recursive: true });
-  const gatesFile = join(reportDir, 'delivery-gates.json');
-  writeFileSync(gatesFile, `${JSON.stringify(deliveryOnlyGates(), null, 2)}\n`);
+  const gatesFile = join(reportDir, `${runId}.gates.json`);
+  writeFileSync(gatesFile, `${JSON.stringify(request.gates ?? deliveryOnlyGates(), null, 2)}\n`);
   const overrides: Record<string, string> = {
     MQTT_TESTBENCH_RUN_ID: runId,
     MQTT_TESTBENCH_REPORT_DIR: reportDir,
@@ -123,7 +144,7 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
   const began = Date.now();
   const child = new ChildRun(args, env);
   // A test that times out or is interrupted ends its child too (its own watchdog then reaps the rest).
-  onTestFinished(() => child.destroy());
+  ctx.onTestFinished(() => child.destroy());
   let exit: ChildExit;
   try {
     exit = await child.exit(request.timeoutMs);
