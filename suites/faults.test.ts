@@ -40,6 +40,7 @@
  * recorded: the first receipt of any message after that moment, and the downtime (fault begun to
  * component back).
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { expect, test } from 'vitest';
 import {
   FAULTS,
@@ -121,7 +122,7 @@ describeEachTopology(
       test(`${FAULTS[kind].title} mid-stream: ${expectation.qos1Phrase}; ${QOS0_PHRASE}`, async (ctx) => {
         const t = topology();
         const unsupported = unsupportedReason(t, kind);
-        if (unsupported) ctx.skip(unsupported);
+        if (unsupported) skipTest(ctx, 'capability', unsupported);
         const where = `${t.id} (${t.runtime}), ${FAULTS[kind].title}`;
         const durationMs = LEAD_MS + FAULT_BUDGET_MS[kind] + TAIL_MS;
         const outcome = await runFaultStreams(t, {
@@ -207,7 +208,7 @@ function judge(
       );
     if (qos1Lossless && c.lost > 0)
       failures.push(
-        `lost ${c.lost} of ${c.sent} confirmed QoS 1 messages, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`,
+        `lost ${c.lost} of ${c.sent} confirmed QoS 1 messages across the ${FAULTS[kind].title}, but nothing may be lost here (${figures}${lostAt}; drain ended "${stream.load.drain.outcome}")`,
       );
     return {
       qos: 1,

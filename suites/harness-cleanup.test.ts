@@ -10,6 +10,7 @@
  *   message that names the variable and what is allowed, and starts nothing.
  * Each child run takes a few seconds (vitest start-up, a topology), so the file stays short.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,10 +46,8 @@ function startChild(args: readonly string[], env: NodeJS.ProcessEnv): ChildRun {
 }
 
 describe('harness cleanup and isolation (child vitest runs)', { timeout: 180_000 }, () => {
-  test('SIGINT during a run stops and removes every container, network and process of the run within 10 s', async ({
-    skip,
-  }) => {
-    if (!topology) return skip('no forwarding topology of this run is started by the testbench');
+  test('SIGINT during a run stops and removes every container, network and process of the run within 10 s', async (ctx) => {
+    if (!topology) return skipTest(ctx, 'capability', 'no forwarding topology of this run is started by the testbench');
     const child = startChild(['--config', CHILD_RUN_CONFIG, 'hold-topology'], childEnv());
     const runId = await child.runId(READY_BUDGET_MS);
     const runDir = join(RUNS_ROOT, runId);
@@ -99,8 +98,8 @@ describe('harness cleanup and isolation (child vitest runs)', { timeout: 180_000
     ).toBe(false);
   });
 
-  test('two runs at the same time on one machine both pass and leave nothing behind', async ({ skip }) => {
-    if (!topology) return skip('no forwarding topology of this run is started by the testbench');
+  test('two runs at the same time on one machine both pass and leave nothing behind', async (ctx) => {
+    if (!topology) return skipTest(ctx, 'capability', 'no forwarding topology of this run is started by the testbench');
     const children = [0, 1].map(() => startChild(['--config', CHILD_RUN_CONFIG, 'deliver'], childEnv()));
     const runIds = await Promise.all(children.map((child) => child.runId(READY_BUDGET_MS)));
     expect(new Set(runIds).size, `both runs got the run id ${runIds[0]}`).toBe(2);

@@ -6,6 +6,7 @@
  * run (SIGINT, concurrent runs, bad settings) is tested with real child runs in
  * harness-cleanup.test.ts.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { commandForwarder } from '../helpers/forwarders/command-forwarder.js';
 import { DEFAULT_DECLARATION } from '../helpers/forwarders/declaration-file.js';
@@ -38,15 +39,17 @@ const FAST_FAILURE_MS = 15_000;
 const MISSING_IMAGE = 'local/mqtt-testbench-missing-image:0';
 
 describe('harness robustness', { timeout: 60_000 }, () => {
-  test('a broker killed under a running load without reconnect ends the run within 10 s, with errors that name the broker and how it died', async ({
-    skip,
-    signal,
-  }) => {
+  test('a broker killed under a running load without reconnect ends the run within 10 s, with errors that name the broker and how it died', async (ctx) => {
     if (!ownTarget)
-      return skip('no broker of this run is started by the testbench (external targets cannot be killed)');
+      return skipTest(
+        ctx,
+        'capability',
+        'no broker of this run is started by the testbench (external targets cannot be killed)',
+      );
     const broker = await targetByName(ownTarget.name).start({ runtime: ownTarget.runtime, settings });
     onTestFinished(() => broker.dispose());
-    if (!broker.faults.supported.has('kill')) return skip(`${broker.label} cannot be killed by the testbench`);
+    if (!broker.faults.supported.has('kill'))
+      return skipTest(ctx, 'capability', `${broker.label} cannot be killed by the testbench`);
     const prefix = testTopicPrefix('died');
     let killedAtUs: number | undefined;
     let kill: Promise<void> | undefined;
@@ -67,7 +70,7 @@ describe('harness robustness', { timeout: 60_000 }, () => {
       topicFor: () => `${prefix}/p`,
       subscribeFilter: `${prefix}/#`,
       clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('die')}`,
-      signal,
+      signal: ctx.signal,
       onPeriod: (period) => {
         if (kill || period.received === 0) return;
         killedAtUs = nowUs();
@@ -111,14 +114,14 @@ describe('harness robustness', { timeout: 60_000 }, () => {
     expect(explained).toMatch(ownTarget.runtime === 'embedded' ? /closed/ : /SIGKILL|exit code 137/);
   });
 
-  test('a topology whose upstream broker cannot start (its image is not on this machine) fails with that reason and removes the downstream broker and the network', async ({
-    skip,
-  }) => {
+  test('a topology whose upstream broker cannot start (its image is not on this machine) fails with that reason and removes the downstream broker and the network', async (ctx) => {
     const mosquitto = plan.targets.find(
       (t) => t.name === 'mosquitto' && t.status === 'ready' && t.runtime === 'container',
     );
     if (!mosquitto)
-      return skip(
+      return skipTest(
+        ctx,
+        'not-selected',
         'needs the container runtime with the mosquitto image (the upstream broker is an EMQX container whose image is missing on purpose)',
       );
     const before = await runResources();
@@ -135,10 +138,9 @@ describe('harness robustness', { timeout: 60_000 }, () => {
     ).toEqual(before);
   });
 
-  test('a forwarder that exits at once fails the topology start within 15 s, naming it and how it exited, and leaves nothing behind', async ({
-    skip,
-  }) => {
-    if (!ownTopology) return skip('no forwarding topology of this run is started by the testbench');
+  test('a forwarder that exits at once fails the topology start within 15 s, naming it and how it exited, and leaves nothing behind', async (ctx) => {
+    if (!ownTopology)
+      return skipTest(ctx, 'capability', 'no forwarding topology of this run is started by the testbench');
     const before = await runResources();
     const began = Date.now();
     const failing = commandForwarder("sh -c 'exit 3'", DEFAULT_DECLARATION);
@@ -171,10 +173,9 @@ describe('harness robustness', { timeout: 60_000 }, () => {
     ).toEqual(before);
   });
 
-  test('a forwarder killed after the start is named by the liveness check and fails the end-to-end probe at once', async ({
-    skip,
-  }) => {
-    if (!ownTopology) return skip('no forwarding topology of this run is started by the testbench');
+  test('a forwarder killed after the start is named by the liveness check and fails the end-to-end probe at once', async (ctx) => {
+    if (!ownTopology)
+      return skipTest(ctx, 'capability', 'no forwarding topology of this run is started by the testbench');
     const t = await startTopology(
       {
         downstream: ownTopology.downstream,

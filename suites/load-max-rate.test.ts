@@ -7,6 +7,7 @@
  * rate that held, with every step. When the harness, not the system under test, could not drive a
  * step, the search says so and the figure is marked untrustworthy: the real limit is higher.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import type { IClientOptions } from 'mqtt';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { loadGates } from '../helpers/gates/gate-file.js';
@@ -114,59 +115,61 @@ async function searchAndRecord(context: TestContext, scenario: ScenarioCase, pat
   return search;
 }
 
-describe.runIf(FULL)('maximum sustainable rate', () => {
-  describeEachTopology('through the forwarder', { timeoutMs: TEST_TIMEOUT_MS }, (topology) => {
-    for (const scenario of cases) {
-      test(`${scenario.scenario} QoS ${scenario.qos} ${scenario.route === 'event' ? 'EventCall' : 'pass-through'}`, async (context) => {
-        const bed = topology();
-        if (!bed.forwarder.declaration.routes.includes(scenario.route)) {
-          context.skip(`${bed.forwarder.name} does not implement the ${scenario.route} route`);
-        }
-        const search = await searchAndRecord(context, scenario, {
-          subject: topologySubject(bed),
-          label: `${scenario.scenario} QoS ${scenario.qos} ${scenario.route} via ${bed.id}`,
-          variant: scenario.route,
-          publishUrl: bed.downstream.url,
-          subscribeUrl: bed.upstream.url,
-          connectOptions: connectOptionsFor(bed.downstream, bed.upstream),
-          namespace: (step) => {
-            const ns = bed.route(scenario.route).namespace(step);
-            return { topicFor: (i) => ns.publish(`p${i}`), filter: ns.expectFilter };
-          },
+if (FULL)
+  describe('maximum sustainable rate', () => {
+    describeEachTopology('through the forwarder', { timeoutMs: TEST_TIMEOUT_MS }, (topology) => {
+      for (const scenario of cases) {
+        test(`${scenario.scenario} QoS ${scenario.qos} ${scenario.route === 'event' ? 'EventCall' : 'pass-through'}`, async (context) => {
+          const bed = topology();
+          if (!bed.forwarder.declaration.routes.includes(scenario.route)) {
+            skipTest(context, 'capability', `${bed.forwarder.name} does not implement the ${scenario.route} route`);
+          }
+          const search = await searchAndRecord(context, scenario, {
+            subject: topologySubject(bed),
+            label: `${scenario.scenario} QoS ${scenario.qos} ${scenario.route} via ${bed.id}`,
+            variant: scenario.route,
+            publishUrl: bed.downstream.url,
+            subscribeUrl: bed.upstream.url,
+            connectOptions: connectOptionsFor(bed.downstream, bed.upstream),
+            namespace: (step) => {
+              const ns = bed.route(scenario.route).namespace(step);
+              return { topicFor: (i) => ns.publish(`p${i}`), filter: ns.expectFilter };
+            },
+          });
+          expect(
+            search.maxSustainableRate,
+            `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`,
+          ).not.toBeNull();
         });
-        expect(
-          search.maxSustainableRate,
-          `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`,
-        ).not.toBeNull();
-      });
-    }
-  });
+      }
+    });
 
-  describeEachTarget('direct to the broker', { timeoutMs: TEST_TIMEOUT_MS }, (broker) => {
-    for (const scenario of cases.filter((c) => c.route === 'pass')) {
-      test(`${scenario.scenario} QoS ${scenario.qos} direct`, async (context) => {
-        const target = broker();
-        const search = await searchAndRecord(context, scenario, {
-          subject: brokerSubject(target),
-          label: `${scenario.scenario} QoS ${scenario.qos} direct to ${target.label}`,
-          variant: 'direct',
-          publishUrl: target.url,
-          subscribeUrl: target.url,
-          connectOptions: connectOptionsFor(target),
-          namespace: (step) => {
-            const prefix = testTopicPrefix(step);
-            return { topicFor: (i) => `${prefix}/p${i}`, filter: `${prefix}/#` };
-          },
+    describeEachTarget('direct to the broker', { timeoutMs: TEST_TIMEOUT_MS }, (broker) => {
+      for (const scenario of cases.filter((c) => c.route === 'pass')) {
+        test(`${scenario.scenario} QoS ${scenario.qos} direct`, async (context) => {
+          const target = broker();
+          const search = await searchAndRecord(context, scenario, {
+            subject: brokerSubject(target),
+            label: `${scenario.scenario} QoS ${scenario.qos} direct to ${target.label}`,
+            variant: 'direct',
+            publishUrl: target.url,
+            subscribeUrl: target.url,
+            connectOptions: connectOptionsFor(target),
+            namespace: (step) => {
+              const prefix = testTopicPrefix(step);
+              return { topicFor: (i) => `${prefix}/p${i}`, filter: `${prefix}/#` };
+            },
+          });
+          expect(
+            search.maxSustainableRate,
+            `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`,
+          ).not.toBeNull();
         });
-        expect(
-          search.maxSustainableRate,
-          `not even ${Math.min(...(scenario.rates ?? []))} msg/s held: ${describeSteps(search.steps)}`,
-        ).not.toBeNull();
-      });
-    }
+      }
+    });
   });
-});
-
-describe.runIf(!FULL)('maximum sustainable rate (CI profile)', () => {
-  test('searched through every topology and direct', ({ skip }) => skip('full profile only'));
-});
+else
+  describe('maximum sustainable rate (CI profile)', () => {
+    test('searched through every topology and direct', (context) =>
+      skipTest(context, 'not-selected', 'full profile only (npm run bench)'));
+  });

@@ -51,6 +51,7 @@ describe('mqtt-bench scenario (1,000 clients)', () => {
           topicFor: (i) => `${prefix}/${i}`,
           subscribeFilter: `${prefix}/#`,
           gates,
+          systemUnderTest: [target],
           decorate: (result, run) => {
             Object.assign((result.observations ??= {}), {
               clients: run.workload.publishers,

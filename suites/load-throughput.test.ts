@@ -16,6 +16,7 @@ import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
+import { skipTest } from '../helpers/vitest/skip.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);
@@ -28,7 +29,8 @@ describe('load engine throughput', () => {
     for (const scenario of cases) {
       const threads = scenario.workload.workers;
       test(`${scenario.scenario} QoS ${scenario.qos}${scenario.variant ? ` ${scenario.variant}` : ''}`, async (context) => {
-        if (threads !== 1 && bundle.state !== 'ready') context.skip(`worker threads unavailable: ${bundle.reason}`);
+        if (threads !== 1 && bundle.state !== 'ready')
+          skipTest(context, 'environment', `worker threads unavailable: ${bundle.reason}`);
         const target = broker();
         const prefix = testTopicPrefix(`tp-${scenario.scenario}`);
         await runGatedScenario(context, {
@@ -42,6 +44,7 @@ describe('load engine throughput', () => {
           topicFor: (i) => `${prefix}/p${i}`,
           subscribeFilter: `${prefix}/#`,
           gates,
+          systemUnderTest: [target],
         });
       });
     }

@@ -16,6 +16,7 @@
  *   connect error, and in none of the files a run writes (report.json / .md / .html, junit.xml)
  *   nor its console output, even when a test carelessly put it into a result note.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,7 @@ function variantOf(
 }
 
 if (secureTarget) describeRefusals(secureTarget);
-else test('security: refusals of a secured broker', ({ skip }) => skip(NOT_SELECTED));
+else test('security: refusals of a secured broker', (context) => skipTest(context, 'not-selected', NOT_SELECTED));
 
 function describeRefusals(target: TargetPlan): void {
   describe(`security: ${target.name} (${target.runtime})`, { timeout: 60_000 }, () => {
@@ -253,7 +254,8 @@ function describeRefusals(target: TargetPlan): void {
 }
 
 describe('security: the password is in no log, config or report', () => {
-  if (!secureTarget) test('no secured broker in this run', ({ skip }) => skip(NOT_SELECTED));
+  if (!secureTarget)
+    test('no secured broker in this run', (context) => skipTest(context, 'not-selected', NOT_SELECTED));
   for (const topologyPlan of secureTopologies) {
     describe(topologyPlan.id, { timeout: 60_000 }, () => {
       const topology = useTopology(topologyPlan);
@@ -293,11 +295,11 @@ describe('security: the password is in no log, config or report', () => {
   test(
     "a child run's report.json, report.md, report.html, junit.xml and console output never hold the password, even when a test put it into a result",
     { timeout: CHILD_RUN_BUDGET_MS + 10_000 },
-    async ({ skip }) => {
-      if (!secureTarget || secureTarget.status === 'skipped' || !secureTopologies.some((t) => t.status === 'ready'))
-        return skip(
-          secureTarget?.status === 'skipped' ? `mosquitto-secure skipped: ${secureTarget.reason}` : NOT_SELECTED,
-        );
+    async (context) => {
+      if (secureTarget?.status === 'skipped')
+        return skipTest(context, 'environment', `mosquitto-secure skipped: ${secureTarget.reason}`);
+      if (!secureTarget || !secureTopologies.some((t) => t.status === 'ready'))
+        return skipTest(context, 'not-selected', NOT_SELECTED);
       const reportDir = mkdtempSync(join(tmpdir(), 'mtb-secure-report-'));
       onTestFinished(() => rmSync(reportDir, { recursive: true, force: true }));
       // A known password for the child (its own run would pick a random one the parent cannot see).

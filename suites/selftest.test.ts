@@ -61,6 +61,7 @@ import { describeDefect, type DefectSpec } from '../helpers/selftest/defects.js'
 import { startFaultyProxy, type ProxyStats } from '../helpers/selftest/faulty-proxy.js';
 import { LATENCY_SIGNIFICANT_DIGITS } from '../helpers/stats/latency-histogram.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { skipTest } from '../helpers/vitest/skip.js';
 
 const plan = runPlan();
 const settings = runSettings();
@@ -419,8 +420,9 @@ describe(
         path === 'direct'
           ? { url: proxy.url }
           : { downstream: (downstream as SelftestBroker).url, upstream: proxy.url };
-      const outcome = await runChildSuites(ctx, {
+      const outcome = await runChildSuites({
         label: `${defect.name}-${group}`,
+        context: ctx,
         files,
         testNamePattern: pattern,
         external,
@@ -429,11 +431,10 @@ describe(
       });
       return { outcome, stats: proxy.stats() };
     }
-
     function skipUnlessRunnable(ctx: TestContext, path: Path, inCi = true): void {
-      if (unavailable) ctx.skip(unavailable);
-      if (path === 'forwarded' && noForwarder) ctx.skip(noForwarder);
-      if (!inCi && !FULL) ctx.skip(FULL_ONLY);
+      if (unavailable) skipTest(ctx, 'environment', unavailable);
+      if (path === 'forwarded' && noForwarder) skipTest(ctx, 'environment', noForwarder);
+      if (!inCi && !FULL) skipTest(ctx, 'not-selected', FULL_ONLY);
     }
 
     for (const group of GROUP_ORDER) {

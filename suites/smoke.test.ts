@@ -3,6 +3,7 @@
  * probe, delivers a message and is gone afterwards; every forwarding topology delivers a message
  * from the downstream broker to the upstream one through its forwarder, and is gone afterwards.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import mqtt from 'mqtt';
 import { describe, expect, test } from 'vitest';
 import { forwarderFromSpec } from '../helpers/forwarders/registry.js';
@@ -12,6 +13,7 @@ import { runResources } from '../helpers/testbed/leftovers.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { BrokerEndpoint } from '../helpers/testbed/types.js';
 import { startTopology } from '../helpers/testbed/topology.js';
+import { skipWithoutTopologies } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 
@@ -74,12 +76,7 @@ describe('smoke: single brokers', () => {
       `${target.name} (${target.runtime}) starts, passes its probe, delivers a message and is gone afterwards`,
       { timeout: TIMEOUT_MS },
       async (context) => {
-        const { skip } = context;
-        if (target.status === 'skipped') {
-          if (plan.strict)
-            throw new Error(`MQTT_TESTBENCH_STRICT=1 and target ${target.name} cannot run: ${target.reason}`);
-          skip(`${target.name} skipped: ${target.reason}`);
-        }
+        if (target.status === 'skipped') skipTest(context, 'environment', `${target.name} skipped: ${target.reason}`);
         const before = await runResources();
         const startedAt = performance.now();
         const broker = await targetByName(target.name).start({ runtime: target.runtime, settings });
@@ -114,17 +111,14 @@ describe('smoke: single brokers', () => {
 });
 
 describe('smoke: forwarding topologies', () => {
+  skipWithoutTopologies(plan);
   for (const topology of plan.topologies) {
     test(
       `${topology.id} forwards a message downstream -> upstream and is gone afterwards`,
       { timeout: TIMEOUT_MS * 2 },
       async (context) => {
-        const { skip } = context;
-        if (topology.status === 'skipped') {
-          if (plan.strict)
-            throw new Error(`MQTT_TESTBENCH_STRICT=1 and topology ${topology.id} cannot run: ${topology.reason}`);
-          skip(`${topology.id} skipped: ${topology.reason}`);
-        }
+        if (topology.status === 'skipped')
+          skipTest(context, 'environment', `${topology.id} skipped: ${topology.reason}`);
         const before = await runResources();
         const startedAt = performance.now();
         const started = await startTopology(

@@ -18,7 +18,7 @@ import {
   ForwarderProcess,
   cpuTimeMs,
   MosquittoBroker,
-  mosquittoAvailable,
+  MOSQUITTO_MISSING,
   rssBytes,
   stopAllProcesses,
 } from '../test/support/processes.js';
@@ -259,8 +259,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')} (other processes share these cores)`,
   );
-  if (!mosquittoAvailable)
-    throw new Error('mosquitto is not installed (/usr/sbin/mosquitto); apt-get install mosquitto');
+  if (MOSQUITTO_MISSING) throw new Error(MOSQUITTO_MISSING);
   const downstream = await MosquittoBroker.start();
   const upstream = await MosquittoBroker.start();
   const rule = (name: string, prefix: string, callback: string | null) => ({

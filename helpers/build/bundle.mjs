@@ -9,6 +9,8 @@ const entries = [
   { name: 'mqtt-testbench', entry: 'helpers/cli/main.ts' },
   // The load engine's worker threads (helpers/load/worker): Node cannot load the TypeScript sources.
   { name: 'load-worker', entry: 'helpers/load/worker/thread-entry.ts' },
+  // The self-test's deliberately faulty forwarder (suites/selftest-forwarder.test.ts), run as a command: forwarder.
+  { name: 'selftest-faulty-forwarder', entry: 'helpers/selftest/faulty-forwarder/main.ts' },
 ];
 
 for (const { name, entry } of entries) {

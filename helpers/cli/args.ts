@@ -1,76 +1,131 @@
 /**
- * A small argument reader for the subcommands: known flags (with or without a value), positional
- * arguments, and everything after `--` or unknown (for `bench`, which passes it to vitest).
+ * Arguments of a subcommand, read with Node's own `util.parseArgs` (long and short options,
+ * `--name=value`, grouped short flags, `--`), in its tolerant mode so that every mistake gets a
+ * message of ours: an unknown option with the closest known one, a missing value, a value for a
+ * flag, an option given twice, too many arguments. Each is a UsageError (exit 2).
  */
+import { parseArgs } from 'node:util';
+import { didYouMean } from './suggest.js';
+
 export class UsageError extends Error {}
 
-export interface FlagSpec {
-  /** Flag takes a value (`--to FILE` or `--to=FILE`). */
-  value?: boolean;
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** May be given more than once; the values are kept in order. */
+  multiple?: boolean;
+  /** Placeholder of the value in the help, e.g. `URL`. */
+  valueName?: string;
+  /** One or two lines for the help. */
+  description: string;
 }
 
-export interface ParsedArgs {
-  flags: Map<string, string | true>;
+export type OptionSpecs = Record<string, OptionSpec>;
+
+export type OptionValues<S extends OptionSpecs> = {
+  [K in keyof S]?: S[K]['type'] extends 'boolean' ? true : S[K]['multiple'] extends true ? string[] : string;
+};
+
+export interface ParsedArgs<S extends OptionSpecs> {
+  values: OptionValues<S>;
   positionals: string[];
-  /** Arguments not recognised (only collected when `passThrough` is set). */
+  /** Arguments for another program (vitest): after `--`, and, with `rest: 'unknown'`, options not known here. */
   rest: string[];
+  /** `-h` or `--help` was given: print the help, nothing else is checked. */
+  help: boolean;
+  /** The arguments as given (for the command line a report names). */
+  argv: readonly string[];
 }
 
-export function parseArgs(
+export interface ParseOptions {
+  /** `after-dashes`: what follows `--` is passed on; `unknown`: also unknown options and what follows them. */
+  rest?: 'after-dashes' | 'unknown';
+  maxPositionals?: number;
+}
+
+const HELP_NAMES = new Set(['help', 'h']);
+
+export function parseCommandArgs<S extends OptionSpecs>(
+  command: string,
   argv: readonly string[],
-  specs: Record<string, FlagSpec>,
-  options: { passThrough?: boolean; maxPositionals?: number } = {},
-): ParsedArgs {
-  const parsed: ParsedArgs = { flags: new Map(), positionals: [], rest: [] };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      if (!options.passThrough) throw new UsageError('"--" is only allowed for bench (to pass arguments to vitest).');
-      parsed.rest.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = arg.slice(2, eq >= 0 ? eq : undefined);
-      const spec = specs[name];
-      if (!spec) {
-        if (options.passThrough) {
-          parsed.rest.push(arg);
-          continue;
-        }
-        throw new UsageError(
-          `unknown option --${name}; known: ${
-            Object.keys(specs)
-              .map((s) => `--${s}`)
-              .join(', ') || 'none'
-          }.`,
-        );
-      }
-      if (spec.value) {
-        const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
-        if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
-          throw new UsageError(`--${name} needs a value.`);
-        if (eq < 0) i += 1;
-        parsed.flags.set(name, value);
-      } else {
-        if (eq >= 0) throw new UsageError(`--${name} takes no value.`);
-        parsed.flags.set(name, true);
-      }
+  specs: S,
+  options: ParseOptions = {},
+): ParsedArgs<S> {
+  const config = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) },
+    ]),
+  );
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { ...config, help: { type: 'boolean', short: 'h' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values: Record<string, string | true | string[]> = {};
+  const positionals: string[] = [];
+  const rest: string[] = [];
+  // Help goes before every other check: `load --bogus --help` prints the help.
+  if (tokens.some((token) => token.kind === 'option' && HELP_NAMES.has(token.name)))
+    return { values: {}, positionals, rest, help: true, argv };
+  let afterDashes = false;
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') {
+      if (!options.rest) throw new UsageError(`"--" has no meaning for ${command}: remove it.`);
+      afterDashes = true;
       continue;
     }
-    if (options.passThrough && (arg.startsWith('-') || parsed.rest.length > 0)) {
-      parsed.rest.push(arg);
+    if (token.kind === 'positional') {
+      if (afterDashes || (options.rest === 'unknown' && rest.length > 0)) rest.push(token.value);
+      else positionals.push(token.value);
       continue;
     }
-    parsed.positionals.push(arg);
+    const spec = specs[token.name];
+    if (!spec) {
+      if (options.rest === 'unknown') {
+        rest.push(argv[token.index] as string);
+        continue;
+      }
+      throw new UsageError(`unknown option ${token.rawName}${suggestion(token.rawName, specs)}`);
+    }
+    const shown = `--${token.name}`;
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined) throw new UsageError(`${shown} takes no value (got "${token.value}").`);
+      values[token.name] = true;
+      continue;
+    }
+    const value = token.value;
+    // `--url --json`: parseArgs takes "--json" as the URL; here it is a missing value.
+    if (value === undefined || value === '' || (!token.inlineValue && /^-(?!\d)/.test(value)))
+      throw new UsageError(`${shown} needs a value: ${shown} ${spec.valueName ?? 'VALUE'}.`);
+    if (spec.multiple) {
+      const list = (values[token.name] as string[] | undefined) ?? [];
+      list.push(value);
+      values[token.name] = list;
+    } else {
+      const previous = values[token.name];
+      if (previous !== undefined && previous !== value)
+        throw new UsageError(`${shown} is given twice ("${String(previous)}" and "${value}"): give it once.`);
+      values[token.name] = value;
+    }
   }
-  if (options.maxPositionals !== undefined && parsed.positionals.length > options.maxPositionals) {
-    throw new UsageError(`too many arguments: ${parsed.positionals.slice(options.maxPositionals).join(' ')}.`);
+  if (options.maxPositionals !== undefined && positionals.length > options.maxPositionals) {
+    const extra = positionals.slice(options.maxPositionals);
+    throw new UsageError(
+      `too many arguments: ${extra.join(' ')}${options.maxPositionals === 0 ? ` (${command} takes options only)` : ''}.`,
+    );
   }
-  return parsed;
+  return { values: values as OptionValues<S>, positionals, rest, help: false, argv };
 }
 
-export function stringFlag(args: ParsedArgs, name: string): string | undefined {
-  const value = args.flags.get(name);
-  return typeof value === 'string' ? value : undefined;
+function suggestion(rawName: string, specs: OptionSpecs): string {
+  if (!rawName.startsWith('--')) {
+    const shorts = Object.entries(specs)
+      .filter(([, spec]) => spec.short)
+      .map(([name, spec]) => `-${spec.short} (--${name})`);
+    return `; the short options are ${[...shorts, '-h (--help)'].join(', ')}.`;
+  }
+  return didYouMean(rawName.slice(2), [...Object.keys(specs), 'help'], (name) => `--${name}`) || '.';
 }

@@ -12,8 +12,10 @@ let cwd: string;
 let out: string[];
 let err: string[];
 
+let env: NodeJS.ProcessEnv;
+
 async function cli(...argv: string[]): Promise<number> {
-  return runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), cwd, env: {} });
+  return runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), cwd, env });
 }
 
 function write(name: string, report: unknown): string {
@@ -27,14 +29,17 @@ beforeEach(() => {
   cwd = mkdtempSync(join(tmpdir(), 'mtb-cli-'));
   out = [];
   err = [];
+  env = {};
 });
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 describe('mqtt-testbench help and usage errors', () => {
   test('help prints the commands; no command prints them and exits 2', async () => {
     expect(await cli('help')).toBe(0);
-    expect(out.join('\n')).toMatch(/mqtt-testbench bench \[--baseline FILE\]/);
+    expect(out.join('\n')).toMatch(/^ {2}test {2,}run the suites against your broker/m);
+    expect(out.join('\n')).toMatch(/^Exit codes: 0 pass; 1 a verdict failed/m);
     expect(await cli()).toBe(2);
+    expect(err.join('\n')).toMatch(/^Commands:$/m);
   });
 
   test('an unknown command or option exits 2 and says so', async () => {
@@ -52,7 +57,7 @@ describe('mqtt-testbench help and usage errors', () => {
     expect(err.at(-1)).toMatch(/is not a mqtt-testbench report/);
     write('old.json', { ...syntheticReport(), schemaVersion: 0 });
     expect(await cli('compare', 'old.json', 'old.json')).toBe(2);
-    expect(err.at(-1)).toMatch(/has schemaVersion 0; this mqtt-testbench reads schemaVersion 1/);
+    expect(err.at(-1)).toMatch(/has schemaVersion 0; this mqtt-testbench reads schemaVersion 2/);
   });
 });
 
@@ -150,9 +155,13 @@ describe('bench', () => {
     expect(err.at(-1)).toMatch(/--profile huge is not a profile/);
   });
 
-  test('says when vitest is not installed where it runs', async () => {
+  test('checks every MQTT_TESTBENCH_* setting before vitest starts', async () => {
+    env = { MQTT_TESTBENCH_RUNTIME: 'docker', MQTT_TESTBENCH_PROGRESS: 'bogus' };
     expect(await cli('bench')).toBe(2);
-    expect(err.at(-1)).toMatch(/vitest is not installed under .*: run "npm ci"/);
+    expect(err.at(-1)).toMatch(/MQTT_TESTBENCH_RUNTIME=docker is not allowed: use one of auto, container/);
+    env = { MQTT_TESTBENCH_PROGRESS: 'bogus' };
+    expect(await cli('flake', '--runs', '1')).toBe(2);
+    expect(err.at(-1)).toMatch(/MQTT_TESTBENCH_PROGRESS=bogus is not allowed: use one of auto, tty, plain, off/);
   });
 });
 

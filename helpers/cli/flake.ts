@@ -4,12 +4,14 @@
  * Fixes belong in the tests (bounded waits, tolerances grounded in measurement), never in retries:
  * vitest's retry is not used here.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, stringFlag, UsageError } from './args.js';
-import type { CliIo } from './cli.js';
+import { loadSettings } from '../config/settings.js';
+import { loadReportSettings } from '../report/settings.js';
+import { UsageError, type ParsedArgs } from './args.js';
+import { defineCommand, type CliIo } from './command.js';
+import { freshRunEnv, packageRoot, runVitest } from './vitest-child.js';
 
 interface JsonAssertion {
   fullName: string;
@@ -30,9 +32,29 @@ export interface TestTally {
   firstFailure?: string;
 }
 
-export async function flake(argv: readonly string[], io: CliIo, vitestEntry: string): Promise<number> {
-  const args = parseArgs(argv, { runs: { value: true }, 'stop-on-failure': {} }, { passThrough: true });
-  const runsText = stringFlag(args, 'runs') ?? '10';
+const FLAKE_OPTIONS = {
+  runs: { type: 'string', valueName: 'N', description: 'how many runs (default 10, at most 1000)' },
+  'stop-on-failure': { type: 'boolean', description: 'stop after the first run with a failure' },
+} as const;
+
+export const flakeCommand = defineCommand({
+  name: 'flake',
+  summary: 'run the tests N times and print per test how often it passed',
+  usage: ['flake [--runs N] [--stop-on-failure] [vitest args...]'],
+  description: `Runs the tests (vitest run, the ci profile unless MQTT_TESTBENCH_PROFILE says otherwise) N
+times and prints per test how often it passed. Arguments it does not know go to vitest, e.g.
+"mqtt-testbench flake --runs 20 suites/faults".`,
+  options: FLAKE_OPTIONS,
+  parse: { rest: 'unknown' },
+  exitCodes: '0 every test passed in every run; 1 a test failed in some run; 2 bad input; 130 interrupted.',
+  run: flake,
+});
+
+async function flake(args: ParsedArgs<typeof FLAKE_OPTIONS>, io: CliIo): Promise<number> {
+  const env = freshRunEnv(io.env);
+  loadSettings(env);
+  loadReportSettings(env);
+  const runsText = args.values.runs ?? '10';
   if (!/^\d+$/.test(runsText) || Number(runsText) < 1 || Number(runsText) > 1000)
     throw new UsageError(`--runs ${runsText} is not a number of runs: use an integer from 1 to 1000.`);
   const runs = Number(runsText);
@@ -56,9 +78,8 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
       const output = join(dir, `run-${run}.json`);
       const started = Date.now();
       const code = await runVitest(
-        vitestEntry,
         ['run', '--reporter=json', `--outputFile=${output}`, ...args.positionals, ...args.rest],
-        io,
+        { cwd: packageRoot(), env, stdout: 'ignore' },
       );
       const signal = interrupted();
       if (signal) {
@@ -87,7 +108,7 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
           `run ${run}/${runs}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - started) / 1000).toFixed(0)} s, exit ${code})`,
         );
       }
-      if (failedRuns > 0 && args.flags.has('stop-on-failure')) break;
+      if (failedRuns > 0 && args.values['stop-on-failure']) break;
     }
   } finally {
     process.off('SIGINT', interrupt);
@@ -100,27 +121,6 @@ export async function flake(argv: readonly string[], io: CliIo, vitestEntry: str
     return 130;
   }
   return failedRuns === 0 ? 0 : 1;
-}
-
-function runVitest(entry: string, vitestArgs: string[], io: CliIo): Promise<number> {
-  const child = spawn(process.execPath, [entry, ...vitestArgs], {
-    cwd: io.cwd,
-    env: io.env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const forward = (signal: NodeJS.Signals): void => {
-    child.kill(signal);
-  };
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  return new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      resolve(code ?? 1);
-    });
-  });
 }
 
 function readJson(path: string): JsonReport | undefined {

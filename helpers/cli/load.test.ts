@@ -11,14 +11,17 @@ let out: string[];
 let err: string[];
 let broker: TestBroker | undefined;
 
+let env: NodeJS.ProcessEnv = {};
+
 async function cli(...argv: string[]): Promise<number> {
-  return runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), cwd, env: {} });
+  return runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), cwd, env });
 }
 
 beforeEach(() => {
   cwd = mkdtempSync(join(tmpdir(), 'mtb-cli-load-'));
   out = [];
   err = [];
+  env = {};
 });
 afterEach(async () => {
   await broker?.close();
@@ -124,5 +127,33 @@ describe('mqtt-testbench load', { timeout: 30_000 }, () => {
     expect(code).toBe(1);
     expect(err.join('\n')).toMatch(/connecting to mqtt:\/\/user:\*+@127\.0\.0\.1:1 failed: connect ECONNREFUSED/);
     expect(err.join('\n')).not.toMatch(/s3cret-pw/);
+  });
+
+  test('--username with --password-file, or with MQTT_TESTBENCH_EXTERNAL_PASSWORD: every client sends them, and the password is never printed', async () => {
+    const seen: string[] = [];
+    broker = await startAedes({
+      authenticate: (_client, username, password, done) => {
+        seen.push(`${username ?? ''}:${password?.toString() ?? ''}`);
+        const ok = username === 'alice' && password?.toString() === 'file-secret-1';
+        done(ok ? null : Object.assign(new Error('bad credentials'), { returnCode: 4 }), ok);
+      },
+    });
+    writeFileSync(join(cwd, 'pw.txt'), 'file-secret-1\n');
+    const args = ['load', '-L', broker.url, '-u', 'alice', '--messages', '20', '--json'];
+    expect(await cli(...args, '--password-file', 'pw.txt')).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ sent: 20, received: 20 });
+    // 1 publisher + 1 subscriber, each with the file's first line as the password.
+    expect(seen).toEqual(['alice:file-secret-1', 'alice:file-secret-1']);
+
+    seen.length = 0;
+    out = [];
+    env = { MQTT_TESTBENCH_EXTERNAL_PASSWORD: 'file-secret-1' };
+    expect(await cli(...args)).toBe(0);
+    expect(seen).toEqual(['alice:file-secret-1', 'alice:file-secret-1']);
+
+    env = { MQTT_TESTBENCH_EXTERNAL_PASSWORD: 'wrong-secret-2' };
+    expect(await cli(...args)).toBe(1);
+    expect(err.join('\n')).toMatch(/Bad username or password|not authorized|refused/i);
+    expect([...out, ...err].join('\n')).not.toMatch(/file-secret-1|wrong-secret-2/);
   });
 });

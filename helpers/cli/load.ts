@@ -1,32 +1,27 @@
 /**
  * `mqtt-testbench load`: the load engine outside the suites, against any broker URL. A workload
- * comes from a file (fixtures/workloads/*.json shape), from flags, or from both (flags win), and is
- * validated by the same schema as the suites' workloads before anything connects.
+ * comes from a file (fixtures/workloads/*.json shape), from options, or from both (options win),
+ * and is validated by the same schema as the suites' workloads before anything connects.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
+import { mqttUrlProblem } from '../config/settings.js';
 import { runLoad } from '../load/run-load.js';
 import type { LoadResult, Workload } from '../load/types.js';
-import { parseWorkload, WorkloadError } from '../load/workload.js';
+import { parseWorkload, WorkloadError, workloadSchema } from '../load/workload.js';
 import { count, ms, rate } from '../report/format.js';
-import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
-import type { CliIo } from './cli.js';
+import { loadReportSettings } from '../report/settings.js';
+import { redactUrl } from '../security/redact.js';
+import { UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
+import { defineCommand, type CliIo } from './command.js';
+import { PASSWORD_ENV, readPassword, readPemOption } from './credentials.js';
+import { didYouMean } from './suggest.js';
 
-export const LOAD_HELP = `  mqtt-testbench load [WORKLOAD.json] --url URL [options] [--json] [--out FILE]
-      Run one workload against any broker and print a summary (--json: as JSON; --out: the full
-      result to FILE). Options override the workload file: --publishers N --subscribers N
-      --qos 0|1|2 --messages N (per publisher) | --duration MS, --size BYTES, --rate MSG_PER_S
-      (0 = as fast as confirmations allow), --inflight N, --warmup N (per publisher),
-      --workers N|auto, --protocol 4|5, --client auto|lean|mqtt.js (default auto: the engine's
-      lean client unless an option needs mqtt.js), --topic PREFIX (default mtb/load/<random>),
-      --subscribe-url URL (another broker, e.g. the upstream side of a forwarder), --ca FILE.
-      Credentials go in the URL: mqtts://user:password@host:8883 (never printed).`;
-
-/** Flags that set a workload field, with how to read their value. */
-const WORKLOAD_FLAGS = {
+/** Options that set a workload field, with how to read their value. */
+const WORKLOAD_OPTIONS = {
   publishers: { field: 'publishers', kind: 'int' },
   subscribers: { field: 'subscribers', kind: 'int' },
   qos: { field: 'qos', kind: 'int' },
@@ -40,59 +35,110 @@ const WORKLOAD_FLAGS = {
   client: { field: 'client', kind: 'string' },
 } as const;
 
-export interface LoadSummary {
-  workload: string;
-  qos: number;
-  publishers: number;
-  subscribers: number;
-  payloadBytes: string;
-  /** Confirmed publishes per second (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP): what other tools report. */
-  sentRate: number;
-  /** Unique messages received per second, summed over subscribers. */
-  receivedRate: number;
-  sent: number;
-  received: number;
-  expected: number;
-  lost: number;
-  duplicates: number;
-  reordered: number;
-  corrupted: number;
-  unconfirmed: number;
-  latencyUs: { p50: number; p90: number; p99: number; p99_9: number; max: number };
-  /** Latency from the intended send time (rate-limited runs only). */
-  latencyFromIntendedUs: { p50: number; p90: number; p99: number; p99_9: number; max: number } | null;
-  drain: string;
-  limitedBy: string;
-  harnessSaturated: boolean;
-  rssMaxMB: number;
-  /** The MQTT client implementation the engine used ("lean" or "mqtt.js"). */
-  client: string;
-  errors: string[];
-}
+// Short options as mosquitto_pub and emqtt-bench have them (-h is help here, not the host).
+const LOAD_OPTIONS = {
+  url: {
+    type: 'string',
+    short: 'L',
+    valueName: 'URL',
+    description: 'broker to publish to (required): mqtt://, mqtts://, ws:// or wss://host:port',
+  },
+  'subscribe-url': {
+    type: 'string',
+    valueName: 'URL',
+    description: 'subscribe on another broker, e.g. the upstream side of a forwarder',
+  },
+  publishers: { type: 'string', valueName: 'N', description: 'publishing clients (default 1)' },
+  subscribers: {
+    type: 'string',
+    valueName: 'N',
+    description: 'subscribing clients (default 1; 0: publish only, as mqtt-bench does)',
+  },
+  qos: { type: 'string', short: 'q', valueName: '0|1|2', description: 'QoS of publish and subscribe (default 0)' },
+  messages: {
+    type: 'string',
+    valueName: 'N',
+    description: 'messages per publisher (default 10000); not with --duration',
+  },
+  duration: { type: 'string', valueName: 'MS', description: 'publish for this long instead of a count' },
+  size: {
+    type: 'string',
+    short: 's',
+    valueName: 'BYTES',
+    description: 'fixed payload size (default 1024; at least 148: identity, integrity)',
+  },
+  rate: {
+    type: 'string',
+    valueName: 'MSG_PER_S',
+    description: 'total publish rate; 0 (default) = as fast as confirmations allow',
+  },
+  inflight: { type: 'string', valueName: 'N', description: 'unconfirmed publishes per publisher (default 1000)' },
+  warmup: { type: 'string', valueName: 'N', description: 'warm-up messages per publisher (default 0)' },
+  workers: { type: 'string', valueName: 'N|auto', description: 'worker threads (default 1)' },
+  protocol: { type: 'string', short: 'V', valueName: '4|5', description: 'MQTT 3.1.1 (4, default) or MQTT 5 (5)' },
+  client: {
+    type: 'string',
+    valueName: 'auto|lean|mqtt.js',
+    description: "MQTT client (default auto: the engine's lean client unless\nsomething needs mqtt.js)",
+  },
+  topic: {
+    type: 'string',
+    short: 't',
+    valueName: 'PREFIX',
+    description: 'topic prefix (default mtb/load/<random>)',
+  },
+  username: { type: 'string', short: 'u', valueName: 'NAME', description: 'user name for both URLs' },
+  'password-file': {
+    type: 'string',
+    valueName: 'FILE',
+    description: `file holding the password (its first line); default, with a user\nname: $${PASSWORD_ENV}. No --password: command lines are visible to all`,
+  },
+  ca: { type: 'string', valueName: 'FILE', description: "PEM of the CA that signed the broker's certificate" },
+  cert: { type: 'string', valueName: 'FILE', description: 'client certificate (PEM), with --key' },
+  key: { type: 'string', valueName: 'FILE', description: 'private key of the client certificate (PEM)' },
+  json: { type: 'boolean', description: 'print the summary as JSON' },
+  out: {
+    type: 'string',
+    short: 'o',
+    valueName: 'FILE',
+    description: 'write the full result (histograms, series) to FILE',
+  },
+} as const satisfies OptionSpecs;
 
-export async function load(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(
-    argv,
-    {
-      url: { value: true },
-      'subscribe-url': { value: true },
-      topic: { value: true },
-      size: { value: true },
-      ca: { value: true },
-      json: {},
-      out: { value: true },
-      ...Object.fromEntries(Object.keys(WORKLOAD_FLAGS).map((name) => [name, { value: true }])),
-    },
-    { maxPositionals: 1 },
-  );
-  const url = stringFlag(args, 'url');
+type LoadArgs = ParsedArgs<typeof LOAD_OPTIONS>;
+
+export const loadCommand = defineCommand({
+  name: 'load',
+  summary: 'run one workload against any broker URL and print a summary',
+  usage: ['load [WORKLOAD.json] --url URL [options]'],
+  description: `Runs one workload with the suites' engine, accounting and histograms against any broker and
+prints a summary. The workload comes from a file (fixtures/workloads/*.json), from options, or
+both (options win). Credentials in the URL (mqtts://user:password@host:8883) work too and are
+never printed.`,
+  options: LOAD_OPTIONS,
+  parse: { maxPositionals: 1 },
+  examples: [
+    'mqtt-testbench load --url mqtt://127.0.0.1:1883 -q 1 --messages 50000 --size 1024 --json',
+    'mqtt-testbench load fixtures/workloads/rate-step-2000.json -L mqtts://broker:8883 --ca ca.pem \\',
+    `    -u alice --password-file pw.txt`,
+  ],
+  exitCodes:
+    '0 the run completed (a lossy broker is a result, not an error); 1 it could not run\n(connection or subscription refused, interrupted); 2 bad options or workload, before anything connects.',
+  run: load,
+});
+
+async function load(args: LoadArgs, io: CliIo): Promise<number> {
+  loadReportSettings(io.env); // MQTT_TESTBENCH_PROGRESS*: checked before anything connects
+  const url = brokerUrl(args, 'url');
   if (!url) throw new UsageError('--url is required: the broker to publish to, e.g. --url mqtt://127.0.0.1:1883.');
-  const subscribeUrl = stringFlag(args, 'subscribe-url') ?? url;
+  const subscribeUrl = brokerUrl(args, 'subscribe-url') ?? url;
   const workload = workloadFrom(args, io.cwd);
-  const prefix = stringFlag(args, 'topic') ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
+  if (args.values['subscribe-url'] && workload.subscribers === 0)
+    throw new UsageError('--subscribe-url with --subscribers 0: nothing subscribes; drop one of them.');
+  const prefix = args.values.topic ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
   if (/[#+]/.test(prefix) || prefix.endsWith('/') || prefix.length === 0)
     throw new UsageError(`--topic ${prefix}: a topic prefix without "#", "+" or a trailing "/", e.g. mtb/load.`);
-  const connectOptions = connectOptionsFrom(args, io.cwd);
+  const connectOptions = connectOptionsFrom(args, [url, subscribeUrl], io);
 
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted (SIGINT/SIGTERM): clients closed, nothing measured'));
@@ -119,17 +165,29 @@ export async function load(argv: readonly string[], io: CliIo): Promise<number> 
     process.off('SIGTERM', onSignal);
   }
 
-  const out = stringFlag(args, 'out');
+  const out = args.values.out;
   if (out) {
     writeFileSync(resolve(io.cwd, out), `${JSON.stringify(result, null, 2)}\n`);
   }
   const summary = summarize(result);
-  io.out(args.flags.has('json') ? JSON.stringify(summary, null, 2) : formatSummary(summary, result));
+  io.out(args.values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary, result));
   return 0;
 }
 
-function workloadFrom(args: ParsedArgs, cwd: string): Workload {
+function brokerUrl(args: LoadArgs, option: 'url' | 'subscribe-url'): string | undefined {
+  const value = args.values[option];
+  if (value === undefined) return undefined;
+  const problem = mqttUrlProblem(value);
+  if (problem) throw new UsageError(`--${option} ${redactUrl(value)} ${problem}`);
+  return value;
+}
+
+function workloadFrom(args: LoadArgs, cwd: string): Workload {
   const file = args.positionals[0];
+  if (args.values.messages !== undefined && args.values.duration !== undefined)
+    throw new UsageError(
+      `--messages ${args.values.messages} and --duration ${args.values.duration} exclude each other: a run is either a count of messages per publisher or a time.`,
+    );
   let base: Record<string, unknown> = {
     name: 'cli',
     publishers: 1,
@@ -158,10 +216,11 @@ function workloadFrom(args: ParsedArgs, cwd: string): Workload {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new UsageError(`${file}: a workload is a JSON object (see fixtures/workloads/).`);
     base = parsed as Record<string, unknown>;
+    checkFieldNames(base, file);
   }
   const input: Record<string, unknown> = { ...base };
-  for (const [flag, { field, kind }] of Object.entries(WORKLOAD_FLAGS)) {
-    const text = stringFlag(args, flag);
+  for (const [option, { field, kind }] of Object.entries(WORKLOAD_OPTIONS)) {
+    const text = args.values[option as keyof typeof WORKLOAD_OPTIONS];
     if (text === undefined) continue;
     if (kind === 'workers' && text === 'auto') input[field] = 'auto';
     else if (kind === 'string') input[field] = text;
@@ -169,16 +228,16 @@ function workloadFrom(args: ParsedArgs, cwd: string): Workload {
       const value = Number(text);
       if (!Number.isFinite(value) || (kind !== 'number' && !Number.isInteger(value))) {
         throw new UsageError(
-          `--${flag} ${text} is not ${kind === 'number' ? 'a number' : kind === 'workers' ? 'an integer or "auto"' : 'an integer'}.`,
+          `--${option} ${text} is not ${kind === 'number' ? 'a number' : kind === 'workers' ? 'an integer or "auto"' : 'an integer'}.`,
         );
       }
       input[field] = value;
     }
-    // messages and durationMs exclude each other: a flag for one replaces the file's other.
+    // messages and durationMs exclude each other: an option for one replaces the file's other.
     if (field === 'messages') delete input['durationMs'];
     if (field === 'durationMs') delete input['messages'];
   }
-  const size = stringFlag(args, 'size');
+  const size = args.values.size;
   if (size !== undefined) {
     if (!/^\d+$/.test(size)) throw new UsageError(`--size ${size} is not a number of bytes.`);
     input['payload'] = { kind: 'fixed', bytes: Number(size) };
@@ -198,16 +257,98 @@ function workloadFrom(args: ParsedArgs, cwd: string): Workload {
   }
 }
 
-function connectOptionsFrom(args: ParsedArgs, cwd: string): IClientOptions | undefined {
-  const ca = stringFlag(args, 'ca');
-  if (!ca) return undefined;
-  try {
-    return { ca: readFileSync(resolve(cwd, ca)) };
-  } catch (error) {
+const WORKLOAD_FIELDS = Object.keys(workloadSchema.in.shape);
+const PAYLOAD_FIELDS = [
+  ...new Set(workloadSchema.in.shape.payload.options.flatMap((option) => Object.keys(option.shape))),
+];
+
+/** A misspelt field of a workload file is named with the field it probably meant. */
+function checkFieldNames(workload: Record<string, unknown>, file: string): void {
+  const unknown = (object: Record<string, unknown>, known: readonly string[], prefix: string): string[] =>
+    Object.keys(object)
+      .filter((key) => !known.includes(key))
+      .map((key) => `"${prefix}${key}"${didYouMean(key, known, (name) => `"${prefix}${name}"`)}`);
+  const problems = unknown(workload, WORKLOAD_FIELDS, '');
+  const payload = workload['payload'];
+  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload))
+    problems.push(...unknown(payload as Record<string, unknown>, PAYLOAD_FIELDS, 'payload.'));
+  if (problems.length > 0)
     throw new UsageError(
-      `--ca ${ca}: cannot read the CA certificate (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+      `${file}: unknown field${problems.length > 1 ? 's' : ''} ${problems.join(', ')} (the fields: ${WORKLOAD_FIELDS.join(', ')}).`,
     );
+}
+
+/** Credentials and TLS material for every client of the run (publishers and subscribers share one set). */
+function connectOptionsFrom(args: LoadArgs, urls: readonly string[], io: CliIo): IClientOptions | undefined {
+  const { username, ca, cert, key } = args.values;
+  const userInUrl = urls.find((url) => new URL(url).username !== '');
+  const passwordInUrl = urls.some((url) => new URL(url).password !== '');
+  if (username !== undefined && userInUrl)
+    throw new UsageError(
+      `--username ${username} and a user in ${redactUrl(userInUrl)}: give the credentials one way (--username and --password-file, or in the URL).`,
+    );
+  if (args.values['password-file'] !== undefined && passwordInUrl)
+    throw new UsageError('--password-file and a password in the URL: give the password one way.');
+  if (args.values['password-file'] !== undefined && username === undefined && !userInUrl)
+    throw new UsageError('--password-file needs a user name: add --username NAME.');
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError(
+      `--${cert === undefined ? 'key' : 'cert'} needs --${cert === undefined ? 'cert' : 'key'}: a client certificate is a certificate and its key.`,
+    );
+  if ((ca ?? cert) !== undefined) {
+    const plain = urls.find((url) => !/^(mqtts|wss|ssl|tls):/.test(url));
+    if (plain)
+      throw new UsageError(
+        `--${ca !== undefined ? 'ca' : 'cert'} is for TLS, but ${redactUrl(plain)} is not a TLS URL: use mqtts:// or wss://.`,
+      );
   }
+  const password =
+    username !== undefined && !passwordInUrl ? readPassword(args.values['password-file'], io.env, io.cwd) : undefined;
+  const options: IClientOptions = {
+    ...(username !== undefined ? { username } : {}),
+    ...(password ? { password: password.password } : {}),
+    ...(ca !== undefined ? { ca: readPemOption('ca', ca, io.cwd) } : {}),
+    ...(cert !== undefined ? { cert: readPemOption('cert', cert, io.cwd) } : {}),
+    ...(key !== undefined ? { key: readPemOption('key', key, io.cwd) } : {}),
+  };
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+export interface LoadSummary {
+  workload: string;
+  qos: number;
+  publishers: number;
+  subscribers: number;
+  payloadBytes: string;
+  /** Confirmed publishes per second (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP): what other tools report. */
+  sentRate: number;
+  /** Unique messages received per second, summed over subscribers. */
+  receivedRate: number;
+  /** Publishes handed to the client (warm-up included). */
+  attempted: number;
+  sent: number;
+  received: number;
+  /** attempted × subscribers: expected = received + lost. */
+  expected: number;
+  /** Attempted and never received, acknowledged or not. */
+  lost: number;
+  /** Of lost: never acknowledged by the broker. */
+  lostUnacknowledged: number;
+  duplicates: number;
+  reordered: number;
+  corrupted: number;
+  /** Publishes the broker never acknowledged (or that failed). */
+  unconfirmed: number;
+  latencyUs: { p50: number; p90: number; p99: number; p99_9: number; max: number };
+  /** Latency from the intended send time (rate-limited runs only). */
+  latencyFromIntendedUs: { p50: number; p90: number; p99: number; p99_9: number; max: number } | null;
+  drain: string;
+  limitedBy: string;
+  harnessSaturated: boolean;
+  rssMaxMB: number;
+  /** The MQTT client implementation the engine used ("lean" or "mqtt.js"). */
+  client: string;
+  errors: string[];
 }
 
 export function summarize(result: LoadResult): LoadSummary {
@@ -229,14 +370,16 @@ export function summarize(result: LoadResult): LoadSummary {
       payload.kind === 'fixed' ? String(payload.bytes) : `telemetry ${payload.minPoints}-${payload.maxPoints} points`,
     sentRate: Math.round(result.throughput.confirmedPerSecond),
     receivedRate: Math.round(result.throughput.receivedPerSecond),
+    attempted: c.attempted,
     sent: c.sent,
     received: c.received,
     expected: c.expected,
     lost: c.lost,
+    lostUnacknowledged: c.lostUnacknowledged,
     duplicates: c.duplicates,
     reordered: c.reordered,
     corrupted: c.corrupted,
-    unconfirmed: c.unconfirmed,
+    unconfirmed: c.unconfirmed + c.publishFailed,
     latencyUs: pick(result.latency.endToEnd),
     latencyFromIntendedUs: result.latency.endToEndFromIntended ? pick(result.latency.endToEndFromIntended) : null,
     drain: result.drain.outcome,
@@ -252,13 +395,13 @@ function formatSummary(s: LoadSummary, result: LoadResult): string {
   const l = s.latencyUs;
   const lines = [
     `${s.workload}: ${s.publishers} publisher(s) → ${s.subscribers} subscriber(s), QoS ${s.qos}, payload ${s.payloadBytes} bytes, ${result.target.publishUrl}${result.target.subscribeUrl !== result.target.publishUrl ? ` → ${result.target.subscribeUrl}` : ''}`,
-    `  sent      ${count(s.sent)} confirmed · ${rate(s.sentRate)} msg/s${s.unconfirmed ? ` · ${count(s.unconfirmed)} unconfirmed` : ''}`,
+    `  sent      ${count(s.attempted)} attempted · ${count(s.sent)} confirmed · ${rate(s.sentRate)} msg/s${s.unconfirmed ? ` · ${count(s.unconfirmed)} never acknowledged by the broker` : ''}`,
   ];
   if (s.subscribers === 0)
     lines.push('  received  (publish only: no subscribers, so no delivery or end-to-end latency is measured)');
   else {
     lines.push(
-      `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
+      `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)}${s.lostUnacknowledged ? ` (${count(s.lostUnacknowledged)} never acknowledged by the broker)` : ''} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
       `  latency   p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p99_9)} ms · max ${ms(l.max)} ms`,
     );
   }

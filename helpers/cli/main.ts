@@ -20,6 +20,6 @@ runCli(process.argv.slice(2), {
     process.stderr.write(
       `mqtt-testbench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    process.exitCode = 2;
+    process.exitCode = 1;
   },
 );

@@ -80,7 +80,38 @@ describe('environment variables', () => {
     [
       'MQTT_TESTBENCH_FORWARDER',
       'reference,paho',
-      'MQTT_TESTBENCH_FORWARDER entry "paho" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.',
+      'MQTT_TESTBENCH_FORWARDER entry "paho" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line> (or none alone, for no forwarding topology).',
+    ],
+    [
+      'MQTT_TESTBENCH_FORWARDER',
+      'none,reference',
+      'MQTT_TESTBENCH_FORWARDER entry "none" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line> (or none alone, for no forwarding topology).',
+    ],
+    [
+      'MQTT_TESTBENCH_EXTERNAL_URL',
+      'notaurl',
+      'MQTT_TESTBENCH_EXTERNAL_URL=notaurl is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).',
+    ],
+    [
+      'MQTT_TESTBENCH_EXTERNAL_URL',
+      'mqtt://',
+      'MQTT_TESTBENCH_EXTERNAL_URL=mqtt:// names no host: use mqtt://host:port.',
+    ],
+    [
+      'MQTT_TESTBENCH_EXTERNAL_CA',
+      '/nonexistent/ca.pem',
+      'MQTT_TESTBENCH_EXTERNAL_CA=/nonexistent/ca.pem cannot be read (ENOENT): give the path of an existing file.',
+    ],
+    ['MQTT_TESTBENCH_EXTERNAL_CA', '/tmp', 'MQTT_TESTBENCH_EXTERNAL_CA=/tmp is not a file: give the path of a file.'],
+    [
+      'MQTT_TESTBENCH_EXTERNAL_PASSWORD',
+      'two\nlines',
+      'MQTT_TESTBENCH_EXTERNAL_PASSWORD is set but not usable as a password (its value is not shown): use one line of at most 65535 characters.',
+    ],
+    [
+      'MQTT_TESTBENCH_EXTERNAL_PASSWORD',
+      'no-user-given',
+      'MQTT_TESTBENCH_EXTERNAL_PASSWORD is set but no user name is: set MQTT_TESTBENCH_EXTERNAL_USERNAME (or give the user in the broker URL, mqtt://user@host:port).',
     ],
   ])('%s=%s is refused: %s', (name, value, message) => {
     expect(problemsOf(() => loadSettings({ [name]: value }))).toEqual([message]);
@@ -235,7 +266,7 @@ describe('gate files (MQTT_TESTBENCH_GATES)', () => {
   test('an unknown gate or field names the allowed ones', () => {
     expect(problemsOf(() => readGateFile(file('{"forwarding-loss": {"defaults": {"maxLoss": 0}}}'), source))).toEqual([
       expect.stringMatching(
-        /forwarding-loss\.defaults: .*"maxLoss".*\(allowed: maxLossRate, maxDuplicateRate, maxReorderedRate, maxCorrupted, maxP99Ms, minReceivePerSec, minRateAchieved\)/,
+        /forwarding-loss\.defaults: .*"maxLoss".*\(allowed: maxLossRate, maxDuplicateRate, maxReorderedRate, maxCorrupted, maxUnconfirmed, maxP99Ms, minReceivePerSec, minPublishPerSec, minRateAchieved, allowInconclusive\)/,
       ),
     ]);
     expect(problemsOf(() => readGateFile(file('{"forwarding-loss": {"default": {}}}'), source))).toEqual(

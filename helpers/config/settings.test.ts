@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from './errors.js';
-import { loadSettings, SETTING_SPECS } from './settings.js';
+import { configuredSecrets, loadSettings, SETTING_SPECS } from './settings.js';
 
 describe('loadSettings', () => {
   test('defaults when nothing is set', () => {
@@ -62,6 +62,38 @@ describe('loadSettings', () => {
     });
     expect(settings.forwarders).toEqual(['reference', 'command:./fwd --a=1,2 {config}', 'image:acme/fwd:1']);
     expect(() => loadSettings({ MQTT_TESTBENCH_FORWARDER: 'paho' })).toThrow('"paho" is not a forwarder');
+  });
+
+  test('MQTT_TESTBENCH_FORWARDER=none: no forwarder, so no forwarding topology', () => {
+    expect(loadSettings({ MQTT_TESTBENCH_FORWARDER: 'none' }).forwarders).toEqual([]);
+  });
+
+  test('credentials for external brokers: a password needs a user, from the variable or a URL', () => {
+    const password = 'not-shown-1';
+    expect(
+      loadSettings({ MQTT_TESTBENCH_EXTERNAL_USERNAME: 'alice', MQTT_TESTBENCH_EXTERNAL_PASSWORD: password }),
+    ).toMatchObject({ externalUsername: 'alice', externalPassword: password });
+    expect(
+      loadSettings({ MQTT_TESTBENCH_EXTERNAL_URL: 'mqtt://alice@h:1883', MQTT_TESTBENCH_EXTERNAL_PASSWORD: password })
+        .externalPassword,
+    ).toBe(password);
+    try {
+      loadSettings({ MQTT_TESTBENCH_EXTERNAL_PASSWORD: password });
+      expect.unreachable('a password without a user name was accepted');
+    } catch (error) {
+      expect((error as Error).message).toMatch(/set MQTT_TESTBENCH_EXTERNAL_USERNAME/);
+      expect((error as Error).message).not.toContain(password);
+    }
+  });
+
+  test('configuredSecrets lists the values of every secret setting, and nothing else', () => {
+    expect(
+      configuredSecrets({
+        MQTT_TESTBENCH_SECURE_PASSWORD: 'secure-pw-1',
+        MQTT_TESTBENCH_EXTERNAL_PASSWORD: 'external-pw-1',
+        MQTT_TESTBENCH_EXTERNAL_USERNAME: 'alice',
+      }),
+    ).toEqual(['secure-pw-1', 'external-pw-1']);
   });
 });
 

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { redactUrl } from '../security/redact.js';
 import { ConfigError } from './errors.js';
 
@@ -37,11 +38,20 @@ export interface Settings {
   externalUrl: string | undefined;
   externalDownstreamUrl: string | undefined;
   externalUpstreamUrl: string | undefined;
+  /** User name for external brokers whose URL carries none. */
+  externalUsername: string | undefined;
+  /** Password for external brokers whose URL carries none. Never logged (like securePassword). */
+  externalPassword: string | undefined;
+  /** PEM file of the CA that signed the external brokers' TLS certificates (mqtts://, wss://). */
+  externalCaFile: string | undefined;
   /** Whether the external broker queues QoS 0 for offline persistent sessions (implementation-defined). */
   externalQueuesQos0: boolean;
   /** Whether the external broker speaks MQTT 5. */
   externalMqtt5: boolean;
-  /** Forwarders to put in the forwarding slot, e.g. `reference`, `mosquitto-bridge`, `image:x`, `command:y`. */
+  /**
+   * Forwarders to put in the forwarding slot, e.g. `reference`, `mosquitto-bridge`, `image:x`,
+   * `command:y`; empty (`none`): no forwarding topology, only the single-broker suites run.
+   */
   forwarders: string[];
   /** JSON file with what an image:/command: forwarder promises (QoS policy, retain, losslessness, routes). */
   forwarderDeclaration: string | undefined;
@@ -126,6 +136,22 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     description: 'Upstream broker URL for the external forwarding topology.',
   },
   {
+    name: 'MQTT_TESTBENCH_EXTERNAL_USERNAME',
+    defaultText: '(unset)',
+    description: 'User name for the external brokers whose URL carries none.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EXTERNAL_PASSWORD',
+    defaultText: '(unset)',
+    description:
+      'Password for the external brokers whose URL carries none (needs a user name); also read by `mqtt-testbench load`. Never written to logs or reports, never passed in a command line.',
+  },
+  {
+    name: 'MQTT_TESTBENCH_EXTERNAL_CA',
+    defaultText: '(unset: the system CAs)',
+    description: "PEM file of the CA that signed the external brokers' TLS certificates (mqtts://, wss://).",
+  },
+  {
     name: 'MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0',
     defaultText: '0',
     description:
@@ -140,7 +166,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     name: 'MQTT_TESTBENCH_FORWARDER',
     defaultText: 'reference,mosquitto-bridge',
     description:
-      'Comma list of forwarders for the forwarding slot: reference, mosquitto-bridge, image:<name>, command:<command line>.',
+      'Comma list of forwarders for the forwarding slot: reference, mosquitto-bridge, image:<name>, command:<command line>; none: no forwarding topology (single-broker suites only).',
   },
   {
     name: 'MQTT_TESTBENCH_FORWARDER_DECLARATION',
@@ -282,27 +308,31 @@ class SettingsReader {
   url(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
-    let parsed: URL;
+    const problem = mqttUrlProblem(value);
+    if (problem === undefined) return value;
+    this.problems.push(`${name}=${redactUrl(value)} ${problem}`);
+    return undefined;
+  }
+
+  /** A path to a file that must exist and be readable now (it is read when a broker starts). */
+  file(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
     try {
-      parsed = new URL(value);
-    } catch {
+      if (statSync(value).isFile()) return value;
+      this.problems.push(`${name}=${value} is not a file: give the path of a file.`);
+    } catch (error) {
       this.problems.push(
-        `${name}=${redactUrl(value)} is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).`,
+        `${name}=${value} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give the path of an existing file.`,
       );
-      return undefined;
     }
-    if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'].includes(parsed.protocol)) {
-      this.problems.push(
-        `${name}=${redactUrl(value)} has protocol ${parsed.protocol} which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.`,
-      );
-      return undefined;
-    }
-    return value;
+    return undefined;
   }
 
   forwarders(name: string, fallback: string[]): string[] {
     const value = this.raw(name);
     if (value === undefined) return fallback;
+    if (value === 'none') return [];
     // command: may contain commas inside its command line, so split only before a known kind.
     const items = value
       .split(/,(?=\s*(?:reference|mosquitto-bridge|image:|command:))/)
@@ -321,7 +351,7 @@ class SettingsReader {
         : [item];
       for (const part of bad.length > 0 ? bad : [item]) {
         this.problems.push(
-          `${name} entry "${part}" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line>.`,
+          `${name} entry "${part}" is not a forwarder: use reference, mosquitto-bridge, image:<image name> or command:<command line> (or none alone, for no forwarding topology).`,
         );
       }
     }
@@ -343,6 +373,13 @@ export function loadSettings(env: Env = process.env): Settings {
     externalUrl: read.url('MQTT_TESTBENCH_EXTERNAL_URL'),
     externalDownstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL'),
     externalUpstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL'),
+    externalUsername: read.raw('MQTT_TESTBENCH_EXTERNAL_USERNAME'),
+    externalPassword: read.secret(
+      'MQTT_TESTBENCH_EXTERNAL_PASSWORD',
+      /^[^\r\n]{1,65535}$/,
+      'one line of at most 65535 characters',
+    ),
+    externalCaFile: read.file('MQTT_TESTBENCH_EXTERNAL_CA'),
     externalQueuesQos0: read.flag('MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0'),
     externalMqtt5:
       read.raw('MQTT_TESTBENCH_EXTERNAL_MQTT5') === undefined ? true : read.flag('MQTT_TESTBENCH_EXTERNAL_MQTT5'),
@@ -372,6 +409,40 @@ export function loadSettings(env: Env = process.env): Settings {
       'Only one of MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL and MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL is set: the forwarding topology needs both.',
     );
   }
+  if (settings.externalPassword !== undefined && settings.externalUsername === undefined) {
+    const urls = [settings.externalUrl, settings.externalDownstreamUrl, settings.externalUpstreamUrl];
+    if (!urls.some((url) => url !== undefined && new URL(url).username !== ''))
+      read.problems.push(
+        'MQTT_TESTBENCH_EXTERNAL_PASSWORD is set but no user name is: set MQTT_TESTBENCH_EXTERNAL_USERNAME (or give the user in the broker URL, mqtt://user@host:port).',
+      );
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return settings;
+}
+
+/** Settings whose values are secrets: never shown, and scrubbed from every report file. */
+export const SECRET_SETTINGS = ['MQTT_TESTBENCH_SECURE_PASSWORD', 'MQTT_TESTBENCH_EXTERNAL_PASSWORD'] as const;
+
+/** The secret values set in `env` (for the reporter's last line of defence). */
+export function configuredSecrets(env: Env): string[] {
+  return SECRET_SETTINGS.map((name) => env[name]).filter((value): value is string => Boolean(value));
+}
+
+const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'];
+
+/**
+ * Why `value` is not a broker URL (`is not a URL: use ...`), or undefined when it is one. The one
+ * rule for broker URLs, in settings and command-line options alike.
+ */
+export function mqttUrlProblem(value: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return 'is not a URL: use mqtt://host:port (or mqtts://, ws://, wss://).';
+  }
+  if (!MQTT_PROTOCOLS.includes(parsed.protocol))
+    return `has protocol ${parsed.protocol} which is not MQTT: use mqtt://, mqtts://, ws:// or wss://.`;
+  if (parsed.hostname === '') return 'names no host: use mqtt://host:port.';
+  return undefined;
 }

@@ -70,6 +70,7 @@ export function commandForwarder(commandLine: string, declaration: ForwarderDecl
         faults: component.faults,
         logTail: (lines) => component.logTail(lines),
         liveness: () => component.liveness(),
+        cpuTime: () => component.cpuTime(),
         dispose: () => component.dispose(),
       };
     },

@@ -67,6 +67,7 @@ export function imageForwarder(image: string, declaration: ForwarderDeclaration)
         faults: component.faults,
         logTail: (lines) => component.logTail(lines),
         liveness: () => component.liveness(),
+        cpuTime: () => component.cpuTime(),
         dispose: () => component.dispose(),
       };
     },

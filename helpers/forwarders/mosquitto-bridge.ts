@@ -192,6 +192,7 @@ function forwarderFrom(
     faults: component.faults,
     logTail: (lines) => component.logTail(lines),
     liveness: () => component.liveness(),
+    cpuTime: () => component.cpuTime(),
     dispose: () => component.dispose(),
   };
 }

@@ -44,7 +44,7 @@ describe('gates', () => {
     expect(describeBrokenGates('heavy QoS 2 via reference', outcomes)).toBe(
       [
         'heavy QoS 2 via reference: max loss rate broken: lossRate = 1.00 %, limit <= 0.00 % (forwarding-loss.defaults)',
-        'heavy QoS 2 via reference: min throughput broken: receivePerSec = 100 msg/s, limit >= 200 msg/s (forwarding-loss.defaults)',
+        'heavy QoS 2 via reference: min throughput broken: receivePerSec = 100 msg/s, limit >= 400 msg/s (forwarding-loss.defaults)',
       ].join('\n'),
     );
   });

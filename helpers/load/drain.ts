@@ -33,6 +33,7 @@ export function sumStatus(statuses: readonly WorkerStatus[], groups: number): Wo
     lastProgressUs: 0,
     lastPublishUs: 0,
     connectionsLost: 0,
+    ackStall: null,
   };
   for (const s of statuses) {
     totals.published += s.published;
@@ -42,6 +43,7 @@ export function sumStatus(statuses: readonly WorkerStatus[], groups: number): Wo
     totals.received += s.received;
     totals.inflight += s.inflight;
     totals.connectionsLost += s.connectionsLost;
+    totals.ackStall ??= s.ackStall;
     totals.lastProgressUs = Math.max(totals.lastProgressUs, s.lastProgressUs);
     totals.lastPublishUs = Math.max(totals.lastPublishUs, s.lastPublishUs);
   }

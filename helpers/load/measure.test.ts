@@ -1,6 +1,6 @@
 /**
  * Manual performance check of the load engine against a local mosquitto
- * (not a gate; skipped unless MQTT_TESTBENCH_MEASURE=1):
+ * (not a gate; vitest.config.ts selects this file only with MQTT_TESTBENCH_MEASURE=1):
  *
  *   npm run build && MQTT_TESTBENCH_MEASURE=1 npx vitest run helpers/load/measure.test.ts
  *
@@ -17,6 +17,7 @@
  * One line per run: rates, latency, harness and broker CPU (share of one core), RSS, who set the
  * pace, and the 1-minute load average (the machine may be shared: read the numbers with it).
  */
+import { skipTest } from '../vitest/skip.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import mqtt from 'mqtt';
@@ -24,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureIdleConnections } from './idle-connections.js';
 import { runLoad } from './run-load.js';
 import { startLocalMosquitto, type LocalMosquitto } from './testing/local-mosquitto.js';
-import { processCpuMs } from './testing/proc-cpu.js';
+import { processCpuMs } from '../stats/proc.js';
 import type { LoadResult, WorkloadInput } from './types.js';
 import { workerBundleStatus } from './worker/bundle.js';
 
@@ -174,108 +175,114 @@ async function measureCClients(qos: 0 | 1 | 2, messages: number): Promise<number
   }
 }
 
-describe.runIf(ENABLED)('load engine throughput and latency against local mosquitto', { timeout: 900_000 }, () => {
-  beforeAll(async () => {
-    mosquitto = await startLocalMosquitto();
-    url = mosquitto.url;
-  }, 15_000);
-  afterAll(async () => {
-    await mosquitto?.stop();
-  });
+// Measurements, not tests: registered only when MQTT_TESTBENCH_MEASURE asks for them.
+if (ENABLED)
+  describe('load engine throughput and latency against local mosquitto', { timeout: 900_000 }, () => {
+    beforeAll(async () => {
+      mosquitto = await startLocalMosquitto();
+      url = mosquitto.url;
+    }, 15_000);
+    afterAll(async () => {
+      await mosquitto?.stop();
+    });
 
-  for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) =>
-    (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q),
-  )) {
-    it.runIf(ONLY.has('c-clients') && HAS_C_CLIENTS)(
-      `C clients (mosquitto_pub → mosquitto_sub) QoS ${qos}`,
-      async () => {
-        const ratePerSecond = await measureCClients(qos, messages);
-        console.log(
-          `${`c-clients-qos${qos}`.padEnd(26)} | load ${(loadavg()[0] ?? 0).toFixed(2)} | received ${Math.round(ratePerSecond)} msg/s end to end (1 KB lines | mosquitto_pub -l -q ${qos} -M 1000 → mosquitto_sub)`,
-        );
-        expect(ratePerSecond).toBeGreaterThan(0);
-      },
-    );
-  }
-
-  for (const workers of (process.env.MQTT_TESTBENCH_MEASURE_WORKERS ?? '1,2').split(',').map(Number)) {
     for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) =>
       (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q),
     )) {
-      it.runIf(ONLY.has('unlimited') && (workers === 1 || threadsReady))(
-        `QoS ${qos}, unlimited rate, ${workers} thread(s)`,
-        async () => {
-          const result = await measure({
-            name: `unlimited-qos${qos}-w${workers}`,
-            publishers: 1,
-            subscribers: 1,
-            qos,
-            payload: ONE_KB,
-            messages,
-            warmupMessages: 5_000,
-            inflight: 1_000,
-            workers,
-          });
-          expect(result.counters.lost).toBe(0);
-        },
-      );
+      if (ONLY.has('c-clients'))
+        it(`C clients (mosquitto_pub → mosquitto_sub) QoS ${qos}`, async (context) => {
+          if (!HAS_C_CLIENTS)
+            skipTest(
+              context,
+              'environment',
+              'mosquitto_pub/mosquitto_sub are not installed (apt-get install mosquitto-clients)',
+            );
+          const ratePerSecond = await measureCClients(qos, messages);
+          console.log(
+            `${`c-clients-qos${qos}`.padEnd(26)} | load ${(loadavg()[0] ?? 0).toFixed(2)} | received ${Math.round(ratePerSecond)} msg/s end to end (1 KB lines | mosquitto_pub -l -q ${qos} -M 1000 → mosquitto_sub)`,
+          );
+          expect(ratePerSecond).toBeGreaterThan(0);
+        });
     }
-  }
 
-  for (const sendSchedule of ['timer', 'immediate'] as const) {
-    it.runIf(ONLY.has('steady'))(`QoS 0 latency at a steady 10,000 msg/s, ${sendSchedule} schedule`, async () => {
-      const result = await measure({
-        name: `steady-10k-qos0-${sendSchedule}`,
-        publishers: 1,
-        subscribers: 1,
-        qos: 0,
-        payload: ONE_KB,
-        durationMs: 11_000,
-        ratePerSecond: 10_000,
-        // The first second runs cold (JIT, first GCs, TCP windows): measure the 10 s after it.
-        warmupMessages: 10_000,
-        sendSchedule,
-      });
-      expect(result.counters.lost).toBe(0);
-    });
-  }
-
-  for (const [group, messages] of [
-    ['bench', 100],
-    ['bench-full', 1_000],
-  ] as const) {
-    for (const qos of (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number) as (0 | 1 | 2)[]) {
-      // 0 subscribers: publish only, as mqtt-bench and its peers measure; 1: end to end.
-      for (const subscribers of [0, 1]) {
-        it.runIf(ONLY.has(group))(
-          `1,000 clients × ${messages} messages QoS ${qos}, ${subscribers} subscriber(s) (mqtt-bench)`,
-          async () => {
-            const workers = Number(process.env.MQTT_TESTBENCH_MEASURE_BENCH_WORKERS ?? 1);
-            const name = `mqtt-bench-1000x${messages}-qos${qos}-${subscribers === 0 ? 'pub' : 'e2e'}-w${workers}`;
+    for (const workers of (process.env.MQTT_TESTBENCH_MEASURE_WORKERS ?? '1,2').split(',').map(Number)) {
+      for (const [qos, messages] of UNLIMITED_MESSAGES.filter(([q]) =>
+        (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number).includes(q),
+      )) {
+        if (ONLY.has('unlimited'))
+          it(`QoS ${qos}, unlimited rate, ${workers} thread(s)`, async (context) => {
+            if (workers > 1 && !threadsReady)
+              skipTest(context, 'environment', 'the worker bundle is not built (npm run build)');
             const result = await measure({
-              name,
-              publishers: 1_000,
-              subscribers,
+              name: `unlimited-qos${qos}-w${workers}`,
+              publishers: 1,
+              subscribers: 1,
               qos,
               payload: ONE_KB,
               messages,
-              inflight: 1,
-              connectConcurrency: 100,
+              warmupMessages: 5_000,
+              inflight: 1_000,
               workers,
             });
-            expect(result.counters.sent).toBe(1_000 * messages);
-          },
-        );
+            expect(result.counters.lost).toBe(0);
+          });
       }
     }
-  }
 
-  it.runIf(ONLY.has('idle'))('memory per idle connection (1,000 clients)', async () => {
-    const report = await measureIdleConnections({ url, connections: 1_000, clientIdPrefix: 'measure-idle' });
-    console.log(
-      `idle ${report.client} connections ${report.connections} | load ${(loadavg()[0] ?? 0).toFixed(2)} | ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
-        `${(report.heapPerConnectionBytes / 1024).toFixed(1)} KB heap per connection | RSS ${Math.round(report.rssBeforeBytes / MB)} → ${Math.round(report.rssAfterBytes / MB)} MB | connect ${report.connectMs} ms | gc ${report.gcForced}`,
-    );
-    expect(report.connections).toBe(1_000);
+    for (const sendSchedule of ['timer', 'immediate'] as const) {
+      if (ONLY.has('steady'))
+        it(`QoS 0 latency at a steady 10,000 msg/s, ${sendSchedule} schedule`, async () => {
+          const result = await measure({
+            name: `steady-10k-qos0-${sendSchedule}`,
+            publishers: 1,
+            subscribers: 1,
+            qos: 0,
+            payload: ONE_KB,
+            durationMs: 11_000,
+            ratePerSecond: 10_000,
+            // The first second runs cold (JIT, first GCs, TCP windows): measure the 10 s after it.
+            warmupMessages: 10_000,
+            sendSchedule,
+          });
+          expect(result.counters.lost).toBe(0);
+        });
+    }
+
+    for (const [group, messages] of [
+      ['bench', 100],
+      ['bench-full', 1_000],
+    ] as const) {
+      for (const qos of (process.env.MQTT_TESTBENCH_MEASURE_QOS ?? '0,1,2').split(',').map(Number) as (0 | 1 | 2)[]) {
+        // 0 subscribers: publish only, as mqtt-bench and its peers measure; 1: end to end.
+        for (const subscribers of [0, 1]) {
+          if (ONLY.has(group))
+            it(`1,000 clients × ${messages} messages QoS ${qos}, ${subscribers} subscriber(s) (mqtt-bench)`, async () => {
+              const workers = Number(process.env.MQTT_TESTBENCH_MEASURE_BENCH_WORKERS ?? 1);
+              const name = `mqtt-bench-1000x${messages}-qos${qos}-${subscribers === 0 ? 'pub' : 'e2e'}-w${workers}`;
+              const result = await measure({
+                name,
+                publishers: 1_000,
+                subscribers,
+                qos,
+                payload: ONE_KB,
+                messages,
+                inflight: 1,
+                connectConcurrency: 100,
+                workers,
+              });
+              expect(result.counters.sent).toBe(1_000 * messages);
+            });
+        }
+      }
+    }
+
+    if (ONLY.has('idle'))
+      it('memory per idle connection (1,000 clients)', async () => {
+        const report = await measureIdleConnections({ url, connections: 1_000, clientIdPrefix: 'measure-idle' });
+        console.log(
+          `idle ${report.client} connections ${report.connections} | load ${(loadavg()[0] ?? 0).toFixed(2)} | ${(report.rssPerConnectionBytes / 1024).toFixed(1)} KB RSS and ` +
+            `${(report.heapPerConnectionBytes / 1024).toFixed(1)} KB heap per connection | RSS ${Math.round(report.rssBeforeBytes / MB)} → ${Math.round(report.rssAfterBytes / MB)} MB | connect ${report.connectMs} ms | gc ${report.gcForced}`,
+        );
+        expect(report.connections).toBe(1_000);
+      });
   });
-});

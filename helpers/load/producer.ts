@@ -37,6 +37,12 @@ export class Producer implements ScheduledProducer {
   dead = false;
   /** Called when a blocked producer may have capacity again. Set by the send loop. */
   onReady: () => void = () => undefined;
+  /**
+   * Since when this connection has waited for an acknowledgement (QoS 1/2): the send of the oldest
+   * publish outstanding when none was, or the last acknowledgement while others stay outstanding.
+   * 0 when nothing is outstanding.
+   */
+  private ackWaitSinceUs = 0;
 
   private readonly encoder: MessageEncoder;
   /** Bumped at every connection loss: QoS 0 callbacks of a dead stream never fire (they wait for 'drain'). */
@@ -122,6 +128,7 @@ export class Producer implements ScheduledProducer {
     );
     this.ledger.issue(seq);
     if (++this.inflight > this.config.stats.maxInflight) this.config.stats.maxInflight = this.inflight;
+    if (this.inflight === 1) this.ackWaitSinceUs = sendUs;
     this.epochInflight++;
     this.config.stats.notePublished(seq, sendUs, intended);
     const epoch = this.epoch;
@@ -130,6 +137,16 @@ export class Producer implements ScheduledProducer {
       this.settle(seq, sendUs, bytes, epoch, error, atUs),
     );
     return sendUs;
+  }
+
+  /**
+   * How long this connection has waited for an acknowledgement of an outstanding QoS 1/2 publish
+   * while connected (0: not waiting). A broker that stops acknowledging shows here, not as a slow
+   * schedule.
+   */
+  ackWaitUs(now: number): number {
+    if (this.config.qos === 0 || this.dead || this.inflight === 0 || !this.client.connected) return 0;
+    return now - this.ackWaitSinceUs;
   }
 
   /** Stops reacting to connection events (the run is closing its clients). */
@@ -152,6 +169,7 @@ export class Producer implements ScheduledProducer {
       this.inflight--;
       this.epochInflight--;
       stats.noteSettled();
+      this.ackWaitSinceUs = this.inflight > 0 ? atUs : 0;
     }
     if (error instanceof ConnectionLostError) {
       // Unconfirmed, not refused: the connection's end is recorded by handleClose.
@@ -208,6 +226,8 @@ export class Producer implements ScheduledProducer {
 
   private readonly handleConnect = (): void => {
     if (this.closing) return;
+    // Outstanding publishes are sent again on the new connection: their wait starts now.
+    if (this.inflight > 0) this.ackWaitSinceUs = nowUs();
     if (this.blockKind === 'offline') this.endBlock();
     if (this.blocked) this.onReady();
   };

@@ -112,7 +112,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
   };
   const planned = reports.map((r) => r.plannedMessages);
   const result: LoadResult = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     workload,
     runTag: inputs.runTag,
     target: { ...inputs.target, grantedQos: [...new Set(reports.flatMap((r) => r.grantedQos))].sort((a, b) => a - b) },

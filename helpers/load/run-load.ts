@@ -145,7 +145,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         if (s.localPorts) portsByWorker[i] = s.localPorts;
       });
       if (samples.some((s) => s.localPorts)) sampler?.setLocalPorts(portsByWorker.flat());
-      if (sending) {
+      if (sending && totals.ackStall) {
+        // One publisher's broker stopped acknowledging (the worker named it): the scenario ends for all.
+        for (const worker of workers) worker.stopSending();
+      } else if (sending) {
         const lastActivityUs = Math.max(totals.lastProgressUs, totals.lastPublishUs);
         if (nowUs() - lastActivityUs > workload.drainMaxMs * 1000) {
           runErrors.record(
@@ -162,6 +165,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
         // Per receiver group, so that it compares with what was sent (fan-out receives it N times).
         received: groupCount > 0 ? Math.floor(totals.received / groupCount) : 0,
         elapsedMs: (nowUs() - connectedUs) / 1000,
+        idleMs: Math.max(0, (nowUs() - Math.max(totals.lastProgressUs, connectedUs)) / 1000),
         ...(totalToSend !== undefined ? { totalExpected: totalToSend } : {}),
         ...(workload.durationMs !== undefined && sending ? { plannedDurationMs: workload.durationMs } : {}),
       });

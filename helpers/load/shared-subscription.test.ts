@@ -1,6 +1,7 @@
+import { requireOnThisMachine } from '../vitest/skip.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad } from './run-load.js';
-import { HAS_MOSQUITTO, startLocalMosquitto, type LocalMosquitto } from './testing/local-mosquitto.js';
+import { MOSQUITTO_MISSING, startLocalMosquitto, type LocalMosquitto } from './testing/local-mosquitto.js';
 
 let mosquitto: LocalMosquitto | undefined;
 
@@ -10,7 +11,8 @@ afterEach(async () => {
 });
 
 // aedes has no shared subscriptions; mosquitto 2 has them for MQTT 3.1.1 and 5.
-describe.runIf(HAS_MOSQUITTO)('subscriptionMode "shared" against a local mosquitto', { timeout: 30_000 }, () => {
+describe('subscriptionMode "shared" against a local mosquitto', { timeout: 30_000 }, () => {
+  requireOnThisMachine(MOSQUITTO_MISSING);
   it('counts the members of one $share group as one receiver group', async () => {
     mosquitto = await startLocalMosquitto();
     const result = await runLoad({

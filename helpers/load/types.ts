@@ -78,7 +78,7 @@ export interface LatencyReports {
 }
 
 export interface LoadResult {
-  schemaVersion: 1;
+  schemaVersion: 2;
   /** The validated workload, defaults filled in. */
   workload: Workload;
   /** Random tag of this run; publisher ids in payloads are `<runTag>-<index>`. */

@@ -43,6 +43,7 @@ describe('workload validation', () => {
       sendSchedule: 'timer',
       drainIdleMs: 3000,
       drainMaxMs: 60000,
+      ackTimeoutMs: 5000,
       client: 'auto',
       seed: 1,
     });

@@ -15,6 +15,7 @@ const DEFAULT_INFLIGHT = 1_000;
 const DEFAULT_CONNECT_CONCURRENCY = 64;
 const DEFAULT_DRAIN_IDLE_MS = 3_000;
 const DEFAULT_DRAIN_MAX_MS = 60_000;
+const DEFAULT_ACK_TIMEOUT_MS = 5_000;
 
 function intRange(min: number, max: number): z.ZodNumber {
   return z
@@ -126,6 +127,12 @@ export const workloadSchema = z
     drainIdleMs: intRange(10, 3_600_000).default(DEFAULT_DRAIN_IDLE_MS),
     /** Absolute cap of the drain; also the stall limit while publishing. */
     drainMaxMs: intRange(10, 24 * 3_600_000).default(DEFAULT_DRAIN_MAX_MS),
+    /**
+     * QoS 1/2: a connected publisher whose outstanding publishes get no PUBACK/PUBCOMP for this
+     * long ends the scenario: the broker stopped acknowledging, and what it never acknowledged
+     * (and never delivered) is lost. Default 5,000 ms.
+     */
+    ackTimeoutMs: intRange(100, 3_600_000).default(DEFAULT_ACK_TIMEOUT_MS),
     /**
      * MQTT client implementation of every connection. "lean": the engine's own raw-socket client
      * (TCP or TLS, credentials, clean/persistent session; no reconnects, no MQTT 5 properties),

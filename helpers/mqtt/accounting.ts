@@ -1,3 +1,14 @@
+import {
+  computeCounters,
+  RECEIPT_DUPLICATE,
+  RECEIPT_NEW,
+  RECEIPT_NEW_REORDERED,
+  ReceiveTracker,
+  SendLedger,
+  SequenceBitset,
+  toMessageCounters,
+  type ReceiptOutcome,
+} from '../load/accounting/index.js';
 import { assertPublisherId, decodeMessage } from '../load/payload/index.js';
 import type { MessageCounters } from '../report/result.js';
 import { describeMessage, type MessageCollector, type ReceivedMessage } from './collector.js';
@@ -5,52 +16,43 @@ import { MARKER_PREFIX } from './marker.js';
 
 /**
  * What one publisher handed to its client and what the client confirmed (QoS 0: written to the
- * socket, QoS 1: PUBACK, QoS 2: PUBCOMP). Only confirmed messages count as sent.
+ * socket, QoS 1: PUBACK, QoS 2: PUBCOMP): the load engine's ledger, plus the reason of each failure
+ * for assertion messages.
  */
-export class SentLog {
-  /** Sequences [0, attempted) were handed to the client (or skipped by the caller). */
-  attempted = 0;
-  readonly confirmed = new Set<number>();
-  readonly failed = new Map<number, string>();
+export class SentLog extends SendLedger {
+  readonly failureReasons = new Map<number, string>();
 
-  constructor(readonly publisherId: string) {
+  constructor(publisherId: string) {
     assertPublisherId(publisherId);
+    super(publisherId);
   }
 
-  issue(seq: number): void {
-    this.attempted = Math.max(this.attempted, seq + 1);
-  }
-
-  confirm(seq: number): void {
-    this.confirmed.add(seq);
-  }
-
-  fail(seq: number, reason: string): void {
-    this.failed.set(seq, reason);
+  override fail(seq: number, reason = 'failed'): boolean {
+    if (!super.fail(seq)) return false;
+    this.failureReasons.set(seq, reason);
+    return true;
   }
 }
 
 export type Receipt = 'new' | 'reordered' | 'duplicate' | 'corrupted' | 'foreign';
 
-interface PublisherReceipts {
-  seen: Set<number>;
-  highest: number;
-  duplicates: number;
-  /** Unique arrivals after a higher sequence of the same publisher had arrived. */
-  reordered: number;
-}
-
 const SAMPLE = 10;
+const RECEIPTS: Record<ReceiptOutcome, Receipt> = {
+  [RECEIPT_NEW]: 'new',
+  [RECEIPT_NEW_REORDERED]: 'reordered',
+  [RECEIPT_DUPLICATE]: 'duplicate',
+};
 
 /**
- * Exact delivery accounting for one receiver: every payload is decoded and its integrity
- * checked (helpers/load/payload: publisher id, sequence, send time, CRC32); received counts
- * distinct (publisher, sequence); duplicates, reordering, loss and corruption are counted on
- * their own, never derived from one another.
+ * Exact delivery accounting for one receiver, on the load engine's accounting (one path for
+ * every suite): every payload is decoded and its integrity checked (helpers/load/payload:
+ * publisher id, sequence, send time, CRC32); received counts distinct (publisher, sequence);
+ * every attempted publish ends as received or lost, whether or not the broker acknowledged it;
+ * duplicates, reordering and corruption are counted on their own.
  */
 export class DeliveryTracker {
   private readonly logs = new Map<string, SentLog>();
-  private readonly receipts = new Map<string, PublisherReceipts>();
+  private readonly receipts = new ReceiveTracker('receiver');
   /** Payloads with an identity header that failed the integrity check. */
   readonly corrupted: { topic: string; reason: string; claimed?: string }[] = [];
   /** Payloads without any identity header (nothing this test published). */
@@ -70,6 +72,7 @@ export class DeliveryTracker {
     const decoded = decodeMessage(message.payload);
     if (decoded.kind === 'foreign') {
       this.foreign.push({ topic: message.topic, bytes: message.payload.length });
+      this.receipts.foreign++;
       return 'foreign';
     }
     if (decoded.kind === 'corrupted') {
@@ -78,24 +81,10 @@ export class DeliveryTracker {
         reason: decoded.reason,
         ...(decoded.claimed ? { claimed: `${decoded.claimed.publisherId}#${decoded.claimed.seq}` } : {}),
       });
+      this.receipts.corrupted++;
       return 'corrupted';
     }
-    let receipts = this.receipts.get(decoded.publisherId);
-    if (!receipts) {
-      receipts = { seen: new Set(), highest: -1, duplicates: 0, reordered: 0 };
-      this.receipts.set(decoded.publisherId, receipts);
-    }
-    if (receipts.seen.has(decoded.seq)) {
-      receipts.duplicates += 1;
-      return 'duplicate';
-    }
-    receipts.seen.add(decoded.seq);
-    if (decoded.seq < receipts.highest) {
-      receipts.reordered += 1;
-      return 'reordered';
-    }
-    receipts.highest = decoded.seq;
-    return 'new';
+    return RECEIPTS[this.receipts.record(decoded.publisherId, decoded.seq)];
   }
 
   /** Records every message the collector has and will get that passes `filter`. Returns an unsubscribe. */
@@ -108,87 +97,55 @@ export class DeliveryTracker {
 
   /** Distinct sequences received from one publisher (or from all). */
   unique(publisherId?: string): number {
-    if (publisherId !== undefined) return this.receipts.get(publisherId)?.seen.size ?? 0;
+    if (publisherId !== undefined) return this.receipts.receiptsOf(publisherId)?.received.size ?? 0;
     let total = 0;
-    for (const receipts of this.receipts.values()) total += receipts.seen.size;
+    for (const [, receipts] of this.receipts.publishers()) total += receipts.received.size;
     return total;
   }
 
   has(publisherId: string, seq: number): boolean {
-    return this.receipts.get(publisherId)?.seen.has(seq) ?? false;
+    return this.receipts.has(publisherId, seq);
   }
 
   /** True once every confirmed message of every publisher arrived. */
   allConfirmedReceived(): boolean {
     for (const log of this.logs.values()) {
-      const seen = this.receipts.get(log.publisherId)?.seen;
-      for (const seq of log.confirmed) if (!seen?.has(seq)) return false;
+      const received = this.receipts.receiptsOf(log.publisherId)?.received;
+      if (received ? log.confirmed.countAndNot(received) > 0 : log.confirmed.size > 0) return false;
     }
     return true;
   }
 
-  /** Confirmed sequences that never arrived, ascending. */
-  lostSeqs(publisherId: string): number[] {
+  /** Attempted sequences that never arrived (confirmed or not), ascending, at most `limit`. */
+  lostSeqs(publisherId: string, limit = Number.MAX_SAFE_INTEGER): number[] {
     const log = this.logs.get(publisherId);
     if (!log) return [];
-    const seen = this.receipts.get(publisherId)?.seen;
-    return [...log.confirmed].filter((seq) => !seen?.has(seq)).sort((a, b) => a - b);
+    return (this.receipts.receiptsOf(publisherId)?.received ?? new SequenceBitset()).sampleMissingBelow(
+      log.attempted,
+      limit,
+    );
   }
 
   /** Valid payloads of a publisher or sequence this tracker never sent (e.g. a stale retained message). */
   unexpected(): number {
-    let count = 0;
-    for (const [publisherId, receipts] of this.receipts) {
-      const log = this.logs.get(publisherId);
-      for (const seq of receipts.seen) if (!log || seq >= log.attempted) count += 1;
-    }
-    return count;
+    return computeCounters(this.logs.values(), [this.receipts]).unexpected;
   }
 
   counters(): MessageCounters {
-    let sent = 0;
-    let unconfirmed = 0;
-    let received = 0;
-    let lost = 0;
-    let unconfirmedReceived = 0;
-    for (const log of this.logs.values()) {
-      sent += log.confirmed.size;
-      unconfirmed += log.attempted - log.confirmed.size;
-      const seen = this.receipts.get(log.publisherId)?.seen ?? new Set<number>();
-      for (const seq of seen) {
-        if (seq >= log.attempted) continue;
-        received += 1;
-        if (!log.confirmed.has(seq)) unconfirmedReceived += 1;
-      }
-      for (const seq of log.confirmed) if (!seen.has(seq)) lost += 1;
-    }
-    let duplicates = 0;
-    let reordered = 0;
-    for (const receipts of this.receipts.values()) {
-      duplicates += receipts.duplicates;
-      reordered += receipts.reordered;
-    }
-    return {
-      sent,
-      unconfirmed,
-      received,
-      duplicates,
-      reordered,
-      lost,
-      corrupted: this.corrupted.length + this.foreign.length,
-      unconfirmedReceived,
-    };
+    return toMessageCounters(computeCounters(this.logs.values(), [this.receipts]));
   }
 
   /** One line per problem (bounded samples), for assertion messages. */
   summary(): string {
     const c = this.counters();
     const parts = [
-      `sent ${c.sent} (confirmed), received ${c.received} unique, lost ${c.lost}, duplicates ${c.duplicates}, reordered ${c.reordered}, corrupted ${c.corrupted}`,
+      `attempted ${c.attempted}, sent ${c.sent} (confirmed), received ${c.received} unique, lost ${c.lost}, duplicates ${c.duplicates}, reordered ${c.reordered}, corrupted ${c.corrupted}`,
     ];
+    if (c.lostUnacknowledged > 0)
+      parts.push(`${c.lostUnacknowledged} lost publish(es) were never acknowledged by the broker`);
     if (c.unconfirmed > 0) parts.push(`unconfirmed publishes ${c.unconfirmed}${this.failureSample()}`);
     for (const log of this.logs.values()) {
-      const lost = this.lostSeqs(log.publisherId);
+      const lost = this.lostSeqs(log.publisherId, SAMPLE + 1);
       if (lost.length > 0)
         parts.push(
           `lost from ${log.publisherId}: ${lost.slice(0, SAMPLE).join(', ')}${lost.length > SAMPLE ? ', ...' : ''}`,
@@ -215,7 +172,7 @@ export class DeliveryTracker {
 
   private failureSample(): string {
     for (const log of this.logs.values()) {
-      const first = log.failed.entries().next();
+      const first = log.failureReasons.entries().next();
       if (!first.done) return ` (e.g. ${log.publisherId}#${first.value[0]}: ${first.value[1]})`;
     }
     return '';

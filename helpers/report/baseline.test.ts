@@ -104,14 +104,32 @@ describe('baseline comparison', () => {
     expect(f?.rule).toMatch(/slowest baseline run/);
   });
 
-  test('a saturated harness makes latency and throughput changes untrusted, not regressions', () => {
+  test('a latency change of a run whose harness was saturated (CPU not measured) is inconclusive, not a pass', () => {
     const { section, f } = figure(
       reportOf([{ medianUs: 5000, saturated: true }]),
       reportOf([{ medianUs: 1000 }]),
       'p99Us',
     );
     expect(f?.status).toBe('untrusted');
-    expect(section.verdict).toBe('pass');
+    expect(section.verdict).toBe('inconclusive');
+    expect(section.message).toMatch(/inconclusive/);
+  });
+
+  test('a saturated baseline never disables the comparison: a regression against it is a regression', () => {
+    const { section, f } = figure(
+      reportOf([{ medianUs: 5000 }]),
+      reportOf([{ medianUs: 1000, saturated: true }]),
+      'p99Us',
+    );
+    expect(f?.status).toBe('regressed');
+    expect(section.verdict).toBe('fail');
+    expect(section.comparisons[0]?.baselineSaturated).toBe(true);
+    expect(section.message).toMatch(/harness was saturated .* save a new baseline/);
+  });
+
+  test('an improvement against a saturated baseline is not claimed', () => {
+    const { f } = figure(reportOf([{ medianUs: 500 }]), reportOf([{ medianUs: 1000, saturated: true }]), 'p99Us');
+    expect(f?.status).toBe('ok');
   });
 
   test('tolerances come from the file, with per-scenario overrides', () => {

@@ -11,6 +11,7 @@
  * Two runs are only compared when their environments match (runtime, CPU count, profile, and the
  * version of every broker both ran); otherwise the comparison is refused unless forced.
  */
+import { judgeTiming } from '../gates/timing-verdict.js';
 import { createHash } from 'node:crypto';
 import { figureSample } from './figures.js';
 import { ms, percent, rate, signedPercent, signedPoints } from './format.js';
@@ -110,8 +111,11 @@ export function compareWithBaseline(
     if (result.verdict === 'skip' || old.verdict === 'skip') continue;
     const subject = subjectLabel(result.subject);
     const tolerances = tolerancesFor(options.tolerances, { suite: result.suite, scenario: result.scenario, subject });
-    const untrusted = Boolean(result.diagnostics?.harnessSaturated || old.diagnostics?.harnessSaturated);
-    const figures = compareFigures(result, old, tolerances, untrusted);
+    const baselineSaturated = Boolean(old.diagnostics?.harnessSaturated);
+    const figures = compareFigures(result, old, tolerances, {
+      currentUndecidable: timingUndecidable(result),
+      baselineSaturated,
+    });
     if (figures.length === 0) continue;
     const comparison: ScenarioComparison = {
       key: result.key,
@@ -124,6 +128,7 @@ export function compareWithBaseline(
     if (result.variant) comparison.variant = result.variant;
     if (result.protocolVersion !== undefined) comparison.protocolVersion = result.protocolVersion;
     if (result.qos !== undefined) comparison.qos = result.qos;
+    if (baselineSaturated) comparison.baselineSaturated = true;
     section.comparisons.push(comparison);
   }
   section.missing = baseline.results.filter((r) => !currentKeys.has(r.key)).map((r) => r.key);
@@ -131,7 +136,16 @@ export function compareWithBaseline(
     (n, c) => n + c.figures.filter((f) => f.status === 'regressed').length,
     0,
   );
-  section.verdict = section.regressions > 0 ? 'fail' : 'pass';
+  section.inconclusive = section.comparisons.reduce(
+    (n, c) => n + c.figures.filter((f) => f.status === 'untrusted').length,
+    0,
+  );
+  section.verdict = section.regressions > 0 ? 'fail' : section.inconclusive > 0 ? 'inconclusive' : 'pass';
+  const lenient = section.comparisons.filter((c) => c.baselineSaturated).length;
+  const lenientNote =
+    lenient > 0
+      ? ` ${lenient} comparison(s) are against baseline results whose harness was saturated (pessimistic figures, so lenient): save a new baseline.`
+      : '';
   const forcedNote =
     differences.length > 0 ? ` (forced although the environments differ: ${differences.join('; ')})` : '';
   const regressed = section.comparisons.flatMap((c) =>
@@ -144,7 +158,10 @@ export function compareWithBaseline(
         `${regressed.slice(0, 3).join('; ')}${regressed.length > 3 ? `; and ${regressed.length - 3} more` : ''}.`
       : section.comparisons.length === 0
         ? `Nothing compared: none of this run's ${current.results.length} result(s) matches a scenario with figures in baseline ${options.baselineFile} (run ${baseline.run.id})${forcedNote}.`
-        : `No regression against baseline ${options.baselineFile} (run ${baseline.run.id}, ${section.comparisons.length} scenario(s) compared)${forcedNote}.`;
+        : section.inconclusive > 0
+          ? `No regression, but ${section.inconclusive} timing figure(s) beyond tolerance in results whose harness was saturated by itself or other work (inconclusive) against baseline ${options.baselineFile} (run ${baseline.run.id})${forcedNote}.`
+          : `No regression against baseline ${options.baselineFile} (run ${baseline.run.id}, ${section.comparisons.length} scenario(s) compared)${forcedNote}.`;
+  section.message += lenientNote;
   return section;
 }
 
@@ -159,7 +176,7 @@ function compareFigures(
   current: ReportResult,
   baseline: ReportResult,
   tolerances: Tolerances,
-  untrusted: boolean,
+  trust: { currentUndecidable: boolean; baselineSaturated: boolean },
 ): FigureComparison[] {
   const comparisons: FigureComparison[] = [];
   for (const { figure, higherIsWorse } of FIGURES) {
@@ -172,8 +189,12 @@ function compareFigures(
     const beyond = higherIsWorse ? now.median > limit : now.median < limit;
     const better = higherIsWorse ? now.median < then.min : now.median > then.max;
     let status: FigureStatus = beyond ? 'regressed' : better && delta !== 0 ? 'improved' : 'ok';
-    // The harness could not keep up in one of the runs: its latency and throughput say nothing about the system.
-    if (untrusted && figure !== 'lossRate' && status !== 'ok') status = 'untrusted';
+    // A saturated harness only makes timing worse. This run's: a regression may be the harness's
+    // (undecidable). The baseline's: it was pessimistic, so a regression against it is real, an improvement is not.
+    if (figure !== 'lossRate') {
+      if (status === 'regressed' && trust.currentUndecidable) status = 'untrusted';
+      else if (status === 'improved' && trust.baselineSaturated) status = 'ok';
+    }
     comparisons.push({ figure, baseline: then, current: now, delta, deltaRel, limit, rule, status });
   }
   return comparisons;
@@ -247,4 +268,11 @@ export function formatSample(figure: ComparedFigure, sample: FigureSample): stri
   const median = formatFigure(figure, sample.median);
   if (sample.n <= 1) return median;
   return `${median} [${formatFigure(figure, sample.min)}–${formatFigure(figure, sample.max)}, n=${sample.n}]`;
+}
+
+/** A result's timing cannot be judged: the harness or other processes may have slowed it (see judgeTiming). */
+function timingUndecidable(result: ReportResult): boolean {
+  const d = result.diagnostics;
+  if (!d) return false;
+  return judgeTiming(1, { saturated: d.harnessSaturated, reasons: d.reasons }, d.cpu ?? null).kind === 'inconclusive';
 }

@@ -4,6 +4,7 @@
  * collects the inputs, this turns them into the report.
  */
 import { cpus as osCpus, totalmem } from 'node:os';
+import { isCi } from '../config/ci.js';
 import type { RunPlan } from '../testbed/plan.js';
 import { fingerprintOf } from './baseline.js';
 import { combineResults, groupBy, verdictOf } from './combine.js';
@@ -110,13 +111,20 @@ export function buildReport(input: BuildReportInput): TestbenchReport {
   return report;
 }
 
-/** fail when a test or result failed, the run had errors or was interrupted, or the baseline comparison failed or was refused. */
+/**
+ * fail when a test or result failed, the run had errors or was interrupted, or the baseline
+ * comparison failed or was refused; inconclusive when nothing failed but a timing verdict could not
+ * be decided (allowed: not strict, not CI, or allowInconclusive in the gate file).
+ */
 export function overallVerdict(
   report: Pick<TestbenchReport, 'run' | 'tests' | 'results' | 'baseline'>,
-): 'pass' | 'fail' {
+): 'pass' | 'fail' | 'inconclusive' {
   if (report.tests.failed > 0 || report.run.errors.length > 0 || report.run.state !== 'passed') return 'fail';
   if (report.results.some((r) => r.verdict === 'fail')) return 'fail';
-  if (report.baseline && report.baseline.verdict !== 'pass') return 'fail';
+  if (report.baseline && report.baseline.verdict === 'fail') return 'fail';
+  if (report.baseline && report.baseline.verdict === 'refused') return 'fail';
+  if (report.results.some((r) => r.verdict === 'inconclusive')) return 'inconclusive';
+  if (report.baseline && report.baseline.verdict === 'inconclusive') return 'inconclusive';
   return 'pass';
 }
 
@@ -182,7 +190,7 @@ function environmentOf(
     cpuModel: machine.cpuModel,
     memoryMb: machine.memoryMb,
     profile,
-    ci: Boolean(env['CI'] && env['CI'] !== 'false' && env['CI'] !== '0'),
+    ci: isCi(env),
     fingerprint: fingerprintOf(runtime.kind, machine.cpus, profile, results),
   };
   if (env['GITHUB_ACTIONS'] === 'true') {

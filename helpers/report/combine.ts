@@ -111,14 +111,18 @@ export function verdictOf(
   gates: readonly GateOutcome[] | undefined,
   inputVerdicts: readonly Verdict[] = [],
 ): { verdict: Verdict; reason?: string } {
-  const broken = (gates ?? []).filter((g) => !g.passed);
-  if (state === 'failed')
-    return {
-      verdict: 'fail',
-      reason: broken.length > 0 ? `gate ${broken.map((g) => g.name).join(', ')} broken` : 'the test failed',
-    };
+  const broken = (gates ?? []).filter((g) => !g.passed && !g.inconclusive);
+  const undecided = (gates ?? []).filter((g) => !g.passed && g.inconclusive);
   if (broken.length > 0) return { verdict: 'fail', reason: `gate ${broken.map((g) => g.name).join(', ')} broken` };
+  if (undecided.length > 0)
+    return {
+      verdict: 'inconclusive',
+      reason: `gate ${undecided.map((g) => g.name).join(', ')} broken while the harness was saturated: ${undecided[0]?.inconclusive ?? ''}`,
+    };
+  if (state === 'failed') return { verdict: 'fail', reason: 'the test failed' };
   if (inputVerdicts.includes('fail')) return { verdict: 'fail', reason: 'one of the combined runs failed' };
+  if (inputVerdicts.includes('inconclusive'))
+    return { verdict: 'inconclusive', reason: 'one of the combined runs was inconclusive' };
   if (state === 'skipped' || state === 'pending') return { verdict: 'skip' };
   return { verdict: 'pass' };
 }
@@ -131,15 +135,20 @@ function combineStates(states: readonly TestState[]): TestState {
 }
 
 const COUNTER_FIELDS = [
+  'attempted',
   'sent',
   'unconfirmed',
+  'expected',
   'received',
   'duplicates',
   'reordered',
   'lost',
+  'lostAcknowledged',
+  'lostUnacknowledged',
+  'lostFailed',
   'corrupted',
   'unconfirmedReceived',
-] as const;
+] as const satisfies readonly (keyof MessageCounters)[];
 
 function sumCounters(items: readonly (MessageCounters | undefined)[]): MessageCounters | undefined {
   const present = items.filter((c): c is MessageCounters => c !== undefined);

@@ -4,11 +4,12 @@
  * baseline verdict, and where the reports are.
  */
 import { comparisonLabel, describeFigure } from './baseline.js';
-import { ms, percent, rate } from './format.js';
+import { lostCell, ms, percent, rate } from './format.js';
 import { protocolLabel, subjectLabel, subjectName } from './keys.js';
 import { scenarioLabel, sortResults } from './markdown.js';
 import { qosGrids } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
+import { lossRateOf } from './result.js';
 
 export interface SummaryOptions {
   /** Where report.json, report.md, report.html and junit.xml were written. */
@@ -20,7 +21,7 @@ export interface SummaryOptions {
   width?: number;
 }
 
-const VERDICT = { pass: '✓ pass', fail: '✗ FAIL', skip: '- skip' } as const;
+const VERDICT = { pass: '✓ pass', fail: '✗ FAIL', skip: '- skip', inconclusive: '? INCONCLUSIVE' } as const;
 
 export function renderConsoleSummary(report: TestbenchReport, options: SummaryOptions = {}): string {
   const maxRows = options.maxRows ?? 30;
@@ -53,7 +54,7 @@ export function renderConsoleSummary(report: TestbenchReport, options: SummaryOp
     const label = scenarioLabel(r);
     const qos = r.qos !== undefined && !label.includes(`QoS ${r.qos}`) ? ` QoS ${r.qos}` : '';
     return {
-      fail: r.verdict === 'fail',
+      fail: r.verdict === 'fail' || r.verdict === 'inconclusive',
       row: [
         r.suite,
         oneRuntime ? subjectName(r.subject) : subjectLabel(r.subject),
@@ -115,7 +116,7 @@ export function keyFigure(r: ReportResult): string {
   const parts: string[] = [];
   const c = r.counters;
   if (c && (r.latency || r.throughput)) {
-    parts.push(`loss ${percent(c.sent > 0 ? c.lost / c.sent : 0)}${c.lost > 0 ? ` (${c.lost}/${c.sent})` : ''}`);
+    parts.push(`loss ${percent(lossRateOf(c) ?? 0)}${c.lost > 0 ? ` (${lostCell(c)}/${c.expected})` : ''}`);
     if (c.duplicates > 0) parts.push(`dup ${c.duplicates}`);
     if (r.latency && r.latency.count > 0) parts.push(`p99 ${ms(r.latency.p99)} ms`);
     if (r.throughput) parts.push(`${rate(r.throughput.receivePerSec)} msg/s`);

@@ -4,7 +4,7 @@
  * derived figure. Used to recompute gates after merging and to compare with a baseline.
  */
 import type { ComparedFigure, FigureSample, RepeatFigures } from './report-types.js';
-import type { TestbenchResult } from './result.js';
+import { lossRateOf, type TestbenchResult } from './result.js';
 
 /** The value of a named figure, or undefined when the result does not have what it needs. */
 export function figureValue(result: TestbenchResult, figure: string): number | undefined {
@@ -12,7 +12,7 @@ export function figureValue(result: TestbenchResult, figure: string): number | u
   const latency = result.latency;
   switch (figure) {
     case 'lossRate':
-      return c && c.sent > 0 ? c.lost / c.sent : c ? 0 : undefined;
+      return c ? (lossRateOf(c) ?? 0) : undefined;
     case 'duplicateRate':
       return c ? (c.received > 0 ? c.duplicates / c.received : 0) : undefined;
     case 'reorderedRate':
@@ -63,7 +63,7 @@ export function repeatFigures(result: TestbenchResult, runId: string): RepeatFig
       received: c.received,
       lost: c.lost,
       duplicates: c.duplicates,
-      lossRate: c.sent > 0 ? c.lost / c.sent : 0,
+      lossRate: lossRateOf(c) ?? 0,
     });
   }
   const l = result.latency;

@@ -73,3 +73,8 @@ export function gateValue(value: number, unit: string): string {
   if (unit === 'msg/s') return `${rate(value)} msg/s`;
   return `${Number.isInteger(value) ? count(value) : value.toPrecision(4)} ${unit}`;
 }
+
+/** `12` or `12 (3 never acked)`: lost messages, and how many of them the broker never acknowledged. */
+export function lostCell(c: { lost: number; lostUnacknowledged: number }): string {
+  return c.lostUnacknowledged > 0 ? `${count(c.lost)} (${count(c.lostUnacknowledged)} never acked)` : count(c.lost);
+}

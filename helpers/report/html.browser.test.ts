@@ -1,12 +1,13 @@
 /**
- * report.html in a real headless Chromium (Debian's `chromium`, driven by playwright-core; never a
- * downloaded browser): the file loads with no console error and no network request, every chart
+ * report.html in a real headless Chromium (found on PATH or by MQTT_TESTBENCH_CHROMIUM, driven by
+ * playwright-core; never a downloaded browser; skipped with the reason where there is none): the file loads with no console error and no network request, every chart
  * renders with data and paints pixels, and the tables are there without JavaScript.
  * MQTT_TESTBENCH_UPDATE_SCREENSHOT=<report.json> also refreshes helpers/report/assets/report-screenshot.png
  * (the README's picture) from that report: its first scenario with two subjects and per-second series
  * (the committed picture comes from a real container run).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { requireOnThisMachine } from '../vitest/skip.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +16,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compareWithBaseline } from './baseline.js';
 import { chartData, renderHtml } from './html.js';
 import { readReport } from './read-report.js';
+import { findChromium } from './testing/find-chromium.js';
 import { collected, loadResult, MOSQUITTO, qosMatrix, syntheticReport, topology } from './testing/synthetic.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = findChromium();
+const CHROMIUM_PATH = CHROMIUM.found ? CHROMIUM.path : '';
 const FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -30,7 +33,6 @@ const FLAGS = [
 ];
 const SCREENSHOT = fileURLToPath(new URL('./assets/report-screenshot.png', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const available = existsSync(CHROMIUM);
 const LAUNCH_TIMEOUT_MS = 60_000;
 
 /** What the checks read from the page (this project's TypeScript has no DOM library). */
@@ -50,11 +52,6 @@ interface PageGlobals {
       };
     }>;
   };
-}
-
-if (!available && process.env['CI']) {
-  // In CI a missing browser is a broken setup, not a reason to skip.
-  throw new Error(`${CHROMIUM} is missing: install it with "apt-get install -y --no-install-recommends chromium".`);
 }
 
 /** A report with everything the page can show: both forwarders and direct, a broken QoS cell, a saturated run, a baseline with a regression. */
@@ -133,17 +130,20 @@ function richReport() {
   return report;
 }
 
-describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () => {
+describe('report.html in Chromium', { timeout: 120_000 }, () => {
   let dir: string;
   let file: string;
   let context: BrowserContext;
 
+  requireOnThisMachine(CHROMIUM.found ? undefined : CHROMIUM.reason);
+
   beforeAll(async () => {
+    if (!CHROMIUM.found) return;
     dir = mkdtempSync(join(tmpdir(), 'mtb-html-'));
     file = join(dir, 'report.html');
     writeFileSync(file, renderHtml(richReport()));
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: FLAGS,
       viewport: { width: 1400, height: 1000 },
@@ -155,7 +155,7 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
 
   afterAll(async () => {
     await context?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('loads with no console error and no network request, and every chart renders non-empty', async () => {
@@ -212,24 +212,26 @@ describe.skipIf(!available)('report.html in Chromium', { timeout: 120_000 }, () 
     await page.close();
   });
 
-  test.runIf(Boolean(process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT']))('refreshes the README screenshot', async () => {
-    const source = resolve(ROOT, process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'] ?? '');
-    const report = readReport(source);
-    const scenario = chartData(report).scenarios.find(
-      (s) => s.subjects.length >= 2 && s.subjects.every((x) => x.periods.length > 0),
-    );
-    expect(scenario, `${source} has no scenario with two subjects and per-second series`).toBeDefined();
-    const html = join(dir, 'screenshot.html');
-    writeFileSync(html, renderHtml(report));
-    const page = await context.newPage();
-    await page.goto(`file://${html}`);
-    await page.locator(`article#${scenario?.id ?? ''}`).screenshot({ path: SCREENSHOT });
-    await page.close();
-  });
+  // A maintenance task, registered only when asked for (not a test that could be skipped).
+  if (process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'])
+    test('refreshes the README screenshot', async () => {
+      const source = resolve(ROOT, process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'] ?? '');
+      const report = readReport(source);
+      const scenario = chartData(report).scenarios.find(
+        (s) => s.subjects.length >= 2 && s.subjects.every((x) => x.periods.length > 0),
+      );
+      expect(scenario, `${source} has no scenario with two subjects and per-second series`).toBeDefined();
+      const html = join(dir, 'screenshot.html');
+      writeFileSync(html, renderHtml(report));
+      const page = await context.newPage();
+      await page.goto(`file://${html}`);
+      await page.locator(`article#${scenario?.id ?? ''}`).screenshot({ path: SCREENSHOT });
+      await page.close();
+    });
 
   test('shows the tables without JavaScript: summary, targets with skip reasons, QoS grids, loss table, baseline', async () => {
     const noScript = await chromium.launchPersistentContext(join(dir, 'profile-no-js'), {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: FLAGS,
       javaScriptEnabled: false,

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describeChange } from './baseline.js';
 import { combineResults, groupBy } from './combine.js';
-import { count, duration, gateValue, ms, percent, rate } from './format.js';
+import { count, duration, gateValue, lostCell, ms, percent, rate } from './format.js';
 import { decodeHistogram, percentileCurve } from './histogram.js';
 import { CLIENT_SCRIPT } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';
@@ -22,6 +22,7 @@ import { protocolLabel, scenarioKey, subjectLabel, subjectName } from './keys.js
 import { scenarioLabel, sortResults } from './markdown.js';
 import { qosGrids } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
+import { lossRateOf } from './result.js';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
@@ -168,7 +169,7 @@ function subjectSeries(r: ReportResult, label: string, color: string): SubjectSe
     p99Ms: l ? l.p99 / 1000 : null,
     p999Ms: l ? l.p99_9 / 1000 : null,
     receivePerSec: r.throughput?.receivePerSec ?? null,
-    lossPercent: c && c.sent > 0 ? (100 * c.lost) / c.sent : c ? 0 : null,
+    lossPercent: c ? 100 * (lossRateOf(c) ?? 0) : null,
   };
 }
 
@@ -237,7 +238,7 @@ function summarySection(report: TestbenchReport): string {
         `<tr class="${t.status}"><td>${esc(t.id)}</td><td>${esc(t.runtime)}</td><td>${t.status === 'ran' ? '✓ ran' : '– skipped'}</td><td>${esc(t.reason ?? '')}</td></tr>`,
     )
     .join('');
-  const verdicts = { pass: 0, fail: 0, skip: 0 };
+  const verdicts = { pass: 0, fail: 0, skip: 0, inconclusive: 0 };
   for (const r of report.results) verdicts[r.verdict] += 1;
   return `<section id="summary"><h2>Summary</h2>
 <div class="cards">
@@ -245,6 +246,7 @@ function summarySection(report: TestbenchReport): string {
 <div class="card ${report.tests.failed > 0 ? 'bad' : ''}"><div class="big">${report.tests.failed}</div>tests failed</div>
 <div class="card"><div class="big">${report.tests.skipped}</div>tests skipped</div>
 <div class="card"><div class="big">${verdicts.pass}/${report.results.length}</div>scenarios pass</div>
+${verdicts.inconclusive > 0 ? `<div class="card bad"><div class="big">${verdicts.inconclusive}</div>scenarios inconclusive</div>` : ''}
 ${report.baseline ? `<div class="card ${report.baseline.verdict === 'pass' ? '' : 'bad'}"><div class="big">${report.baseline.regressions}</div>baseline regressions</div>` : ''}
 </div>
 ${errors}
@@ -338,16 +340,16 @@ function lossSection(report: TestbenchReport): string {
     .map((r) => {
       const c = r.counters as NonNullable<ReportResult['counters']>;
       const l = r.latency && r.latency.count > 0 ? r.latency : undefined;
-      const lossRatio = c.sent > 0 ? c.lost / c.sent : undefined;
+      const lossRatio = lossRateOf(c);
       return `<tr class="${r.verdict}"><td>${esc(scenarioLabel(r))}${r.repeats && r.repeats.length > 1 ? ` <small>×${r.repeats.length}</small>` : ''}</td><td>${esc(subjectLabel(r.subject))}</td><td>${r.qos ?? '–'}</td>
-<td class="n">${count(c.sent)}</td><td class="n">${count(c.received)}</td><td class="n ${c.lost > 0 ? 'warn' : ''}">${count(c.lost)}</td><td class="n">${count(c.duplicates)}</td><td class="n">${count(c.reordered)}</td><td class="n">${count(c.corrupted)}</td>
+<td class="n">${count(c.attempted)}</td><td class="n">${count(c.received)}</td><td class="n ${c.lost > 0 ? 'warn' : ''}">${esc(lostCell(c))}</td><td class="n">${count(c.duplicates)}</td><td class="n">${count(c.reordered)}</td><td class="n">${count(c.corrupted)}</td>
 <td class="n ${c.lost > 0 ? 'warn' : ''}">${esc(percent(lossRatio))}</td><td class="n">${esc(rate(r.throughput?.receivePerSec))}</td><td class="n">${ms(l?.p50)}</td><td class="n">${ms(l?.p90)}</td><td class="n">${ms(l?.p99)}</td><td class="n">${ms(l?.p99_9)}</td><td class="n">${ms(l?.max)}</td>
-<td>${r.verdict === 'pass' ? '✓ pass' : r.verdict === 'fail' ? `✗ fail${r.verdictReason ? `<br><small>${esc(r.verdictReason)}</small>` : ''}` : '– skip'}${r.diagnostics?.harnessSaturated ? '<br><small>⚠ harness saturated</small>' : ''}</td></tr>`;
+<td>${r.verdict === 'pass' ? '✓ pass' : r.verdict === 'fail' || r.verdict === 'inconclusive' ? `${r.verdict === 'fail' ? '✗ fail' : '? inconclusive'}${r.verdictReason ? `<br><small>${esc(r.verdictReason)}</small>` : ''}` : '– skip'}${r.diagnostics?.harnessSaturated ? '<br><small>⚠ harness saturated</small>' : ''}</td></tr>`;
     })
     .join('');
   return `<section id="loss"><h2>Loss, latency and throughput</h2>
-<p>sent = publishes the client confirmed (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP); received = distinct messages; lost = confirmed and never received; loss % = lost / sent. Latency: end to end, ms, from HDR histograms.</p>
-<div class="scroll"><table class="loss"><thead><tr><th>scenario</th><th>subject</th><th>QoS</th><th>sent</th><th>received</th><th>lost</th><th>dup</th><th>reordered</th><th>corrupted</th><th>loss %</th><th>msg/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+<p>attempted = publishes handed to the client; received = distinct messages (per receiver); lost = attempted and never received, whether or not the broker acknowledged it (&quot;never acked&quot;: no PUBACK/PUBCOMP from the broker, or never written at QoS 0); loss % = lost / (attempted × receivers). Latency is end to end, in ms, from HDR histograms.</p>
+<div class="scroll"><table class="loss"><thead><tr><th>scenario</th><th>subject</th><th>QoS</th><th>attempted</th><th>received</th><th>lost</th><th>dup</th><th>reordered</th><th>corrupted</th><th>loss %</th><th>msg/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function scenariosSection(data: ChartData): string {

@@ -27,7 +27,7 @@ describe('report.md', () => {
 
   test('has a loss table with every counter, loss %, rate and latency percentiles in ms', () => {
     expect(md).toContain(
-      '| scenario | subject | QoS | sent | received | lost | dup | reordered | corrupted | loss % | msg/s | p50 | p90 | p99 | p99.9 | max | verdict |',
+      '| scenario | subject | QoS | attempted | received | lost | dup | reordered | corrupted | loss % | msg/s | p50 | p90 | p99 | p99.9 | max | verdict |',
     );
     const row = md
       .split('\n')

@@ -4,12 +4,13 @@
  * comparison, broken gates, QoS grids, the loss table, other results, failures, skipped tests.
  */
 import { describeChange, formatSample } from './baseline.js';
-import { count, duration, gateValue, ms, percent, rate } from './format.js';
+import { count, duration, gateValue, lostCell, ms, percent, rate } from './format.js';
 import { protocolLabel, subjectLabel } from './keys.js';
 import { qosGrids, type QosGrid } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
+import { lossRateOf } from './result.js';
 
-const VERDICT_ICON = { pass: '✅', fail: '❌', skip: '⏭️' } as const;
+const VERDICT_ICON = { pass: '✅', fail: '❌', skip: '⏭️', inconclusive: '❔' } as const;
 
 export function renderMarkdown(report: TestbenchReport): string {
   const out: string[] = [];
@@ -208,9 +209,9 @@ function lossTableSection(results: readonly ReportResult[]): string[] {
   const out = [
     '## Loss, latency and throughput',
     '',
-    'sent = publishes the client confirmed (QoS 0: written; QoS 1: PUBACK; QoS 2: PUBCOMP); received = distinct messages; lost = confirmed and never received; loss % = lost / sent. Latency is end to end, in ms, from HDR histograms.',
+    'attempted = publishes handed to the client; received = distinct messages (per receiver); lost = attempted and never received, whether or not the broker acknowledged it ("never acked": no PUBACK/PUBCOMP from the broker, or never written at QoS 0); loss % = lost / (attempted × receivers). Latency is end to end, in ms, from HDR histograms.',
     '',
-    '| scenario | subject | QoS | sent | received | lost | dup | reordered | corrupted | loss % | msg/s | p50 | p90 | p99 | p99.9 | max | verdict |',
+    '| scenario | subject | QoS | attempted | received | lost | dup | reordered | corrupted | loss % | msg/s | p50 | p90 | p99 | p99.9 | max | verdict |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of sortResults(measured)) {
@@ -222,13 +223,13 @@ function lossTableSection(results: readonly ReportResult[]): string[] {
         `${scenarioLabel(r)}${spread}`,
         subjectLabel(r.subject),
         r.qos ?? '–',
-        count(c.sent),
+        count(c.attempted),
         count(c.received),
-        count(c.lost),
+        lostCell(c),
         count(c.duplicates),
         count(c.reordered),
         count(c.corrupted),
-        percent(c.sent > 0 ? c.lost / c.sent : undefined),
+        percent(lossRateOf(c)),
         rate(r.throughput?.receivePerSec),
         ms(l?.p50),
         ms(l?.p90),

@@ -32,6 +32,16 @@ describe('progress lines', () => {
     ).toContain('~4 min 00 s left');
   });
 
+  test('a stalled run says so instead of an absurd estimate', () => {
+    const stalled = { label: 'bench', sent: 21_000, received: 20_980, elapsedMs: 30_000, totalExpected: 1_000_000 };
+    expect(formatProgress({ ...stalled, idleMs: 6_000 }, 0.000_01)).toBe(
+      'bench: sent 21,000/1,000,000 · received 20,980 · 0.0 msg/s · 30.0 s elapsed · no progress for 6.0 s · 2 %',
+    );
+    // A crawling rate whose estimate is beyond any use gives none.
+    expect(formatProgress({ ...stalled, idleMs: 0 }, 0.001)).not.toContain('left');
+    expect(formatProgress({ ...stalled, idleMs: 0 }, 1_000)).toContain('~16 min 19 s left');
+  });
+
   test('on a terminal: one line redrawn in place, cleared when done', () => {
     const stream = new Capture(true);
     const progress = createProgress({ env: { MQTT_TESTBENCH_PROGRESS: 'auto' }, stream });

@@ -37,7 +37,14 @@ export interface ProgressUpdate {
   totalExpected?: number;
   /** Planned length of the scenario (duration-based workloads). */
   plannedDurationMs?: number;
+  /** Time since anything was last confirmed or received: a stalled run says so instead of estimating. */
+  idleMs?: number;
 }
+
+/** Idle this long, the line says "no progress" instead of a time left. */
+const STALLED_AFTER_MS = 2_000;
+/** An estimate beyond this many times the elapsed time says nothing: the line gives none. */
+const MAX_ESTIMATE_FACTOR = 100;
 
 export interface ProgressReporter {
   update(update: ProgressUpdate): void;
@@ -102,11 +109,14 @@ export function formatProgress(update: ProgressUpdate, ratePerSec: number, final
     `${duration(update.elapsedMs)} elapsed`,
   ];
   let leftMs: number | undefined;
-  if (final) leftMs = undefined;
+  const stalled = !final && (update.idleMs ?? 0) >= STALLED_AFTER_MS;
+  if (final || stalled) leftMs = undefined;
   else if (update.plannedDurationMs !== undefined) leftMs = Math.max(0, update.plannedDurationMs - update.elapsedMs);
   else if (update.totalExpected && ratePerSec > 0)
     leftMs = (Math.max(0, update.totalExpected - update.received) * 1000) / ratePerSec;
-  if (leftMs !== undefined) parts.push(`~${duration(leftMs)} left`);
+  if (stalled) parts.push(`no progress for ${duration(update.idleMs ?? 0)}`);
+  else if (leftMs !== undefined && leftMs <= Math.max(update.elapsedMs, 1_000) * MAX_ESTIMATE_FACTOR)
+    parts.push(`~${duration(leftMs)} left`);
   if (update.totalExpected)
     parts.push(`${Math.min(100, Math.floor((100 * update.received) / update.totalExpected))} %`);
   return `${update.label}: ${parts.join(' · ')}`;

@@ -8,7 +8,7 @@
  */
 import type { GateOutcome, TestbenchResult, Verdict } from './result.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface TestbenchReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
@@ -223,6 +223,11 @@ export interface ScenarioComparison {
   qos?: number;
   figures: FigureComparison[];
   status: FigureStatus;
+  /**
+   * The baseline run's harness was saturated: its timing figures are pessimistic, so this
+   * comparison is lenient (a regression still shows; an improvement is not claimed). Re-save it.
+   */
+  baselineSaturated?: boolean;
 }
 
 export interface Tolerances {
@@ -254,8 +259,14 @@ export interface BaselineSection {
   /** Keys this run measured that the baseline does not have. */
   added: string[];
   regressions: number;
-  /** pass; fail: a regression beyond tolerance; refused: the environments differ and the comparison was not forced. */
-  verdict: 'pass' | 'fail' | 'refused';
+  /** Timing figures beyond tolerance in a run whose harness was saturated by itself or other work (status untrusted). */
+  inconclusive?: number;
+  /**
+   * pass; fail: a regression beyond tolerance; refused: the environments differ and the comparison
+   * was not forced; inconclusive: no regression, but timing figures beyond tolerance that a
+   * saturated harness may have caused.
+   */
+  verdict: 'pass' | 'fail' | 'refused' | 'inconclusive';
   message: string;
 }
 

@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+import { configuredSecrets } from '../config/settings.js';
 import { RUNS_ROOT } from '../runtime/run-context.js';
 import { readRunSecrets } from '../security/material.js';
 import { redact, redactDeep } from '../security/redact.js';
@@ -123,8 +124,7 @@ export class TestbenchReporter implements Reporter {
 
     // Last line of defence: whatever a test, an error or a log tail carried, no report file holds
     // a password of the run's brokers (nor a URL password or a config password field).
-    const configured = this.options.env['MQTT_TESTBENCH_SECURE_PASSWORD'];
-    this.secrets = [...readRunSecrets(join(RUNS_ROOT, runId)), ...(configured ? [configured] : [])];
+    this.secrets = [...readRunSecrets(join(RUNS_ROOT, runId)), ...configuredSecrets(this.options.env)];
     const report = redactDeep(
       buildReport({
         runId,

@@ -3,6 +3,7 @@
  * collects them into report.json; suites assert on the same object they attach, so what the report
  * shows is exactly what was gated.
  */
+import type { CpuShares } from '../stats/cpu-meter.js';
 
 export type SuiteName =
   'smoke' | 'qos-matrix' | 'retain' | 'clean-session' | 'forwarding-loss' | 'faults' | 'load' | 'security' | 'micro';
@@ -33,22 +34,40 @@ export interface LatencySummaryUs {
   histogram?: string;
 }
 
-/** Exact message accounting: every figure counted on its own, none derived from another. */
+/**
+ * Exact message accounting: every figure counted on its own. Every attempted publish ends as
+ * received or lost per receiver: `expected = attempted × receivers = received + lost`.
+ */
 export interface MessageCounters {
+  /** Publishes handed to the client. */
+  attempted: number;
   /** Publishes the client confirmed (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP). */
   sent: number;
   /** Publishes that failed or were never confirmed. */
   unconfirmed: number;
+  /** attempted × receivers (0 when nothing subscribed: a publish-only run). */
+  expected: number;
   /** Distinct (publisher, sequence) received. */
   received: number;
   duplicates: number;
   reordered: number;
-  /** Confirmed-sent and never received. */
+  /** Attempted and never received (expected − received), acknowledged or not. */
   lost: number;
-  /** Failed the integrity check. */
+  /** Of lost: confirmed by the broker, then never delivered. */
+  lostAcknowledged: number;
+  /** Of lost: never acknowledged by the broker (no PUBACK/PUBCOMP; QoS 0: never written). */
+  lostUnacknowledged: number;
+  /** Of lost: the client reported the publish as failed. */
+  lostFailed: number;
+  /** Failed the integrity check (or arrived without an intact identity header). */
   corrupted: number;
   /** Received although the publish was not confirmed. */
   unconfirmedReceived: number;
+}
+
+/** lost / expected; undefined when nothing was expected (publish-only). */
+export function lossRateOf(c: MessageCounters): number | undefined {
+  return c.expected > 0 ? c.lost / c.expected : undefined;
 }
 
 export interface GateOutcome {
@@ -63,6 +82,11 @@ export interface GateOutcome {
   passed: boolean;
   /** Where the limit came from (fixture file and key, or an override). */
   source: string;
+  /**
+   * A timing gate that failed while the harness was saturated and the system under test did not
+   * take the CPU: why its failure cannot be blamed on the system under test.
+   */
+  inconclusive?: string;
 }
 
 /** One cell of a QoS matrix: what was published, subscribed, expected and observed on the wire. */
@@ -79,7 +103,8 @@ export interface QosCell {
   counters: MessageCounters;
 }
 
-export type Verdict = 'pass' | 'fail' | 'skip';
+/** `inconclusive`: a timing gate failed while the harness was saturated by itself or by other work (see GateOutcome). */
+export type Verdict = 'pass' | 'fail' | 'skip' | 'inconclusive';
 
 export interface TestbenchResult {
   suite: SuiteName;
@@ -116,7 +141,11 @@ export interface TestbenchResult {
     reasons: string[];
     eventLoopLagP99Ms?: number;
     eventLoopLagMaxMs?: number;
+    /** Who used the CPU while the scenario measured (harness, system under test, others). */
+    cpu?: CpuShares;
   };
+  /** Why the timing verdict is inconclusive (see GateOutcome.inconclusive); absent when it is not. */
+  inconclusive?: string;
   notes?: string[];
 }
 

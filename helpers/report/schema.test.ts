@@ -55,8 +55,8 @@ describe('reading reports', () => {
     expect(() => parseReport([], 'x.json')).toThrow(ReportReadError);
     expect(() => parseReport({ results: [] }, 'x.json')).toThrow(/x\.json is not a mqtt-testbench report/);
     const report = JSON.parse(JSON.stringify(syntheticReport())) as Record<string, unknown>;
-    expect(() => parseReport({ ...report, schemaVersion: 2 }, 'old.json')).toThrow(
-      /old\.json has schemaVersion 2; this mqtt-testbench reads schemaVersion 1/,
+    expect(() => parseReport({ ...report, schemaVersion: 1 }, 'old.json')).toThrow(
+      /old\.json has schemaVersion 1; this mqtt-testbench reads schemaVersion 2/,
     );
     expect(() => parseReport({ ...report, tests: { total: 'many' } }, 'bad.json')).toThrow(
       /bad\.json does not match the report schema: tests\.total: /,

@@ -11,7 +11,7 @@ import { REPORT_SCHEMA_VERSION } from './report-types.js';
 
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 const protocolVersion = z.union([z.literal(4), z.literal(5)]);
-const verdict = z.enum(['pass', 'fail', 'skip']);
+const verdict = z.enum(['pass', 'fail', 'skip', 'inconclusive']);
 const count = z.number().int().min(0);
 
 const latency = z
@@ -30,16 +30,21 @@ const latency = z
 
 const counters = z
   .looseObject({
-    sent: count,
-    unconfirmed: count,
+    attempted: count.describe('publishes handed to the client'),
+    sent: count.describe('publishes the client confirmed (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP)'),
+    unconfirmed: count.describe('publishes that failed or were never confirmed'),
+    expected: count.describe('attempted × receivers'),
     received: count,
     duplicates: count,
     reordered: count,
-    lost: count,
+    lost: count.describe('attempted and never received (expected − received), acknowledged or not'),
+    lostAcknowledged: count.describe('of lost: confirmed by the broker, never delivered'),
+    lostUnacknowledged: count.describe('of lost: never acknowledged by the broker'),
+    lostFailed: count.describe('of lost: reported failed by the client'),
     corrupted: count,
     unconfirmedReceived: count,
   })
-  .describe('Exact message accounting');
+  .describe('Exact message accounting: expected = received + lost');
 
 const gate = z.looseObject({
   name: z.string(),
@@ -208,7 +213,7 @@ const baseline = z.looseObject({
   missing: z.array(z.string()),
   added: z.array(z.string()),
   regressions: count,
-  verdict: z.enum(['pass', 'fail', 'refused']),
+  verdict: z.enum(['pass', 'fail', 'refused', 'inconclusive']),
   message: z.string(),
 });
 
@@ -293,7 +298,7 @@ export const reportSchema = z
     skipped: z.array(z.looseObject({ test: testRef, reason: z.string() })),
     failures: z.array(z.looseObject({ test: testRef, error: z.string(), measured: z.boolean() })),
     baseline: baseline.optional(),
-    verdict: z.enum(['pass', 'fail']),
+    verdict: z.enum(['pass', 'fail', 'inconclusive']),
   })
   .meta({
     title: 'mqtt-testbench report',

@@ -1,11 +1,17 @@
 import { expect, type TestContext } from 'vitest';
 import type { GateFile } from '../gates/gate-file.js';
-import { describeBrokenGates, evaluateGates } from '../gates/evaluate.js';
+import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';
 import { runLoad } from '../load/run-load.js';
 import type { LoadResult, RunLoadOptions } from '../load/types.js';
 import type { ResultSubject, SuiteName, TestbenchResult } from '../report/result.js';
 import { shortRunId, uniqueName } from '../runtime/run-context.js';
 import { recordResult } from '../vitest/record-result.js';
+import { runPlan } from '../vitest/plan.js';
+import { skipTest } from '../vitest/skip.js';
+import { isCi } from '../config/ci.js';
+import { startCpuMeter } from '../stats/cpu-meter.js';
+import type { StartedComponent } from '../testbed/types.js';
+import { judgeTiming } from '../gates/timing-verdict.js';
 import type { ScenarioCase } from './profile.js';
 import { gateFigures, loadToResult } from './to-result.js';
 
@@ -23,6 +29,8 @@ export interface GatedRun {
   expectations?: string[];
   /** Extra mqtt.js options for every client (see RunLoadOptions.connectOptions). */
   connectOptions?: RunLoadOptions['connectOptions'];
+  /** The brokers and forwarder being measured: their CPU use decides who is blamed when the harness falls behind. */
+  systemUnderTest: readonly StartedComponent[];
   /** Adds scenario-specific figures to the result before it is attached (observations, notes). */
   decorate?: (result: TestbenchResult, load: LoadResult) => void;
 }
@@ -36,6 +44,7 @@ export async function runGatedScenario(
   context: TestContext,
   run: GatedRun,
 ): Promise<{ load: LoadResult; result: TestbenchResult }> {
+  const cpuMeter = await startCpuMeter(run.systemUnderTest);
   const load = await runLoad({
     publishUrl: run.publishUrl,
     subscribeUrl: run.subscribeUrl,
@@ -47,22 +56,67 @@ export async function runGatedScenario(
     signal: context.signal,
     ...(run.connectOptions ? { connectOptions: run.connectOptions } : {}),
   });
+  const cpu = await cpuMeter.stop();
   const result = loadToResult(load, run.suite, run.scenario.scenario, run.subject);
   result.variant = run.scenario.variant ?? run.scenario.route;
+  (result.diagnostics ??= { harnessSaturated: false, reasons: [] }).cpu = cpu;
+  const limits = resolveLimits(run.gates, run.suite, run.scenario.scenario, run.scenario.qos);
   result.gates = evaluateGates(run.gates, run.suite, run.scenario.scenario, run.scenario.qos, gateFigures(load));
   if (run.expectations) result.expectations = run.expectations;
   run.decorate?.(result, load);
-  if (load.diagnostics.harnessSaturated) {
-    const skipped = load.diagnostics.limitedBy === 'harness' ? 'latency and throughput gates' : 'latency gates';
-    (result.notes ??= []).push(
-      `Harness saturated (${load.diagnostics.saturationReasons.join('; ')}): ${skipped} not evaluated.`,
-    );
+
+  const timing = judgeTiming(
+    result.gates.filter((g) => !g.passed && isTimingGate(g)).length,
+    { saturated: load.diagnostics.harnessSaturated, reasons: load.diagnostics.saturationReasons },
+    cpu,
+  );
+  if (timing.kind === 'inconclusive') {
+    for (const gate of result.gates) if (!gate.passed && isTimingGate(gate)) gate.inconclusive = timing.reason;
+    result.inconclusive = timing.reason;
+  } else if (timing.kind === 'system-under-test') {
+    (result.notes ??= []).push(timing.evidence);
   }
   await recordResult(context, result);
 
-  const c = load.counters;
   const failures = [
-    describeBrokenGates(run.label, result.gates),
+    describeBrokenGates(
+      run.label,
+      result.gates.filter((g) => !g.inconclusive),
+    ),
+    ...deliveryProblems(run, load),
+  ].filter((line) => line !== '');
+  if (failures.length > 0) {
+    if (load.counters.lost > 0) failures.push(lostLine(run, load));
+    if (timing.kind === 'system-under-test') failures.push(`${run.label}: ${timing.evidence}`);
+    expect.fail(failures.join('\n'));
+  }
+  if (timing.kind === 'inconclusive') {
+    const broken = describeBrokenGates(run.label, result.gates);
+    const why = `INCONCLUSIVE: ${broken}\n${run.label}: ${timing.reason}. A saturated harness only makes timing worse, so the system under test may be fine or not.`;
+    if (mustDecide(limits.allowInconclusive.value)) {
+      expect.fail(
+        `${why} Inconclusive fails under MQTT_TESTBENCH_STRICT=1 and in CI: rerun on a quieter machine, or allow it for this scenario with "allowInconclusive": true in the gate file.`,
+      );
+    }
+    skipTest(
+      context,
+      'inconclusive',
+      `${why} (allowed here: ${limits.allowInconclusive.value ? `allowInconclusive in ${limits.allowInconclusive.source}` : 'not strict, not CI'})`,
+    );
+  }
+  return { load, result };
+}
+
+/** Inconclusive fails the run under STRICT and in CI, unless the gate file allows it for the scenario. */
+function mustDecide(allowed: boolean): boolean {
+  if (allowed) return false;
+  return runPlan().strict || isCi(process.env);
+}
+
+/** Corruption, foreign or unexpected messages, run errors, and what was lost (with who never acknowledged it). */
+function deliveryProblems(run: GatedRun, load: LoadResult): string[] {
+  const c = load.counters;
+  const problems = [
     c.corrupted > 0
       ? `${run.label}: ${c.corrupted} message(s) failed the integrity check, e.g. ${load.corruptedSamples.slice(0, 2).join(' | ')}`
       : '',
@@ -76,17 +130,35 @@ export async function runGatedScenario(
       ? `${run.label}: the run reported errors: ${load.errors.map((e) => `${e.source} ${e.clientId}: ${e.message} (x${e.count})`).join('; ')}`
       : '',
   ].filter((line) => line !== '');
-  if (failures.length > 0) {
-    if (c.lost > 0) {
-      const firstMissing = load.lostSamples
-        .slice(0, 2)
-        .map((s) => `${s.publisherId} seq ${s.seqs.join(',')}`)
-        .join('; ');
-      failures.push(
-        `${run.label}: lost ${c.lost} of ${c.expected} (first missing: ${firstMissing}); the drain ended "${load.drain.outcome}" after ${load.drain.waitedMs} ms`,
-      );
-    }
-    expect.fail(failures.join('\n'));
+  const unconfirmed = c.unconfirmed + c.publishFailed;
+  if (unconfirmed > 0) {
+    problems.push(
+      `${run.label}: ${unconfirmed} of ${c.attempted} publish(es) were never acknowledged by ${publishSide(run.subject)}` +
+        `${c.publishFailed > 0 ? ` (${c.publishFailed} failed)` : ''}; ${c.lostUnacknowledged} of them never arrived either, so they count as lost`,
+    );
   }
-  return { load, result };
+  return problems;
+}
+
+/** What was lost, which part the broker never acknowledged, and for how long the drain waited. */
+function lostLine(run: GatedRun, load: LoadResult): string {
+  const c = load.counters;
+  {
+    const firstMissing = load.lostSamples
+      .slice(0, 2)
+      .map((s) => `${s.publisherId} seq ${s.seqs.join(',')}`)
+      .join('; ');
+    const waited =
+      load.drain.outcome === 'idle'
+        ? ` (they never arrived within ${load.workload.drainIdleMs} ms after the last message)`
+        : '';
+    return `${run.label}: lost ${c.lost} of ${c.expected}${c.lostUnacknowledged > 0 ? `, ${c.lostUnacknowledged} of them never acknowledged by the broker` : ''} (first missing: ${firstMissing})${waited}`;
+  }
+}
+
+/** Who acknowledges the scenario's publishes: the broker, or the downstream broker of a forwarding path. */
+function publishSide(subject: ResultSubject): string {
+  return subject.kind === 'broker'
+    ? `the broker ${subject.target} (${subject.runtime})`
+    : `the downstream broker ${subject.downstream} (${subject.runtime}) of ${subject.id}`;
 }

@@ -1,4 +1,8 @@
-import { findMosquittoBinary, startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
+import {
+  findMosquittoBinary,
+  mosquittoMissing,
+  startMosquittoProcess,
+} from '../targets/mosquitto/mosquitto-process.js';
 
 /** The real broker behind a faulty proxy: a local mosquitto process on a free loopback port. */
 export interface SelftestBroker {
@@ -15,9 +19,8 @@ export interface SelftestBroker {
 
 /** Why the selftest cannot run here, or undefined when a mosquitto binary is available. */
 export function selftestBrokerUnavailable(configuredBinary: string | undefined): string | undefined {
-  return findMosquittoBinary(configuredBinary)
-    ? undefined
-    : 'the selftest runs a real mosquitto behind its faulty proxy (MQTT 3.1.1 and 5): install mosquitto or set MQTT_TESTBENCH_MOSQUITTO_BIN.';
+  const missing = mosquittoMissing(configuredBinary);
+  return missing && `the selftest runs a real mosquitto behind its faulty proxy (MQTT 3.1.1 and 5): ${missing}`;
 }
 
 /**

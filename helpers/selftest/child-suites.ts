@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { TestContext } from 'vitest';
+import { onTestFinished, type TestContext } from 'vitest';
 import { loadGates, type GateFile, type GateLimits } from '../gates/gate-file.js';
 import { readReport } from '../report/read-report.js';
 import type { FailedTest, TestbenchReport } from '../report/report-types.js';
@@ -21,6 +21,9 @@ const NOT_INHERITED = [
   'MQTT_TESTBENCH_BASELINE',
   'MQTT_TESTBENCH_BASELINE_FORCE',
   'MQTT_TESTBENCH_BASELINE_TOLERANCES',
+  // A child checks the forwarder it is given, against the declaration it is given (default: a correct one).
+  'MQTT_TESTBENCH_FORWARDER_DECLARATION',
+  'MQTT_TESTBENCH_FAULTY_FORWARDER_STATS',
   // A child's report must not end up in the job summary of the run that started it.
   'GITHUB_STEP_SUMMARY',
 ];
@@ -36,7 +39,11 @@ export interface ChildSuitesRequest {
   external: { url?: string; downstream?: string; upstream?: string };
   /** The child's gate file (MQTT_TESTBENCH_GATES). Default: deliveryOnlyGates(). */
   gates?: GateFile;
+  /** More settings for the child, laid over the ones above, e.g. `MQTT_TESTBENCH_FORWARDER: 'command:...'`. */
+  env?: Readonly<Record<string, string>>;
   timeoutMs: number;
+  /** The calling test's context, when tests run concurrently: vitest's global onTestFinished cannot tell them apart. */
+  context?: Pick<TestContext, 'onTestFinished'>;
 }
 
 export interface ChildSuitesOutcome {
@@ -95,14 +102,7 @@ export function childReportDir(): string {
   return resolve(REPO_ROOT, runReportFolder(runContext().runId), 'selftest');
 }
 
-/**
- * Runs the child and reads its report. `ctx` is the test that runs it: when the test ends (also
- * by timeout, and also when tests run concurrently), the child is ended too.
- */
-export async function runChildSuites(
-  ctx: Pick<TestContext, 'onTestFinished'>,
-  request: ChildSuitesRequest,
-): Promise<ChildSuitesOutcome> {
+export async function runChildSuites(request: ChildSuitesRequest): Promise<ChildSuitesOutcome> {
   const runId = `selftest-${request.label}-${randomBytes(3).toString('hex')}`;
   const reportDir = childReportDir();
   mkdirSync(reportDir, { recursive: true });
@@ -124,6 +124,7 @@ export async function runChildSuites(
     ...(request.external.url ? { MQTT_TESTBENCH_EXTERNAL_URL: request.external.url } : {}),
     ...(request.external.downstream ? { MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL: request.external.downstream } : {}),
     ...(request.external.upstream ? { MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL: request.external.upstream } : {}),
+    ...request.env,
   };
   const env = childEnv(overrides);
   for (const name of NOT_INHERITED) if (!(name in overrides)) delete env[name];
@@ -144,7 +145,7 @@ export async function runChildSuites(
   const began = Date.now();
   const child = new ChildRun(args, env);
   // A test that times out or is interrupted ends its child too (its own watchdog then reaps the rest).
-  ctx.onTestFinished(() => child.destroy());
+  (request.context?.onTestFinished ?? onTestFinished)(() => child.destroy());
   let exit: ChildExit;
   try {
     exit = await child.exit(request.timeoutMs);

@@ -143,6 +143,21 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     expect(s.stats).toMatchObject({ deliveries: 4, hits: 2 });
   });
 
+  test('never-ack: every Nth QoS 1/2 PUBLISH of a client never reaches the broker and is never acknowledged, nor its retransmission; QoS 0 and deliveries are untouched', () => {
+    const s = session({ name: 'never-ack', every: 3 });
+    const sent = [1, 2, 3, 4, 5, 6].map((id) => s.fromClient(publish(id, { qos: id % 2 === 0 ? 2 : 1 })));
+    expect(sent.map((emits) => toBroker(emits).length)).toEqual([1, 1, 0, 1, 1, 0]);
+    expect(sent.flatMap(toClient)).toEqual([]);
+    // mqtt.js resends an unacknowledged publish with DUP=1 after a reconnect: still swallowed.
+    expect(s.fromClient(publish(3, { dup: true }))).toEqual([]);
+    const qos0 = publish(undefined);
+    expect(toBroker(s.fromClient(qos0))).toEqual([qos0]);
+    const delivery = publish(9);
+    expect(toClient(s.fromBroker(delivery))).toEqual([delivery]);
+    expect(s.stats).toMatchObject({ hits: 2 });
+    expect(s.stats.samples[0]).toMatch(/^swallowed QoS 1 PUBLISH #3 on mtb\/t \(packet id 3\)$/);
+  });
+
   test('duplicate: QoS 0 is sent twice; a QoS 2 copy is a separate PUBLISH with an id of its own, whose handshake never reaches the broker', () => {
     const q0 = session({ name: 'duplicate', every: 1 });
     const plain = publish(undefined);

@@ -22,6 +22,7 @@
  * | `reorder`                | deliveries                                   | held back and released right after the next delivery (or after `holdMs` when none follows)            |
  * | `corrupt`                | deliveries with a payload                    | the low bit of the payload's middle byte (or of byte `byte`) is flipped                                |
  * | `delay`                  | deliveries                                   | held back `delayMs` (packets to the client stay in order: what follows waits behind it)                |
+ * | `never-ack`              | the client's QoS 1/2 PUBLISHes               | swallowed: never reach the broker and are never acknowledged (no PUBACK/PUBREC), as a broker that silently drops them |
  *
  * A delivery is a PUBLISH from the broker to its client (a subscriber). Topics starting with `$`
  * (`$SYS/...`) are the broker's own and never eligible. A broker's retransmission of a PUBLISH the
@@ -51,6 +52,7 @@ export const DEFECT_NAMES = [
   'reorder',
   'corrupt',
   'delay',
+  'never-ack',
 ] as const;
 export type DefectName = (typeof DEFECT_NAMES)[number];
 
@@ -106,6 +108,7 @@ export const DEFECT_DEFAULTS: Record<DefectName, DefectDefaults> = {
   reorder: { every: 10, what: 'every {n} delivery is delivered after the next one' },
   corrupt: { every: 50, what: 'every {n} delivery has one payload bit flipped' },
   delay: { every: 1, what: 'every {n} delivery is held back {ms} ms' },
+  'never-ack': { every: 100, what: 'every {n} QoS 1/2 publish is swallowed: never delivered, never acknowledged' },
 };
 
 /** e.g. `drop: every 50th delivery is dropped`, for logs and failure messages. */
@@ -228,10 +231,12 @@ export class DefectSession {
   /** Broker ids of QoS 2 deliveries the proxy PUBREC'd itself: their PUBREL is answered here. */
   private readonly selfAcked = new Set<number>();
   /** Client ids of QoS 2 publishes the proxy PUBREC'd itself and kept from the broker: their PUBREL is answered here. */
-  private readonly swallowed = new Set<number>();
+  private readonly answered = new Set<number>();
   /** Topic filters of the client's SUBSCRIBEs in flight, by packet id (to name them in samples). */
   private readonly subscribing = new Map<number, string[]>();
   private held: Emit | undefined;
+  /** Packet ids of client PUBLISHes the never-ack defect swallowed. */
+  private readonly swallowed = new Set<number>();
 
   constructor(readonly spec: DefectSpec) {
     ({ every: this.every, first: this.first, delayMs: this.delayMs } = resolved(spec));
@@ -262,7 +267,7 @@ export class DefectSession {
       case 'publish':
         return this.onClientPublish(packet);
       case 'pubrel':
-        if (packet.messageId !== undefined && this.swallowed.delete(packet.messageId))
+        if (packet.messageId !== undefined && this.answered.delete(packet.messageId))
           return [{ to: 'client', packet: { cmd: 'pubcomp', messageId: packet.messageId } }];
         return [{ to: 'broker', packet }];
       case 'puback':
@@ -308,6 +313,19 @@ export class DefectSession {
     return this.hit(packet);
   }
 
+  /** never-ack: whether the proxy swallows this client PUBLISH unanswered (a swallowed one's retransmissions too). */
+  private neverAcked(packet: IPublishPacket): boolean {
+    if (packet.qos === 0 || packet.messageId === undefined) return false;
+    if (packet.dup && this.swallowed.has(packet.messageId)) return true;
+    this.eligible += 1;
+    if (!this.selected()) return false;
+    this.swallowed.add(packet.messageId);
+    this.note(
+      `swallowed QoS ${packet.qos} PUBLISH #${this.eligible} on ${packet.topic} (packet id ${packet.messageId})`,
+    );
+    return true;
+  }
+
   private onConnect(packet: IConnectPacket): Packet {
     this.protocolVersion = packet.protocolVersion ?? 4;
     const clean = this.protocolVersion === 5 ? 'Clean Start' : 'Clean Session';
@@ -333,8 +351,12 @@ export class DefectSession {
     return rewritten;
   }
 
-  /** ignore-retained-delete: the client's empty retained PUBLISH is answered here and never reaches the broker. */
+  /**
+   * A client's PUBLISH: never-ack swallows it unanswered; ignore-retained-delete answers an empty
+   * retained one here and keeps it from the broker.
+   */
   private onClientPublish(packet: IPublishPacket): Emit[] {
+    if (this.spec.name === 'never-ack') return this.neverAcked(packet) ? [] : [{ to: 'broker', packet }];
     const isDelete = packet.retain && payloadOf(packet).length === 0;
     if (this.spec.name !== 'ignore-retained-delete' || !isDelete) return [{ to: 'broker', packet }];
     this.eligible += 1;
@@ -342,7 +364,7 @@ export class DefectSession {
     this.note(`kept the QoS ${packet.qos} retained delete on ${packet.topic} from the broker`);
     if (packet.qos === 0 || packet.messageId === undefined) return [];
     if (packet.qos === 1) return [{ to: 'client', packet: { cmd: 'puback', messageId: packet.messageId } }];
-    this.swallowed.add(packet.messageId);
+    this.answered.add(packet.messageId);
     return [{ to: 'client', packet: { cmd: 'pubrec', messageId: packet.messageId } }];
   }
 

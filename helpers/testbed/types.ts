@@ -31,6 +31,13 @@ export interface FaultControls {
 /** Whether a started component still runs, and if not, what happened to it (in plain words). */
 export type Liveness = { alive: true } | { alive: false; why: string };
 
+/** CPU time a component has used so far, as far as the harness can see it. */
+export type CpuReading =
+  | { kind: 'measured'; cpuMs: number }
+  /** It runs inside the harness's own process: its CPU cannot be told apart from the harness's. */
+  | { kind: 'in-process'; why: string }
+  | { kind: 'unknown'; why: string };
+
 /** Something the testbed started and must stop: a broker or a forwarder. */
 export interface StartedComponent {
   /** Short label used in logs and errors, e.g. `mosquitto (container)` or `mqtt-broker-upstream`. */
@@ -44,6 +51,8 @@ export interface StartedComponent {
    * forwarder say which one died and how (e.g. `exited with signal SIGKILL`) instead of timing out.
    */
   liveness(): Promise<Liveness>;
+  /** CPU time used so far (process tree of a process or container), so a run can tell who took the CPU. */
+  cpuTime(): Promise<CpuReading>;
   /** Stops and removes the component. Idempotent; never throws for an already gone component. */
   dispose(): Promise<void>;
 }

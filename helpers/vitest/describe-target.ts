@@ -1,3 +1,4 @@
+import { skipTest } from './skip.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { targetByName } from '../targets/registry.js';
 import { deadComponents } from '../testbed/liveness.js';
@@ -25,7 +26,8 @@ export function describeEachTarget(
   const plan = runPlan();
   describe(name, () => {
     if (plan.targets.length === 0) {
-      test('no target selected', ({ skip }) => skip('MQTT_TESTBENCH_TARGETS selects no target for this run'));
+      test('no target selected', (context) =>
+        skipTest(context, 'not-selected', 'MQTT_TESTBENCH_TARGETS selects no target for this run'));
     }
     for (const target of plan.targets) {
       describe(`${target.name} (${target.runtime})`, { timeout: options.timeoutMs ?? 30_000 }, () => {
@@ -56,8 +58,8 @@ export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}):
     settings.startupTimeoutMs * 2 + settings.probeTimeoutMs,
   );
   let broken: string | undefined;
-  beforeEach(({ skip }) => {
-    if (target.status === 'skipped') skip(`${target.name} skipped: ${target.reason}`);
+  beforeEach((context) => {
+    if (target.status === 'skipped') skipTest(context, 'environment', `${target.name} skipped: ${target.reason}`);
     if (broken) throw new Error(`the ${target.name} broker cannot run this test: ${broken}`);
   });
   // A broker that died during a test fails that test with how it died, and the later tests of the

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
+import { skipTest } from './skip.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { deadComponents, topologyComponents } from '../testbed/liveness.js';
-import type { TopologyPlan } from '../testbed/plan.js';
+import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
 import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
 import { runPlan, runSettings } from './plan.js';
 
@@ -27,11 +28,12 @@ export function describeEachTopology(
 ): void {
   const plan = runPlan();
   describe(name, () => {
+    if (skipWithoutTopologies(plan)) return;
     for (const topology of plan.topologies) {
       describe(topology.id, { timeout: options.timeoutMs ?? 60_000 }, () => {
         const leftOut = topology.status === 'ready' ? options.leaveOut?.(topology) : undefined;
         if (leftOut) {
-          beforeEach(({ skip }) => skip(leftOut));
+          beforeEach((context) => skipTest(context, 'not-selected', leftOut));
           body(() => {
             throw new Error(`topology ${topology.id} is left out of this suite: ${leftOut}`);
           }, topology);
@@ -42,6 +44,20 @@ export function describeEachTopology(
       });
     }
   });
+}
+
+/**
+ * A run without forwarding topologies (MQTT_TESTBENCH_FORWARDER=none, or no target) gets one test
+ * skipped with that reason: a block without tests fails its file in vitest. True when it did that.
+ */
+export function skipWithoutTopologies(plan: RunPlan): boolean {
+  if (plan.topologies.length > 0) return false;
+  const reason =
+    plan.forwarders.length === 0
+      ? 'no forwarding topology in this run: MQTT_TESTBENCH_FORWARDER=none (single-broker suites only)'
+      : 'no forwarding topology in this run: no target to forward between';
+  test('through a forwarding topology', (context) => skipTest(context, 'not-selected', reason));
+  return true;
 }
 
 export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): () => StartedTopology {
@@ -68,8 +84,8 @@ export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): 
     settings.startupTimeoutMs * 4 + settings.probeTimeoutMs,
   );
   let broken: string | undefined;
-  beforeEach(({ skip }) => {
-    if (plan.status === 'skipped') skip(`${plan.id} skipped: ${plan.reason}`);
+  beforeEach((context) => {
+    if (plan.status === 'skipped') skipTest(context, 'environment', `${plan.id} skipped: ${plan.reason}`);
     if (broken) throw new Error(`topology ${plan.id} cannot run this test: ${broken}`);
   });
   // A broker or forwarder that died during a test fails that test with what died, and the later

@@ -10,12 +10,12 @@ export function formatPlan(plan: RunPlan): string {
       (t) =>
         `    ${t.status === 'ready' ? '✓' : '–'} ${t.name} (${t.runtime})${t.status === 'ready' ? (t.detail ? `: ${t.detail}` : '') : ` skipped: ${t.reason}`}`,
     ),
-    '  forwarders:',
+    `  forwarders:${plan.forwarders.length === 0 ? ' none (MQTT_TESTBENCH_FORWARDER=none)' : ''}`,
     ...plan.forwarders.map(
       (f) =>
         `    ${f.status === 'ready' ? '✓' : '–'} ${f.name}${f.status === 'skipped' ? ` skipped: ${f.reason}` : ''}`,
     ),
-    '  topologies:',
+    `  topologies:${plan.topologies.length === 0 ? ' none' : ''}`,
     ...plan.topologies.map(
       (t) => `    ${t.status === 'ready' ? '✓' : '–'} ${t.id}${t.status === 'skipped' ? ` skipped: ${t.reason}` : ''}`,
     ),

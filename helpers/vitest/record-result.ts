@@ -1,5 +1,5 @@
 import type { TestContext } from 'vitest';
-import type { TestbenchResult } from '../report/result.js';
+import { lossRateOf, type TestbenchResult } from '../report/result.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -29,12 +29,15 @@ function keyFigures(result: TestbenchResult): [string, string][] {
   const c = result.counters;
   if (c) {
     figures.push(
+      ['attempted', String(c.attempted)],
       ['sent', String(c.sent)],
       ['received', String(c.received)],
       ['lost', String(c.lost)],
+      ['lostUnacknowledged', String(c.lostUnacknowledged)],
       ['duplicates', String(c.duplicates)],
     );
-    if (c.sent > 0) figures.push(['lossRate', (c.lost / c.sent).toPrecision(3)]);
+    const lossRate = lossRateOf(c);
+    if (lossRate !== undefined) figures.push(['lossRate', lossRate.toPrecision(3)]);
   }
   if (result.latency) figures.push(['p50Us', String(result.latency.p50)], ['p99Us', String(result.latency.p99)]);
   if (result.throughput) figures.push(['receivePerSec', result.throughput.receivePerSec.toFixed(0)]);

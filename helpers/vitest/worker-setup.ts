@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { processStartTicks } from '../runtime/process/managed-process.js';
+import { processStartTicks } from '../stats/proc.js';
 import { WORKERS_DIR } from '../runtime/reaper/reap.mjs';
 import { exportRunContext, type RunContext } from '../runtime/run-context.js';
 import './provided.js';

@@ -2,6 +2,7 @@
 // (retain-as-published) and MQTT 3.1.1, and no re-forwarding of stored
 // retained messages when the forwarder re-subscribes after a reconnect.
 
+import { requireOnThisMachine } from '../../../helpers/vitest/skip.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureForwarderBundle } from '../support/bundle.js';
 import {
@@ -11,7 +12,7 @@ import {
   subscribeCollector,
   waitUntil,
 } from '../support/mqtt-clients.js';
-import { ForwarderProcess, MosquittoBroker, mosquittoAvailable, stopAllProcesses } from '../support/processes.js';
+import { ForwarderProcess, MosquittoBroker, stopAllProcesses, MOSQUITTO_MISSING } from '../support/processes.js';
 import { forwarderConfig } from '../support/topology.js';
 
 /** Subscribes late on `port` and returns the retained messages the broker holds for `filter`. */
@@ -26,7 +27,8 @@ async function retainedOn(port: number, filter: string, probeTopic: string): Pro
   return seen.messages.filter((m) => m.retain);
 }
 
-describe.skipIf(!mosquittoAvailable)('retained messages (needs /usr/sbin/mosquitto)', { timeout: 60_000 }, () => {
+describe('retained messages', { timeout: 60_000 }, () => {
+  requireOnThisMachine(MOSQUITTO_MISSING);
   beforeAll(ensureForwarderBundle, 60_000);
   afterEach(async () => {
     await closeAllClients();

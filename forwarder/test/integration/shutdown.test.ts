@@ -3,6 +3,7 @@
 // drained stays unacknowledged at the source and reaches the target after a
 // restart (persistent session).
 
+import { requireOnThisMachine } from '../../../helpers/vitest/skip.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureForwarderBundle } from '../support/bundle.js';
 import {
@@ -17,15 +18,16 @@ import {
   ForwarderProcess,
   MosquittoBroker,
   NO_INFLIGHT_WINDOW,
-  mosquittoAvailable,
   stopAllProcesses,
+  MOSQUITTO_MISSING,
 } from '../support/processes.js';
 import { forwarderConfig } from '../support/topology.js';
 
 const COUNT = 50;
 const DRAIN_TIMEOUT_MS = 300;
 
-describe.skipIf(!mosquittoAvailable)('graceful shutdown (needs /usr/sbin/mosquitto)', { timeout: 60_000 }, () => {
+describe('graceful shutdown', { timeout: 60_000 }, () => {
+  requireOnThisMachine(MOSQUITTO_MISSING);
   beforeAll(ensureForwarderBundle, 60_000);
   afterEach(async () => {
     await closeAllClients();

@@ -1,6 +1,7 @@
 // TLS (CA file, reject_unauthorized) and per-client credentials against a
 // mosquitto TLS listener that requires a password.
 
+import { requireOnThisMachine } from '../../../helpers/vitest/skip.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,14 +9,17 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureForwarderBundle } from '../support/bundle.js';
 import { closeAllClients, connectClient, subscribeCollector } from '../support/mqtt-clients.js';
-import { ForwarderProcess, MosquittoBroker, mosquittoAvailable, stopAllProcesses } from '../support/processes.js';
+import { ForwarderProcess, MosquittoBroker, stopAllProcesses, MOSQUITTO_MISSING } from '../support/processes.js';
 
 const USER = 'forwarder';
 const PASSWORD = 'tls-s3cret';
-const haveTools =
-  mosquittoAvailable &&
-  spawnSync('openssl', ['version']).status === 0 &&
-  spawnSync('mosquitto_passwd', ['-h']).error === undefined;
+const missingTools =
+  MOSQUITTO_MISSING ??
+  (spawnSync('openssl', ['version']).status !== 0
+    ? 'openssl is not installed (apt-get install openssl)'
+    : spawnSync('mosquitto_passwd', ['-h']).error !== undefined
+      ? 'mosquitto_passwd is not installed (apt-get install mosquitto)'
+      : undefined);
 
 function run(command: string, args: string[], cwd: string): void {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
@@ -97,98 +101,95 @@ function makeMaterial(): string {
   return dir;
 }
 
-describe.skipIf(!haveTools)(
-  'TLS and credentials (needs mosquitto, mosquitto_passwd, openssl)',
-  { timeout: 60_000 },
-  () => {
-    let material: string;
-    beforeAll(async () => {
-      await ensureForwarderBundle();
-      material = makeMaterial();
-    }, 60_000);
-    afterEach(async () => {
-      await closeAllClients();
-      await stopAllProcesses();
-    });
-    afterAll(() => rmSync(material, { recursive: true, force: true }));
+describe('TLS and credentials', { timeout: 60_000 }, () => {
+  requireOnThisMachine(missingTools);
+  let material: string;
+  beforeAll(async () => {
+    await ensureForwarderBundle();
+    material = makeMaterial();
+  }, 60_000);
+  afterEach(async () => {
+    await closeAllClients();
+    await stopAllProcesses();
+  });
+  afterAll(() => rmSync(material, { recursive: true, force: true }));
 
-    const startTlsBroker = () =>
-      MosquittoBroker.start({
-        extraConfig: [
-          `cafile ${join(material, 'ca.pem')}`,
-          `certfile ${join(material, 'server.pem')}`,
-          `keyfile ${join(material, 'server.key')}`,
-          `password_file ${join(material, 'passwords')}`,
-          'allow_anonymous false',
-        ],
-      });
-
-    const config = (downstreamPort: number, upstreamPort: number, upstreamFields: Record<string, unknown>) => ({
-      clients: [
-        { name: 'down', ip: '127.0.0.1', port: downstreamPort, client_id: 'it-tls-down' },
-        { name: 'up', ip: '127.0.0.1', port: upstreamPort, client_id: 'it-tls-up', ...upstreamFields },
+  const startTlsBroker = () =>
+    MosquittoBroker.start({
+      extraConfig: [
+        `cafile ${join(material, 'ca.pem')}`,
+        `certfile ${join(material, 'server.pem')}`,
+        `keyfile ${join(material, 'server.key')}`,
+        `password_file ${join(material, 'passwords')}`,
+        'allow_anonymous false',
       ],
-      rules: [{ name: 't', source: { client: 'down', topic: 't/#' }, target: { client: 'up', topic: 't/#' } }],
     });
 
-    it('forwards to a TLS listener that requires a user name and password', async () => {
-      const downstream = await MosquittoBroker.start();
-      const upstream = await startTlsBroker();
-      const forwarder = ForwarderProcess.spawn(
-        config(downstream.port, upstream.port, {
-          tls: { ca: join(material, 'ca.pem') },
-          username: USER,
-          password: PASSWORD,
-        }),
-      );
-      await forwarder.waitForReady();
-      const subscriber = await connectClient(upstream.port, {
-        protocol: 'mqtts',
-        ca: [readFileSync(join(material, 'ca.pem'))],
+  const config = (downstreamPort: number, upstreamPort: number, upstreamFields: Record<string, unknown>) => ({
+    clients: [
+      { name: 'down', ip: '127.0.0.1', port: downstreamPort, client_id: 'it-tls-down' },
+      { name: 'up', ip: '127.0.0.1', port: upstreamPort, client_id: 'it-tls-up', ...upstreamFields },
+    ],
+    rules: [{ name: 't', source: { client: 'down', topic: 't/#' }, target: { client: 'up', topic: 't/#' } }],
+  });
+
+  it('forwards to a TLS listener that requires a user name and password', async () => {
+    const downstream = await MosquittoBroker.start();
+    const upstream = await startTlsBroker();
+    const forwarder = ForwarderProcess.spawn(
+      config(downstream.port, upstream.port, {
+        tls: { ca: join(material, 'ca.pem') },
         username: USER,
         password: PASSWORD,
-      });
-      const seen = await subscribeCollector(subscriber, 't/#', 1);
-      await (await connectClient(downstream.port)).publishAsync('t/x', 'over tls', { qos: 1 });
-      const [got] = await seen.waitFor(1, 't/x');
-      expect(got?.payload.toString()).toBe('over tls');
-      expect(forwarder.rawStderr.join('\n')).not.toContain(PASSWORD);
-      expect(await forwarder.stop()).toBe(0);
+      }),
+    );
+    await forwarder.waitForReady();
+    const subscriber = await connectClient(upstream.port, {
+      protocol: 'mqtts',
+      ca: [readFileSync(join(material, 'ca.pem'))],
+      username: USER,
+      password: PASSWORD,
     });
+    const seen = await subscribeCollector(subscriber, 't/#', 1);
+    await (await connectClient(downstream.port)).publishAsync('t/x', 'over tls', { qos: 1 });
+    const [got] = await seen.waitFor(1, 't/x');
+    expect(got?.payload.toString()).toBe('over tls');
+    expect(forwarder.rawStderr.join('\n')).not.toContain(PASSWORD);
+    expect(await forwarder.stop()).toBe(0);
+  });
 
-    it('refuses a broker certificate from another CA (reject_unauthorized true) and logs why', async () => {
-      const downstream = await MosquittoBroker.start();
-      const upstream = await startTlsBroker();
-      const forwarder = ForwarderProcess.spawn(
-        config(downstream.port, upstream.port, {
-          tls: { ca: join(material, 'other-ca.pem') },
-          username: USER,
-          password: PASSWORD,
-        }),
-      );
-      const error = await forwarder.waitForLog(
-        (r) => r.msg === 'connection error' && r.client === 'up',
-        'a TLS connection error',
-      );
-      expect(JSON.stringify(error.error)).toMatch(/certificate|self.signed/i);
-      expect(forwarder.records.some((r) => r.msg === 'forwarder ready')).toBe(false);
-    });
+  it('refuses a broker certificate from another CA (reject_unauthorized true) and logs why', async () => {
+    const downstream = await MosquittoBroker.start();
+    const upstream = await startTlsBroker();
+    const forwarder = ForwarderProcess.spawn(
+      config(downstream.port, upstream.port, {
+        tls: { ca: join(material, 'other-ca.pem') },
+        username: USER,
+        password: PASSWORD,
+      }),
+    );
+    const error = await forwarder.waitForLog(
+      (r) => r.msg === 'connection error' && r.client === 'up',
+      'a TLS connection error',
+    );
+    expect(JSON.stringify(error.error)).toMatch(/certificate|self.signed/i);
+    expect(forwarder.records.some((r) => r.msg === 'forwarder ready')).toBe(false);
+  });
 
-    it('does not get ready with a wrong password, and says so', async () => {
-      const downstream = await MosquittoBroker.start();
-      const upstream = await startTlsBroker();
-      const forwarder = ForwarderProcess.spawn(
-        config(downstream.port, upstream.port, {
-          tls: { ca: join(material, 'ca.pem') },
-          username: USER,
-          password: 'wrong',
-        }),
-      );
-      const error = await forwarder.waitForLog(
-        (r) => r.msg === 'connection error' && r.client === 'up',
-        'a refused CONNECT',
-      );
-      expect(JSON.stringify(error.error)).toMatch(/Not authorized|Bad username or password/i);
-    });
-  },
-);
+  it('does not get ready with a wrong password, and says so', async () => {
+    const downstream = await MosquittoBroker.start();
+    const upstream = await startTlsBroker();
+    const forwarder = ForwarderProcess.spawn(
+      config(downstream.port, upstream.port, {
+        tls: { ca: join(material, 'ca.pem') },
+        username: USER,
+        password: 'wrong',
+      }),
+    );
+    const error = await forwarder.waitForLog(
+      (r) => r.msg === 'connection error' && r.client === 'up',
+      'a refused CONNECT',
+    );
+    expect(JSON.stringify(error.error)).toMatch(/Not authorized|Bad username or password/i);
+  });
+});

@@ -1,6 +1,7 @@
 // The upstream broker restarts mid-stream: the forwarder reconnects, re-sends
 // what was in flight, and nothing is lost at QoS 1.
 
+import { requireOnThisMachine } from '../../../helpers/vitest/skip.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureForwarderBundle } from '../support/bundle.js';
 import {
@@ -15,15 +16,16 @@ import {
   ForwarderProcess,
   MosquittoBroker,
   NO_INFLIGHT_WINDOW,
-  mosquittoAvailable,
   stopAllProcesses,
+  MOSQUITTO_MISSING,
 } from '../support/processes.js';
 
 const COUNT = 3000;
 const RATE_PER_S = 1000;
 const OUTAGE_MS = 1500;
 
-describe.skipIf(!mosquittoAvailable)('upstream broker restart (needs /usr/sbin/mosquitto)', { timeout: 60_000 }, () => {
+describe('upstream broker restart', { timeout: 60_000 }, () => {
+  requireOnThisMachine(MOSQUITTO_MISSING);
   beforeAll(ensureForwarderBundle, 60_000);
   afterEach(async () => {
     await closeAllClients();

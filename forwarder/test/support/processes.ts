@@ -9,9 +9,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../../../helpers/config/settings.js';
+import { findMosquittoBinary, mosquittoMissing } from '../../../helpers/targets/mosquitto/mosquitto-process.js';
 import { waitUntil } from './mqtt-clients.js';
 
-export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 const PACKAGE_NAME = 'mqtt-testbench';
 
 /** The repository root: the nearest parent holding this project's package.json (works from a bundle in dist/ too). */
@@ -31,7 +32,11 @@ const READY_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 10_000;
 const SETTLE_TIMEOUT_MS = 15_000;
 
-export const mosquittoAvailable = existsSync(MOSQUITTO_BIN);
+/** The suites' Mosquitto (MQTT_TESTBENCH_MOSQUITTO_BIN, PATH, Debian's): one way to find it everywhere. */
+const SETTINGS = loadSettings();
+export const MOSQUITTO_BIN = findMosquittoBinary(SETTINGS.mosquittoBin) ?? 'mosquitto';
+/** Why these tests cannot start a broker here, or undefined when they can. */
+export const MOSQUITTO_MISSING = mosquittoMissing(SETTINGS.mosquittoBin);
 
 const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();

@@ -90,7 +90,7 @@ describe('computeCounters', () => {
     expect(sampleLost([p1], [tracker])).toEqual([{ groupId: 'sub-0', publisherId: 'p1', seqs: [3, 8] }]);
   });
 
-  it('reports unconfirmed-but-received separately from lost and never as sent', () => {
+  it('reports unconfirmed-but-received apart, never as sent, and a failed publish that never arrived as lost', () => {
     // seq 3 failed, seq 4 never acknowledged; both arrived anyway. seq 5 failed and did not arrive.
     const p1 = ledger('p1', 6, [0, 1, 2], [3, 5]);
     const tracker = new ReceiveTracker('sub-0');
@@ -101,10 +101,42 @@ describe('computeCounters', () => {
       sent: 3,
       publishFailed: 2,
       unconfirmed: 1,
+      expected: 6,
       received: 5,
-      lost: 0,
+      lost: 1,
+      lostFailed: 1,
+      lostUnacknowledged: 0,
+      lostAcknowledged: 0,
       unconfirmedButReceived: 2,
     });
+    expect(sampleLost([p1], [tracker])).toEqual([{ groupId: 'sub-0', publisherId: 'p1', seqs: [5] }]);
+  });
+
+  it('counts a publish the broker never acknowledged and never delivered as lost, not as ignorable', () => {
+    // 100 attempted; the broker swallowed seqs 10, 50 and 99 (no PUBACK, no delivery); seq 20 acknowledged, not delivered.
+    const swallowed = [10, 50, 99];
+    const p1 = ledger(
+      'p1',
+      100,
+      range(0, 100).filter((seq) => !swallowed.includes(seq)),
+    );
+    const tracker = new ReceiveTracker('sub-0');
+    for (const seq of range(0, 100)) if (!swallowed.includes(seq) && seq !== 20) tracker.record('p1', seq);
+    const counters = computeCounters([p1], [tracker]);
+    expect(counters).toMatchObject({
+      attempted: 100,
+      sent: 97,
+      unconfirmed: 3,
+      expected: 100,
+      received: 96,
+      lost: 4,
+      lostUnacknowledged: 3,
+      lostAcknowledged: 1,
+      lostFailed: 0,
+      lossRatio: 0.04,
+    });
+    expect(counters.received + counters.lost).toBe(counters.attempted);
+    expect(sampleLost([p1], [tracker])).toEqual([{ groupId: 'sub-0', publisherId: 'p1', seqs: [10, 20, 50, 99] }]);
   });
 
   it('counts each receiver group against every confirmed message', () => {

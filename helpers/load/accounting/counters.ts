@@ -1,3 +1,4 @@
+import type { MessageCounters } from '../../report/result.js';
 import type { ReceiveTracker } from './receive-tracker.js';
 import { SequenceBitset } from './sequence-bitset.js';
 import type { SendLedger } from './send-ledger.js';
@@ -7,6 +8,12 @@ import type { SendLedger } from './send-ledger.js';
  * (publisherId, seq) receipts, never derived from "sent minus something".
  * Every count that involves receipts is summed over receiver groups (one per
  * subscriber in "all" mode, one per shared subscription).
+ *
+ * Every attempted publish ends as received or lost, per group:
+ * `expected = attempted × receiverGroups = received + lost`. Lost is split by
+ * what the publisher heard back: acknowledged (the broker or forwarder took it
+ * and never delivered it), never acknowledged (no PUBACK/PUBCOMP, or never
+ * written at QoS 0), or failed (the client reported an error).
  */
 export interface DeliveryCounters {
   /** Publishes handed to the client. */
@@ -18,12 +25,18 @@ export interface DeliveryCounters {
   /** Neither confirmed nor failed when the run ended. */
   unconfirmed: number;
   receiverGroups: number;
-  /** sent × receiverGroups */
+  /** attempted × receiverGroups: what every group should have received. */
   expected: number;
   /** Unique (publisherId, seq) receipts of messages this run issued, confirmed or not. */
   received: number;
-  /** Confirmed and never received. */
+  /** Attempted and never received (expected − received), whether or not it was confirmed. */
   lost: number;
+  /** Lost although confirmed: the broker (or the path behind it) accepted the message and never delivered it. */
+  lostAcknowledged: number;
+  /** Lost and never acknowledged by the broker (no PUBACK/PUBCOMP; QoS 0: never written). */
+  lostUnacknowledged: number;
+  /** Lost after the client reported the publish as failed. */
+  lostFailed: number;
   /** Receipts of a (publisherId, seq) already received by the same group. */
   duplicates: number;
   /** Unique receipts that arrived after a higher sequence of the same publisher. */
@@ -66,7 +79,8 @@ export function computeCounters(ledgers: Iterable<SendLedger>, trackers: readonl
     publishFailed += ledger.failed.size;
   }
   let received = 0;
-  let lost = 0;
+  let lostAcknowledged = 0;
+  let lostFailed = 0;
   let duplicates = 0;
   let reordered = 0;
   let corrupted = 0;
@@ -93,10 +107,12 @@ export function computeCounters(ledgers: Iterable<SendLedger>, trackers: readonl
     }
     for (const ledger of byId.values()) {
       const receipts = tracker.receiptsOf(ledger.publisherId);
-      lost += receipts ? ledger.confirmed.countAndNot(receipts.received) : ledger.confirmed.size;
+      lostAcknowledged += receipts ? ledger.confirmed.countAndNot(receipts.received) : ledger.confirmed.size;
+      lostFailed += receipts ? ledger.failed.countAndNot(receipts.received) : ledger.failed.size;
     }
   }
-  const expected = sent * trackers.length;
+  const expected = attempted * trackers.length;
+  const lost = expected - received;
   return {
     attempted,
     sent,
@@ -106,6 +122,9 @@ export function computeCounters(ledgers: Iterable<SendLedger>, trackers: readonl
     expected,
     received,
     lost,
+    lostAcknowledged,
+    lostUnacknowledged: lost - lostAcknowledged - lostFailed,
+    lostFailed,
     duplicates,
     reordered,
     corrupted,
@@ -118,17 +137,36 @@ export function computeCounters(ledgers: Iterable<SendLedger>, trackers: readonl
   };
 }
 
-/** Which sequences were lost, for a readable failure message (bounded). */
+/** Which sequences were lost (attempted, never received), for a readable failure message (bounded). */
 export function sampleLost(ledgers: readonly SendLedger[], trackers: readonly ReceiveTracker[]): LostSample[] {
   const samples: LostSample[] = [];
   const empty = new SequenceBitset();
   for (const tracker of trackers) {
     for (const ledger of ledgers) {
       if (samples.length >= LOST_SAMPLE_ENTRIES) return samples;
-      const receipts = tracker.receiptsOf(ledger.publisherId);
-      const seqs = ledger.confirmed.sampleAndNot(receipts?.received ?? empty, LOST_SAMPLE_SEQS);
+      const received = tracker.receiptsOf(ledger.publisherId)?.received ?? empty;
+      const seqs = received.sampleMissingBelow(ledger.attempted, LOST_SAMPLE_SEQS);
       if (seqs.length > 0) samples.push({ groupId: tracker.groupId, publisherId: ledger.publisherId, seqs });
     }
   }
   return samples;
+}
+
+/** The report's form of the counters (helpers/report/result.ts MessageCounters). */
+export function toMessageCounters(c: DeliveryCounters): MessageCounters {
+  return {
+    attempted: c.attempted,
+    sent: c.sent,
+    unconfirmed: c.publishFailed + c.unconfirmed,
+    expected: c.expected,
+    received: c.received,
+    duplicates: c.duplicates,
+    reordered: c.reordered,
+    lost: c.lost,
+    lostAcknowledged: c.lostAcknowledged,
+    lostUnacknowledged: c.lostUnacknowledged,
+    lostFailed: c.lostFailed,
+    corrupted: c.corrupted + c.foreign,
+    unconfirmedReceived: c.unconfirmedButReceived,
+  };
 }

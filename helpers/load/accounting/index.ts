@@ -8,7 +8,7 @@ export {
   type PublisherReceipts,
   type ReceiptOutcome,
 } from './receive-tracker.js';
-export { computeCounters, sampleLost, type DeliveryCounters, type LostSample } from './counters.js';
+export { computeCounters, sampleLost, toMessageCounters, type DeliveryCounters, type LostSample } from './counters.js';
 export {
   mergeAccounting,
   restoreAccounting,

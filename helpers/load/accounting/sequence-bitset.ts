@@ -77,6 +77,21 @@ export class SequenceBitset {
     return sample;
   }
 
+  /** Up to `limit` sequences in [0, below) that are not members, ascending. */
+  sampleMissingBelow(below: number, limit: number): number[] {
+    const sample: number[] = [];
+    for (let i = 0; i * 32 < below && sample.length < limit; i++) {
+      const inRange = below - i * 32 >= 32 ? 0xffffffff : (1 << (below - i * 32)) - 1;
+      let bits = (~(this.words[i] ?? 0) & inRange) >>> 0;
+      while (bits !== 0 && sample.length < limit) {
+        const low = bits & -bits;
+        sample.push(i * 32 + 31 - Math.clz32(low));
+        bits = (bits ^ low) >>> 0;
+      }
+    }
+    return sample;
+  }
+
   /** this ∪= other */
   addAll(other: SequenceBitset): void {
     if (other.words.length > this.words.length) this.grow(other.words.length);

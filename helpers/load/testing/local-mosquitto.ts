@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadSettings } from '../../config/settings.js';
+import { findMosquittoBinary, mosquittoMissing } from '../../targets/mosquitto/mosquitto-process.js';
 
-/** The engine's own tests and measurements use the Debian binary when present. */
-export const MOSQUITTO_BINARY = process.env.MQTT_TESTBENCH_MOSQUITTO ?? '/usr/sbin/mosquitto';
-export const HAS_MOSQUITTO = existsSync(MOSQUITTO_BINARY);
+/** The engine's own tests and measurements use the suites' Mosquitto (MQTT_TESTBENCH_MOSQUITTO_BIN, PATH, Debian's). */
+const FOUND_MOSQUITTO = findMosquittoBinary(loadSettings().mosquittoBin);
+export const MOSQUITTO_BINARY = FOUND_MOSQUITTO ?? '/usr/sbin/mosquitto';
+/** Why the engine's tests that need a real broker cannot run here, or undefined. */
+export const MOSQUITTO_MISSING = mosquittoMissing(loadSettings().mosquittoBin);
 
 const READY_TIMEOUT_MS = 10_000;
 const PROBE_INTERVAL_MS = 20;

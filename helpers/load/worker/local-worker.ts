@@ -11,7 +11,10 @@ import { BodyPool, type ExpectedBody } from '../payload/index.js';
 import { Producer } from '../producer.js';
 import { RunStats } from '../run-stats.js';
 import { SendLoop } from '../send-loop.js';
-import type { LoadWorker, WorkerPeriod, WorkerReport, WorkerSpec, WorkerStatus } from './types.js';
+import type { AckStall, LoadWorker, WorkerPeriod, WorkerReport, WorkerSpec, WorkerStatus } from './types.js';
+
+/** How often the publishers are checked for a broker that stopped acknowledging. */
+const ACK_WATCH_MAX_INTERVAL_MS = 250;
 
 /**
  * A worker in the calling thread: its publishers and subscribers are load
@@ -38,6 +41,8 @@ export class LocalWorker implements LoadWorker {
   private sendEndUs = 0;
   private heapUsedMax = 0;
   private closed = false;
+  private ackWatch: NodeJS.Timeout | undefined;
+  private ackStall: AckStall | null = null;
 
   constructor(
     readonly spec: WorkerSpec,
@@ -151,6 +156,7 @@ export class LocalWorker implements LoadWorker {
     this.monitoring = true;
     this.sendStartUs = Math.max(startUs, nowUs());
     this.stats.lastProgressUs = this.sendStartUs;
+    this.watchAcknowledgements();
     const onAbort = (): void => this.loop?.stop();
     this.controller.signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -189,7 +195,41 @@ export class LocalWorker implements LoadWorker {
       lastProgressUs: stats.lastProgressUs,
       lastPublishUs: stats.lastPublishUs,
       connectionsLost: stats.connectionsLost,
+      ackStall: this.ackStall,
     };
+  }
+
+  /**
+   * A publisher waiting ackTimeoutMs for a PUBACK/PUBCOMP while connected ends this worker's send
+   * phase (runLoad then stops the others): the broker stopped acknowledging, and waiting longer
+   * only delays the verdict. Checked until the worker finishes, so a stall in the drain is named too.
+   */
+  private watchAcknowledgements(): void {
+    const { workload } = this.spec;
+    if (workload.qos === 0 || this.producers.length === 0) return;
+    const limitUs = workload.ackTimeoutMs * 1000;
+    this.ackWatch = setInterval(
+      () => {
+        if (this.ackStall) return;
+        const now = nowUs();
+        let worst: { producer: Producer; waitedUs: number } | undefined;
+        for (const producer of this.producers) {
+          const waitedUs = producer.ackWaitUs(now);
+          if (waitedUs >= limitUs && (!worst || waitedUs > worst.waitedUs)) worst = { producer, waitedUs };
+        }
+        if (!worst) return;
+        const waitedMs = Math.round(worst.waitedUs / 1000);
+        this.ackStall = { clientId: worst.producer.clientId, outstanding: worst.producer.inflight, waitedMs };
+        this.stats.errors.record(
+          'publisher',
+          worst.producer.clientId,
+          `${worst.producer.inflight} publish(es) never acknowledged by the broker: no ${workload.qos === 1 ? 'PUBACK' : 'PUBCOMP'} for ${waitedMs} ms while connected (ackTimeoutMs ${workload.ackTimeoutMs}); the scenario stopped sending`,
+        );
+        this.loop?.stop();
+      },
+      Math.min(ACK_WATCH_MAX_INTERVAL_MS, Math.max(10, workload.ackTimeoutMs / 4)),
+    );
+    this.ackWatch.unref();
   }
 
   async confirmConnections(timeoutMs: number): Promise<void> {
@@ -227,6 +267,7 @@ export class LocalWorker implements LoadWorker {
     stats.sendDelay?.flushInterval();
     const eventLoop = this.monitoring ? this.monitor.stop() : { lagP99Ms: 0, lagMaxMs: 0, utilization: 0 };
     this.monitoring = false;
+    clearInterval(this.ackWatch);
     stats.frozen = true;
     this.heapUsedMax = Math.max(this.heapUsedMax, process.memoryUsage().heapUsed);
     const sendUs = this.sendEndUs > this.sendStartUs ? this.sendEndUs - this.sendStartUs : 0;
@@ -275,6 +316,7 @@ export class LocalWorker implements LoadWorker {
     this.closed = true;
     this.stats.frozen = true;
     this.loop?.stop();
+    clearInterval(this.ackWatch);
     if (this.monitoring) this.monitor.stop();
     this.monitoring = false;
     for (const producer of this.producers) producer?.detach();

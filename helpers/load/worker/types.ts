@@ -58,6 +58,16 @@ export interface WorkerStatus {
   lastPublishUs: number;
   /** Clients without reconnect whose connection closed during the run. */
   connectionsLost: number;
+  /** The first publisher of this worker whose publishes the broker stopped acknowledging (ackTimeoutMs), if any. */
+  ackStall: AckStall | null;
+}
+
+/** A publisher that waited ackTimeoutMs for an acknowledgement while connected. */
+export interface AckStall {
+  clientId: string;
+  /** Its publishes outstanding when the stall was declared. */
+  outstanding: number;
+  waitedMs: number;
 }
 
 /** One period of one worker: cumulative totals plus the period's latency histograms (encoded). */

@@ -1,6 +1,14 @@
 import type Dockerode from 'dockerode';
 import type { StartedTestContainer } from 'testcontainers';
-import type { FaultControls, FaultName, Liveness, RuntimeKind, StartedComponent } from '../../testbed/types.js';
+import { processTreeCpuMs } from '../../stats/proc.js';
+import type {
+  CpuReading,
+  FaultControls,
+  FaultName,
+  Liveness,
+  RuntimeKind,
+  StartedComponent,
+} from '../../testbed/types.js';
 import { dockerClient } from './docker.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);
@@ -62,6 +70,15 @@ export class ContainerComponent implements StartedComponent {
       if (/No such container|404/.test(String(error))) return { alive: false, why: 'its container no longer exists' };
       throw error;
     }
+  }
+
+  /** The container's processes as this host's kernel sees them (Docker on this machine): CPU of its init's process tree. */
+  async cpuTime(): Promise<CpuReading> {
+    const pid = (await (await this.handle()).inspect()).State.Pid;
+    const cpuMs = pid > 0 ? processTreeCpuMs([pid]) : null;
+    return cpuMs === null
+      ? { kind: 'unknown', why: `the processes of ${this.label} are not visible in this host's /proc (remote Docker?)` }
+      : { kind: 'measured', cpuMs };
   }
 
   async dispose(): Promise<void> {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processStartTicks } from '../../stats/proc.js';
 import { ReadinessError } from '../readiness-error.js';
 import { runContext } from '../run-context.js';
 import { LogBuffer } from './log-buffer.js';
@@ -169,16 +170,4 @@ export class ManagedProcess {
 
 export function describeExit(info: ExitInfo): string {
   return info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
-}
-
-/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), to detect pid reuse. */
-export function processStartTicks(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces; fields after the closing parenthesis are safe to split.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
-  } catch {
-    return undefined; // not Linux, or the process is already gone
-  }
 }

@@ -1,4 +1,12 @@
-import type { FaultControls, FaultName, Liveness, RuntimeKind, StartedComponent } from '../../testbed/types.js';
+import { processTreeCpuMs } from '../../stats/proc.js';
+import type {
+  CpuReading,
+  FaultControls,
+  FaultName,
+  Liveness,
+  RuntimeKind,
+  StartedComponent,
+} from '../../testbed/types.js';
 import { describeExit, type ManagedProcess } from './managed-process.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);
@@ -58,6 +66,16 @@ export class ProcessComponent implements StartedComponent {
         ? `its process (${this.process.spec.command}) exited with ${describeExit(exited)}`
         : 'its process is not running',
     });
+  }
+
+  cpuTime(): Promise<CpuReading> {
+    const pid = this.process.running ? this.process.pid : undefined;
+    const cpuMs = pid === undefined ? null : processTreeCpuMs([pid]);
+    return Promise.resolve(
+      cpuMs === null
+        ? { kind: 'unknown', why: `${this.label} is not running or /proc is not readable` }
+        : { kind: 'measured', cpuMs },
+    );
   }
 
   async dispose(): Promise<void> {

@@ -83,6 +83,7 @@ export const aedesTarget: Target = {
       behaviour: BEHAVIOUR,
       faults,
       logTail: (lines) => Promise.resolve(broker.logs.tail(lines)),
+      cpuTime: () => Promise.resolve({ kind: 'in-process', why: 'the embedded broker runs inside the test process' }),
       liveness: () =>
         Promise.resolve(
           broker.listening

@@ -67,6 +67,7 @@ export const emqxTarget: Target = {
         faults: component.faults,
         logTail: (lines) => component.logTail(lines),
         liveness: () => component.liveness(),
+        cpuTime: () => component.cpuTime(),
         dispose: () => component.dispose(),
       };
     });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import type { Settings } from '../../config/settings.js';
 import { shortRunId, uniqueName } from '../../runtime/run-context.js';
@@ -58,7 +59,7 @@ export const externalTarget: Target = {
 
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
     const { settings } = request;
-    const { url, clientOptions } = withoutCredentials(urlFor(request));
+    const { url, clientOptions } = clientEndpoint(urlFor(request), settings);
     const parsed = new URL(url);
     const label = `external ${request.role ?? 'broker'} ${parsed.host}`;
     const broker: StartedBroker = {
@@ -74,6 +75,8 @@ export const externalTarget: Target = {
       logTail: () => Promise.resolve("(an external broker's logs are not available to the testbench)"),
       // Not the testbench's to know: a broker that went away shows up as refused connections.
       liveness: () => Promise.resolve({ alive: true }),
+      cpuTime: () =>
+        Promise.resolve({ kind: 'unknown', why: 'an external broker: its CPU use is not visible to the testbench' }),
       dispose: () => Promise.resolve(),
     };
     await probeBroker(broker, broker, request.settings);
@@ -97,22 +100,41 @@ function urlFor(request: BrokerStartRequest): string {
 }
 
 /**
- * `mqtt://user:password@host:port` → the URL without user info, and the credentials as client
- * options: a URL is shown in errors and reports, so it never carries a password (which is also
- * registered for redaction).
+ * The URL without user info, and what a client needs as client options: the credentials of the
+ * URL (`mqtt://user:password@host:port`) or else MQTT_TESTBENCH_EXTERNAL_USERNAME / _PASSWORD, and
+ * the CA of MQTT_TESTBENCH_EXTERNAL_CA. A URL is shown in errors and reports, so it never carries
+ * a password (which is also registered for redaction).
  */
-function withoutCredentials(raw: string): { url: string; clientOptions?: BrokerClientOptions } {
+export function clientEndpoint(
+  raw: string,
+  settings: Pick<Settings, 'externalUsername' | 'externalPassword' | 'externalCaFile'>,
+): { url: string; clientOptions?: BrokerClientOptions } {
   const parsed = new URL(raw);
-  if (parsed.username === '' && parsed.password === '') return { url: raw };
-  const username = decodeURIComponent(parsed.username);
-  const password = decodeURIComponent(parsed.password);
+  const inUrl = parsed.username !== '' || parsed.password !== '';
+  const username = inUrl ? decodeURIComponent(parsed.username) : (settings.externalUsername ?? '');
+  const password = inUrl ? decodeURIComponent(parsed.password) : (settings.externalPassword ?? '');
   if (password !== '') registerSecret(password);
   parsed.username = '';
   parsed.password = '';
-  return {
-    url: parsed.toString(),
-    clientOptions: { ...(username !== '' ? { username } : {}), ...(password !== '' ? { password } : {}) },
+  const clientOptions: BrokerClientOptions = {
+    ...(username !== '' ? { username } : {}),
+    ...(password !== '' ? { password } : {}),
+    ...(settings.externalCaFile ? { ca: readCa(settings.externalCaFile) } : {}),
   };
+  return {
+    url: inUrl ? parsed.toString() : raw,
+    ...(Object.keys(clientOptions).length > 0 ? { clientOptions } : {}),
+  };
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `MQTT_TESTBENCH_EXTERNAL_CA=${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+    );
+  }
 }
 
 /** Many brokers publish their version as a retained `$SYS/broker/version`; others simply stay silent. */

@@ -31,6 +31,15 @@ export function findMosquittoBinary(configured: string | undefined): string | un
   return isExecutable(DEBIAN_MOSQUITTO) ? DEBIAN_MOSQUITTO : undefined;
 }
 
+/** Why no mosquitto binary can be used here (and how to get one), or undefined when one is found. */
+export function mosquittoMissing(configured: string | undefined): string | undefined {
+  return findMosquittoBinary(configured)
+    ? undefined
+    : configured
+      ? `MQTT_TESTBENCH_MOSQUITTO_BIN=${configured} is not an executable file`
+      : 'no mosquitto binary on PATH or at /usr/sbin/mosquitto: install it (apt-get install mosquitto) or set MQTT_TESTBENCH_MOSQUITTO_BIN';
+}
+
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);

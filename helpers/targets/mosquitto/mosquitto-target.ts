@@ -178,6 +178,7 @@ function brokerFrom(
     behaviour: variant.behaviour,
     logTail: (lines) => component.logTail(lines),
     liveness: () => component.liveness(),
+    cpuTime: () => component.cpuTime(),
     dispose: () => component.dispose(),
     ...fields,
   };

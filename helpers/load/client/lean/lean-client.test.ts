@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAedes, type TestBroker } from '../../testing/aedes-broker.js';
-import { HAS_MOSQUITTO, startLocalMosquitto, type LocalMosquitto } from '../../testing/local-mosquitto.js';
+import { MOSQUITTO_MISSING, startLocalMosquitto, type LocalMosquitto } from '../../testing/local-mosquitto.js';
+import { skipTest } from '../../../vitest/skip.js';
 import { chooseClient, ClientChoiceError, connectClient } from '../choose-client.js';
 import { bufferPayload, type LoadClient } from '../types.js';
 import { LeanClient } from './lean-client.js';
@@ -50,14 +51,15 @@ function collect(client: LoadClient, count: number): { received: string[]; done:
 }
 
 const brokers = [
-  ['aedes', async () => (aedes = await startAedes()).url],
-  ...(HAS_MOSQUITTO ? [['mosquitto', async () => (mosquitto = await startLocalMosquitto()).url] as const] : []),
+  ['aedes', undefined, async () => (aedes = await startAedes()).url],
+  ['mosquitto', MOSQUITTO_MISSING, async () => (mosquitto = await startLocalMosquitto()).url],
 ] as const;
 
 describe('lean load client', { timeout: 30_000 }, () => {
-  for (const [name, start] of brokers) {
+  for (const [name, missing, start] of brokers) {
     for (const protocolVersion of name === 'aedes' ? ([4] as const) : ([4, 5] as const)) {
-      it(`publishes and receives at QoS 0, 1 and 2 through ${name} (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}), each message once and in order`, async () => {
+      it(`publishes and receives at QoS 0, 1 and 2 through ${name} (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}), each message once and in order`, async (context) => {
+        if (missing) skipTest(context, 'environment', missing);
         const url = await start();
         const sub = await lean(url, `lean-sub-${protocolVersion}`, protocolVersion);
         const pub = await lean(url, `lean-pub-${protocolVersion}`, protocolVersion);

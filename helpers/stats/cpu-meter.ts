@@ -1,0 +1,82 @@
+/**
+ * Who used the CPU during a measured window: the harness (this process, worker threads included),
+ * the system under test (the processes and containers the testbed started for it), and everything
+ * else on the machine. A harness that fell behind while the system under test took the cores was
+ * starved by it; one that fell behind on its own, or beside other work, says nothing about it.
+ */
+import { availableParallelism } from 'node:os';
+import type { StartedComponent } from '../testbed/types.js';
+import { machineCpuMs } from './proc.js';
+
+/** CPU use over one window, in cores (1 = one core fully busy for the whole window). */
+export interface CpuShares {
+  windowMs: number;
+  machineCores: number;
+  /** Every process of the machine; null where /proc/stat is not readable. */
+  machineBusyCores: number | null;
+  harnessCores: number;
+  /** The system under test's processes and containers; null when not all of them are visible. */
+  systemUnderTestCores: number | null;
+  /** Why the system under test's share is unknown (an embedded broker, an external one, no /proc). */
+  systemUnderTestUnknown?: string;
+}
+
+export interface CpuMeter {
+  stop(): Promise<CpuShares>;
+}
+
+/** Starts measuring; `systemUnderTest` are the components the scenario measures (brokers, forwarder). */
+export async function startCpuMeter(systemUnderTest: readonly StartedComponent[]): Promise<CpuMeter> {
+  const began = performance.now();
+  const harnessBefore = process.cpuUsage();
+  const machineBefore = machineCpuMs();
+  const sutBefore = await readComponents(systemUnderTest);
+  return {
+    async stop(): Promise<CpuShares> {
+      const harness = process.cpuUsage(harnessBefore);
+      const machineAfter = machineCpuMs();
+      const sutAfter = await readComponents(systemUnderTest);
+      const windowMs = Math.max(1, performance.now() - began);
+      const cores = (ms: number): number => Math.round((ms / windowMs) * 1000) / 1000;
+      const shares: CpuShares = {
+        windowMs: Math.round(windowMs),
+        machineCores: availableParallelism(),
+        machineBusyCores: machineBefore && machineAfter ? cores(machineAfter.busyMs - machineBefore.busyMs) : null,
+        harnessCores: cores((harness.user + harness.system) / 1000),
+        systemUnderTestCores: null,
+      };
+      const unknown = sutBefore.unknown ?? sutAfter.unknown;
+      if (unknown) shares.systemUnderTestUnknown = unknown;
+      // A component restarted during the window starts its count again: its reading after is a lower bound.
+      else shares.systemUnderTestCores = cores(sutAfter.totalMs - Math.min(sutBefore.totalMs, sutAfter.totalMs));
+      return shares;
+    },
+  };
+}
+
+async function readComponents(components: readonly StartedComponent[]): Promise<{ totalMs: number; unknown?: string }> {
+  const readings = await Promise.all(components.map((c) => c.cpuTime().catch((e: unknown) => errorReading(c, e))));
+  let totalMs = 0;
+  for (const [i, reading] of readings.entries()) {
+    if (reading.kind !== 'measured') return { totalMs, unknown: `${components[i]?.label}: ${reading.why}` };
+    totalMs += reading.cpuMs;
+  }
+  return { totalMs };
+}
+
+function errorReading(component: StartedComponent, error: unknown) {
+  return { kind: 'unknown' as const, why: `its CPU time could not be read (${String(error)}) for ${component.label}` };
+}
+
+/** `harness 0.9 cores, system under test 1.1, other processes 0.0 (2 cores)`, for reports. */
+export function describeCpuShares(shares: CpuShares): string {
+  const sut =
+    shares.systemUnderTestCores === null
+      ? `system under test unknown (${shares.systemUnderTestUnknown ?? 'not measured'})`
+      : `system under test ${shares.systemUnderTestCores.toFixed(2)}`;
+  const others =
+    shares.machineBusyCores === null
+      ? ''
+      : `, other processes ${Math.max(0, shares.machineBusyCores - shares.harnessCores - (shares.systemUnderTestCores ?? 0)).toFixed(2)}`;
+  return `CPU over ${(shares.windowMs / 1000).toFixed(1)} s: harness ${shares.harnessCores.toFixed(2)} cores, ${sut}${others} (machine: ${shares.machineCores} cores${shares.machineBusyCores === null ? '' : `, ${shares.machineBusyCores.toFixed(2)} busy`})`;
+}
