@@ -39,8 +39,8 @@
  * its own proxy, and the children run concurrently, except those of the latency case: no other
  * verdict depends on time. Every child run writes its reports to
  * `reports/<this run>/selftest/<child run>/` and each test's annotations say how to reproduce it by
- * hand. The ci profile (npm test) runs at least one case of every family on small scopes (about a
- * minute on a busy 2-core machine); the full profile runs every case on every scenario (about 5
+ * hand. The ci profile (npm test) runs at least one case of every family on small scopes (45-65 s
+ * on a shared 2-core machine); the full profile runs every case on every scenario (about 4
  * minutes, 3 of them for drop-retained, whose every missing retained message costs the retain
  * suite's 10 s arrival budget).
  */
