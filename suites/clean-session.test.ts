@@ -276,12 +276,12 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
         });
         expect(
           fresh.sessionPresent,
-          `${bench.where}: connecting with ${version === 5 ? 'Clean Start 1' : 'Clean Session 1'} reported sessionPresent=1, expected 0 (${CLAUSES.clean[version]})`,
+          `${bench.where}: the old session was not discarded: connecting with ${version === 5 ? 'Clean Start 1' : 'Clean Session 1'} reported sessionPresent=1, expected 0 (${CLAUSES.clean[version]})`,
         ).toBe(false);
         expectIntact(bench);
         expect(
           before,
-          `${bench.where}: a clean session received ${list(before)} queued for the discarded session; expected none (${CLAUSES.clean[version]})`,
+          `${bench.where}: the old session was not discarded: a clean session received ${list(before)} queued for it; expected none (${CLAUSES.clean[version]})`,
         ).toEqual([]);
       });
 

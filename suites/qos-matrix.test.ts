@@ -198,6 +198,12 @@ async function runCell(ctx: TestContext, cell: Cell): Promise<void> {
     outcome.confirmed,
     `${where}: only ${outcome.confirmed} of ${MESSAGES_PER_CELL} publishes were confirmed by ${cell.publishTo.label} (${tracker.summary()})`,
   ).toBe(MESSAGES_PER_CELL);
+  // Whatever it granted, a broker never delivers above it ([MQTT-3.8.4-6] in 3.1.1, [MQTT-3.8.4-8] in 5).
+  const aboveGrant = grant === undefined ? [] : delivered.filter((m) => m.qos > grant.qos);
+  expect(
+    aboveGrant.length,
+    `${where}: delivered QoS ${[...new Set(aboveGrant.map((m) => m.qos))].join('/')} on ${aboveGrant.length} of ${delivered.length} messages, above the QoS ${grant?.qos} the SUBACK granted`,
+  ).toBe(0);
   // A broker may grant less than asked [MQTT-3.8.4-5]; the matrix needs brokers configured to grant every QoS.
   expect(
     grant?.qos,

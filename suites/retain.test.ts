@@ -13,8 +13,10 @@
  * message (identity + CRC, helpers/load/payload) and is integrity-checked. "Did not arrive" is
  * proven without sleeping: after the subscriptions under test, the subscriber subscribes to a
  * control topic with a retained message of its own, and once that arrived, every earlier
- * subscription's retained messages have arrived too (helpers/mqtt/retained.ts). Every test removes
- * the retained messages it created when it finishes, passed or failed.
+ * subscription's retained messages have arrived too (helpers/mqtt/retained.ts); a retained
+ * delete is followed by a marker instead of waiting for its own live copy. So a broken broker
+ * fails with what it did wrong ("arrived without its RETAIN flag", "was not deleted"), not with
+ * a timeout. Every test removes the retained messages it created when it finishes, passed or failed.
  */
 import { describe, expect, test, type TestContext } from 'vitest';
 import type { TargetName } from '../helpers/config/settings.js';
@@ -23,6 +25,7 @@ import { createProbeMessage } from '../helpers/load/payload/index.js';
 import {
   clearRetainedOnFinish,
   connectTestClient,
+  deleteRetained,
   describeMessage,
   MarkerSender,
   isMarkerOf,
@@ -94,8 +97,8 @@ interface RetainBench {
   receivers: TestClient[];
   /** Publishes the next numbered probe message retained on `<prefix>/<sub>` and waits until the broker processed it. */
   retain(sub: string, qos?: Qos): Promise<Buffer>;
-  /** Publishes a retained delete (empty payload) on `<prefix>/<sub>` and waits until the broker processed it. */
-  remove(sub: string): Promise<void>;
+  /** Publishes a retained delete (empty payload) on `<prefix>/<sub>`, waits until the broker handled it, and returns the delete's live copy at the watcher, if any. */
+  remove(sub: string): Promise<ReceivedMessage | undefined>;
   /** Connects a late subscriber (after the retained messages exist). */
   late(role?: string): Promise<TestClient>;
   topic(sub: string): string;
@@ -129,6 +132,7 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
     return payload;
   };
   const controlPayload = await retain('ctl');
+  const markers = new MarkerSender(publisher);
   return {
     broker,
     version,
@@ -138,17 +142,11 @@ async function openBench(broker: StartedBroker, version: ProtocolVersion, label:
     log,
     watcher,
     control: { topic: topic('ctl'), payload: controlPayload },
-    markers: new MarkerSender(publisher),
+    markers,
     receivers,
     retain,
-    async remove(sub) {
-      await publishRetained(publisher, watcher.messages, {
-        topic: topic(sub),
-        payload: Buffer.alloc(0),
-        qos: 1,
-        timeoutMs: ARRIVAL_BUDGET_MS,
-      });
-    },
+    remove: (sub) =>
+      deleteRetained(publisher, markers, watcher.messages, { topic: topic(sub), timeoutMs: ARRIVAL_BUDGET_MS }),
     async late(role = 'late') {
       const client = await connectTestClient({ broker, role, protocolVersion: version });
       receivers.push(client);
@@ -230,7 +228,7 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         ).toBe(true);
         expect(
           message.retain,
-          `${bench.where}: the retained message arrived at a new subscription with retain=0, expected retain=1 (${CLAUSES.lateRetainFlag[version]})`,
+          `${bench.where}: the retained message arrived at a new subscription without its RETAIN flag (retain=0), expected retain=1 (${CLAUSES.lateRetainFlag[version]})`,
         ).toBe(true);
       });
 
@@ -255,7 +253,7 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         ).toBe(true);
         expect(
           message.retain,
-          `${bench.where}: a retained publish reached an existing subscription with retain=1, expected retain=0 (${CLAUSES.liveRetainFlag[version]})`,
+          `${bench.where}: a retained publish reached an existing subscription live with its RETAIN flag set (retain=1), expected retain=0 (${CLAUSES.liveRetainFlag[version]})`,
         ).toBe(false);
       });
 
@@ -299,19 +297,28 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
         skipUnlessSupported(ctx);
         const bench = await openBench(broker(), version, `retain-delete-v${version}`);
         await bench.retain('state');
-        await bench.remove('state');
+        const liveDelete = await bench.remove('state');
         const late = await bench.late();
         await subscribeWithControl(late, { [bench.topic('state')]: { qos: 1 } }, bench.control, ARRIVAL_BUDGET_MS);
         const got = on(late, bench.topic('state'));
-        const liveDelete = on(bench.watcher, bench.topic('state')).filter((m) => m.payload.length === 0);
         await finish(ctx, bench, 'empty retained payload clears the retained message', {
-          observations: { deliveriesAfterDelete: got.length, deleteDeliveredLive: liveDelete.length },
-          expectations: [`no retained message after the delete, and no empty one (${CLAUSES.delete[version]})`],
+          observations: { deliveriesAfterDelete: got.length, deleteDeliveredLive: liveDelete !== undefined },
+          expectations: [
+            `no retained message after the delete, and no empty one; the delete itself is delivered live (${CLAUSES.delete[version]})`,
+          ],
         });
         expect(
-          got,
-          `${bench.where}: after an empty retained publish a new subscription still got ${list(got)}; the delete must remove the retained message and must not be stored itself (${CLAUSES.delete[version]})`,
+          got.filter((m) => m.payload.length > 0),
+          `${bench.where}: the retained message was not deleted: after an empty retained publish a new subscription still got ${list(got)} (${CLAUSES.delete[version]})`,
         ).toEqual([]);
+        expect(
+          got,
+          `${bench.where}: the empty retained publish was stored itself: a new subscription got ${list(got)} (${CLAUSES.delete[version]})`,
+        ).toEqual([]);
+        expect(
+          liveDelete,
+          `${bench.where}: the empty retained publish was not delivered to the existing subscription; a delete is processed as a normal publish (${CLAUSES.delete[version]})`,
+        ).toBeDefined();
       });
 
       test('a wildcard subscription gets every matching retained message, and only those', async (ctx) => {
@@ -353,7 +360,7 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
           ).toBe(1);
           expect(
             copies[0]?.payload.equals(payload) && copies[0].retain,
-            `${bench.where}: the retained message on ${topic} arrived changed or without retain=1 (${list(copies)})`,
+            `${bench.where}: the retained message on ${topic} arrived changed or without its RETAIN flag (${list(copies)})`,
           ).toBe(true);
         }
         expect(
@@ -394,8 +401,9 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             const expected = deliveryQos.rule(retainedQos, subQos);
             observed[`retained${retainedQos}sub${subQos}`] = got[0]?.qos ?? null;
             if (got.length !== 1 || got[0]?.qos !== expected || !got[0].retain) {
+              const flagless = got.some((m) => !m.retain) ? ' (arrived without its RETAIN flag)' : '';
               wrong.push(
-                `retained QoS ${retainedQos} / sub QoS ${subQos}: ${got.length === 0 ? 'nothing delivered' : `delivered ${list(got)}`}, expected one copy at QoS ${expected} = ${deliveryQos.expectation} with retain=1`,
+                `retained QoS ${retainedQos} / sub QoS ${subQos}: ${got.length === 0 ? 'nothing delivered' : `delivered ${list(got)}${flagless}`}, expected one copy at QoS ${expected} = ${deliveryQos.expectation} with retain=1`,
               );
             }
           }
@@ -444,7 +452,7 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             ).toBe(2);
             expect(
               got.every((m) => m.retain),
-              `${bench.where}: retained copies arrived with retain=0 (${list(got)})`,
+              `${bench.where}: retained copies arrived without their RETAIN flag (${list(got)})`,
             ).toBe(true);
           });
 
@@ -553,15 +561,15 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             });
             expect(
               kept.retain,
-              `${bench.where}: with Retain As Published 1 a retained publish arrived live with retain=0, expected 1 ([MQTT-3.3.1-13])`,
+              `${bench.where}: with Retain As Published 1 a retained publish arrived live without its RETAIN flag (retain=0), expected 1 ([MQTT-3.3.1-13])`,
             ).toBe(true);
             expect(
               markerKept.retain,
-              `${bench.where}: with Retain As Published 1 a non-retained publish arrived with retain=1, expected 0 ([MQTT-3.3.1-13])`,
+              `${bench.where}: with Retain As Published 1 a non-retained publish arrived with its RETAIN flag set (retain=1), expected 0 ([MQTT-3.3.1-13])`,
             ).toBe(false);
             expect(
               plain.retain,
-              `${bench.where}: with Retain As Published 0 a retained publish arrived live with retain=1, expected 0 ([MQTT-3.3.1-12])`,
+              `${bench.where}: with Retain As Published 0 a retained publish arrived live with its RETAIN flag set (retain=1), expected 0 ([MQTT-3.3.1-12])`,
             ).toBe(false);
           });
         });

@@ -28,7 +28,7 @@ export {
   type WaitCondition,
 } from './collector.js';
 export { isMarker, isMarkerOf, MARKER_PREFIX, MarkerSender, type Marker } from './marker.js';
-export { publishRetained, subscribeWithControl, type RetainedControl } from './retained.js';
+export { deleteRetained, publishRetained, subscribeWithControl, type RetainedControl } from './retained.js';
 export { publishNumbered, type NumberedPublishOptions, type NumberedPublishOutcome } from './publisher.js';
 export {
   pollUntilSessionExpired,

@@ -2,7 +2,17 @@
  * Writes a report to disk: report.json, report.md and report.html in the run's folder, a copy of
  * the whole folder in `<reportDir>/latest/`, and the Markdown appended to $GITHUB_STEP_SUMMARY.
  */
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -32,14 +42,27 @@ export function writeReportFiles(report: TestbenchReport, folder: string): Writt
   return files;
 }
 
-/** Replaces `<reportDir>/latest/` with a copy of the run's folder (files only; the folder is flat). */
+/**
+ * Replaces `<reportDir>/latest/` with a copy of the run's folder (files only; the folder is flat).
+ * The copy is staged beside it and renamed into place, so runs that finish at the same moment (the
+ * self-test's concurrent child runs, two runs in one checkout) never fail on each other's half-done
+ * copy: when another run's latest/ took the place first, it is as recent as this one and stays.
+ */
 export function updateLatest(reportDir: string, runFolder: string): string {
   const latest = join(reportDir, LATEST);
-  rmSync(latest, { recursive: true, force: true });
-  mkdirSync(latest, { recursive: true });
-  for (const name of readdirSync(runFolder)) {
-    const source = join(runFolder, name);
-    if (statSync(source).isFile()) copyFileSync(source, join(latest, name));
+  const staged = `${latest}.${process.pid}-${randomBytes(3).toString('hex')}`;
+  mkdirSync(staged, { recursive: true });
+  try {
+    for (const name of readdirSync(runFolder)) {
+      const source = join(runFolder, name);
+      if (statSync(source).isFile()) copyFileSync(source, join(staged, name));
+    }
+    rmSync(latest, { recursive: true, force: true });
+    renameSync(staged, latest);
+  } catch (error) {
+    rmSync(staged, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
   }
   return latest;
 }

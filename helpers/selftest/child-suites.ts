@@ -37,6 +37,8 @@ export interface ChildSuitesRequest {
   testNamePattern?: string;
   /** Broker URLs: `url` for single-broker suites, `downstream` + `upstream` for the forwarding topology. */
   external: { url?: string; downstream?: string; upstream?: string };
+  /** The child's gate file (MQTT_TESTBENCH_GATES). Default: deliveryOnlyGates(). */
+  gates?: GateFile;
   /** More settings for the child, laid over the ones above, e.g. `MQTT_TESTBENCH_FORWARDER: 'command:...'`. */
   env?: Readonly<Record<string, string>>;
   timeoutMs: number;
@@ -83,6 +85,18 @@ export function deliveryOnlyGates(): GateFile {
 
 const NO_LATENCY_LIMIT_MS = 3_600_000;
 
+/** `gates` with a p99 latency limit on one scenario of one suite: the one timing gate a latency case checks. */
+export function withLatencyGate(gates: GateFile, suite: string, scenario: string, maxP99Ms: number): GateFile {
+  const suiteGates = gates[suite] ?? { defaults: {}, scenarios: {} };
+  return {
+    ...gates,
+    [suite]: {
+      ...suiteGates,
+      scenarios: { ...suiteGates.scenarios, [scenario]: { ...suiteGates.scenarios[scenario], maxP99Ms } },
+    },
+  };
+}
+
 /** Where child reports go: `<this run's report folder>/selftest/<child run id>/`. */
 export function childReportDir(): string {
   return resolve(REPO_ROOT, runReportFolder(runContext().runId), 'selftest');
@@ -92,8 +106,8 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
   const runId = `selftest-${request.label}-${randomBytes(3).toString('hex')}`;
   const reportDir = childReportDir();
   mkdirSync(reportDir, { recursive: true });
-  const gatesFile = join(reportDir, 'delivery-gates.json');
-  writeFileSync(gatesFile, `${JSON.stringify(deliveryOnlyGates(), null, 2)}\n`);
+  const gatesFile = join(reportDir, `${runId}.gates.json`);
+  writeFileSync(gatesFile, `${JSON.stringify(request.gates ?? deliveryOnlyGates(), null, 2)}\n`);
   const overrides: Record<string, string> = {
     MQTT_TESTBENCH_RUN_ID: runId,
     MQTT_TESTBENCH_REPORT_DIR: reportDir,

@@ -5,17 +5,24 @@
  * message of a connection (counted per connection, 1-based: the `first`th, then every `every`th
  * after it), so a child run's outcome does not depend on timing.
  *
- * | defect                | eligible                                   | what a hit does                                                                                           |
- * | --------------------- | ------------------------------------------ | --------------------------------------------------------------------------------------------------------- |
- * | `none`                | nothing                                    | nothing: the proxy is transparent (every packet it does not change is forwarded byte for byte)           |
- * | `wrong-qos-downgrade` | QoS 1/2 deliveries                         | delivered at QoS 0 instead of min(pub, sub); the proxy acknowledges it to the broker itself (PUBACK, or PUBREC then PUBCOMP) |
- * | `drop-retained`       | deliveries with RETAIN=1                   | removed (acknowledged to the broker), as if the broker had lost the retained message                      |
- * | `forget-sessions`     | CONNECTs asking for a persistent session   | rewritten to Clean Session 1 / Clean Start 1 without Session Expiry: the broker keeps no session        |
- * | `drop`                | deliveries                                 | removed (acknowledged to the broker): the subscriber never gets it                                      |
- * | `duplicate`           | deliveries                                 | delivered twice; at QoS 1/2 the copy is a separate PUBLISH with a packet id of the proxy's own, so even QoS 2 is a real duplicate delivery |
- * | `reorder`             | deliveries                                 | held back and released right after the next delivery (or after `holdMs` when none follows)             |
- * | `corrupt`             | deliveries with a payload                  | the low bit of the payload's middle byte (or of byte `byte`) is flipped                                 |
- * | `never-ack`           | QoS 1/2 PUBLISHes from a client            | swallowed: never reach the broker and are never acknowledged (no PUBACK/PUBREC), as a broker that silently drops them |
+ * | defect                   | eligible                                     | what a hit does                                                                                        |
+ * | ------------------------ | -------------------------------------------- | ------------------------------------------------------------------------------------------------------ |
+ * | `none`                   | nothing                                      | nothing: the proxy is transparent (every packet it does not change is forwarded byte for byte)        |
+ * | `wrong-qos-downgrade`    | QoS 1/2 deliveries                           | delivered at QoS 0 instead of min(pub, sub); the proxy acknowledges it to the broker itself (PUBACK, or PUBREC then PUBCOMP) |
+ * | `wrong-qos-upgrade`      | QoS 0 deliveries                             | delivered at QoS 1 with a packet id of the proxy's own; the client's PUBACK for it never reaches the broker |
+ * | `wrong-grant`            | QoS 2 grants in a SUBACK                     | the SUBACK grants QoS 1, while the broker goes on delivering at QoS 2                                  |
+ * | `drop-retained`          | deliveries with RETAIN=1                     | removed (acknowledged to the broker), as if the broker had lost the retained message                   |
+ * | `strip-retain`           | deliveries with RETAIN=1                     | delivered with RETAIN=0: a retained message sent to a new subscription looks like a live one          |
+ * | `retain-live`            | deliveries with RETAIN=0                     | delivered with RETAIN=1: a live delivery looks like a retained one                                     |
+ * | `ignore-retained-delete` | the client's retained PUBLISHes with an empty payload | acknowledged to the client by the proxy (PUBACK, or PUBREC then PUBCOMP) and never passed on: the old retained message stays |
+ * | `forget-sessions`        | CONNECTs asking for a persistent session     | rewritten to Clean Session 1 / Clean Start 1 without Session Expiry: the broker keeps no session       |
+ * | `keep-clean-sessions`    | CONNECTs asking for a clean session          | rewritten to Clean Session 0 / Clean Start 0: an old session of the client id is resumed, not discarded |
+ * | `drop`                   | deliveries                                   | removed (acknowledged to the broker): the subscriber never gets it                                     |
+ * | `duplicate`              | deliveries                                   | delivered twice; at QoS 1/2 the copy is a separate PUBLISH with a packet id of the proxy's own, so even QoS 2 is a real duplicate delivery |
+ * | `reorder`                | deliveries                                   | held back and released right after the next delivery (or after `holdMs` when none follows)            |
+ * | `corrupt`                | deliveries with a payload                    | the low bit of the payload's middle byte (or of byte `byte`) is flipped                                |
+ * | `delay`                  | deliveries                                   | held back `delayMs` (packets to the client stay in order: what follows waits behind it)                |
+ * | `never-ack`              | the client's QoS 1/2 PUBLISHes               | swallowed: never reach the broker and are never acknowledged (no PUBACK/PUBREC), as a broker that silently drops them |
  *
  * A delivery is a PUBLISH from the broker to its client (a subscriber). Topics starting with `$`
  * (`$SYS/...`) are the broker's own and never eligible. A broker's retransmission of a PUBLISH the
@@ -27,17 +34,24 @@
  * broker with the broker's id, and the client's acknowledgements of the proxy's own copies never
  * reach the broker at all.
  */
-import type { IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
+import type { IConnectPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
 
 export const DEFECT_NAMES = [
   'none',
   'wrong-qos-downgrade',
+  'wrong-qos-upgrade',
+  'wrong-grant',
   'drop-retained',
+  'strip-retain',
+  'retain-live',
+  'ignore-retained-delete',
   'forget-sessions',
+  'keep-clean-sessions',
   'drop',
   'duplicate',
   'reorder',
   'corrupt',
+  'delay',
   'never-ack',
 ] as const;
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -50,12 +64,17 @@ export interface DefectSpec {
   first?: number;
   /** corrupt: the payload byte whose low bit is flipped (clamped to the payload). Default: the middle byte. */
   byte?: number;
+  /** delay: how long each hit delivery is held back, ms. Default DEFAULT_DELAY_MS. */
+  delayMs?: number;
 }
+
+/** delay: long enough to stand out from the queueing of a forwarding-loss burst through the proxy (p99 about 100 ms). */
+export const DEFAULT_DELAY_MS = 1_000;
 
 interface DefectDefaults {
   every: number;
   first?: number;
-  /** One line for reports and logs; `{n}` is the rate. */
+  /** One line for reports and logs; `{n}` is the rate, `{ms}` the delay. */
   what: string;
 }
 
@@ -67,25 +86,39 @@ interface DefectDefaults {
 export const DEFECT_DEFAULTS: Record<DefectName, DefectDefaults> = {
   none: { every: 1, what: 'no defect: a transparent proxy' },
   'wrong-qos-downgrade': { every: 10, what: 'every {n} QoS 1/2 delivery arrives at QoS 0' },
+  'wrong-qos-upgrade': { every: 10, what: 'every {n} QoS 0 delivery arrives at QoS 1' },
+  'wrong-grant': { every: 1, what: 'every {n} SUBACK grant of QoS 2 says QoS 1, while QoS 2 is delivered' },
   'drop-retained': { every: 2, first: 1, what: 'every {n} retained delivery is lost' },
+  'strip-retain': { every: 2, first: 1, what: 'every {n} retained delivery arrives without its RETAIN flag' },
+  'retain-live': { every: 1, what: 'every {n} live delivery arrives with the RETAIN flag set' },
+  'ignore-retained-delete': {
+    every: 1,
+    what: 'every {n} retained delete (empty retained PUBLISH) is acknowledged but ignored: the old retained message stays',
+  },
   'forget-sessions': {
     every: 1,
     what: 'every {n} persistent-session CONNECT reaches the broker as a clean one: sessions are forgotten',
+  },
+  'keep-clean-sessions': {
+    every: 1,
+    what: 'every {n} clean-session CONNECT reaches the broker as a persistent one: old sessions are not discarded',
   },
   drop: { every: 50, what: 'every {n} delivery is dropped' },
   duplicate: { every: 20, what: 'every {n} delivery is delivered twice' },
   reorder: { every: 10, what: 'every {n} delivery is delivered after the next one' },
   corrupt: { every: 50, what: 'every {n} delivery has one payload bit flipped' },
+  delay: { every: 1, what: 'every {n} delivery is held back {ms} ms' },
   'never-ack': { every: 100, what: 'every {n} QoS 1/2 publish is swallowed: never delivered, never acknowledged' },
 };
 
 /** e.g. `drop: every 50th delivery is dropped`, for logs and failure messages. */
 export function describeDefect(spec: DefectSpec): string {
-  const { every, first } = resolved(spec);
+  const { every, first, delayMs } = resolved(spec);
   const nth = every === 1 ? '' : `${ordinal(every)} `;
   const from = first === every ? '' : ` (from the ${ordinal(first)} on each connection)`;
   const where = spec.name === 'corrupt' && spec.byte !== undefined ? ` (byte ${spec.byte})` : '';
-  return `${spec.name}: ${DEFECT_DEFAULTS[spec.name].what.replace('{n} ', nth)}${where}${from}`;
+  const what = DEFECT_DEFAULTS[spec.name].what.replace('{n} ', nth).replace('{ms}', delayMs.toLocaleString('en-US'));
+  return `${spec.name}: ${what}${where}${from}`;
 }
 
 function ordinal(n: number): string {
@@ -93,7 +126,7 @@ function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-function resolved(spec: DefectSpec): { every: number; first: number } {
+function resolved(spec: DefectSpec): { every: number; first: number; delayMs: number } {
   const defaults = DEFECT_DEFAULTS[spec.name];
   const every = spec.every ?? defaults.every;
   if (!Number.isInteger(every) || every < 1)
@@ -101,7 +134,12 @@ function resolved(spec: DefectSpec): { every: number; first: number } {
   const first = spec.first ?? defaults.first ?? every;
   if (!Number.isInteger(first) || first < 1)
     throw new RangeError(`defect ${spec.name}: first must be a whole number >= 1, got ${first}`);
-  return { every, first };
+  const delayMs = spec.delayMs ?? DEFAULT_DELAY_MS;
+  if (spec.delayMs !== undefined && spec.name !== 'delay')
+    throw new RangeError(`defect ${spec.name}: delayMs is for the delay defect only, remove it`);
+  if (!Number.isInteger(delayMs) || delayMs < 1)
+    throw new RangeError(`defect ${spec.name}: delayMs must be a whole number of milliseconds >= 1, got ${delayMs}`);
+  return { every, first, delayMs };
 }
 
 export type Side = 'client' | 'broker';
@@ -110,6 +148,8 @@ export type Side = 'client' | 'broker';
 export interface Emit {
   to: Side;
   packet: Packet;
+  /** Send it this much later; packets to the same side after it wait behind it (order is kept). */
+  delayMs?: number;
 }
 
 export interface DefectStats {
@@ -185,16 +225,21 @@ export class DefectSession {
   protocolVersion: 3 | 4 | 5 = 4;
   private readonly every: number;
   private readonly first: number;
+  private readonly delayMs: number;
   private eligible = 0;
   private readonly ids = new ServerFlowIds();
   /** Broker ids of QoS 2 deliveries the proxy PUBREC'd itself: their PUBREL is answered here. */
   private readonly selfAcked = new Set<number>();
+  /** Client ids of QoS 2 publishes the proxy PUBREC'd itself and kept from the broker: their PUBREL is answered here. */
+  private readonly answered = new Set<number>();
+  /** Topic filters of the client's SUBSCRIBEs in flight, by packet id (to name them in samples). */
+  private readonly subscribing = new Map<number, string[]>();
   private held: Emit | undefined;
   /** Packet ids of client PUBLISHes the never-ack defect swallowed. */
   private readonly swallowed = new Set<number>();
 
   constructor(readonly spec: DefectSpec) {
-    ({ every: this.every, first: this.first } = resolved(spec));
+    ({ every: this.every, first: this.first, delayMs: this.delayMs } = resolved(spec));
   }
 
   /** A delivery is being held back (reorder): the caller releases it with takeHeld() after `holdMs` if no delivery follows. */
@@ -212,8 +257,19 @@ export class DefectSession {
     switch (packet.cmd) {
       case 'connect':
         return [{ to: 'broker', packet: this.onConnect(packet) }];
+      case 'subscribe':
+        if (packet.messageId !== undefined)
+          this.subscribing.set(
+            packet.messageId,
+            packet.subscriptions.map((s) => s.topic),
+          );
+        return [{ to: 'broker', packet }];
       case 'publish':
-        return this.onClientPublish(packet) ? [{ to: 'broker', packet }] : [];
+        return this.onClientPublish(packet);
+      case 'pubrel':
+        if (packet.messageId !== undefined && this.answered.delete(packet.messageId))
+          return [{ to: 'client', packet: { cmd: 'pubcomp', messageId: packet.messageId } }];
+        return [{ to: 'broker', packet }];
       case 'puback':
       case 'pubcomp': {
         const id = packet.messageId;
@@ -241,6 +297,7 @@ export class DefectSession {
       const clientId = this.ids.clientIdOf(packet.messageId);
       return [{ to: 'client', packet: clientId === undefined ? packet : withId(packet, clientId) }];
     }
+    if (packet.cmd === 'suback') return [{ to: 'client', packet: this.onSuback(packet) }];
     if (packet.cmd !== 'publish') return [{ to: 'client', packet }];
     if (packet.qos > 0 && packet.dup && packet.messageId !== undefined && this.ids.inFlight(packet.messageId)) {
       return [this.toClient(packet)]; // a retransmission of a delivery already under way
@@ -256,21 +313,28 @@ export class DefectSession {
     return this.hit(packet);
   }
 
-  /** never-ack: whether a client's PUBLISH goes on to the broker (a swallowed one's retransmissions are swallowed too). */
-  private onClientPublish(packet: IPublishPacket): boolean {
-    if (this.spec.name !== 'never-ack' || packet.qos === 0 || packet.messageId === undefined) return true;
-    if (packet.dup && this.swallowed.has(packet.messageId)) return false;
+  /** never-ack: whether the proxy swallows this client PUBLISH unanswered (a swallowed one's retransmissions too). */
+  private neverAcked(packet: IPublishPacket): boolean {
+    if (packet.qos === 0 || packet.messageId === undefined) return false;
+    if (packet.dup && this.swallowed.has(packet.messageId)) return true;
     this.eligible += 1;
-    if (!this.selected()) return true;
+    if (!this.selected()) return false;
     this.swallowed.add(packet.messageId);
     this.note(
       `swallowed QoS ${packet.qos} PUBLISH #${this.eligible} on ${packet.topic} (packet id ${packet.messageId})`,
     );
-    return false;
+    return true;
   }
 
   private onConnect(packet: IConnectPacket): Packet {
     this.protocolVersion = packet.protocolVersion ?? 4;
+    const clean = this.protocolVersion === 5 ? 'Clean Start' : 'Clean Session';
+    if (this.spec.name === 'keep-clean-sessions' && packet.clean !== false && packet.clientId !== '') {
+      this.eligible += 1;
+      if (!this.selected()) return packet;
+      this.note(`CONNECT of ${packet.clientId} with ${clean} 1 rewritten to ${clean} 0`);
+      return { ...packet, clean: false };
+    }
     if (this.spec.name !== 'forget-sessions' || packet.clean !== false) return packet;
     this.eligible += 1;
     if (!this.selected()) return packet;
@@ -279,26 +343,75 @@ export class DefectSession {
       const { sessionExpiryInterval, ...rest } = packet.properties;
       rewritten.properties = rest;
       this.note(
-        `CONNECT of ${packet.clientId} with Clean ${this.protocolVersion === 5 ? 'Start' : 'Session'} 0${sessionExpiryInterval !== undefined ? ` and Session Expiry ${sessionExpiryInterval} s` : ''} rewritten to a clean session`,
+        `CONNECT of ${packet.clientId} with ${clean} 0${sessionExpiryInterval !== undefined ? ` and Session Expiry ${sessionExpiryInterval} s` : ''} rewritten to a clean session`,
       );
     } else {
-      this.note(`CONNECT of ${packet.clientId} with Clean Session 0 rewritten to Clean Session 1`);
+      this.note(`CONNECT of ${packet.clientId} with ${clean} 0 rewritten to ${clean} 1`);
     }
     return rewritten;
   }
 
+  /**
+   * A client's PUBLISH: never-ack swallows it unanswered; ignore-retained-delete answers an empty
+   * retained one here and keeps it from the broker.
+   */
+  private onClientPublish(packet: IPublishPacket): Emit[] {
+    if (this.spec.name === 'never-ack') return this.neverAcked(packet) ? [] : [{ to: 'broker', packet }];
+    const isDelete = packet.retain && payloadOf(packet).length === 0;
+    if (this.spec.name !== 'ignore-retained-delete' || !isDelete) return [{ to: 'broker', packet }];
+    this.eligible += 1;
+    if (!this.selected()) return [{ to: 'broker', packet }];
+    this.note(`kept the QoS ${packet.qos} retained delete on ${packet.topic} from the broker`);
+    if (packet.qos === 0 || packet.messageId === undefined) return [];
+    if (packet.qos === 1) return [{ to: 'client', packet: { cmd: 'puback', messageId: packet.messageId } }];
+    this.answered.add(packet.messageId);
+    return [{ to: 'client', packet: { cmd: 'pubrec', messageId: packet.messageId } }];
+  }
+
+  /** wrong-grant: QoS 2 grants are reported to the client as QoS 1 (the broker's subscription stays at QoS 2). */
+  private onSuback(packet: ISubackPacket): ISubackPacket {
+    const filters = packet.messageId === undefined ? undefined : this.subscribing.get(packet.messageId);
+    if (packet.messageId !== undefined) this.subscribing.delete(packet.messageId);
+    if (this.spec.name !== 'wrong-grant') return packet;
+    let changed = false;
+    const granted = packet.granted.map((code, i) => {
+      if (code !== 2) return code;
+      this.eligible += 1;
+      if (!this.selected()) return code;
+      changed = true;
+      this.note(`SUBACK grant of QoS 2 for ${filters?.[i] ?? `filter #${i + 1}`} rewritten to QoS 1`);
+      return 1;
+    });
+    return changed ? { ...packet, granted } : packet;
+  }
+
   private isHit(packet: IPublishPacket): boolean {
-    const eligible =
-      this.spec.name === 'wrong-qos-downgrade'
-        ? packet.qos > 0
-        : this.spec.name === 'drop-retained'
-          ? packet.retain
-          : this.spec.name === 'corrupt'
-            ? payloadOf(packet).length > 0
-            : this.spec.name === 'drop' || this.spec.name === 'duplicate' || this.spec.name === 'reorder';
-    if (!eligible) return false;
+    if (!this.eligibleDelivery(packet)) return false;
     this.eligible += 1;
     return this.selected();
+  }
+
+  private eligibleDelivery(packet: IPublishPacket): boolean {
+    switch (this.spec.name) {
+      case 'wrong-qos-downgrade':
+        return packet.qos > 0;
+      case 'wrong-qos-upgrade':
+        return packet.qos === 0;
+      case 'drop-retained':
+      case 'strip-retain':
+        return packet.retain;
+      case 'retain-live':
+        return !packet.retain;
+      case 'corrupt':
+        return payloadOf(packet).length > 0;
+      case 'drop':
+      case 'duplicate':
+      case 'reorder':
+      case 'delay':
+        return true;
+      default:
+        return false;
+    }
   }
 
   private selected(): boolean {
@@ -318,6 +431,16 @@ export class DefectSession {
         delete downgraded.messageId;
         return [...this.ackToBroker(packet), { to: 'client', packet: downgraded }];
       }
+      case 'wrong-qos-upgrade':
+        // The proxy's own packet id: the client's PUBACK for it never reaches the broker (fromClient).
+        this.note(`upgraded ${what} to QoS 1`);
+        return [{ to: 'client', packet: { ...packet, qos: 1, dup: false, messageId: this.ids.own() } }];
+      case 'strip-retain':
+        this.note(`cleared the RETAIN flag of ${what}`);
+        return [this.toClient({ ...packet, retain: false })];
+      case 'retain-live':
+        this.note(`set the RETAIN flag on ${what}`);
+        return [this.toClient({ ...packet, retain: true })];
       case 'duplicate': {
         this.note(`duplicated ${what}`);
         const copy: IPublishPacket = { ...packet, dup: false };
@@ -335,6 +458,9 @@ export class DefectSession {
         this.note(`flipped a bit of byte ${at} of ${payload.length} in ${what}`);
         return [this.toClient({ ...packet, payload })];
       }
+      case 'delay':
+        this.note(`held back ${what} for ${this.delayMs} ms`);
+        return [{ ...this.toClient(packet), delayMs: this.delayMs }];
       default:
         return [this.toClient(packet)];
     }

@@ -81,8 +81,12 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
     let clientParser: mqttPacket.Parser | undefined;
     let brokerParser: mqttPacket.Parser | undefined;
     let holdTimer: NodeJS.Timeout | undefined;
+    const toClient = new DelayLine((bytes) => {
+      if (!client.destroyed) client.write(bytes);
+    });
     const closeBoth = () => {
       clearTimeout(holdTimer);
+      toClient.clear();
       client.destroy();
       broker.destroy();
     };
@@ -90,6 +94,7 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
     // before its connection ends, so the broker sees a clean disconnect when the client made one.
     const endBoth = () => {
       clearTimeout(holdTimer);
+      toClient.clear();
       client.end();
       broker.end();
       setTimeout(closeBoth, CLOSE_GRACE_MS).unref();
@@ -98,8 +103,8 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
       for (const emit of emits) {
         const bytes =
           rawOf.get(emit.packet) ?? mqttPacket.generate(emit.packet, { protocolVersion: session.protocolVersion });
-        const target = emit.to === 'client' ? client : broker;
-        if (!target.destroyed) target.write(bytes);
+        if (emit.to === 'client') toClient.write(bytes, emit.delayMs ?? 0);
+        else if (!broker.destroyed) broker.write(bytes);
       }
       syncStats();
     };
@@ -222,6 +227,52 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
 
 function emptyStats(defect: DefectSpec): ProxyStats {
   return { defect: describeDefect(defect), connections: 0, deliveries: 0, hits: 0, samples: [], protocolErrors: [] };
+}
+
+/**
+ * Writes to one socket, each chunk after its own delay, in the order they were given: a chunk
+ * without a delay still waits behind a delayed one (the delay defect holds back deliveries, never
+ * reorders them).
+ */
+export class DelayLine {
+  private readonly queue: { dueMs: number; bytes: Buffer }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly sink: (bytes: Buffer) => void) {}
+
+  write(bytes: Buffer, delayMs: number): void {
+    if (delayMs <= 0 && this.queue.length === 0) {
+      this.sink(bytes);
+      return;
+    }
+    this.queue.push({ dueMs: performance.now() + delayMs, bytes });
+    this.arm();
+  }
+
+  /** Drops what is still waiting (the connection is closing). */
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.length = 0;
+  }
+
+  private arm(): void {
+    const head = this.queue[0];
+    if (this.timer || !head) return;
+    this.timer = setTimeout(() => this.release(), Math.max(0, head.dueMs - performance.now()));
+  }
+
+  private release(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    let released = 0;
+    while (released < this.queue.length && (this.queue[released] as { dueMs: number }).dueMs <= now) {
+      this.sink((this.queue[released] as { bytes: Buffer }).bytes);
+      released += 1;
+    }
+    this.queue.splice(0, released);
+    this.arm();
+  }
 }
 
 /** Cuts a byte stream into whole MQTT packets (fixed header byte, remaining length, body). */
