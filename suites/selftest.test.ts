@@ -26,6 +26,10 @@
  * - forwarding-loss delivery: drop, duplicate, corrupt directly on the broker, drop through the
  *   reference forwarder (the proxy on the upstream side: the topology is blamed); reordering is
  *   reported there and fails only where a `maxReorderedRate` gate is set;
+ * - acknowledgements: never-ack (the broker swallows every 100th QoS 1/2 publish: never
+ *   acknowledged, never delivered; forwarding-loss counts them as lost, "never acknowledged by the
+ *   broker"), and the same with one message in flight per client in the mqtt-bench scenario (every
+ *   client stalls at its 5th publish: the first stall ends the scenario after ackTimeoutMs);
  * - latency: every delivery held back 2 s against a p99 gate of 1 s on the medium direct scenario
  *   (a burst whose healthy p99 through the proxy is 0.1-0.35 s); its control runs with the same
  *   gate and must pass it.
@@ -79,6 +83,7 @@ const QOS_MATRIX = 'suites/qos-matrix.test.ts';
 const RETAIN = 'suites/retain.test.ts';
 const CLEAN_SESSION = 'suites/clean-session.test.ts';
 const FORWARDING_LOSS = 'suites/forwarding-loss.test.ts';
+const LOAD_MQTT_BENCH = 'suites/load-mqtt-bench.test.ts';
 /** The forwarding-loss ci scenario run directly on the broker (medium: 2,050 messages per QoS, as fast as confirmed). */
 const LOSS_DIRECT = 'direct to the broker .* medium QoS [012] direct';
 const LOSS_DIRECT_FAILING = /direct to the broker .* > medium QoS [012] direct/;
@@ -99,7 +104,7 @@ const LATENCY_SCENARIO = 'medium-direct';
 const latencyGates = (): GateFile =>
   withLatencyGate(deliveryOnlyGates(), 'forwarding-loss', LATENCY_SCENARIO, LATENCY_GATE_MS);
 
-type Family = 'qos-matrix' | 'retain' | 'clean-session' | 'forwarding-loss delivery' | 'latency';
+type Family = 'qos-matrix' | 'retain' | 'clean-session' | 'forwarding-loss delivery' | 'acknowledgements' | 'latency';
 type Path = 'direct' | 'forwarded';
 
 /**
@@ -140,7 +145,7 @@ interface Scope {
 /** How the child's own figures must add up to what the proxy did: honest accounting, not just a red verdict. */
 type Counted =
   /** This counter, summed over the child's results, equals the proxy's hits. */
-  | { counter: 'lost' | 'duplicates' | 'corrupted' }
+  | { counter: 'lost' | 'duplicates' | 'corrupted' | 'lostUnacknowledged' }
   /** The first group of this pattern in each failure message (`on 3 of 30 messages`), summed, equals the hits. */
   | {
       perFailure: RegExp;
@@ -353,6 +358,34 @@ const CASES: DefectCase[] = [
     message:
       /light QoS [012] pass via external>external via reference: max loss rate broken: lossRate = [\d.]+ %[^]*via external>external via reference: lost \d+ of \d+/,
     counted: { counter: 'lost' },
+  },
+  {
+    family: 'acknowledgements',
+    group: 'delivery',
+    // 1 of every 100 QoS 1/2 publishes swallowed: never acknowledged, never delivered.
+    defect: { name: 'never-ack' },
+    files: [FORWARDING_LOSS],
+    full: { pattern: LOSS_DIRECT, failures: 2 },
+    ci: { pattern: 'direct to the broker .* medium QoS 1 direct', failures: 1 },
+    failing: /direct to the broker .* > medium QoS [12] direct/,
+    message:
+      /max publishes never acknowledged broken: unconfirmed = \d+ messages[^]*\d+ of \d+ publish\(es\) were never acknowledged by the broker external[^]*lost \d+ of \d+, \d+ of them never acknowledged by the broker/,
+    counted: { counter: 'lostUnacknowledged' },
+  },
+  {
+    family: 'acknowledgements',
+    group: 'delivery',
+    // One message in flight per client (mqtt-bench): each client's 5th publish is swallowed, so
+    // every client stalls; the first stall ends the scenario after ackTimeoutMs, not minutes later.
+    defect: { name: 'never-ack', every: 5 },
+    files: [LOAD_MQTT_BENCH],
+    full: { pattern: 'clients × 10 messages QoS 1, 1 subscriber', failures: 1 },
+    ci: { pattern: 'clients × 10 messages QoS 1, 1 subscriber', failures: 1 },
+    failing:
+      /mqtt-bench scenario \(1,000 clients\) > direct to the broker > .* > 1000 clients × 10 messages QoS 1, 1 subscriber/,
+    message:
+      /^(?=[^]*max publishes never acknowledged broken)(?=[^]*never acknowledged by the broker: no PUBACK for \d+ ms while connected \(ackTimeoutMs 5000\); the scenario stopped sending)/,
+    counted: { counter: 'lostUnacknowledged' },
   },
   {
     family: 'latency',
