@@ -26,8 +26,13 @@ export interface FaultStreamPlan {
 export interface FaultRunPlan {
   kind: FaultKind;
   streams: readonly FaultStreamPlan[];
-  /** Publishing time of each stream: the lead before the fault, the fault's budget and a tail. */
+  /**
+   * Longest publishing time of each stream: the lead before the fault, the fault's budget and the
+   * tail. A stream ends earlier, `tailMs` after the component is back.
+   */
   durationMs: number;
+  /** Published after the component is back: proves the stream resumes and times the recovery. */
+  tailMs: number;
   /** The fault starts once every stream delivered messages upstream and this long after the streams began. */
   leadMs: number;
   /** At most this long is waited for the streams to flow before the fault. */
@@ -79,6 +84,11 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
       if (streams.every((s) => s.flowing)) startFault();
     };
     const calledAtUs = nowUs();
+    let backOrFailed!: () => void;
+    const faultOver = new Promise<void>((resolve) => (backOrFailed = resolve));
+    // No stream waits for the fault's whole budget: each ends its tail after the component is back.
+    const tailPublished = faultOver.then(() => sleep(plan.tailMs, undefined, { signal: plan.signal }));
+    tailPublished.catch(() => undefined);
     const loads = streams.map((stream) => {
       const workload: WorkloadInput = {
         name: `fault-${plan.kind}-qos${stream.qos}`,
@@ -100,6 +110,7 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
         clientIdPrefix: `mtb-${shortRunId()}-${uniqueName(`f${stream.qos}`)}`,
         connectOptions: { ...connectOptionsFor(topology.downstream, topology.upstream), ...FAULT_CONNECT_OPTIONS },
         onPeriod: onPeriod(stream),
+        stopSendingWhen: tailPublished,
         progressLabel: `${topology.id} ${FAULTS[plan.kind].title} QoS ${stream.qos}`,
         signal: plan.signal,
       });
@@ -135,6 +146,7 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
       watch.markBack(timeline.backAtUs);
       return timeline;
     })();
+    fault.then(backOrFailed, backOrFailed);
 
     // Every stream and the fault are awaited to the end (each is bounded), so nothing keeps running
     // behind a failure, and a paused or stopped component is back before this returns.

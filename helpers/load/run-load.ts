@@ -210,7 +210,12 @@ async function measure(options: RunLoadOptions): Promise<LoadResult> {
     // Several publishing workers (of all shards) interleave their schedules instead of sending in the same instant.
     const slotOf = (worker: LoadWorker): number =>
       Math.max(0, publisherWorkers.indexOf(worker)) * (shard?.count ?? 1) + (shard ? shard.index - 1 : 0);
-    await allOrAbort(workers, (worker) => worker.send(startUs + slotOf(worker) * intervalUs));
+    const sent = allOrAbort(workers, (worker) => worker.send(startUs + slotOf(worker) * intervalUs));
+    const stopSending = (): void => {
+      if (sending) for (const worker of workers) worker.stopSending();
+    };
+    void options.stopSendingWhen?.then(stopSending, stopSending);
+    await sent;
     sending = false;
     const publishedUs = nowUs();
     const socketQueues: SocketQueueReport | null = sampler.stop();

@@ -36,6 +36,12 @@ export interface RunLoadOptions {
   /** Called once per period (default every second) while publishing and draining. */
   onPeriod?: (period: PeriodStats) => void;
   /**
+   * Ends the send phase when it resolves, before the workload's duration or count is reached
+   * (what was published is drained and counted as usual): a caller that knows when it has
+   * measured enough, e.g. a fault stream once its tail after the fault was published.
+   */
+  stopSendingWhen?: Promise<unknown>;
+  /**
    * Shows live progress under this label (sent / received / rate / time left), updated once per
    * period; see helpers/report/progress.ts for where it is shown. Omitted: no progress.
    */
