@@ -257,7 +257,7 @@ function formatVerdict(s: LoadSummary): string[] {
   if (s.verdict === 'fail') lines.push(`  verdict   FAIL (exit ${EXIT_THRESHOLD_BROKEN}): a threshold was broken`);
   if (s.verdict === 'inconclusive')
     lines.push(
-      `  verdict   INCONCLUSIVE (exit ${EXIT_INCONCLUSIVE}): only timing thresholds were broken, and ${s.verdictReason ?? ''}. A busy machine only makes timing worse, so the broker may be fine or not: rerun on a quieter machine, or allow it with "allowInconclusive": true in the gate file.`,
+      `  verdict   INCONCLUSIVE (exit ${EXIT_INCONCLUSIVE}): only timing thresholds were broken, and ${s.verdictReason ?? ''}. A harness or machine that falls behind only makes timing worse, so the broker may be fine or not: rerun on a quieter machine, or allow it with "allowInconclusive": true in the gate file.`,
     );
   return lines;
 }
