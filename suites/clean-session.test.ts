@@ -18,6 +18,7 @@
  * message did NOT arrive is proven with a marker (helpers/mqtt/marker.ts), never with a sleep.
  * Sessions a test created are discarded when it finishes, passed or failed.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
 import type { Qos } from '../helpers/forwarders/forwarder.js';
 import { decodeMessage } from '../helpers/load/payload/index.js';
@@ -184,7 +185,7 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
     describe(protocolName(version), () => {
       const skipUnlessSupported = (ctx: TestContext) => {
         const unsupported = version === 5 ? mqtt5SkipReason(plan, [target.name]) : undefined;
-        if (unsupported) ctx.skip(unsupported);
+        if (unsupported) skipTest(ctx, 'capability', unsupported);
       };
       const session = version === 5 ? `Clean Start 0, Session Expiry ${PERSISTENT_EXPIRY_SEC} s` : 'Clean Session 0';
 

@@ -14,6 +14,7 @@
  *   message is integrity-checked and counted by unique (publisher, sequence).
  * - Each cell attaches a `qosCell` result; the reporter builds the 3x3 grid per target and path.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { describeQosPolicy, expectedForwardedQos, type Qos } from '../helpers/forwarders/forwarder.js';
 import {
@@ -70,7 +71,7 @@ describeEachTarget('qos matrix: direct', {}, (broker, target) => {
           const expectedQos = Math.min(pubQos, subQos) as Qos;
           test(`pub QoS ${pubQos} / sub QoS ${subQos} → delivered QoS ${expectedQos} = min(pub, sub), ${guaranteeOf(expectedQos)}`, async (ctx) => {
             const unsupported = version === 5 ? mqtt5SkipReason(plan, [target.name]) : undefined;
-            if (unsupported) ctx.skip(unsupported);
+            if (unsupported) skipTest(ctx, 'capability', unsupported);
             const b = broker();
             const topic = `${testTopicPrefix(`qos-p${pubQos}s${subQos}v${version}`)}/cell`;
             await runCell(ctx, {
@@ -109,7 +110,7 @@ describeEachTopology('qos matrix: through the forwarder', {}, (topology, topolog
           test(`pub QoS ${pubQos} / sub QoS ${subQos} → delivered QoS ${expectedQos} = ${expectation}, ${guaranteeOf(guarantee)}`, async (ctx) => {
             const unsupported =
               version === 5 ? mqtt5SkipReason(plan, [topologyPlan.downstream, topologyPlan.upstream]) : undefined;
-            if (unsupported) ctx.skip(unsupported);
+            if (unsupported) skipTest(ctx, 'capability', unsupported);
             const t = topology();
             const ns = t.route('pass').namespace(`qos-p${pubQos}s${subQos}v${version}`);
             await runCell(ctx, {

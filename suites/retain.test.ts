@@ -18,6 +18,7 @@
  * fails with what it did wrong ("arrived without its RETAIN flag", "was not deleted"), not with
  * a timeout. Every test removes the retained messages it created when it finishes, passed or failed.
  */
+import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
 import type { TargetName } from '../helpers/config/settings.js';
 import type { Qos } from '../helpers/forwarders/forwarder.js';
@@ -193,7 +194,7 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
     describe(protocolName(version), () => {
       const skipUnlessSupported = (ctx: TestContext) => {
         const unsupported = version === 5 ? mqtt5SkipReason(plan, [target.name]) : undefined;
-        if (unsupported) ctx.skip(unsupported);
+        if (unsupported) skipTest(ctx, 'capability', unsupported);
       };
 
       test('a late subscriber gets the retained message with retain=1, once', async (ctx) => {

@@ -48,7 +48,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
 Options: -h, --help (also after any command), -v, --version
 
 Exit codes: 0 pass; 1 a verdict failed (a test, a gate, a baseline) or the run could not
-complete; 2 bad input (an option, a file, an MQTT_TESTBENCH_* variable), before anything starts.
+complete; 2 bad input (an option, a file, an MQTT_TESTBENCH_* variable), before anything starts;
+load with gate options: 3 a threshold was broken, 4 inconclusive (see load --help).
 
 Settings: MQTT_TESTBENCH_* environment variables (README, "Configuration"); options win.`;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startAedes, type TestBroker } from '../load/testing/aedes-broker.js';
 import { runCli } from './cli.js';
-import type { LoadSummary } from './load.js';
+import type { LoadSummary } from './load-summary.js';
 
 let cwd: string;
 let out: string[];
@@ -56,24 +56,47 @@ describe('mqtt-testbench load', { timeout: 30_000 }, () => {
     expect(code).toBe(0);
     const summary = JSON.parse(out.join('\n')) as LoadSummary;
     expect(summary).toMatchObject({
+      schemaVersion: 1,
       qos: 1,
       publishers: 2,
       subscribers: 1,
-      payloadBytes: '1024',
+      payloadBytes: 1024,
+      payload: '1024 bytes',
+      requestedRate: null,
+      warmup: null,
+      attempted: 1000,
       sent: 1000,
+      unconfirmed: 0,
       received: 1000,
       expected: 1000,
       lost: 0,
+      lostUnacknowledged: 0,
       duplicates: 0,
       corrupted: 0,
-      drain: 'complete',
+      drain: { outcome: 'complete', idleMs: 3000 },
+      verdict: 'not gated',
+      gates: [],
+      hints: [],
       errors: [],
     });
+    expect(summary.target).toEqual({
+      publishUrl: broker.url,
+      subscribeUrl: broker.url,
+      publishTopic: expect.stringMatching(/^mtb\/load\/\w+\/p0$/) as string,
+      subscribeFilter: expect.stringMatching(/^mtb\/load\/\w+\/#$/) as string,
+    });
+    expect(Date.parse(summary.startedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(summary.durationMs).toBeGreaterThan(0);
     expect(summary.sentRate).toBeGreaterThan(0);
     expect(summary.receivedRate).toBeGreaterThan(0);
-    expect(summary.latencyUs.p50).toBeGreaterThan(0);
-    expect(summary.latencyUs.p50).toBeLessThanOrEqual(summary.latencyUs.p99);
-    expect(summary.latencyUs.p99_9).toBeLessThanOrEqual(summary.latencyUs.max);
+    const latency = summary.latencyUs;
+    const ack = summary.publishAckLatencyUs;
+    if (!latency || !ack) throw new Error(`latencies missing at QoS 1: ${JSON.stringify({ latency, ack })}`);
+    expect(latency.p50).toBeGreaterThan(0);
+    expect(latency.p50).toBeLessThanOrEqual(latency.p99);
+    expect(latency.p99_9).toBeLessThanOrEqual(latency.max);
+    expect(ack.p50).toBeGreaterThan(0);
+    expect(ack.p50).toBeLessThanOrEqual(ack.p99);
     expect(summary.latencyFromIntendedUs).toBeNull();
     const full = JSON.parse(readFileSync(join(cwd, 'result.json'), 'utf8')) as {
       counters: { sent: number };
@@ -104,6 +127,70 @@ describe('mqtt-testbench load', { timeout: 30_000 }, () => {
     expect(text).toMatch(/^steady: 1 publisher\(s\) → 2 subscriber\(s\), QoS 0, payload 512 bytes/);
     expect(text).toMatch(/received {2}600\/600 unique/);
     expect(text).toMatch(/latency from the intended send time {2}p50 [\d.]+ ms/);
+    expect(text).not.toMatch(/acked|gates|verdict/); // QoS 0 is not acknowledged; no gate option was given
+  });
+
+  test('--subscribers 0: what was not measured is null, not 0; warm-up is counted apart', async () => {
+    broker = await startAedes();
+    const code = await cli(
+      'load',
+      '-L',
+      broker.url,
+      '-q',
+      '1',
+      '--subscribers',
+      '0',
+      '--messages',
+      '200',
+      '--warmup',
+      '50',
+      '--json',
+    );
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out.join('\n')) as LoadSummary;
+    expect(summary).toMatchObject({
+      attempted: 250,
+      sent: 250,
+      unconfirmed: 0,
+      warmup: { perPublisher: 50, sent: 50, received: null },
+      receivedRate: null,
+      received: null,
+      expected: null,
+      lost: null,
+      lostUnacknowledged: null,
+      duplicates: null,
+      corrupted: null,
+      latencyUs: null,
+      target: { subscribeFilter: null },
+    });
+    expect(summary.publishAckLatencyUs?.p99).toBeGreaterThan(0);
+
+    out = [];
+    expect(await cli('load', '-L', broker.url, '--messages', '200', '--warmup', '50')).toBe(0);
+    expect(out.join('\n')).toMatch(/sent {6}250 attempted · 250 confirmed/);
+    expect(out.join('\n')).toMatch(
+      /warm-up {3}50 per publisher: 50 confirmed, 50 received \(in the counts above, not in rates or latencies\)/,
+    );
+  });
+
+  test('--subscribe-topic receives through a forwarder that remaps topics', async () => {
+    broker = await startAedes();
+    const server = broker.broker;
+    // An in-broker forwarder: every message under in/ is published again under out/.
+    server.on('publish', (packet, client) => {
+      if (!client || !packet.topic.startsWith('in/')) return;
+      server.publish({ ...packet, topic: `out/${packet.topic}`, retain: false }, () => undefined);
+    });
+    const args = ['load', '-L', broker.url, '-t', 'in/load', '-q', '1', '--messages', '300', '--json'];
+    expect(await cli(...args, '--subscribe-topic', 'out/in/load/#')).toBe(0);
+    const summary = JSON.parse(out.join('\n')) as LoadSummary;
+    expect(summary).toMatchObject({ received: 300, lost: 0, target: { subscribeFilter: 'out/in/load/#' } });
+
+    expect(await cli(...args, '--subscribe-topic', 'out/#/load')).toBe(2);
+    expect(err.at(-1)).toMatch(/--subscribe-topic out\/#\/load: a topic filter "#" must be the last level/);
+    expect(await cli(...args, '--subscribe-topic', 'out/#', '--subscribers', '0')).toBe(2);
+    expect(err.at(-1)).toMatch(/--subscribe-topic with --subscribers 0/);
   });
 
   test('bad input exits 2 before connecting, naming the option or field and what is allowed', async () => {

@@ -12,14 +12,18 @@ import { mqttUrlProblem } from '../config/settings.js';
 import { runLoad } from '../load/run-load.js';
 import type { LoadResult, ShardRunOptions, Workload } from '../load/types.js';
 import { parseWorkload, WorkloadError, workloadSchema } from '../load/workload.js';
-import { count, ms, rate } from '../report/format.js';
 import { loadReportSettings } from '../report/settings.js';
 import { redactUrl } from '../security/redact.js';
+import { startCpuMeter, type CpuShares, type MeteredComponent } from '../stats/cpu-meter.js';
+import { filterError } from '../../forwarder/src/topics/filter.js';
 import { UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import { defineCommand, type CliIo } from './command.js';
 import { PASSWORD_ENV, readPassword, readPemOption } from './credentials.js';
 import { didYouMean } from './suggest.js';
 import { openShard, shardCliFrom, shardSummaryLine, writeShardOutput, writeWhole } from './load-shard.js';
+import { exitCodeOf, judgeLoad, loadGatesFor, type LoadVerdict } from './load-gates.js';
+import { brokerHints } from './load-hints.js';
+import { formatSummary, summarize } from './load-summary.js';
 
 /** Options that set a workload field, with how to read their value. */
 const WORKLOAD_OPTIONS = {
@@ -48,6 +52,12 @@ const LOAD_OPTIONS = {
     type: 'string',
     valueName: 'URL',
     description: 'subscribe on another broker, e.g. the upstream side of a forwarder',
+  },
+  'subscribe-topic': {
+    type: 'string',
+    valueName: 'FILTER',
+    description:
+      'subscribe to this filter instead of <topic prefix>/#: for a forwarder\nthat remaps topics (it must match only the copies of this run)',
   },
   publishers: { type: 'string', valueName: 'N', description: 'publishing clients (default 1)' },
   subscribers: {
@@ -97,7 +107,29 @@ const LOAD_OPTIONS = {
   ca: { type: 'string', valueName: 'FILE', description: "PEM of the CA that signed the broker's certificate" },
   cert: { type: 'string', valueName: 'FILE', description: 'client certificate (PEM), with --key' },
   key: { type: 'string', valueName: 'FILE', description: 'private key of the client certificate (PEM)' },
-  json: { type: 'boolean', description: 'print the summary as JSON' },
+  'max-loss': {
+    type: 'string',
+    valueName: 'RATIO',
+    description: 'gate: lost / expected at most this (0 = nothing lost, 0.001 = 0.1 %)',
+  },
+  'max-p99-ms': {
+    type: 'string',
+    valueName: 'MS',
+    description: 'gate: end-to-end p99 latency at most this (from the intended send\ntime with --rate)',
+  },
+  'min-rate': {
+    type: 'string',
+    valueName: 'MSG_PER_S',
+    description:
+      'gate: received msg/s over all subscribers at least this (with\n--subscribers 0: confirmed publishes per second)',
+  },
+  gates: {
+    type: 'string',
+    valueName: 'FILE',
+    description:
+      'gate file (fixtures/gates/default.json format): its "load" section,\ndefaults, then the scenario named after the workload',
+  },
+  json: { type: 'boolean', description: 'print the summary as JSON (schemaVersion 1)' },
   out: {
     type: 'string',
     short: 'o',
@@ -135,16 +167,29 @@ export const loadCommand = defineCommand({
   description: `Runs one workload with the suites' engine, accounting and histograms against any broker and
 prints a summary. The workload comes from a file (fixtures/workloads/*.json), from options, or
 both (options win). Credentials in the URL (mqtts://user:password@host:8883) work too and are
-never printed.`,
+never printed.
+
+As a gate: with any of --max-loss, --max-p99-ms, --min-rate, --gates, the run is also judged on
+delivery, with the "load" defaults of fixtures/gates/default.json: nothing lost at QoS 1/2 (0.1 %
+at QoS 0), no publish left unacknowledged, no corruption or reordering, no duplicates at QoS 0/2
+(1 % at QoS 1). --gates FILE lays a gate file over them; the options win over both. A failed
+timing gate (p99, rate) counts only when the machine's CPU does not excuse it (see exit 4).`,
   options: LOAD_OPTIONS,
   parse: { maxPositionals: 1 },
   examples: [
     'mqtt-testbench load --url mqtt://127.0.0.1:1883 -q 1 --messages 50000 --size 1024 --json',
     'mqtt-testbench load fixtures/workloads/rate-step-2000.json -L mqtts://broker:8883 --ca ca.pem \\',
     `    -u alice --password-file pw.txt`,
+    'mqtt-testbench load --url mqtt://127.0.0.1:1883 -q 1 --rate 1000 --duration 10000 \\',
+    '    --max-loss 0 --max-p99-ms 50 --min-rate 950',
+    'mqtt-testbench load -L mqtt://downstream:1883 -t plant/load --subscribe-url mqtt://upstream:1883 \\',
+    "    --subscribe-topic 'cloud/plant/load/#'",
   ],
-  exitCodes:
-    '0 the run completed (a lossy broker is a result, not an error); 1 it could not run\n(connection or subscription refused, interrupted); 2 bad options or workload, before anything connects.',
+  exitCodes: `0 the run completed and, with gate options, passed them (without gate options a lossy
+broker is a result, not an error); 1 it could not run (connection or subscription refused,
+interrupted); 2 bad options, workload or gate file, before anything connects; 3 a threshold was
+broken; 4 inconclusive: only timing thresholds were broken, while the machine was CPU-bound or
+the harness saturated, so the broker cannot be blamed (rerun on a quieter machine).`,
   run: load,
 });
 
@@ -169,7 +214,9 @@ async function load(args: LoadArgs, io: CliIo): Promise<number> {
   const prefix = args.values.topic ?? shardCli?.topicPrefix ?? `mtb/load/${Math.random().toString(36).slice(2, 8)}`;
   if (/[#+]/.test(prefix) || prefix.endsWith('/') || prefix.length === 0)
     throw new UsageError(`--topic ${prefix}: a topic prefix without "#", "+" or a trailing "/", e.g. mtb/load.`);
+  const subscribeFilter = subscribeTopic(args, workload) ?? `${prefix}/#`;
   const connectOptions = connectOptionsFrom(args, [url, subscribeUrl], io);
+  const gates = loadGatesFor(args.values, workload, io.cwd);
 
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted (SIGINT/SIGTERM): clients closed, nothing measured'));
@@ -178,6 +225,7 @@ async function load(args: LoadArgs, io: CliIo): Promise<number> {
   const out = args.values.out;
   let result: LoadResult;
   let shard: ShardRunOptions | undefined;
+  let cpu: CpuShares | null = null;
   try {
     if (shardCli)
       shard = await openShard(
@@ -185,18 +233,20 @@ async function load(args: LoadArgs, io: CliIo): Promise<number> {
         { url, topicPrefix: prefix, ...(connectOptions ? { connectOptions } : {}), signal: abort.signal },
         io.err,
       );
+    const cpuMeter = await startCpuMeter([EXTERNAL_BROKER]);
     result = await runLoad({
       publishUrl: url,
       subscribeUrl,
       workload,
       topicFor: (i) => `${prefix}/p${i}`,
-      subscribeFilter: `${prefix}/#`,
+      subscribeFilter,
       clientIdPrefix: shardCli?.clientIdPrefix ?? `mtb-load-${Math.random().toString(36).slice(2, 8)}`,
       ...(connectOptions ? { connectOptions } : {}),
       progressLabel: `${workload.name} QoS ${workload.qos}`,
       signal: abort.signal,
       ...(shard ? { shard } : {}),
     });
+    cpu = await cpuMeter.stop();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.err(`mqtt-testbench load: ${message}`);
@@ -210,9 +260,32 @@ async function load(args: LoadArgs, io: CliIo): Promise<number> {
 
   if (shardCli) writeShardOutput(shardCli, { result }, out && resolve(io.cwd, out), io.out);
   else if (out) writeWhole(resolve(io.cwd, out), `${JSON.stringify(result, null, 2)}\n`);
-  const summary = summarize(result);
-  io.out(args.values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary, result));
-  return 0;
+  const verdict: LoadVerdict = gates ? judgeLoad(result, gates, cpu) : { kind: 'not gated' };
+  const summary = summarize({ result, cpu, verdict, gateSources: gates?.sources ?? [], hints: brokerHints(result) });
+  const shardLine = shardSummaryLine(result);
+  io.out(
+    args.values.json
+      ? JSON.stringify(summary, null, 2)
+      : `${formatSummary(summary)}${shardLine ? `\n${shardLine}` : ''}`,
+  );
+  return exitCodeOf(verdict);
+}
+
+/** The broker of `load` is named by URL: the harness cannot see its CPU. */
+const EXTERNAL_BROKER: MeteredComponent = {
+  label: 'external broker',
+  cpuTime: () => Promise.resolve({ kind: 'unknown', why: 'not visible from the harness' }),
+};
+
+/** --subscribe-topic: a valid MQTT topic filter, and something to subscribe with. */
+function subscribeTopic(args: LoadArgs, workload: Workload): string | undefined {
+  const filter = args.values['subscribe-topic'];
+  if (filter === undefined) return undefined;
+  if (workload.subscribers === 0)
+    throw new UsageError('--subscribe-topic with --subscribers 0: nothing subscribes; drop one of them.');
+  const problem = filterError(filter);
+  if (problem) throw new UsageError(`--subscribe-topic ${filter}: a topic filter ${problem}.`);
+  return filter;
 }
 
 function brokerUrl(args: LoadArgs, option: 'url' | 'subscribe-url'): string | undefined {
@@ -353,110 +426,4 @@ function connectOptionsFrom(args: LoadArgs, urls: readonly string[], io: CliIo):
     ...(key !== undefined ? { key: readPemOption('key', key, io.cwd) } : {}),
   };
   return Object.keys(options).length > 0 ? options : undefined;
-}
-
-export interface LoadSummary {
-  workload: string;
-  qos: number;
-  publishers: number;
-  subscribers: number;
-  payloadBytes: string;
-  /** Confirmed publishes per second (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP): what other tools report. */
-  sentRate: number;
-  /** Unique messages received per second, summed over subscribers. */
-  receivedRate: number;
-  /** Publishes handed to the client (warm-up included). */
-  attempted: number;
-  sent: number;
-  received: number;
-  /** attempted × subscribers: expected = received + lost. */
-  expected: number;
-  /** Attempted and never received, acknowledged or not. */
-  lost: number;
-  /** Of lost: never acknowledged by the broker. */
-  lostUnacknowledged: number;
-  duplicates: number;
-  reordered: number;
-  corrupted: number;
-  /** Publishes the broker never acknowledged (or that failed). */
-  unconfirmed: number;
-  latencyUs: { p50: number; p90: number; p99: number; p99_9: number; max: number };
-  /** Latency from the intended send time (rate-limited runs only). */
-  latencyFromIntendedUs: { p50: number; p90: number; p99: number; p99_9: number; max: number } | null;
-  drain: string;
-  limitedBy: string;
-  harnessSaturated: boolean;
-  rssMaxMB: number;
-  /** The MQTT client implementation the engine used ("lean" or "mqtt.js"). */
-  client: string;
-  errors: string[];
-}
-
-export function summarize(result: LoadResult): LoadSummary {
-  const c = result.counters;
-  const pick = (l: { p50: number; p90: number; p99: number; p99_9: number; max: number }) => ({
-    p50: l.p50,
-    p90: l.p90,
-    p99: l.p99,
-    p99_9: l.p99_9,
-    max: l.max,
-  });
-  const payload = result.workload.payload;
-  return {
-    workload: result.workload.name,
-    qos: result.workload.qos,
-    publishers: result.workload.publishers,
-    subscribers: result.workload.subscribers,
-    payloadBytes:
-      payload.kind === 'fixed' ? String(payload.bytes) : `telemetry ${payload.minPoints}-${payload.maxPoints} points`,
-    sentRate: Math.round(result.throughput.confirmedPerSecond),
-    receivedRate: Math.round(result.throughput.receivedPerSecond),
-    attempted: c.attempted,
-    sent: c.sent,
-    received: c.received,
-    expected: c.expected,
-    lost: c.lost,
-    lostUnacknowledged: c.lostUnacknowledged,
-    duplicates: c.duplicates,
-    reordered: c.reordered,
-    corrupted: c.corrupted,
-    unconfirmed: c.unconfirmed + c.publishFailed,
-    latencyUs: pick(result.latency.endToEnd),
-    latencyFromIntendedUs: result.latency.endToEndFromIntended ? pick(result.latency.endToEndFromIntended) : null,
-    drain: result.drain.outcome,
-    limitedBy: result.diagnostics.limitedBy,
-    harnessSaturated: result.diagnostics.harnessSaturated,
-    rssMaxMB: Math.round(result.diagnostics.memory.rssMaxBytes / 1e5) / 10,
-    client: result.diagnostics.client.used,
-    errors: result.errors.map((e) => `${e.source} ${e.clientId}: ${e.message} (x${e.count})`),
-  };
-}
-
-export function formatSummary(s: LoadSummary, result: LoadResult): string {
-  const l = s.latencyUs;
-  const lines = [
-    `${s.workload}: ${s.publishers} publisher(s) → ${s.subscribers} subscriber(s), QoS ${s.qos}, payload ${s.payloadBytes} bytes, ${result.target.publishUrl}${result.target.subscribeUrl !== result.target.publishUrl ? ` → ${result.target.subscribeUrl}` : ''}`,
-    `  sent      ${count(s.attempted)} attempted · ${count(s.sent)} confirmed · ${rate(s.sentRate)} msg/s${s.unconfirmed ? ` · ${count(s.unconfirmed)} never acknowledged by the broker` : ''}`,
-  ];
-  if (s.subscribers === 0)
-    lines.push('  received  (publish only: no subscribers, so no delivery or end-to-end latency is measured)');
-  else {
-    lines.push(
-      `  received  ${count(s.received)}/${count(s.expected)} unique · ${rate(s.receivedRate)} msg/s · lost ${count(s.lost)}${s.lostUnacknowledged ? ` (${count(s.lostUnacknowledged)} never acknowledged by the broker)` : ''} · duplicates ${count(s.duplicates)} · reordered ${count(s.reordered)} · corrupted ${count(s.corrupted)}`,
-      `  latency   p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p99_9)} ms · max ${ms(l.max)} ms`,
-    );
-  }
-  if (s.latencyFromIntendedUs) {
-    const i = s.latencyFromIntendedUs;
-    lines.push(
-      `  latency from the intended send time  p50 ${ms(i.p50)} ms · p99 ${ms(i.p99)} ms · max ${ms(i.max)} ms`,
-    );
-  }
-  lines.push(
-    `  drain ${s.drain} · pace set by ${s.limitedBy}${s.harnessSaturated ? ' (harness saturated: the figures understate the broker)' : ''} · harness RSS max ${s.rssMaxMB} MB · client ${s.client}`,
-  );
-  const shardLine = shardSummaryLine(result);
-  if (shardLine) lines.push(shardLine);
-  for (const error of s.errors) lines.push(`  error: ${error}`);
-  return lines.join('\n');
 }

@@ -9,7 +9,7 @@ import { mergeShardResults } from '../load/shard/merge-shards.js';
 import type { ShardInput } from '../load/shard/shard-file.js';
 import type { LoadResult } from '../load/types.js';
 import type { CliIo } from './cli.js';
-import { formatSummary, summarize } from './load.js';
+import { formatSummary, summarize } from './load-summary.js';
 import { writeWhole } from './load-shard.js';
 
 export function mergeShards(out: string, inputs: readonly { file: string; shards: ShardInput[] }[], io: CliIo): number {
@@ -21,7 +21,9 @@ export function mergeShards(out: string, inputs: readonly { file: string; shards
   mkdirSync(dirname(target), { recursive: true });
   writeWhole(target, `${JSON.stringify(merged, null, 2)}\n`);
   io.out(`Merged ${merged.shards?.merged.length ?? 0} shards of run ${merged.shards?.runId ?? '?'} into ${target}:`);
-  io.out(formatSummary(summarize(merged), merged));
+  io.out(
+    formatSummary(summarize({ result: merged, cpu: null, verdict: { kind: 'not gated' }, gateSources: [], hints: [] })),
+  );
   io.out(shardsLine(merged));
   return 0;
 }

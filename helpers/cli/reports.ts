@@ -12,11 +12,13 @@ import { renderMarkdown } from '../report/markdown.js';
 import { mergeReports } from '../report/merge.js';
 import { readReport } from '../report/read-report.js';
 import type { TestbenchReport } from '../report/report-types.js';
+import { DECLARATION_SCHEMA_FILE, declarationJsonSchema } from '../forwarders/declaration-file.js';
 import { reportJsonSchema } from '../report/schema.js';
 import { loadReportSettings } from '../report/settings.js';
 import { loadTolerances } from '../report/tolerances.js';
 import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
+import { didYouMean } from './suggest.js';
 
 export const DEFAULT_BASELINE_DIR = 'fixtures/baselines';
 export const SCHEMA_FILE = 'helpers/report/report.schema.json';
@@ -203,17 +205,39 @@ export const reportRenderCommand = defineCommand({
   },
 });
 
+/** The JSON Schemas this command prints, each generated from its zod schema and committed. */
+const SCHEMAS = {
+  report: { file: SCHEMA_FILE, generate: reportJsonSchema, what: 'report.json' },
+  declaration: {
+    file: DECLARATION_SCHEMA_FILE,
+    generate: declarationJsonSchema,
+    what: 'a forwarder declaration file (--declaration, MQTT_TESTBENCH_FORWARDER_DECLARATION)',
+  },
+} as const;
+
 export const schemaCommand = defineCommand({
   name: 'schema',
-  summary: 'print the JSON Schema of report.json',
-  usage: ['schema [--write]'],
-  description: 'Prints the JSON Schema that every report.json is checked against.',
-  options: { write: { type: 'boolean', description: `update ${SCHEMA_FILE} instead of printing` } },
-  parse: { maxPositionals: 0 },
+  summary: 'print the JSON Schema of report.json or of a forwarder declaration',
+  usage: ['schema [report|declaration] [--write]'],
+  description: `Prints the JSON Schema that every report.json is checked against (report, the default), or
+the one of a forwarder declaration file (declaration; docs/forwarder-declaration.md).`,
+  options: {
+    write: {
+      type: 'boolean',
+      description: `update the committed file (${SCHEMA_FILE} or\n${DECLARATION_SCHEMA_FILE}) instead of printing`,
+    },
+  },
+  parse: { maxPositionals: 1 },
   run(args, io) {
-    const text = `${JSON.stringify(reportJsonSchema(), null, 2)}\n`;
+    const name = args.positionals[0] ?? 'report';
+    if (name !== 'report' && name !== 'declaration')
+      throw new UsageError(
+        `schema ${name}: there is a schema of "report" and of "declaration"${didYouMean(name, Object.keys(SCHEMAS)) || '.'}`,
+      );
+    const schema = SCHEMAS[name];
+    const text = `${JSON.stringify(schema.generate(), null, 2)}\n`;
     if (args.values.write) {
-      const target = resolve(io.cwd, SCHEMA_FILE);
+      const target = resolve(io.cwd, schema.file);
       writeFileSync(target, text);
       io.out(`Wrote ${target}`);
     } else {

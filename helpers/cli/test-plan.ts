@@ -49,7 +49,7 @@ export const TEST_OPTIONS = {
     type: 'string',
     valueName: 'FILE',
     description:
-      'what a command:/image: forwarder promises (JSON, see fixtures/\nforwarders/declaration.example.json); default: a correct forwarder',
+      'what a command:/image: forwarder promises (JSON, see docs/forwarder-\ndeclaration.md); default: a correct forwarder',
   },
   suites: {
     type: 'string',

@@ -172,7 +172,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     name: 'MQTT_TESTBENCH_FORWARDER_DECLARATION',
     defaultText: '(unset: expect a correct forwarder)',
     description:
-      'JSON file declaring what an image:/command: forwarder promises; see fixtures/forwarders/declaration.example.json.',
+      'JSON file declaring what an image:/command: forwarder promises; see fixtures/forwarders/*.declaration.json, docs/forwarder-declaration.md.',
   },
   {
     name: 'MQTT_TESTBENCH_SECURE_PASSWORD',

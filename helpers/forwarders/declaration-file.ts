@@ -22,24 +22,61 @@ export const DEFAULT_DECLARATION: ForwarderDeclaration = {
 
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'a QoS: 0, 1 or 2' });
 const flag = z.boolean({ error: 'true or false' });
-const declarationSchema = z.strictObject({
-  qos: z.discriminatedUnion(
-    'policy',
-    [
-      z.strictObject({ policy: z.literal('preserve') }),
-      z.strictObject({ policy: z.literal('max'), qos }),
-      z.strictObject({ policy: z.literal('fixed'), qos }),
-    ],
-    { error: '{"policy": "preserve"}, {"policy": "max", "qos": 0|1|2} or {"policy": "fixed", "qos": 0|1|2}' },
-  ),
-  retainForwarded: flag,
-  retainedDeleteForwarded: flag,
-  losslessAcrossRestart: flag,
-  routes: z
-    .array(z.enum(['pass', 'event'], { error: '"pass" or "event"' }), { error: 'a list of "pass" and/or "event"' })
-    .min(1, { error: 'at least one of "pass" and "event"' }),
-  notes: z.array(z.string({ error: 'a string' }), { error: 'a list of strings' }).default([]),
-});
+const declarationSchema = z
+  .strictObject({
+    qos: z
+      .discriminatedUnion(
+        'policy',
+        [
+          z.strictObject({ policy: z.literal('preserve') }).describe('forwarded with the QoS it was published with'),
+          z
+            .strictObject({ policy: z.literal('max'), qos })
+            .describe('forwarded with min(published QoS, qos): the forwarder caps QoS'),
+          z
+            .strictObject({ policy: z.literal('fixed'), qos })
+            .describe('always forwarded with qos, whatever it was published with'),
+        ],
+        {
+          error: '{"policy": "preserve"}, {"policy": "max", "qos": 0|1|2} or {"policy": "fixed", "qos": 0|1|2}',
+        },
+      )
+      .describe(
+        'The QoS a message published downstream at QoS q is forwarded with (before the upstream subscriber’s own downgrade). Read by the qos-matrix suite.',
+      ),
+    retainForwarded: flag.describe(
+      'A live retained publish downstream is retained upstream. Read by the retain-forwarder suite.',
+    ),
+    retainedDeleteForwarded: flag.describe(
+      'A retained delete (empty retained payload) downstream clears the retained message upstream. Read by the retain-forwarder suite.',
+    ),
+    losslessAcrossRestart: flag.describe(
+      'A kill -9 and restart of the forwarder loses no confirmed QoS 1 message. Read by the faults and clean-session-forwarder suites.',
+    ),
+    routes: z
+      .array(z.enum(['pass', 'event'], { error: '"pass" or "event"' }), { error: 'a list of "pass" and/or "event"' })
+      .min(1, { error: 'at least one of "pass" and "event"' })
+      .describe(
+        'The routes (callbacks) it implements: "pass" forwards the payload unchanged, "event" applies the EventCall JSON wrapping. Only these rules are in its config; tests of another route are skipped.',
+      ),
+    notes: z
+      .array(z.string({ error: 'a string' }), { error: 'a list of strings' })
+      .default([])
+      .describe('Free text for the report: where each promise comes from.'),
+  })
+  .describe(
+    'What an image: or command: forwarder promises (MQTT_TESTBENCH_FORWARDER_DECLARATION, mqtt-testbench test --declaration). See docs/forwarder-declaration.md.',
+  );
+
+/** The committed JSON Schema of a declaration file, generated from the zod schema (`mqtt-testbench schema declaration`). */
+export const DECLARATION_SCHEMA_FILE = 'fixtures/forwarders/declaration.schema.json';
+
+/** The JSON Schema of a declaration file (what a file may contain: `notes` may be left out). */
+export function declarationJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(declarationSchema, { target: 'draft-2020-12', io: 'input' }),
+    title: 'mqtt-testbench forwarder declaration',
+  };
+}
 
 export function loadDeclaration(path: string | undefined): ForwarderDeclaration {
   if (!path) return DEFAULT_DECLARATION;

@@ -107,6 +107,11 @@ export function loadGates(overridePath: string | undefined): { gates: GateFile; 
   const base = readGateFile(DEFAULT_GATES_PATH, 'fixtures/gates/default.json');
   if (!overridePath) return { gates: base, sources: ['fixtures/gates/default.json'] };
   const override = readGateFile(overridePath, `MQTT_TESTBENCH_GATES (${overridePath})`);
+  return { gates: layGates(base, override), sources: ['fixtures/gates/default.json', overridePath] };
+}
+
+/** `override` laid over `base`, suite by suite and scenario by scenario: a limit it names replaces the base's. */
+export function layGates(base: GateFile, override: GateFile): GateFile {
   const merged: GateFile = { ...base };
   for (const [suite, gates] of Object.entries(override)) {
     const current = merged[suite] ?? { defaults: {}, scenarios: {} };
@@ -114,7 +119,7 @@ export function loadGates(overridePath: string | undefined): { gates: GateFile; 
     for (const [name, limits] of Object.entries(gates.scenarios)) scenarios[name] = { ...scenarios[name], ...limits };
     merged[suite] = { defaults: { ...current.defaults, ...gates.defaults }, scenarios };
   }
-  return { gates: merged, sources: ['fixtures/gates/default.json', overridePath] };
+  return merged;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

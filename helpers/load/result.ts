@@ -158,6 +158,8 @@ function throughputOf(reports: readonly WorkerReport[]): ThroughputReport {
   const confirmWindowUs = confirmed > 0 ? lastConfirmUs - start : 0;
   const receiveWindowUs = received > 0 ? lastReceiveUs - start : 0;
   return {
+    confirmed,
+    received,
     confirmWindowMs: round1(confirmWindowUs / 1000),
     confirmedPerSecond: perSecond(confirmed, confirmWindowUs),
     confirmedBytesPerSecond: perSecond(confirmedBytes, confirmWindowUs),

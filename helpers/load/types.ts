@@ -69,6 +69,10 @@ export interface RunLoadOptions {
 
 /** How fast, over the measured window (warm-up excluded). */
 export interface ThroughputReport {
+  /** Publishes confirmed in the measured window (warm-up excluded): the count behind confirmedPerSecond. */
+  confirmed: number;
+  /** Unique receipts of measured messages, summed over receiver groups: the count behind receivedPerSecond. */
+  received: number;
   /** First measured send → last measured confirmation. */
   confirmWindowMs: number;
   confirmedPerSecond: number;

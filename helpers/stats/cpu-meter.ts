@@ -25,8 +25,11 @@ export interface CpuMeter {
   stop(): Promise<CpuShares>;
 }
 
+/** What the meter reads of a component: its label and CPU time (an external broker's is `unknown`). */
+export type MeteredComponent = Pick<StartedComponent, 'label' | 'cpuTime'>;
+
 /** Starts measuring; `systemUnderTest` are the components the scenario measures (brokers, forwarder). */
-export async function startCpuMeter(systemUnderTest: readonly StartedComponent[]): Promise<CpuMeter> {
+export async function startCpuMeter(systemUnderTest: readonly MeteredComponent[]): Promise<CpuMeter> {
   const began = performance.now();
   const harnessBefore = process.cpuUsage();
   const machineBefore = machineCpuMs();
@@ -54,7 +57,7 @@ export async function startCpuMeter(systemUnderTest: readonly StartedComponent[]
   };
 }
 
-async function readComponents(components: readonly StartedComponent[]): Promise<{ totalMs: number; unknown?: string }> {
+async function readComponents(components: readonly MeteredComponent[]): Promise<{ totalMs: number; unknown?: string }> {
   const readings = await Promise.all(components.map((c) => c.cpuTime().catch((e: unknown) => errorReading(c, e))));
   let totalMs = 0;
   for (const [i, reading] of readings.entries()) {
@@ -64,7 +67,7 @@ async function readComponents(components: readonly StartedComponent[]): Promise<
   return { totalMs };
 }
 
-function errorReading(component: StartedComponent, error: unknown) {
+function errorReading(component: MeteredComponent, error: unknown) {
   return { kind: 'unknown' as const, why: `its CPU time could not be read (${String(error)}) for ${component.label}` };
 }
 

@@ -160,6 +160,8 @@ function throughputOf(shards: readonly ShardResult[]): ThroughputReport {
   const perSecond = (count: number, windowUs: number): number =>
     windowUs > 0 ? Math.round((count * 1e7) / windowUs) / 10 : 0;
   return {
+    confirmed,
+    received,
     confirmWindowMs: Math.round(confirmWindowUs / 100) / 10,
     confirmedPerSecond: perSecond(confirmed, confirmWindowUs),
     confirmedBytesPerSecond: perSecond(

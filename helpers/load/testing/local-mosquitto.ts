@@ -23,13 +23,17 @@ export interface LocalMosquitto {
   stop(): Promise<void>;
 }
 
+/** The settings of the performance reference; `stock` has none of them (the defaults a packaged Mosquitto runs with). */
+const REFERENCE_SETTINGS = ['max_inflight_messages 0', 'max_queued_messages 1000000', 'set_tcp_nodelay true'];
+
 /**
  * mosquitto on a free loopback port with the settings of the performance
  * reference (no in-flight limit: 2.0.11 strands messages with one, see the
- * targets' mosquitto config; deep queue; TCP_NODELAY), ready when its port
- * accepts connections (it buffers its log when piped, so the port is probed).
+ * targets' mosquitto config; deep queue; TCP_NODELAY), or with its stock
+ * defaults, ready when its port accepts connections (it buffers its log when
+ * piped, so the port is probed).
  */
-export async function startLocalMosquitto(): Promise<LocalMosquitto> {
+export async function startLocalMosquitto(settings: 'reference' | 'stock' = 'reference'): Promise<LocalMosquitto> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'mtb-load-mosquitto-'));
   const config = join(dir, 'mosquitto.conf');
@@ -38,9 +42,7 @@ export async function startLocalMosquitto(): Promise<LocalMosquitto> {
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
-      'max_inflight_messages 0',
-      'max_queued_messages 1000000',
-      'set_tcp_nodelay true',
+      ...(settings === 'reference' ? REFERENCE_SETTINGS : []),
       'persistence false',
       'log_dest none',
       '',
