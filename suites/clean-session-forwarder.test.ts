@@ -49,141 +49,146 @@ const DRAIN_BUDGET_MS = FULL ? 60_000 : 30_000;
 const STRAGGLER_IDLE_MS = 3_000;
 const TEST_TIMEOUT_MS = FULL ? 300_000 : 120_000;
 
-describeEachTopology('clean session: forwarder restart', { timeoutMs: TEST_TIMEOUT_MS }, (topology, topologyPlan) => {
-  const { name: forwarder, declaration } = declarationOf(plan, topologyPlan);
-  const lossless = declaration.losslessAcrossRestart;
+describeEachTopology(
+  'clean session: forwarder restart',
+  // The forwarder is killed: the topology is this file's own.
+  { timeoutMs: TEST_TIMEOUT_MS, fresh: true },
+  (topology, topologyPlan) => {
+    const { name: forwarder, declaration } = declarationOf(plan, topologyPlan);
+    const lossless = declaration.losslessAcrossRestart;
 
-  test(`kill -9 and restart of the forwarder mid-stream at QoS 1 with persistent sessions: ${lossless ? 'nothing lost (declared losslessAcrossRestart=true)' : 'loss measured and recorded (declared losslessAcrossRestart=false)'}`, async (ctx) => {
-    const t = topology();
-    const ns = t.route('pass').namespace('restart');
-    const publishTopic = ns.publish('stream');
-    const expectTopic = ns.expect('stream');
-    const where = `${t.id} (${t.runtime})`;
+    test(`kill -9 and restart of the forwarder mid-stream at QoS 1 with persistent sessions: ${lossless ? 'nothing lost (declared losslessAcrossRestart=true)' : 'loss measured and recorded (declared losslessAcrossRestart=false)'}`, async (ctx) => {
+      const t = topology();
+      const ns = t.route('pass').namespace('restart');
+      const publishTopic = ns.publish('stream');
+      const expectTopic = ns.expect('stream');
+      const where = `${t.id} (${t.runtime})`;
 
-    const subscriber = await connectTestClient({ broker: t.upstream, role: 'sub' });
-    const tracker = new DeliveryTracker();
-    tracker.follow(subscriber.messages, (m) => m.topic === expectTopic && !isMarker(m));
-    await subscriber.subscribe(expectTopic, { qos: 1 });
-    const publisher = await connectTestClient({ broker: t.downstream, role: 'pub' });
-    const log = tracker.sender(publisher.clientId);
+      const subscriber = await connectTestClient({ broker: t.upstream, role: 'sub' });
+      const tracker = new DeliveryTracker();
+      tracker.follow(subscriber.messages, (m) => m.topic === expectTopic && !isMarker(m));
+      await subscriber.subscribe(expectTopic, { qos: 1 });
+      const publisher = await connectTestClient({ broker: t.downstream, role: 'pub' });
+      const log = tracker.sender(publisher.clientId);
 
-    // The fault runs beside the stream: it starts once half of the stream is confirmed.
-    let confirmed = 0;
-    let startFault!: () => void;
-    const halfway = new Promise<void>((resolve) => (startFault = resolve));
-    const fault = (async () => {
-      await halfway;
-      const killedAtSeq = log.attempted - 1;
-      const timeline = await injectFault(t, 'forwarder-kill'); // start() returns once an end-to-end probe passed again
-      return { killedAtSeq, restartedAtSeq: log.attempted - 1, downtimeMs: timeline.downtimeMs };
-    })();
-    // Observed now, awaited after the stream: a failing fault must not be an unhandled rejection meanwhile.
-    fault.catch(() => undefined);
-    const outcome = await publishNumbered(publisher, log, {
-      topic: publishTopic,
-      qos: 1,
-      count: STREAM_MESSAGES,
-      ratePerSec: STREAM_RATE_PER_SEC,
-      maxInFlight: MAX_IN_FLIGHT,
-      onConfirmed: () => {
-        confirmed += 1;
-        if (confirmed === Math.floor(STREAM_MESSAGES / 2)) startFault();
-      },
-    });
-    const restart = await fault;
-    // The rest of the stream, after the forwarder is back (the restart may outlast the first part).
-    const tail = await publishNumbered(publisher, log, {
-      topic: publishTopic,
-      qos: 1,
-      count: TAIL_MESSAGES,
-      ratePerSec: STREAM_RATE_PER_SEC,
-      maxInFlight: MAX_IN_FLIGHT,
-    });
+      // The fault runs beside the stream: it starts once half of the stream is confirmed.
+      let confirmed = 0;
+      let startFault!: () => void;
+      const halfway = new Promise<void>((resolve) => (startFault = resolve));
+      const fault = (async () => {
+        await halfway;
+        const killedAtSeq = log.attempted - 1;
+        const timeline = await injectFault(t, 'forwarder-kill'); // start() returns once an end-to-end probe passed again
+        return { killedAtSeq, restartedAtSeq: log.attempted - 1, downtimeMs: timeline.downtimeMs };
+      })();
+      // Observed now, awaited after the stream: a failing fault must not be an unhandled rejection meanwhile.
+      fault.catch(() => undefined);
+      const outcome = await publishNumbered(publisher, log, {
+        topic: publishTopic,
+        qos: 1,
+        count: STREAM_MESSAGES,
+        ratePerSec: STREAM_RATE_PER_SEC,
+        maxInFlight: MAX_IN_FLIGHT,
+        onConfirmed: () => {
+          confirmed += 1;
+          if (confirmed === Math.floor(STREAM_MESSAGES / 2)) startFault();
+        },
+      });
+      const restart = await fault;
+      // The rest of the stream, after the forwarder is back (the restart may outlast the first part).
+      const tail = await publishNumbered(publisher, log, {
+        topic: publishTopic,
+        qos: 1,
+        count: TAIL_MESSAGES,
+        ratePerSec: STREAM_RATE_PER_SEC,
+        maxInFlight: MAX_IN_FLIGHT,
+      });
 
-    // A marker after the stream (same publisher, topic and QoS): the brokers keep per-topic order
-    // (§4.6 [MQTT-4.6.0-5], [MQTT-4.6.0-6]) and a forwarder that resumes its downstream session in
-    // order passes the marker last, so once it is upstream what was lost in the kill is known
-    // without sleeping. A forwarder is a client and need not keep order (a broker may also replay
-    // the resumed session's queue beside live messages), so stragglers are still waited for
-    // while they keep coming: the wait ends once every confirmed message arrived, or when none has
-    // arrived for STRAGGLER_IDLE_MS (what a forwarder lost does not come), within the drain budget.
-    const drainBegan = performance.now();
-    const marker = await new MarkerSender(publisher).send(publishTopic, 1);
-    const markerArrived = await subscriber.messages
-      .waitForMessage((m) => isMarkerOf(marker, m), DRAIN_BUDGET_MS, 'the marker published after the stream')
-      .then(
-        () => true,
-        () => false,
+      // A marker after the stream (same publisher, topic and QoS): the brokers keep per-topic order
+      // (§4.6 [MQTT-4.6.0-5], [MQTT-4.6.0-6]) and a forwarder that resumes its downstream session in
+      // order passes the marker last, so once it is upstream what was lost in the kill is known
+      // without sleeping. A forwarder is a client and need not keep order (a broker may also replay
+      // the resumed session's queue beside live messages), so stragglers are still waited for
+      // while they keep coming: the wait ends once every confirmed message arrived, or when none has
+      // arrived for STRAGGLER_IDLE_MS (what a forwarder lost does not come), within the drain budget.
+      const drainBegan = performance.now();
+      const marker = await new MarkerSender(publisher).send(publishTopic, 1);
+      const markerArrived = await subscriber.messages
+        .waitForMessage((m) => isMarkerOf(marker, m), DRAIN_BUDGET_MS, 'the marker published after the stream')
+        .then(
+          () => true,
+          () => false,
+        );
+      const waitError = await waitWhileArriving(
+        subscriber.messages,
+        () => tracker.allConfirmedReceived(),
+        DRAIN_BUDGET_MS - (performance.now() - drainBegan),
+        `all ${log.confirmed.size} confirmed messages upstream`,
       );
-    const waitError = await waitWhileArriving(
-      subscriber.messages,
-      () => tracker.allConfirmedReceived(),
-      DRAIN_BUDGET_MS - (performance.now() - drainBegan),
-      `all ${log.confirmed.size} confirmed messages upstream`,
-    );
 
-    const drainMs = Math.round(performance.now() - drainBegan);
-    const c = tracker.counters();
-    const resumed = [...Array(log.attempted).keys()].some(
-      (seq) => seq > restart.restartedAtSeq && tracker.has(log.publisherId, seq),
-    );
-    const lost = tracker.lostSeqs(log.publisherId);
-    await recordResult(ctx, {
-      suite: 'clean-session',
-      scenario: 'forwarder kill -9 and restart mid-stream',
-      subject: topologySubject(t),
-      protocolVersion: 4,
-      qos: 1,
-      variant: 'forwarded',
-      counters: c,
-      observations: {
-        killedAtSeq: restart.killedAtSeq,
-        restartedAtSeq: restart.restartedAtSeq,
-        downtimeMs: restart.downtimeMs,
-        streamMs: Math.round(outcome.durationMs),
-        tailMs: Math.round(tail.durationMs),
-        drainMs,
-        lost: c.lost,
-        lossRate: c.sent > 0 ? Number((c.lost / c.sent).toPrecision(3)) : 0,
-        firstLostSeq: lost[0] ?? null,
-        lastLostSeq: lost.at(-1) ?? null,
-        duplicates: c.duplicates,
-        reordered: c.reordered,
-        streamResumed: resumed && markerArrived,
-      },
-      expectations: [
-        `${forwarder} declares losslessAcrossRestart=${lossless}${lossless ? ': nothing lost' : ': loss recorded, not failed'}`,
-        'no corruption; the stream resumes after the restart',
-      ],
-      notes: [
-        `${STREAM_MESSAGES} QoS 1 messages at ${STREAM_RATE_PER_SEC} msg/s, kill -9 after ${Math.floor(STREAM_MESSAGES / 2)} confirmed, forwarder back (probe passed) after ${restart.downtimeMs} ms, then ${TAIL_MESSAGES} more`,
-      ],
-    });
+      const drainMs = Math.round(performance.now() - drainBegan);
+      const c = tracker.counters();
+      const resumed = [...Array(log.attempted).keys()].some(
+        (seq) => seq > restart.restartedAtSeq && tracker.has(log.publisherId, seq),
+      );
+      const lost = tracker.lostSeqs(log.publisherId);
+      await recordResult(ctx, {
+        suite: 'clean-session',
+        scenario: 'forwarder kill -9 and restart mid-stream',
+        subject: topologySubject(t),
+        protocolVersion: 4,
+        qos: 1,
+        variant: 'forwarded',
+        counters: c,
+        observations: {
+          killedAtSeq: restart.killedAtSeq,
+          restartedAtSeq: restart.restartedAtSeq,
+          downtimeMs: restart.downtimeMs,
+          streamMs: Math.round(outcome.durationMs),
+          tailMs: Math.round(tail.durationMs),
+          drainMs,
+          lost: c.lost,
+          lossRate: c.sent > 0 ? Number((c.lost / c.sent).toPrecision(3)) : 0,
+          firstLostSeq: lost[0] ?? null,
+          lastLostSeq: lost.at(-1) ?? null,
+          duplicates: c.duplicates,
+          reordered: c.reordered,
+          streamResumed: resumed && markerArrived,
+        },
+        expectations: [
+          `${forwarder} declares losslessAcrossRestart=${lossless}${lossless ? ': nothing lost' : ': loss recorded, not failed'}`,
+          'no corruption; the stream resumes after the restart',
+        ],
+        notes: [
+          `${STREAM_MESSAGES} QoS 1 messages at ${STREAM_RATE_PER_SEC} msg/s, kill -9 after ${Math.floor(STREAM_MESSAGES / 2)} confirmed, forwarder back (probe passed) after ${restart.downtimeMs} ms, then ${TAIL_MESSAGES} more`,
+        ],
+      });
 
-    expect(
-      outcome.confirmed + tail.confirmed,
-      `${where}: only ${outcome.confirmed + tail.confirmed} of ${STREAM_MESSAGES + TAIL_MESSAGES} publishes were PUBACKed by the downstream broker, which the forwarder restart must not affect (${tracker.summary()})`,
-    ).toBe(STREAM_MESSAGES + TAIL_MESSAGES);
-    expect(
-      c.corrupted,
-      `${where}: ${c.corrupted} message(s) arrived upstream corrupted across the forwarder restart (${tracker.summary()})`,
-    ).toBe(0);
-    expect(
-      tracker.unexpected(),
-      `${where}: valid messages nobody published in this stream arrived upstream (${tracker.summary()})`,
-    ).toBe(0);
-    expect(
-      resumed && markerArrived,
-      `${where}: the stream did not resume after ${forwarder} was killed and restarted: ${markerArrived ? `no message published after the restart (seq > ${restart.restartedAtSeq}) arrived upstream` : 'the marker published after the stream never arrived upstream'} (${tracker.summary()})`,
-    ).toBe(true);
-    if (lossless) {
       expect(
-        c.lost,
-        `${where}: ${forwarder} lost ${c.lost} of ${c.attempted} QoS 1 messages (${c.lostAcknowledged} of them confirmed) across the forwarder's kill -9 and restart (killed after seq ${restart.killedAtSeq}; lost seqs ${describeSeqs(lost)}), but it declares losslessAcrossRestart=true (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`,
+        outcome.confirmed + tail.confirmed,
+        `${where}: only ${outcome.confirmed + tail.confirmed} of ${STREAM_MESSAGES + TAIL_MESSAGES} publishes were PUBACKed by the downstream broker, which the forwarder restart must not affect (${tracker.summary()})`,
+      ).toBe(STREAM_MESSAGES + TAIL_MESSAGES);
+      expect(
+        c.corrupted,
+        `${where}: ${c.corrupted} message(s) arrived upstream corrupted across the forwarder restart (${tracker.summary()})`,
       ).toBe(0);
-    }
-  });
-});
+      expect(
+        tracker.unexpected(),
+        `${where}: valid messages nobody published in this stream arrived upstream (${tracker.summary()})`,
+      ).toBe(0);
+      expect(
+        resumed && markerArrived,
+        `${where}: the stream did not resume after ${forwarder} was killed and restarted: ${markerArrived ? `no message published after the restart (seq > ${restart.restartedAtSeq}) arrived upstream` : 'the marker published after the stream never arrived upstream'} (${tracker.summary()})`,
+      ).toBe(true);
+      if (lossless) {
+        expect(
+          c.lost,
+          `${where}: ${forwarder} lost ${c.lost} of ${c.attempted} QoS 1 messages (${c.lostAcknowledged} of them confirmed) across the forwarder's kill -9 and restart (killed after seq ${restart.killedAtSeq}; lost seqs ${describeSeqs(lost)}), but it declares losslessAcrossRestart=true (${tracker.summary()}${waitError ? `; ${waitError}` : ''})`,
+        ).toBe(0);
+      }
+    });
+  },
+);
 
 /**
  * Waits until `done()` holds, as long as messages keep arriving: gives up when none arrived for

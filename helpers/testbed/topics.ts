@@ -34,21 +34,30 @@ export interface RouteNamespace {
 }
 
 export function routesFor(bedPrefix: string, kinds: readonly RouteKind[]): Route[] {
-  return kinds.map((kind) => {
-    const down = `${bedPrefix}/down/${kind}`;
-    const up = `${bedPrefix}/up/${kind}`;
-    return {
-      kind,
-      rule: { route: kind, sourceFilter: `${down}/#`, targetPattern: `${up}/#` },
-      namespace(label: string): RouteNamespace {
-        const ns = uniqueName(label.replace(/[^a-zA-Z0-9_-]+/g, '-'));
-        return {
-          publish: (sub) => `${down}/${ns}/${sub}`,
-          expect: (sub) => `${up}/${ns}/${sub}`,
-          expectFilter: `${up}/${ns}/#`,
-          publishFilter: `${down}/${ns}/#`,
-        };
-      },
-    };
-  });
+  return kinds.map((kind) =>
+    routeFromRule({
+      route: kind,
+      sourceFilter: `${bedPrefix}/down/${kind}/#`,
+      targetPattern: `${bedPrefix}/up/${kind}/#`,
+    }),
+  );
+}
+
+/** The route a forwarding rule of routesFor makes (e.g. rebuilt in a test worker from a shared topology's rules). */
+export function routeFromRule(rule: ForwardRule): Route {
+  const down = rule.sourceFilter.replace(/\/#$/, '');
+  const up = rule.targetPattern.replace(/\/#$/, '');
+  return {
+    kind: rule.route,
+    rule,
+    namespace(label: string): RouteNamespace {
+      const ns = uniqueName(label.replace(/[^a-zA-Z0-9_-]+/g, '-'));
+      return {
+        publish: (sub) => `${down}/${ns}/${sub}`,
+        expect: (sub) => `${up}/${ns}/${sub}`,
+        expectFilter: `${up}/${ns}/#`,
+        publishFilter: `${down}/${ns}/#`,
+      };
+    },
+  };
 }

@@ -6,18 +6,25 @@ import { deadComponents } from '../testbed/liveness.js';
 import type { TargetPlan } from '../testbed/plan.js';
 import type { StartedBroker } from '../testbed/types.js';
 import { runPlan, runSettings } from './plan.js';
+import { sharedBroker } from './shared.js';
 
 export interface TargetSuiteOptions {
-  /** Keep retained messages and sessions across a graceful broker restart. */
+  /** Keep retained messages and sessions across a graceful broker restart (implies `fresh`). */
   persistence?: boolean;
+  /**
+   * A broker of this block's own: its tests kill, restart or pause it, or need a clean state.
+   * Without it, the block uses the run's shared broker of the target (started once per run).
+   */
+  fresh?: boolean;
   /** Per-test timeout inside this suite. */
   timeoutMs?: number;
 }
 
 /**
- * One describe block per target of the run, each with its own broker, started before its tests and
- * disposed after them (also when they fail). A target that cannot run here is skipped with its
- * reason on every test, or fails every test in strict mode.
+ * One describe block per target of the run, each with the target's broker: the run's shared one,
+ * or (`fresh`, `persistence`) one of its own, started before the block's tests and disposed after
+ * them (also when they fail). A target that cannot run here is skipped with its reason on every
+ * test, or fails every test in strict mode.
  */
 export function describeEachTarget(
   name: string,
@@ -51,11 +58,9 @@ export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}):
         return;
       }
       broker = await phaseClock.time('start', () =>
-        targetByName(target.name).start({
-          runtime: target.runtime,
-          settings,
-          persistence: options.persistence,
-        }),
+        options.fresh || options.persistence
+          ? targetByName(target.name).start({ runtime: target.runtime, settings, persistence: options.persistence })
+          : sharedBroker(target.name),
       );
     },
     settings.startupTimeoutMs * 2 + settings.probeTimeoutMs,

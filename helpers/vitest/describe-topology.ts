@@ -6,9 +6,15 @@ import { deadComponents, topologyComponents } from '../testbed/liveness.js';
 import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
 import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
 import { runPlan, runSettings } from './plan.js';
+import { sharedTopology } from './shared.js';
 
 export interface TopologySuiteOptions extends TopologyOptions {
   timeoutMs?: number;
+  /**
+   * Topologies of this suite's own: its tests kill, restart or pause a component, or need a clean
+   * state (`persistence` implies it). Without it, the suite uses the run's shared topologies.
+   */
+  fresh?: boolean;
   /**
    * A reason to leave a topology out of this suite in this run (e.g. a profile choice); its tests
    * are skipped with the reason and the topology is not started. Not a failure in strict mode:
@@ -18,9 +24,11 @@ export interface TopologySuiteOptions extends TopologyOptions {
 }
 
 /**
- * One describe block per forwarding topology of the run (each broker pair with each forwarder).
- * The topology is started before the block's tests and disposed after them; a topology that cannot
- * run is skipped with the reason, or fails in strict mode.
+ * One describe block per forwarding topology of the run (each broker pair with each forwarder):
+ * the run's shared topology, or (`fresh`, `persistence`) one of the suite's own, started before the
+ * block's tests and disposed after them. Shared topologies are all asked for at once when the file
+ * starts, so the run starts those nobody asked for yet side by side. A topology that cannot run is
+ * skipped with the reason, or fails in strict mode.
  */
 export function describeEachTopology(
   name: string,
@@ -30,6 +38,11 @@ export function describeEachTopology(
   const plan = runPlan();
   describe(name, () => {
     if (skipWithoutTopologies(plan)) return;
+    if (!options.fresh && !options.persistence)
+      beforeAll(() => {
+        for (const t of plan.topologies)
+          if (t.status === 'ready' && !options.leaveOut?.(t)) void sharedTopology(t.id).catch(() => undefined);
+      });
     for (const topology of plan.topologies) {
       describe(topology.id, { timeout: options.timeoutMs ?? 60_000 }, () => {
         const leftOut = topology.status === 'ready' ? options.leaveOut?.(topology) : undefined;
@@ -61,7 +74,10 @@ export function skipWithoutTopologies(plan: RunPlan): boolean {
   return true;
 }
 
-export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): () => StartedTopology {
+export function useTopology(
+  plan: TopologyPlan,
+  options: TopologyOptions & { fresh?: boolean } = {},
+): () => StartedTopology {
   const settings = runSettings();
   let topology: StartedTopology | undefined;
   beforeAll(
@@ -72,16 +88,18 @@ export function useTopology(plan: TopologyPlan, options: TopologyOptions = {}): 
         return;
       }
       topology = await phaseClock.time('start', () =>
-        startTopology(
-          {
-            downstream: plan.downstream,
-            upstream: plan.upstream,
-            runtime: plan.runtime,
-            forwarder: forwarderFromSpec(plan.forwarder, settings),
-          },
-          settings,
-          options,
-        ),
+        !options.fresh && !options.persistence
+          ? sharedTopology(plan.id)
+          : startTopology(
+              {
+                downstream: plan.downstream,
+                upstream: plan.upstream,
+                runtime: plan.runtime,
+                forwarder: forwarderFromSpec(plan.forwarder, settings),
+              },
+              settings,
+              options,
+            ),
       );
     },
     settings.startupTimeoutMs * 4 + settings.probeTimeoutMs,

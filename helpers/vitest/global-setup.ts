@@ -10,6 +10,7 @@ import { OWNER_TEMP_DIRS, reapRun } from '../runtime/reaper/reap.mjs';
 import { sweepStaleRuns } from '../runtime/reaper/stale-runs.js';
 import { exportRunContext, newRunContext, RUN_ID_ENV } from '../runtime/run-context.js';
 import { buildRunPlan } from '../testbed/plan.js';
+import { SharedTestbedServer } from '../testbed/shared-server.js';
 import { formatPlan } from './format-plan.js';
 import './provided.js';
 
@@ -40,8 +41,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(formatPlan(plan));
   project.provide('plan', plan);
   project.provide('runContext', run);
+  // Brokers and topologies the test files share, started once per run on first request.
+  const shared = new SharedTestbedServer(plan, settings, join(run.runDir, 'shared-testbed.sock'));
+  await shared.listen();
+  project.provide('sharedTestbed', shared.socketPath);
 
   return async () => {
+    await shared
+      .close()
+      .catch((error: unknown) =>
+        console.error(`mqtt-testbench: ${error instanceof Error ? error.message : String(error)}`),
+      );
     const result = await reapRun(run);
     if (result.errors.length > 0)
       console.error(`mqtt-testbench: cleanup of run ${run.runId} had errors:\n  ${result.errors.join('\n  ')}`);

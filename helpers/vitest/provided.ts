@@ -5,5 +5,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     plan: RunPlan;
     runContext: RunContext;
+    /** Unix socket of the run's shared testbed (helpers/testbed/shared-server.ts). */
+    sharedTestbed: string;
   }
 }
