@@ -12,6 +12,21 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 // file) and the global setup agree on the run's folder under reports/.
 process.env[RUN_ID_ENV] ??= newRunId();
 
+/**
+ * The suites in two projects. A file in both (the self-tests) registers its timed cases in the
+ * measuring project and the others in the behaviour one.
+ */
+const MEASURING_SUITES = [
+  'suites/forwarding-loss.test.ts',
+  'suites/faults.test.ts',
+  'suites/load-throughput.test.ts',
+  'suites/load-mqtt-bench.test.ts',
+  'suites/load-max-rate.test.ts',
+  'suites/micro.test.ts',
+];
+/** In both projects: their timed cases measure, the others do not. */
+const SELF_TESTS = ['suites/selftest.test.ts', 'suites/selftest-forwarder.test.ts'];
+
 export default defineConfig({
   test: {
     // report.json / report.md / report.html + console summary (helpers/report), and JUnit XML with
@@ -53,11 +68,28 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'suites',
+          // Behaviour suites measure no time: their files run side by side with each other and with
+          // the unit tests, on brokers and topologies the run shares (helpers/testbed/shared-server.ts).
+          name: 'suites-behaviour',
           include: ['suites/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...MEASURING_SUITES],
           globalSetup: ['helpers/vitest/global-setup.ts'],
           setupFiles: ['helpers/vitest/worker-setup.ts', 'helpers/vitest/phases-setup.ts'],
-          // Brokers and load generators share a 2-core machine: one suite file at a time keeps timings honest.
+          provide: { suiteProject: 'behaviour' },
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Measuring suites keep the machine to themselves: after everything above, one file at a
+          // time. A timed scenario never shares the CPU with another test (and if something else
+          // does take it, the timing verdict says so: helpers/gates/timing-verdict.ts).
+          name: 'suites-measure',
+          include: [...MEASURING_SUITES, ...SELF_TESTS],
+          globalSetup: ['helpers/vitest/global-setup.ts'],
+          setupFiles: ['helpers/vitest/worker-setup.ts', 'helpers/vitest/phases-setup.ts'],
+          provide: { suiteProject: 'measure' },
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

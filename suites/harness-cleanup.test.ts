@@ -123,7 +123,7 @@ describe('harness cleanup and isolation (child vitest runs)', { timeout: 180_000
     const began = Date.now();
     // The real configuration and a real suite file, as `npm test` runs them.
     const child = startChild(
-      ['--project', 'suites', 'suites/smoke.test.ts'],
+      ['--project', 'suites-*', 'suites/smoke.test.ts'],
       childEnv({
         MQTT_TESTBENCH_RUN_ID: runId,
         MQTT_TESTBENCH_REPORT_DIR: reportDir,

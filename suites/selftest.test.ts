@@ -49,7 +49,7 @@
  * suite's 10 s arrival budget).
  */
 import { existsSync } from 'node:fs';
-import { beforeAll, afterAll, describe, test, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, inject, test, type TestContext } from 'vitest';
 import { REFERENCE_BUNDLE } from '../helpers/forwarders/reference-forwarder.js';
 import type { GateFile } from '../helpers/gates/gate-file.js';
 import { resolveLimits } from '../helpers/gates/evaluate.js';
@@ -470,7 +470,10 @@ describe(
       if (!inCi && !FULL) skipTest(ctx, 'not-selected', FULL_ONLY);
     }
 
-    for (const group of GROUP_ORDER) {
+    // Only the latency group measures time: it runs in the measuring project, alone; the others in
+    // the behaviour project, beside other files (vitest.config.ts).
+    const groups = GROUP_ORDER.filter((group) => (group === 'latency') === (inject('suiteProject') === 'measure'));
+    for (const group of groups) {
       const { path, concurrent, controlGates, where } = GROUPS[group];
       const cases = scopedCases(group);
       if (cases.length === 0) continue;

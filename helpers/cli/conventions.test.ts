@@ -235,8 +235,8 @@ describe('test: what the options become', () => {
       io(),
     );
     expect(plan.runs.map((r) => r.vitestArgs)).toEqual([
-      ['run', '--project', 'suites', 'suites/qos-matrix.test.ts', 'suites/faults.test.ts', '-t', 'QoS 2'],
-      ['run', '--project', 'suites', 'suites/qos-matrix.test.ts', '-t', 'QoS 2'],
+      ['run', '--project', 'suites-*', 'suites/qos-matrix.test.ts', 'suites/faults.test.ts', '-t', 'QoS 2'],
+      ['run', '--project', 'suites-*', 'suites/qos-matrix.test.ts', '-t', 'QoS 2'],
     ]);
     expect(plan.runs.map((r) => r.env['MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL'])).toEqual(['mqtt://d:1', undefined]);
     expect(plan.runs.map((r) => r.reportDir)).toEqual([
@@ -261,7 +261,7 @@ describe('test: what the options become', () => {
     expect(run?.vitestArgs).toEqual([
       'run',
       '--project',
-      'suites',
+      'suites-*',
       'suites/retain.test.ts',
       'suites/retain-forwarder.test.ts',
     ]);

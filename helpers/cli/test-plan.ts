@@ -1,7 +1,7 @@
 /**
  * The options of `mqtt-testbench test` and what they mean as MQTT_TESTBENCH_* settings: checked
  * (bad input is a UsageError or a ConfigError, exit 2, before anything starts) and turned into one
- * `vitest run --project suites` per broker, with the environment each run gets.
+ * `vitest run --project 'suites-*'` per broker, with the environment each run gets.
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -214,7 +214,7 @@ export function planTest(values: TestValues, rest: readonly string[], argv: read
       return {
         title: spec.title,
         env,
-        vitestArgs: ['run', '--project', 'suites', ...files, ...rest],
+        vitestArgs: ['run', '--project', 'suites-*', ...files, ...rest],
         reportDir,
         files,
         left,

@@ -2,7 +2,7 @@
  * `mqtt-testbench test`: the suites (never the harness's own tests) against what the user names:
  * brokers by URL, a forwarding path, a forwarder. The options are mapped onto the
  * MQTT_TESTBENCH_* settings (helpers/config/settings.ts stays the one place they are defined and
- * checked), the plan is printed, and `vitest run --project suites` runs once per broker.
+ * checked), the plan is printed, and `vitest run --project 'suites-*'` runs once per broker.
  */
 import { defineCommand } from './command.js';
 import { PASSWORD_ENV } from './credentials.js';

@@ -28,10 +28,11 @@ export interface FaultRunPlan {
   streams: readonly FaultStreamPlan[];
   /**
    * Longest publishing time of each stream: the lead before the fault, the fault's budget and the
-   * tail. A stream ends earlier, `tailMs` after the component is back.
+   * tail. Streams end earlier: `tailMs` after a message published after the component was back
+   * arrived on every stream (no stream waits for the whole budget of a fault that was quick).
    */
   durationMs: number;
-  /** Published after the component is back: proves the stream resumes and times the recovery. */
+  /** Published after every stream recovered (or the fault failed): feeds the QoS 0 bound after recovery. */
   tailMs: number;
   /** The fault starts once every stream delivered messages upstream and this long after the streams began. */
   leadMs: number;
@@ -84,9 +85,8 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
       if (streams.every((s) => s.flowing)) startFault();
     };
     const calledAtUs = nowUs();
-    let backOrFailed!: () => void;
-    const faultOver = new Promise<void>((resolve) => (backOrFailed = resolve));
-    // No stream waits for the fault's whole budget: each ends its tail after the component is back.
+    let recoveredOrFailed!: () => void;
+    const faultOver = new Promise<void>((resolve) => (recoveredOrFailed = resolve));
     const tailPublished = faultOver.then(() => sleep(plan.tailMs, undefined, { signal: plan.signal }));
     tailPublished.catch(() => undefined);
     const loads = streams.map((stream) => {
@@ -146,7 +146,7 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
       watch.markBack(timeline.backAtUs);
       return timeline;
     })();
-    fault.then(backOrFailed, backOrFailed);
+    fault.then(() => watch.allRecovered.then(recoveredOrFailed), recoveredOrFailed);
 
     // Every stream and the fault are awaited to the end (each is bounded), so nothing keeps running
     // behind a failure, and a paused or stopped component is back before this returns.

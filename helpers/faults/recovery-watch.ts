@@ -38,6 +38,9 @@ interface TopicState {
 export class RecoveryWatch {
   private backAtUs: number | undefined;
   private readonly topics = new Map<string, TopicState>();
+  private onAllRecovered: (() => void) | undefined;
+  /** Resolves once a message published after the component was back arrived on every topic. */
+  readonly allRecovered = new Promise<void>((resolve) => (this.onAllRecovered = resolve));
 
   private constructor(private readonly client: MqttClient) {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
@@ -121,6 +124,9 @@ export class RecoveryWatch {
     const atUs = nowUs();
     state.firstReceiptAtUs ??= atUs;
     const decoded = decodeMessage(payload);
-    if (decoded.kind === 'ok' && decoded.sendUs >= back) state.recoveredAtUs = atUs;
+    if (decoded.kind === 'ok' && decoded.sendUs >= back) {
+      state.recoveredAtUs = atUs;
+      if ([...this.topics.values()].every((t) => t.recoveredAtUs !== null)) this.onAllRecovered?.();
+    }
   }
 }

@@ -37,7 +37,7 @@ import { loadTolerances } from './tolerances.js';
 import { appendStepSummary, updateLatest, writeReportFiles } from './write-report.js';
 
 export interface TestbenchReporterOptions {
-  /** Projects whose tests make up the report. Default `['suites']`. */
+  /** Projects whose tests make up the report. Default: the suites projects. */
   projects?: string[];
   /** Print the summary table at the end. Default true. */
   consoleSummary?: boolean;
@@ -69,7 +69,7 @@ export class TestbenchReporter implements Reporter {
 
   constructor(options: TestbenchReporterOptions = {}) {
     this.options = {
-      projects: options.projects ?? ['suites'],
+      projects: options.projects ?? ['suites-behaviour', 'suites-measure'],
       consoleSummary: options.consoleSummary ?? true,
       env: options.env ?? process.env,
     };

@@ -132,7 +132,7 @@ export async function runChildSuites(request: ChildSuitesRequest): Promise<Child
   for (const name of NOT_INHERITED) if (!(name in overrides)) delete env[name];
   const args = [
     '--project',
-    'suites',
+    'suites-*',
     ...request.files,
     ...(request.testNamePattern ? ['-t', request.testNamePattern] : []),
   ];

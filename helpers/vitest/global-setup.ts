@@ -8,8 +8,8 @@ import { loadGates } from '../gates/gate-file.js';
 import { profileCases, type ProfileSection } from '../scenario/profile.js';
 import { OWNER_TEMP_DIRS, reapRun } from '../runtime/reaper/reap.mjs';
 import { sweepStaleRuns } from '../runtime/reaper/stale-runs.js';
-import { exportRunContext, newRunContext, RUN_ID_ENV } from '../runtime/run-context.js';
-import { buildRunPlan } from '../testbed/plan.js';
+import { exportRunContext, newRunContext, RUN_ID_ENV, type RunContext } from '../runtime/run-context.js';
+import { buildRunPlan, type RunPlan } from '../testbed/plan.js';
 import { SharedTestbedServer } from '../testbed/shared-server.js';
 import { formatPlan } from './format-plan.js';
 import './provided.js';
@@ -22,6 +22,31 @@ const WATCHDOG = fileURLToPath(new URL('../runtime/reaper/watchdog.mjs', import.
  * dies, decide the runtime, targets and topologies, print that plan, and hand it to the workers.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Both suites projects (behaviour, measure) run this setup: the run is set up once and shared.
+  const holder = globalThis as { [RUN_SETUP]?: Promise<RunSetup> };
+  holder[RUN_SETUP] ??= setUpRun(project);
+  const run = await holder[RUN_SETUP];
+  run.users += 1;
+  project.provide('plan', run.plan);
+  project.provide('runContext', run.context);
+  project.provide('sharedTestbed', run.sharedTestbed);
+  return async () => {
+    run.users -= 1;
+    if (run.users === 0) await run.tearDown();
+  };
+}
+
+const RUN_SETUP = Symbol.for('mqtt-testbench.run-setup');
+
+interface RunSetup {
+  plan: RunPlan;
+  context: RunContext;
+  sharedTestbed: string;
+  users: number;
+  tearDown(): Promise<void>;
+}
+
+async function setUpRun(project: TestProject): Promise<RunSetup> {
   const settings = loadSettings();
   validateInputFiles(settings);
   await sweepStaleRuns();
@@ -39,14 +64,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const plan = await buildRunPlan(settings, run.runId);
   writeFileSync(join(run.runDir, 'plan.json'), JSON.stringify(plan, null, 2));
   console.log(formatPlan(plan));
-  project.provide('plan', plan);
-  project.provide('runContext', run);
   // Brokers and topologies the test files share, started once per run on first request.
   const shared = new SharedTestbedServer(plan, settings, join(run.runDir, 'shared-testbed.sock'));
   await shared.listen();
-  project.provide('sharedTestbed', shared.socketPath);
 
-  return async () => {
+  const tearDown = async () => {
     await shared
       .close()
       .catch((error: unknown) =>
@@ -62,6 +84,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     watchdog.stdin?.end();
   };
+  return { plan, context: run, sharedTestbed: shared.socketPath, users: 0, tearDown };
 }
 
 const PROFILE_SECTIONS = ['forwarding-loss', 'direct', 'max-rate'] as const satisfies readonly ProfileSection[];

@@ -7,5 +7,11 @@ declare module 'vitest' {
     runContext: RunContext;
     /** Unix socket of the run's shared testbed (helpers/testbed/shared-server.ts). */
     sharedTestbed: string;
+    /**
+     * Which suites project runs the file: `behaviour` (files side by side, nothing timed) or
+     * `measure` (one file at a time, alone on the machine). A file in both registers its timed
+     * tests in `measure` and the others in `behaviour`.
+     */
+    suiteProject: 'behaviour' | 'measure';
   }
 }

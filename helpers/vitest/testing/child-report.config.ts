@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 export default defineConfig({
   test: {
     root,
-    name: 'suites',
+    name: 'suites-behaviour',
     include: ['helpers/vitest/testing/*.fixture.ts'],
     globalSetup: ['helpers/vitest/global-setup.ts'],
     setupFiles: ['helpers/vitest/worker-setup.ts'],

@@ -12,7 +12,7 @@ const runId = process.env['MQTT_TESTBENCH_RUN_ID'] ?? 'e2e-run';
 export default defineConfig({
   test: {
     root,
-    name: 'suites',
+    name: 'suites-behaviour',
     include: ['*.fixture.ts'],
     globalSetup: ['./global-setup.ts'],
     reporters: [
