@@ -285,7 +285,7 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
         ).toEqual([]);
       });
 
-      const queuesQos0 = target.behaviour.queuesQos0WhileOffline;
+      const queuesQos0 = target.behaviour.queuesQos0WhileOffline.value;
       const qos0Choice = `${target.name} documents: QoS 0 ${queuesQos0 ? 'is' : 'is not'} queued for an offline session`;
       test(`QoS 0 published while the persistent session is offline is ${queuesQos0 ? 'delivered on reconnect' : 'not delivered'} (${qos0Choice})`, async (ctx) => {
         skipUnlessSupported(ctx);

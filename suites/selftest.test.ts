@@ -43,6 +43,8 @@ import { selftestBrokerUnavailable, startSelftestBroker, type SelftestBroker } f
 import { deliveryOnlyGates, runChildSuites, type ChildSuitesOutcome } from '../helpers/selftest/child-suites.js';
 import { describeDefect, type DefectSpec } from '../helpers/selftest/defects.js';
 import { startFaultyProxy, type FaultyProxy, type ProxyStats } from '../helpers/selftest/faulty-proxy.js';
+import { MOSQUITTO_BIN } from '../helpers/targets/mosquitto/mosquitto-settings.js';
+import { targetSetting } from '../helpers/targets/target.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 
 const plan = runPlan();
@@ -52,7 +54,7 @@ const FULL = plan.profile === 'full';
 const CHILD_BUDGET_MS = 240_000;
 const FULL_ONLY = 'runs in the full profile (npm run bench) only, to keep npm test within its time budget';
 
-const unavailable = selftestBrokerUnavailable(settings.mosquittoBin);
+const unavailable = selftestBrokerUnavailable(targetSetting(settings, MOSQUITTO_BIN));
 const noForwarder = existsSync(REFERENCE_BUNDLE)
   ? undefined
   : `${REFERENCE_BUNDLE} does not exist: run \`npm run build\` first (npm test does it).`;
@@ -226,7 +228,7 @@ describe(
 
     beforeAll(async () => {
       if (unavailable) return;
-      const options = { binary: settings.mosquittoBin, startupTimeoutMs: settings.startupTimeoutMs };
+      const options = { binary: targetSetting(settings, MOSQUITTO_BIN), startupTimeoutMs: settings.startupTimeoutMs };
       [direct, downstream, upstream] = await Promise.all([
         startSelftestBroker('selftest-broker', options),
         startSelftestBroker('selftest-downstream', options),

@@ -11,14 +11,9 @@ export const QOS_LEVELS: readonly Qos[] = [0, 1, 2];
 
 /** Why the MQTT 5 cases cannot run against these targets (undefined when they can). */
 export function mqtt5SkipReason(plan: RunPlan, targets: readonly TargetName[]): string | undefined {
-  const lacking = plan.targets.filter((t) => targets.includes(t.name) && !t.behaviour.mqtt5);
+  const lacking = plan.targets.filter((t) => targets.includes(t.name) && !t.behaviour.mqtt5.value);
   if (lacking.length === 0) return undefined;
-  return lacking
-    .map(
-      (t) =>
-        `${t.name} does not support MQTT 5 (${t.behaviour.notes.find((n) => /MQTT 5/.test(n)) ?? 'its target declares mqtt5: false'})`,
-    )
-    .join('; ');
+  return lacking.map((t) => `${t.name} does not support MQTT 5 (${t.behaviour.mqtt5.says})`).join('; ');
 }
 
 /**
@@ -52,5 +47,5 @@ export function guaranteeOf(qos: Qos): string {
 }
 
 function speaksMqtt5(plan: RunPlan, target: string): boolean {
-  return plan.targets.find((t) => t.name === target)?.behaviour.mqtt5 ?? false;
+  return plan.targets.find((t) => t.name === target)?.behaviour.mqtt5.value ?? false;
 }

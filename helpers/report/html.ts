@@ -237,6 +237,20 @@ function summarySection(report: TestbenchReport): string {
         `<tr class="${t.status}"><td>${esc(t.id)}</td><td>${esc(t.runtime)}</td><td>${t.status === 'ran' ? '✓ ran' : '– skipped'}</td><td>${esc(t.reason ?? '')}</td></tr>`,
     )
     .join('');
+  const behaviours = report.targets
+    .filter((t) => t.status === 'ran' && t.behaviour?.table?.length)
+    .map(
+      (t) =>
+        `<details><summary>${esc(t.name)} ${esc(t.behaviour?.version ?? '')}: behaviour table</summary><div class="scroll"><table><thead><tr><th>entry</th><th>value</th><th>kind</th><th>what the broker does</th><th>source</th></tr></thead><tbody>${(
+          t.behaviour?.table ?? []
+        )
+          .map(
+            (r) =>
+              `<tr class="${r.kind === 'deviation' ? 'fail' : ''}"><td>${esc(r.entry)}</td><td>${esc(r.value)}</td><td>${esc(r.kind)}</td><td>${esc(r.says)}</td><td><a href="${esc(r.source)}">docs</a></td></tr>`,
+          )
+          .join('')}</tbody></table></div></details>`,
+    )
+    .join('');
   const verdicts = { pass: 0, fail: 0, skip: 0 };
   for (const r of report.results) verdicts[r.verdict] += 1;
   return `<section id="summary"><h2>Summary</h2>
@@ -251,6 +265,7 @@ ${errors}
 <table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h3>Targets</h3>
 <table><thead><tr><th>target</th><th>runtime</th><th>status</th><th>version</th><th>note</th></tr></thead><tbody>${targets || '<tr><td colspan="5">no run plan</td></tr>'}</tbody></table>
+${behaviours ? `<p>What each broker documents where the MQTT spec leaves a choice, where it deviates from the spec, and its limits: the suites expect exactly this.</p>${behaviours}` : ''}
 ${forwarders ? `<h3>Forwarders</h3><table><thead><tr><th>forwarder</th><th>kind</th><th>status</th><th>declaration / reason</th></tr></thead><tbody>${forwarders}</tbody></table>` : ''}
 ${topologies ? `<h3>Topologies</h3><table><thead><tr><th>topology</th><th>runtime</th><th>status</th><th>reason</th></tr></thead><tbody>${topologies}</tbody></table>` : ''}
 </section>`;

@@ -41,6 +41,7 @@ export function renderMarkdown(report: TestbenchReport): string {
   }
 
   out.push(...targetsSection(report));
+  out.push(...behaviourSection(report));
   if (report.baseline) out.push(...baselineSection(report));
   out.push(...gatesSection(report.results));
   out.push(...qosGridSection(qosGrids(report.results)));
@@ -83,6 +84,36 @@ function targetsSection(report: TestbenchReport): string[] {
     for (const t of skippedTopologies) out.push(`- **${t.id}** skipped: ${oneLine(t.reason ?? '')}`);
   }
   out.push('');
+  return out;
+}
+
+/**
+ * Each target's behaviour table: what the broker documents where the spec leaves a choice or where
+ * it deviates, with the source. The suites took their expectations from here, so a deviation is
+ * visible as declared, never taken silently from the broker's own behaviour.
+ */
+function behaviourSection(report: TestbenchReport): string[] {
+  const documented = report.targets.filter((t) => t.status === 'ran' && t.behaviour?.table?.length);
+  if (documented.length === 0) return [];
+  const out = [
+    '## Behaviour tables',
+    '',
+    'What each broker documents where the MQTT spec leaves a choice (choice), where it departs from the spec (deviation) and the limits a test can run into (limit). The suites expect exactly this; a deviation that is not declared here fails.',
+    '',
+  ];
+  for (const t of documented) {
+    out.push(
+      `### ${t.name} ${t.behaviour?.version ?? ''}`.trimEnd(),
+      '',
+      '| entry | value | kind | what the broker does | source |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const r of t.behaviour?.table ?? [])
+      out.push(
+        row([r.entry, r.value, r.kind === 'deviation' ? '**deviation**' : r.kind, r.says, `[docs](${r.source})`]),
+      );
+    out.push('');
+  }
   return out;
 }
 

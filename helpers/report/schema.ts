@@ -263,7 +263,26 @@ export const reportSchema = z
         detail: z.string().optional(),
         versions: z.array(z.string()),
         behaviour: z
-          .looseObject({ queuesQos0WhileOffline: z.boolean(), mqtt5: z.boolean(), notes: z.array(z.string()) })
+          .looseObject({
+            queuesQos0WhileOffline: z.boolean(),
+            mqtt5: z.boolean(),
+            notes: z.array(z.string()),
+            version: z.string().optional(),
+            table: z
+              .array(
+                z.looseObject({
+                  entry: z.string(),
+                  value: z.string(),
+                  kind: z.string(),
+                  says: z.string(),
+                  source: z.string(),
+                }),
+              )
+              .optional()
+              .describe(
+                "The target's behaviour table: what the broker documents where the spec leaves a choice or where it deviates",
+              ),
+          })
           .optional(),
       }),
     ),
