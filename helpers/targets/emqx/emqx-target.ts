@@ -21,7 +21,7 @@ export const emqxTarget: Target<'emqx'> = {
   behaviour: (settings) => emqxBehaviour(imageVersion(emqxImage(settings))),
   restartPersistence: {
     sessions: false,
-    note: 'EMQX keeps sessions in memory (durable sessions are off by default): a restart ends them; persistence only keeps retained messages on disc (retainer.backend.storage_type disc).',
+    note: 'EMQX keeps sessions in memory (durable sessions are off by default): a restart ends them; persistence only keeps retained messages on disc (retainer.backend.storage_type disc, under the pinned node name).',
     // A graceful stop plus a boot, which takes 5-10 s on small machines (EMQX budgets minutes).
     budgetMs: 30_000,
   },
@@ -43,15 +43,18 @@ export const emqxTarget: Target<'emqx'> = {
     if (request.runtime !== 'container') throw new Error(`emqx cannot run in the ${request.runtime} runtime.`);
     const label = brokerLabel('emqx', 'container', request.role);
     const hostPort = await freeLoopbackPort();
+    const startupBudgetMs = Math.max(EMQX_MIN_STARTUP_MS, request.settings.startupTimeoutMs);
     const container = new EmqxContainer(emqxImage(request.settings), label)
       .withHostPort(hostPort)
-      .withStartupTimeout(Math.max(EMQX_MIN_STARTUP_MS, request.settings.startupTimeoutMs));
+      .withStartupTimeout(startupBudgetMs);
     if (request.persistence) container.withPersistence();
     if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
     const started = await container.start();
     const url = `mqtt://${started.getHost()}:${hostPort}`;
+    // After a restart no wait strategy runs: the probe itself waits out the boot (5-10 s on small
+    // machines), so it gets the start-up budget, not the probe budget.
     const component: ContainerComponent = new ContainerComponent(label, started, () =>
-      probeBroker(component, { label, url }, request.settings),
+      probeBroker(component, { label, url }, request.settings, undefined, startupBudgetMs),
     );
     return disposeOnFailure(component, async () => {
       await probeBroker(component, { label, url }, request.settings);
