@@ -59,6 +59,7 @@ import type { TestbenchResult } from '../helpers/report/result.js';
 import { loadToResult } from '../helpers/scenario/to-result.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import type { StartedTopology } from '../helpers/testbed/topology.js';
+import { skipForCapability } from '../helpers/vitest/capability-skip.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import type { TopologyPlan } from '../helpers/testbed/plan.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
@@ -129,7 +130,7 @@ describeEachTopology(
       test(`${FAULTS[kind].title} mid-stream: ${expectation.qos1Phrase}; ${QOS0_PHRASE}`, async (ctx) => {
         const t = topology();
         const unsupported = unsupportedReason(t, kind);
-        if (unsupported) ctx.skip(unsupported);
+        if (unsupported) skipForCapability(ctx, unsupported);
         const where = `${t.id} (${t.runtime}), ${FAULTS[kind].title}`;
         const budgetMs = faultBudgetMs(kind, topologyPlan);
         const durationMs = LEAD_MS + budgetMs + TAIL_MS;
