@@ -106,7 +106,7 @@ const CASES: DefectCase[] = [
     full: { pattern: 'qos matrix: direct', failures: 8 },
     ci: { pattern: 'qos matrix: direct', failures: 8 },
     failing: /qos matrix: direct > .* > MQTT (3\.1\.1|5) > pub QoS [12] \/ sub QoS [12] → delivered QoS [12]/,
-    message: /delivered QoS 0\/[12] on 3 of 30 messages, expected [12] = min\(pub, sub\)/,
+    message: /delivered QoS 0\/[12] on 3 of 30 messages, expected [12] = min\(pub, granted\)/,
   },
   {
     defect: { name: 'drop-retained' },

@@ -20,7 +20,7 @@ import { CLIENT_SCRIPT } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';
 import { protocolLabel, scenarioKey, subjectLabel, subjectName } from './keys.js';
 import { scenarioLabel, sortResults } from './markdown.js';
-import { qosGrids } from './qos-grid.js';
+import { cellMarks, gridNotes, qosGrids } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
@@ -329,18 +329,28 @@ function qosSection(report: TestbenchReport): string {
           const cells = ([0, 1, 2] as const).map((sub) => {
             const cell = grid.cells[pub][sub];
             if (!cell) return '<td class="none">–</td>';
-            if (cell.verdict === 'skip') return '<td class="none">skipped</td>';
+            const marks = cellMarks(grid, pub, sub);
+            const notes = cell.annotations.map((a) => a.text).join(' ');
+            if (cell.verdict === 'skip') return `<td class="none" title="${esc(notes)}">skipped${marks}</td>`;
             const observed = cell.observed.length > 0 ? cell.observed.join(',') : 'none';
-            const title = `expected ${cell.expected} (${cell.expectation}); observed ${observed}; sent ${cell.sent}, received ${cell.received}, duplicates ${cell.duplicates}, lost ${cell.lost}${cell.error ? `; ${cell.error}` : ''}`;
+            const granted =
+              cell.granted !== undefined && cell.granted < sub ? `<br><small>granted ${cell.granted}</small>` : '';
+            const title = `expected ${cell.expected} (${cell.expectation}); observed ${observed}; sent ${cell.sent}, received ${cell.received}, duplicates ${cell.duplicates}, lost ${cell.lost}${cell.error ? `; ${cell.error}` : ''}${notes ? `; ${notes}` : ''}`;
             const rightQos = cell.observed.length === 1 && cell.observed[0] === cell.expected;
             const why = rightQos ? 'test failed' : `expected ${cell.expected}`;
-            return `<td class="${cell.ok ? 'ok' : 'bad'}" title="${esc(title)}"><b>${esc(observed)}</b> ${cell.ok ? '✓' : `✗<br><small>${why}</small>`}</td>`;
+            return `<td class="${cell.ok ? 'ok' : 'bad'}" title="${esc(title)}"><b>${esc(observed)}</b> ${cell.ok ? '✓' : `✗<br><small>${why}</small>`}${marks}${granted}</td>`;
           });
           return `<tr><th>${pub}</th>${cells.join('')}</tr>`;
         })
         .join('');
+      const notes = gridNotes(grid)
+        .map(
+          (n) =>
+            `<li>${n.mark} ${esc(n.where)}: ${n.annotation.kind === 'declared-deviation' ? 'declared deviation' : 'documented choice'}: ${esc(n.annotation.text)} <a href="${esc(n.annotation.source)}">source</a></li>`,
+        )
+        .join('');
       return `<figure class="grid"><figcaption>${esc(grid.subject)} · ${grid.path} · ${protocolLabel(grid.protocolVersion)}${grid.expectation ? `<br><small>expected: ${esc(grid.expectation)}</small>` : ''}</figcaption>
-<table class="qos"><thead><tr><th>pub \\ sub</th><th>0</th><th>1</th><th>2</th></tr></thead><tbody>${body}</tbody></table></figure>`;
+<table class="qos"><thead><tr><th>pub \\ sub</th><th>0</th><th>1</th><th>2</th></tr></thead><tbody>${body}</tbody></table>${notes ? `<ul class="notes">${notes}</ul>` : ''}</figure>`;
     })
     .join('');
   return `<section id="qos"><h2>QoS grids</h2><p>Rows: publish QoS; columns: subscribe QoS. A cell shows the QoS read from the received PUBLISH packets: ✓ (blue) when it equals the expected QoS and the test passed, ✗ (orange) otherwise. Hover a cell for the counts.</p><div class="grids">${tables}</div></section>`;

@@ -6,7 +6,7 @@
 import { describeChange, formatSample } from './baseline.js';
 import { count, duration, gateValue, ms, percent, rate } from './format.js';
 import { protocolLabel, subjectLabel } from './keys.js';
-import { qosGrids, type QosGrid } from './qos-grid.js';
+import { cellMarks, gridNotes, qosGrids, type QosGrid } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
 
 const VERDICT_ICON = { pass: '✅', fail: '❌', skip: '⏭️' } as const;
@@ -204,7 +204,7 @@ function qosGridSection(grids: readonly QosGrid[]): string[] {
   const out = [
     '## QoS grids',
     '',
-    'Rows: publish QoS; columns: subscribe QoS. Each cell: the QoS observed on the received PUBLISH packets, ✓ when it equals the expected QoS and the test passed, ✗ otherwise (the failures section says why).',
+    'Rows: publish QoS; columns: subscribe QoS. Each cell: the QoS observed on the received PUBLISH packets, ✓ when it equals the expected QoS and the test passed, ✗ otherwise (the failures section says why). A grant below the requested QoS that the broker documents, and a deviation from the spec a broker declares, are footnoted with their source.',
     '',
   ];
   for (const grid of grids) {
@@ -218,16 +218,23 @@ function qosGridSection(grids: readonly QosGrid[]): string[] {
           ...([0, 1, 2] as const).map((sub) => {
             const cell = grid.cells[pub][sub];
             if (!cell) return '–';
-            if (cell.verdict === 'skip') return 'skipped';
+            const marks = cellMarks(grid, pub, sub);
+            if (cell.verdict === 'skip') return `skipped${marks}`;
             const observed = cell.observed.length > 0 ? cell.observed.join(',') : 'none';
-            if (cell.ok) return `${observed} ✓`;
+            const granted = cell.granted !== undefined && cell.granted < sub ? ` (granted ${cell.granted})` : '';
+            if (cell.ok) return `${observed} ✓${granted}${marks}`;
             // The right QoS, but the test failed on something else (counts, duplicates): say so, not "expected".
             const rightQos = cell.observed.length === 1 && cell.observed[0] === cell.expected;
-            return rightQos ? `${observed} ✗ (test failed)` : `${observed} ✗ (expected ${cell.expected})`;
+            return `${observed} ✗ (${rightQos ? 'test failed' : `expected ${cell.expected}`})${granted}${marks}`;
           }),
         ]),
       );
     }
+    out.push('');
+    for (const note of gridNotes(grid))
+      out.push(
+        `${note.mark} ${note.where}: ${note.annotation.kind === 'declared-deviation' ? 'declared deviation' : 'documented choice'}: ${oneLine(note.annotation.text)} ([source](${note.annotation.source}))  `,
+      );
     out.push('');
   }
   return out;

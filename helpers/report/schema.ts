@@ -74,6 +74,17 @@ const qosCell = z.looseObject({
   observedQos: z.array(z.number().int()),
   expectation: z.string(),
   counters,
+  grantedQos: z.number().int().nullable().optional(),
+  annotations: z
+    .array(
+      z.looseObject({
+        kind: z.enum(['documented-choice', 'declared-deviation']),
+        text: z.string(),
+        source: z.string(),
+      }),
+    )
+    .optional()
+    .describe('Where the cell departs from the plain reading of the spec because of what a broker documents'),
 });
 
 const period = z.looseObject({
