@@ -4,6 +4,7 @@ import { emqxTarget } from './emqx/emqx-target.js';
 import { externalTarget } from './external/external-target.js';
 import { mosquittoSecureTarget } from './mosquitto/mosquitto-secure-target.js';
 import { mosquittoTarget } from './mosquitto/mosquitto-target.js';
+import { rabbitmqTarget } from './rabbitmq/rabbitmq-target.js';
 import type { Pairing, Target } from './target.js';
 
 /**
@@ -20,6 +21,7 @@ const TARGET_LIST = [
   emqxTarget,
   aedesTarget,
   externalTarget,
+  rabbitmqTarget,
 ] as const;
 
 export type TargetName = (typeof TARGET_LIST)[number]['name'];
