@@ -29,6 +29,7 @@ import {
   protocolName,
   publishNumbered,
   type ProtocolVersion,
+  type TestClient,
 } from '../helpers/mqtt/index.js';
 import {
   declarationOf,
@@ -55,6 +56,8 @@ const plan = runPlan();
 const MESSAGES_PER_CELL = plan.profile === 'full' ? 500 : 30;
 /** Upper bound for a cell's messages to arrive; the wait ends as soon as they did. */
 const ARRIVAL_BUDGET_MS = plan.profile === 'full' ? 30_000 : 10_000;
+/** Upper bound for a broker's answer to one QoS 2 PUBLISH. */
+const QOS2_ANSWER_BUDGET_MS = 5_000;
 
 interface Cell {
   path: 'direct' | 'forwarded';
@@ -117,7 +120,58 @@ describeEachTarget('qos matrix: direct', {}, (broker, target) => {
       }
     });
   }
+
+  // The cells a declared lack of QoS 2 publishes skips are not left unchecked: the deviation itself
+  // is measured, so the table fails the day the broker starts to answer with the QoS 2 handshake.
+  const { qos2Publish } = target.behaviour;
+  if (!qos2Publish.value) {
+    test(`the declared deviation holds: a QoS 2 PUBLISH gets no PUBREC (${target.name} declares: ${qos2Publish.says})`, async (ctx) => {
+      const b = broker();
+      const publisher = await connectTestClient({ broker: b, role: 'pub', protocolVersion: 4 });
+      const answer = await qos2PublishAnswer(publisher.client, `${testTopicPrefix('qos2-deviation')}/cell`);
+      await recordResult(ctx, {
+        suite: 'qos-matrix',
+        scenario: 'declared deviation: QoS 2 PUBLISH',
+        subject: brokerSubject(b),
+        protocolVersion: 4,
+        qos: 2,
+        observations: { answer },
+        expectations: [`declared deviation (${qos2Publish.source}): ${qos2Publish.says}`],
+      });
+      expect(
+        answer,
+        `${b.label}, MQTT 3.1.1: a QoS 2 PUBLISH was answered with a PUBREC, the QoS 2 handshake, but ${target.name}'s behaviour table declares no QoS 2 publishes (qos2Publish): if the broker supports QoS 2 now, update the table, and its QoS 2 cells will run`,
+      ).not.toBe('pubrec');
+    });
+  }
 });
+
+/**
+ * What a broker answers to one QoS 2 PUBLISH (MQTT 3.1.1): `pubrec` (the QoS 2 handshake),
+ * `puback` (treated as QoS 1), `disconnect` (refused), or `nothing` within 5 s.
+ */
+async function qos2PublishAnswer(
+  client: TestClient['client'],
+  topic: string,
+): Promise<'pubrec' | 'puback' | 'disconnect' | 'nothing'> {
+  return new Promise((resolve) => {
+    const done = (answer: 'pubrec' | 'puback' | 'disconnect' | 'nothing') => {
+      clearTimeout(timer);
+      client.off('packetreceive', onPacket);
+      client.off('close', onClose);
+      resolve(answer);
+    };
+    const onPacket = (packet: { cmd: string }) => {
+      if (packet.cmd === 'pubrec' || packet.cmd === 'puback') done(packet.cmd);
+    };
+    const onClose = () => done('disconnect');
+    const timer = setTimeout(() => done('nothing'), QOS2_ANSWER_BUDGET_MS);
+    client.on('packetreceive', onPacket);
+    client.on('close', onClose);
+    // mqtt.js takes a PUBACK as the end of any publish; the answer is read from the packet above.
+    client.publish(topic, 'qos2-deviation', { qos: 2 }, () => undefined);
+  });
+}
 
 describeEachTopology('qos matrix: through the forwarder', {}, (topology, topologyPlan) => {
   const { name: forwarder, declaration } = declarationOf(plan, topologyPlan);

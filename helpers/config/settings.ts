@@ -84,7 +84,7 @@ const HARNESS_SETTING_SPECS: readonly SettingSpec[] = [
     name: 'MQTT_TESTBENCH_RUNTIME',
     defaultText: 'auto',
     description:
-      'auto | container | process | embedded. auto: container when Docker answers, else process when a mosquitto binary is found, else embedded.',
+      "auto | container | process | embedded. auto: container when Docker answers and a selected target's image is there, else process when a selected target's binary is found, else embedded.",
   },
   {
     name: 'MQTT_TESTBENCH_TARGETS',

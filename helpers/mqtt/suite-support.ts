@@ -26,7 +26,7 @@ export function mqtt5SkipReason(plan: RunPlan, targets: readonly TargetName[]): 
 export function qos2PublishSkipReason(plan: RunPlan, target: TargetName, who = 'the test'): string | undefined {
   const behaviour = plan.targets.find((t) => t.name === target)?.behaviour;
   if (!behaviour || behaviour.qos2Publish.value) return undefined;
-  return `${target} declares a deviation: ${behaviour.qos2Publish.says} ${who} would publish to it at QoS 2 (${behaviour.qos2Publish.source})`;
+  return `${target} declares a deviation: ${behaviour.qos2Publish.says} Here ${who} would publish to it at QoS 2`;
 }
 
 /**
