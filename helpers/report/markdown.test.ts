@@ -131,6 +131,15 @@ describe('console summary', () => {
     );
   });
 
+  test('a grid whose cells a declared deviation skipped passes and says how many were skipped', () => {
+    const results = qosMatrix(MOSQUITTO, 'direct', 4);
+    const tests = results.map((r) => collected([r], r.qosCell?.publishQos === 2 ? 'skipped' : 'passed'));
+    const text = renderConsoleSummary(syntheticReport({ tests }), { width: 200 });
+    expect(text).toMatch(
+      /qos-matrix\s+mosquitto\s+QoS grid direct MQTT 3\.1\.1\s+✓ pass\s+6\/6 cells as expected, 3 skipped \(declared deviation\)/,
+    );
+  });
+
   test('failures come first and long tables are cut with a pointer to report.md', () => {
     const report = syntheticReport({
       tests: [
