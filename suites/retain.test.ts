@@ -363,8 +363,13 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
           : `min(retained, granted)${maxQos.value < 2 ? ` (${target.name} grants at most QoS ${maxQos.value})` : ''}`,
       };
       // Retained messages are published at every QoS the target accepts (a declared lack of QoS 2
-      // publishes leaves QoS 2 out) and subscribed to by exact topics, which every broker serves.
+      // publishes leaves QoS 2 out) and subscribed to with one wildcard filter, or by exact topics
+      // where the target declares that wildcard subscriptions get no retained messages.
       const retainedLevels = QOS_LEVELS.filter((q) => q < 2 || qos2Publish.value);
+      const retainedFilters = (subQos: Qos, topic: (sub: string) => string) =>
+        retainedToWildcardSubscriptions.value
+          ? { [topic('q/+')]: { qos: subQos } }
+          : Object.fromEntries(retainedLevels.map((q) => [topic(`q/${q}`), { qos: subQos }]));
       test(`a retained message is delivered at ${deliveryQos.expectation}${retainedLevels.length < 3 ? ` (retained at QoS ${retainedLevels.join('/')}: ${target.name} declares no QoS 2 publish)` : ''}`, async (ctx) => {
         skipUnlessSupported(ctx);
         const bench = await openBench(broker(), version, `retain-qos-v${version}`);
@@ -378,7 +383,7 @@ describeEachTarget('retain: direct', {}, (broker, target) => {
             const late = await bench.late(`s${subQos}`);
             await subscribeWithControl(
               late,
-              Object.fromEntries(retainedLevels.map((q) => [bench.topic(`q/${q}`), { qos: subQos }])),
+              retainedFilters(subQos, (sub) => bench.topic(sub)),
               bench.control,
               ARRIVAL_BUDGET_MS,
               (since) => retainedLevels.every((q) => since.some((m) => m.topic === bench.topic(`q/${q}`))),

@@ -38,7 +38,7 @@ const BEHAVIOUR: BrokerBehaviour = {
   ),
   retainedDeliveryQos: deviation(
     'as retained',
-    'A retained message is sent to a new subscription at its stored QoS, not at min(retained, granted) [MQTT-3.8.4-6]: sendRetained delivers at packet.qos.',
+    'A retained message that matches a new wildcard subscription is sent at its stored QoS, not at min(retained, granted) [MQTT-3.8.4-6]: sendRetained delivers at packet.qos (an exact-topic subscription gets min(retained, granted)).',
     `${SOURCE}/lib/handlers/subscribe.js`,
   ),
   retainedToWildcardSubscriptions: asSpec(
