@@ -16,6 +16,7 @@ import { runLoad } from '../helpers/load/run-load.js';
 import type { LoadResult } from '../helpers/load/types.js';
 import { withTimeout } from '../helpers/runtime/readiness-error.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
+import { EMQX_IMAGE } from '../helpers/targets/emqx/emqx-settings.js';
 import { targetByName } from '../helpers/targets/registry.js';
 import { runResources } from '../helpers/testbed/leftovers.js';
 import { deadComponents, describeLoadErrors } from '../helpers/testbed/liveness.js';
@@ -127,7 +128,7 @@ describe('harness robustness', { timeout: 60_000 }, () => {
     const before = await runResources();
     const started = startTopology(
       { downstream: 'mosquitto', upstream: 'emqx', runtime: 'container', forwarder: referenceForwarder },
-      { ...settings, emqxImage: MISSING_IMAGE },
+      { ...settings, targetSettings: { ...settings.targetSettings, [EMQX_IMAGE.name]: MISSING_IMAGE } },
     );
     await expect(started, 'starting a topology whose upstream image is missing must fail').rejects.toThrow(
       /emqx mqtt-broker-upstream \(container\)/,

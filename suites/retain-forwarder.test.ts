@@ -70,7 +70,7 @@ async function openBench(topology: StartedTopology, label: string): Promise<Forw
   // removed (the forwarder may pass that delete on), then the upstream ones.
   clearRetainedOnFinish(topology.upstream, [upTopic, ns.expect('ctl')]);
   clearRetainedOnFinish(topology.downstream, [downTopic]);
-  const watcherSeesRetainFlag = topology.upstream.behaviour.mqtt5;
+  const watcherSeesRetainFlag = topology.upstream.behaviour.mqtt5.value;
   const watcher = await connectTestClient({
     broker: topology.upstream,
     role: 'watch',

@@ -38,6 +38,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, test, type TestContext } from 'vitest';
 import { REFERENCE_BUNDLE } from '../helpers/forwarders/reference-forwarder.js';
+import { MOSQUITTO_BIN } from '../helpers/targets/mosquitto/mosquitto-settings.js';
+import { targetSetting } from '../helpers/targets/target.js';
 import { selftestBrokerUnavailable, startSelftestBroker, type SelftestBroker } from '../helpers/selftest/broker.js';
 import { childReportDir, runChildSuites, type ChildSuitesOutcome } from '../helpers/selftest/child-suites.js';
 import { describeMode, type FaultyMode } from '../helpers/selftest/faulty-forwarder/modes.js';
@@ -68,7 +70,7 @@ const FAULTY_BUNDLE = fileURLToPath(new URL('../dist/selftest-faulty-forwarder.m
 const FAULTY_COMMAND = 'node dist/selftest-faulty-forwarder.mjs';
 
 const unavailable =
-  selftestBrokerUnavailable(settings.mosquittoBin) ??
+  selftestBrokerUnavailable(targetSetting(settings, MOSQUITTO_BIN)) ??
   [FAULTY_BUNDLE, REFERENCE_BUNDLE]
     .filter((bundle) => !existsSync(bundle))
     .map((bundle) => `${bundle} does not exist: run \`npm run build\` first (npm test does it).`)[0];
@@ -360,7 +362,7 @@ describe('the suites catch a broken forwarder (a faulty command: forwarder betwe
 
   beforeAll(async () => {
     if (unavailable) return;
-    const options = { binary: settings.mosquittoBin, startupTimeoutMs: settings.startupTimeoutMs };
+    const options = { binary: targetSetting(settings, MOSQUITTO_BIN), startupTimeoutMs: settings.startupTimeoutMs };
     [downstream, upstream] = await Promise.all([
       startSelftestBroker('selftest-fwd-downstream', options),
       startSelftestBroker('selftest-fwd-upstream', options),

@@ -14,7 +14,11 @@ import { loadGates, readGateFile } from '../gates/gate-file.js';
 import { parseWorkload, WorkloadError } from '../load/workload.js';
 import { ConfigError } from './errors.js';
 import { jsonSyntaxErrorOffset, parseJsonWithPosition } from './json-file.js';
+import { TARGET_NAMES, TARGET_SETTINGS } from '../targets/registry.js';
 import { loadSettings } from './settings.js';
+
+/** The allowed targets as the registry lists them: adding a broker changes the messages, not this file. */
+const TARGET_LIST = TARGET_NAMES.join(', ');
 
 const dir = mkdtempSync(join(tmpdir(), 'mtb-bad-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,12 +56,12 @@ describe('environment variables', () => {
     [
       'MQTT_TESTBENCH_TARGETS',
       'mosquito',
-      'MQTT_TESTBENCH_TARGETS names unknown entry mosquito: allowed are mosquitto, mosquitto-secure, emqx, aedes, external.',
+      `MQTT_TESTBENCH_TARGETS names unknown entry mosquito: allowed are ${TARGET_LIST}.`,
     ],
     [
       'MQTT_TESTBENCH_TARGETS',
       ',',
-      'MQTT_TESTBENCH_TARGETS is set but empty: list at least one of mosquitto, mosquitto-secure, emqx, aedes, external, or unset it.',
+      `MQTT_TESTBENCH_TARGETS is set but empty: list at least one of ${TARGET_LIST}, or unset it.`,
     ],
     ['MQTT_TESTBENCH_PROFILE', 'fast', 'MQTT_TESTBENCH_PROFILE=fast is not allowed: use one of ci, full.'],
     ['MQTT_TESTBENCH_STRICT', 'maybe', 'MQTT_TESTBENCH_STRICT=maybe is not a flag: use 1 or 0.'],
@@ -116,6 +120,20 @@ describe('environment variables', () => {
   ])('%s=%s is refused: %s', (name, value, message) => {
     expect(problemsOf(() => loadSettings({ [name]: value }))).toEqual([message]);
   });
+
+  const images = [
+    ...TARGET_SETTINGS.filter((spec) => spec.kind === 'image').map((spec) => spec.name),
+    'MQTT_TESTBENCH_NODE_IMAGE',
+  ];
+  test.each(images)(
+    '%s (an image every target folder declares, and the node image) must be an image reference',
+    (name) => {
+      expect(problemsOf(() => loadSettings({ [name]: 'Eclipse Mosquitto 2' }))).toEqual([
+        `${name}=Eclipse Mosquitto 2 is not an image reference: use name[:tag], e.g. eclipse-mosquitto:2.0.22.`,
+      ]);
+      expect(loadSettings({ [name]: 'registry.example:5000/team/broker:1.2.3' })).toBeDefined();
+    },
+  );
 
   const numbers: [string, number, number][] = [
     ['MQTT_TESTBENCH_STARTUP_TIMEOUT_MS', 1_000, 3_600_000],

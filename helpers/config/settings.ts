@@ -1,23 +1,23 @@
 import { statSync } from 'node:fs';
 import { redactUrl } from '../security/redact.js';
+import { TARGET_NAMES, TARGET_SETTINGS, type TargetName } from '../targets/registry.js';
 import { ConfigError } from './errors.js';
 
+export type { TargetName } from '../targets/registry.js';
+
 /**
- * Every MQTT_TESTBENCH_* setting, read and validated once at the edge. The README's
- * configuration table lists the same names (a unit test checks that it does).
+ * Every MQTT_TESTBENCH_* setting, read and validated once at the edge: the ones of the harness
+ * (here) and the ones each target declares in its folder (its image, its binary), which reach this
+ * file through the target registry. The README's configuration table lists the same names (a unit
+ * test checks that it does).
  */
 
 export const RUNTIME_CHOICES = ['auto', 'container', 'process', 'embedded'] as const;
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 
-export const TARGET_NAMES = ['mosquitto', 'mosquitto-secure', 'emqx', 'aedes', 'external'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
-
 export const PROFILES = ['ci', 'full'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-export const DEFAULT_MOSQUITTO_IMAGE = 'eclipse-mosquitto:2.0.22';
-export const DEFAULT_EMQX_IMAGE = 'emqx/emqx:5.8.8';
 export const DEFAULT_NODE_IMAGE = 'node:20-bookworm-slim';
 
 export interface Settings {
@@ -29,12 +29,14 @@ export interface Settings {
   strict: boolean;
   /** Workload sizes: `ci` (fast, gating) or `full` (the benchmark). Default `ci`. */
   profile: Profile;
-  mosquittoImage: string;
-  emqxImage: string;
+  /**
+   * Values of the settings the targets declare (image, binary), by variable name; only the ones set
+   * in the environment. Targets read them with `targetSetting` (helpers/targets/target.ts), which
+   * applies the declared default.
+   */
+  targetSettings: Readonly<Record<string, string>>;
   /** Image the reference forwarder container runs on (needs `node` on PATH). */
   nodeImage: string;
-  /** Mosquitto binary for the process runtime. Default: `mosquitto` on PATH, then /usr/sbin/mosquitto. */
-  mosquittoBin: string | undefined;
   externalUrl: string | undefined;
   externalDownstreamUrl: string | undefined;
   externalUpstreamUrl: string | undefined;
@@ -70,24 +72,34 @@ export interface Settings {
   gatesFile: string | undefined;
 }
 
-interface SettingSpec {
+export interface SettingSpec {
   name: string;
   defaultText: string;
   description: string;
 }
 
-/** Documentation of every setting; the README table is written from this list. */
-export const SETTING_SPECS: readonly SettingSpec[] = [
+/**
+ * A setting a target declares in its folder: the image of its container runtime (`defaultValue`:
+ * the official image at a pinned tag) or the binary of its process runtime (found at run time when
+ * unset, as `defaultText` says).
+ */
+export interface TargetSettingSpec extends SettingSpec {
+  kind: 'image' | 'binary';
+  defaultValue?: string;
+}
+
+/** Documentation of every setting of the harness; the targets' own are in their folders (TARGET_SETTINGS). */
+const HARNESS_SETTING_SPECS: readonly SettingSpec[] = [
   {
     name: 'MQTT_TESTBENCH_RUNTIME',
     defaultText: 'auto',
     description:
-      'auto | container | process | embedded. auto: container when Docker answers, else process when a mosquitto binary is found, else embedded.',
+      "auto | container | process | embedded. auto: container when Docker answers and a selected target's image is there, else process when a selected target's binary is found, else embedded.",
   },
   {
     name: 'MQTT_TESTBENCH_TARGETS',
     defaultText: 'every target that can run here',
-    description: 'Comma list of mosquitto, mosquitto-secure, emqx, aedes, external.',
+    description: `Comma list of ${TARGET_NAMES.join(', ')}.`,
   },
   {
     name: 'MQTT_TESTBENCH_STRICT',
@@ -100,24 +112,9 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     description: 'Workload sizes: ci or full.',
   },
   {
-    name: 'MQTT_TESTBENCH_MOSQUITTO_IMAGE',
-    defaultText: DEFAULT_MOSQUITTO_IMAGE,
-    description: 'Mosquitto image for the container runtime.',
-  },
-  {
-    name: 'MQTT_TESTBENCH_EMQX_IMAGE',
-    defaultText: DEFAULT_EMQX_IMAGE,
-    description: 'EMQX image (container runtime only).',
-  },
-  {
     name: 'MQTT_TESTBENCH_NODE_IMAGE',
     defaultText: DEFAULT_NODE_IMAGE,
     description: 'Node image the reference forwarder container runs on.',
-  },
-  {
-    name: 'MQTT_TESTBENCH_MOSQUITTO_BIN',
-    defaultText: 'mosquitto on PATH, else /usr/sbin/mosquitto',
-    description: 'Mosquitto binary for the process runtime and the process-runtime bridge.',
   },
   {
     name: 'MQTT_TESTBENCH_EXTERNAL_URL',
@@ -232,6 +229,9 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   },
 ];
 
+/** Documentation of every setting (the harness's and every target's); the README table is checked against it. */
+export const SETTING_SPECS: readonly SettingSpec[] = [...HARNESS_SETTING_SPECS, ...TARGET_SETTINGS];
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 class SettingsReader {
@@ -294,6 +294,15 @@ class SettingsReader {
       return fallback;
     }
     return n;
+  }
+
+  /** An image reference as `docker pull` takes it: `[registry/]name[:tag][@digest]`, no blanks. */
+  image(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (IMAGE_REFERENCE.test(value)) return value;
+    this.problems.push(`${name}=${value} is not an image reference: use name[:tag], e.g. eclipse-mosquitto:2.0.22.`);
+    return undefined;
   }
 
   /** A secret: checked against `pattern`, and a problem never quotes the value. */
@@ -359,17 +368,29 @@ class SettingsReader {
   }
 }
 
+/** `[registry[:port]/]path[:tag][@sha256:…]`, lower case path, as Docker accepts it. */
+const IMAGE_REFERENCE =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** The target settings that are set, each validated by its kind. */
+function readTargetSettings(read: SettingsReader): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const spec of TARGET_SETTINGS) {
+    const value = spec.kind === 'image' ? read.image(spec.name) : read.raw(spec.name);
+    if (value !== undefined) values[spec.name] = value;
+  }
+  return values;
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const read = new SettingsReader(env);
   const settings: Settings = {
     runtime: read.oneOf('MQTT_TESTBENCH_RUNTIME', RUNTIME_CHOICES, 'auto'),
-    targets: read.list('MQTT_TESTBENCH_TARGETS', TARGET_NAMES),
+    targets: read.list<TargetName>('MQTT_TESTBENCH_TARGETS', TARGET_NAMES),
     strict: read.flag('MQTT_TESTBENCH_STRICT'),
     profile: read.oneOf('MQTT_TESTBENCH_PROFILE', PROFILES, 'ci'),
-    mosquittoImage: read.raw('MQTT_TESTBENCH_MOSQUITTO_IMAGE') ?? DEFAULT_MOSQUITTO_IMAGE,
-    emqxImage: read.raw('MQTT_TESTBENCH_EMQX_IMAGE') ?? DEFAULT_EMQX_IMAGE,
-    nodeImage: read.raw('MQTT_TESTBENCH_NODE_IMAGE') ?? DEFAULT_NODE_IMAGE,
-    mosquittoBin: read.raw('MQTT_TESTBENCH_MOSQUITTO_BIN'),
+    targetSettings: readTargetSettings(read),
+    nodeImage: read.image('MQTT_TESTBENCH_NODE_IMAGE') ?? DEFAULT_NODE_IMAGE,
     externalUrl: read.url('MQTT_TESTBENCH_EXTERNAL_URL'),
     externalDownstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_DOWNSTREAM_URL'),
     externalUpstreamUrl: read.url('MQTT_TESTBENCH_EXTERNAL_UPSTREAM_URL'),

@@ -10,7 +10,13 @@ import {
   type BridgeRemoteSecurity,
 } from '../targets/mosquitto/mosquitto-config.js';
 import { MOSQUITTO_CONTAINER_CONFIG_DIR, MosquittoContainer } from '../targets/mosquitto/mosquitto-container.js';
-import { findMosquittoBinary, startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
+import { startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
+import {
+  MOSQUITTO_IMAGE,
+  missingMosquittoBinary,
+  mosquittoBinary,
+  mosquittoImage,
+} from '../targets/mosquitto/mosquitto-settings.js';
 import type {
   ForwarderDeclaration,
   ForwarderDefinition,
@@ -70,14 +76,10 @@ export const mosquittoBridge: ForwarderDefinition = {
   declarationFor,
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
-    if (runtime === 'container') return imageAvailability(settings.mosquittoImage, 'MQTT_TESTBENCH_MOSQUITTO_IMAGE');
-    return findMosquittoBinary(settings.mosquittoBin)
+    if (runtime === 'container') return imageAvailability(mosquittoImage(settings), MOSQUITTO_IMAGE.name);
+    return mosquittoBinary(settings)
       ? { ok: true }
-      : {
-          ok: false,
-          reason:
-            'the mosquitto bridge needs a mosquitto binary for this runtime: install mosquitto or set MQTT_TESTBENCH_MOSQUITTO_BIN.',
-        };
+      : { ok: false, reason: `the mosquitto bridge needs a mosquitto binary: ${missingMosquittoBinary(settings)}` };
   },
 
   async start(context: ForwarderStartContext): Promise<StartedForwarder> {
@@ -89,7 +91,7 @@ export const mosquittoBridge: ForwarderDefinition = {
         caFiles.push({ content: pem, target, mode: 0o644 });
         return target;
       });
-      const container = new MosquittoContainer(context.settings.mosquittoImage, label).withStartupTimeout(
+      const container = new MosquittoContainer(mosquittoImage(context.settings), label).withStartupTimeout(
         context.settings.startupTimeoutMs,
       );
       for (const bridge of bridges) container.withBridge(bridge);
@@ -100,8 +102,8 @@ export const mosquittoBridge: ForwarderDefinition = {
       const component = new ContainerComponent(label, started, () => Promise.resolve());
       return forwarderFrom(component, mosquittoConfig({ port: 1883, bridges }), declarationFor(peersOf(context)));
     }
-    const binary = findMosquittoBinary(context.settings.mosquittoBin);
-    if (!binary) throw new Error(`${label}: no mosquitto binary found (set MQTT_TESTBENCH_MOSQUITTO_BIN).`);
+    const binary = mosquittoBinary(context.settings);
+    if (!binary) throw new Error(`${label}: ${missingMosquittoBinary(context.settings)}`);
     const bridges = bridgeConnections(context, context.downstreamHost, context.upstreamHost, (_name, pem) =>
       writeRunCaFile(pem),
     );

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the images the container runtime needs from files already on this machine, with
-# `docker import` (no registry, no base image): Mosquitto from Debian's package, Node from the
-# node binary that runs this project, and the reference forwarder on top of that Node image.
+# `docker import` (no registry, no base image): Mosquitto from Debian's package, RabbitMQ from
+# Debian's rabbitmq-server and Erlang packages (when installed), Node from the node binary that runs
+# this project, and the reference forwarder on top of that Node image.
 # Only for machines with Docker but without a registry; with a registry the official images are used.
 #
 # usage: bash helpers/images/build-offline-images.sh [--force]
@@ -63,6 +64,50 @@ if [[ $force == 1 ]] || ! image_exists "$mosquitto_image"; then
     -m "mqtt-testbench offline image: Debian mosquitto $mosquitto_version" - "$mosquitto_image" >/dev/null
 fi
 
+# --- RabbitMQ (optional: needs Debian's rabbitmq-server) --------------------------------------
+# The Erlang runtime (/usr/lib/erlang), RabbitMQ (/usr/lib/rabbitmq: its start scripts and plugins),
+# the shared libraries of every program and NIF in them, and the few tools the start scripts call.
+# Same command and environment variables as the official image, so one container class serves both.
+rabbitmq_image=""
+rabbitmq_version=$(ls /usr/lib/rabbitmq/lib 2>/dev/null | sed -n 's/^rabbitmq_server-//p' | head -n1)
+if [[ -n "$rabbitmq_version" && -d /usr/lib/erlang ]]; then
+  rabbitmq_image="local/rabbitmq:$rabbitmq_version"
+  if [[ $force == 1 ]] || ! image_exists "$rabbitmq_image"; then
+    rootfs="$work/rabbitmq"
+    # Debian 12 merged /bin and /lib into /usr: keep the links, so #!/bin/sh and ldd's /lib paths resolve.
+    mkdir -p "$rootfs/usr/bin" "$rootfs/usr/lib" "$rootfs/usr/lib64"
+    ln -s usr/bin "$rootfs/bin"
+    ln -s usr/lib "$rootfs/lib"
+    ln -s usr/lib64 "$rootfs/lib64"
+    cp -a /usr/lib/erlang /usr/lib/rabbitmq "$rootfs/usr/lib/"
+    cp -a /usr/bin/erl /usr/bin/epmd "$rootfs/usr/bin/"
+    for tool in sh dirname basename readlink env expr sed cat mkdir rm id hostname uname df; do
+      copy_with_libs "$(command -v "$tool")" "$rootfs"
+    done
+    find /usr/lib/erlang /usr/lib/rabbitmq -type f \( -perm -u+x -o -name '*.so' \) -print0 |
+      while IFS= read -r -d '' elf; do
+        # Scripts among them (ldd: "not a dynamic executable") list nothing.
+        { ldd "$elf" 2>/dev/null || true; } | { grep -oE '/[^ ]+' || true; } | while read -r lib; do
+          [[ -e "$rootfs$lib" ]] || { mkdir -p "$rootfs$(dirname "$lib")"; cp -L "$lib" "$rootfs$lib"; }
+        done
+      done
+    mkdir -p "$rootfs/etc/rabbitmq" "$rootfs/var/lib/rabbitmq" "$rootfs/var/log/rabbitmq" "$rootfs/tmp"
+    # uid/gid 999 as in the official image.
+    printf 'root:x:0:0:root:/root:/bin/sh\nrabbitmq:x:999:999:RabbitMQ:/var/lib/rabbitmq:/bin/sh\n' >"$rootfs/etc/passwd"
+    printf 'root:x:0:\nrabbitmq:x:999:\n' >"$rootfs/etc/group"
+    chown -R 999:999 "$rootfs/var/lib/rabbitmq" "$rootfs/var/log/rabbitmq" "$rootfs/etc/rabbitmq"
+    chmod 1777 "$rootfs/tmp"
+    tar -C "$rootfs" --numeric-owner -c . | docker import \
+      -c 'ENV PATH=/usr/lib/rabbitmq/bin:/usr/bin:/bin' \
+      -c 'ENV HOME=/var/lib/rabbitmq' \
+      -c 'USER rabbitmq' \
+      -c 'WORKDIR /var/lib/rabbitmq' \
+      -c 'EXPOSE 1883' \
+      -c 'CMD ["rabbitmq-server"]' \
+      -m "mqtt-testbench offline image: Debian rabbitmq-server $rabbitmq_version" - "$rabbitmq_image" >/dev/null
+  fi
+fi
+
 # --- Node ------------------------------------------------------------------------------------
 node_bin=$(command -v node)
 node_major=$("$node_bin" -p 'process.versions.node.split(".")[0]')
@@ -102,6 +147,7 @@ if [[ -f "$bundle" ]]; then
 fi
 
 echo "MQTT_TESTBENCH_MOSQUITTO_IMAGE=$mosquitto_image"
+[[ -n "$rabbitmq_image" ]] && echo "MQTT_TESTBENCH_RABBITMQ_IMAGE=$rabbitmq_image"
 echo "MQTT_TESTBENCH_NODE_IMAGE=$node_image"
 [[ -n "$forwarder_image" ]] && echo "MQTT_TESTBENCH_FORWARDER_IMAGE=$forwarder_image"
 exit 0

@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { selftestBrokerUnavailable, startSelftestBroker, type SelftestBroker } from '../selftest/broker.js';
 import { startFaultyProxy, type FaultyProxy } from '../selftest/faulty-proxy.js';
 import { runLoad } from './run-load.js';
+import { requireOnThisMachine } from '../vitest/skip.js';
 
 const binary = process.env['MQTT_TESTBENCH_MOSQUITTO_BIN'];
 const unavailable = selftestBrokerUnavailable(binary);
 
 describe('publishes the broker never acknowledges', { timeout: 60_000 }, () => {
+  requireOnThisMachine(unavailable);
   let broker: SelftestBroker | undefined;
   let proxy: FaultyProxy | undefined;
 
@@ -33,8 +35,8 @@ describe('publishes the broker never acknowledges', { timeout: 60_000 }, () => {
     await broker?.stop();
   });
 
-  test('are lost, never acknowledged by the broker, and the run ends within the drain bound', async ({ skip }) => {
-    if (unavailable || !proxy) return skip(unavailable ?? 'no proxy');
+  test('are lost, never acknowledged by the broker, and the run ends within the drain bound', async () => {
+    if (!proxy) throw new Error('the faulty proxy did not start');
     proxy.resetStats();
     const began = performance.now();
     const load = await runLoad({
@@ -73,10 +75,8 @@ describe('publishes the broker never acknowledges', { timeout: 60_000 }, () => {
     expect(elapsedMs).toBeLessThan(10_000);
   });
 
-  test('one message in flight per client (mqtt-bench): the first stalled client ends the scenario within ackTimeoutMs', async ({
-    skip,
-  }) => {
-    if (unavailable || !proxy) return skip(unavailable ?? 'no proxy');
+  test('one message in flight per client (mqtt-bench): the first stalled client ends the scenario within ackTimeoutMs', async () => {
+    if (!proxy) throw new Error('the faulty proxy did not start');
     proxy.resetStats();
     const began = performance.now();
     const load = await runLoad({

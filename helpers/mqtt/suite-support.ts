@@ -1,5 +1,11 @@
 import type { TargetName } from '../config/settings.js';
-import { declarationBetween, type ForwarderDeclaration, type Qos } from '../forwarders/forwarder.js';
+import {
+  declarationBetween,
+  describeQosPolicy,
+  expectedForwardedQos,
+  type ForwarderDeclaration,
+  type Qos,
+} from '../forwarders/forwarder.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
 import { runSettings } from '../vitest/plan.js';
@@ -11,14 +17,36 @@ export const QOS_LEVELS: readonly Qos[] = [0, 1, 2];
 
 /** Why the MQTT 5 cases cannot run against these targets (undefined when they can). */
 export function mqtt5SkipReason(plan: RunPlan, targets: readonly TargetName[]): string | undefined {
-  const lacking = plan.targets.filter((t) => targets.includes(t.name) && !t.behaviour.mqtt5);
+  const lacking = plan.targets.filter((t) => targets.includes(t.name) && !t.behaviour.mqtt5.value);
   if (lacking.length === 0) return undefined;
-  return lacking
-    .map(
-      (t) =>
-        `${t.name} does not support MQTT 5 (${t.behaviour.notes.find((n) => /MQTT 5/.test(n)) ?? 'its target declares mqtt5: false'})`,
-    )
-    .join('; ');
+  return lacking.map((t) => `${t.name} does not support MQTT 5 (${t.behaviour.mqtt5.says})`).join('; ');
+}
+
+/** Why a QoS 2 PUBLISH to this target cannot be tested (undefined when it can): its declared deviation. */
+export function qos2PublishSkipReason(plan: RunPlan, target: TargetName, who = 'the test'): string | undefined {
+  const behaviour = plan.targets.find((t) => t.name === target)?.behaviour;
+  if (!behaviour || behaviour.qos2Publish.value) return undefined;
+  return `${target} declares a deviation: ${behaviour.qos2Publish.says} Here ${who} would publish to it at QoS 2`;
+}
+
+/**
+ * Why a stream at `qos` cannot run through a topology (undefined when it can): a QoS 2 PUBLISH that
+ * a broker on its path declares unsupported, by the publisher to the downstream broker or by the
+ * forwarder (what its QoS policy makes of what it received) to the upstream one.
+ */
+export function qos2PathSkipReason(plan: RunPlan, topology: TopologyPlan, qos: Qos): string | undefined {
+  const downstream = qos === 2 ? qos2PublishSkipReason(plan, topology.downstream, 'the publisher') : undefined;
+  if (downstream) return downstream;
+  const { name, declaration } = declarationOf(plan, topology);
+  const forwarded = expectedForwardedQos(declaration, Math.min(qos, maxGrantedQos(plan, topology.downstream)) as Qos);
+  return forwarded === 2
+    ? qos2PublishSkipReason(plan, topology.upstream, `${name} (${describeQosPolicy(declaration)})`)
+    : undefined;
+}
+
+/** The highest QoS a target declares it grants (2 when it runs no table, e.g. a target not in the plan). */
+export function maxGrantedQos(plan: RunPlan, target: TargetName): Qos {
+  return plan.targets.find((t) => t.name === target)?.behaviour.maxQos.value ?? 2;
 }
 
 /**
@@ -52,5 +80,5 @@ export function guaranteeOf(qos: Qos): string {
 }
 
 function speaksMqtt5(plan: RunPlan, target: string): boolean {
-  return plan.targets.find((t) => t.name === target)?.behaviour.mqtt5 ?? false;
+  return plan.targets.find((t) => t.name === target)?.behaviour.mqtt5.value ?? false;
 }

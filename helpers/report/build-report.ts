@@ -6,6 +6,7 @@
 import { cpus as osCpus, totalmem } from 'node:os';
 import { isCi } from '../config/ci.js';
 import type { RunPlan } from '../testbed/plan.js';
+import { behaviourRows } from '../targets/behaviour.js';
 import { fingerprintOf } from './baseline.js';
 import { combineResults, groupBy, verdictOf } from './combine.js';
 import { resultKey, subjectTargetVersions } from './keys.js';
@@ -235,9 +236,11 @@ function targetsOf(plan: RunPlan | undefined, results: readonly ReportResult[]):
       status: t.status === 'ready' ? 'ran' : 'skipped',
       versions: [...(versions.get(t.name) ?? [])].sort(),
       behaviour: {
-        queuesQos0WhileOffline: t.behaviour.queuesQos0WhileOffline,
-        mqtt5: t.behaviour.mqtt5,
+        queuesQos0WhileOffline: t.behaviour.queuesQos0WhileOffline.value,
+        mqtt5: t.behaviour.mqtt5.value,
         notes: [...t.behaviour.notes],
+        version: t.behaviour.version,
+        table: behaviourRows(t.behaviour),
       },
     };
     if (t.status === 'skipped') entry.reason = t.reason;

@@ -20,7 +20,7 @@ import { CLIENT_SCRIPT } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';
 import { protocolLabel, scenarioKey, subjectLabel, subjectName } from './keys.js';
 import { scenarioLabel, sortResults } from './markdown.js';
-import { qosGrids } from './qos-grid.js';
+import { cellMarks, gridNotes, qosGrids } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
 import { lossRateOf } from './result.js';
 
@@ -238,6 +238,20 @@ function summarySection(report: TestbenchReport): string {
         `<tr class="${t.status}"><td>${esc(t.id)}</td><td>${esc(t.runtime)}</td><td>${t.status === 'ran' ? '✓ ran' : '– skipped'}</td><td>${esc(t.reason ?? '')}</td></tr>`,
     )
     .join('');
+  const behaviours = report.targets
+    .filter((t) => t.status === 'ran' && t.behaviour?.table?.length)
+    .map(
+      (t) =>
+        `<details><summary>${esc(t.name)} ${esc(t.behaviour?.version ?? '')}: behaviour table</summary><div class="scroll"><table><thead><tr><th>entry</th><th>value</th><th>kind</th><th>what the broker does</th><th>source</th></tr></thead><tbody>${(
+          t.behaviour?.table ?? []
+        )
+          .map(
+            (r) =>
+              `<tr class="${r.kind === 'deviation' ? 'fail' : ''}"><td>${esc(r.entry)}</td><td>${esc(r.value)}</td><td>${esc(r.kind)}</td><td>${esc(r.says)}</td><td><a href="${esc(r.source)}">docs</a></td></tr>`,
+          )
+          .join('')}</tbody></table></div></details>`,
+    )
+    .join('');
   const verdicts = { pass: 0, fail: 0, skip: 0, inconclusive: 0 };
   for (const r of report.results) verdicts[r.verdict] += 1;
   return `<section id="summary"><h2>Summary</h2>
@@ -253,6 +267,7 @@ ${errors}
 <table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h3>Targets</h3>
 <table><thead><tr><th>target</th><th>runtime</th><th>status</th><th>version</th><th>note</th></tr></thead><tbody>${targets || '<tr><td colspan="5">no run plan</td></tr>'}</tbody></table>
+${behaviours ? `<p>What each broker documents where the MQTT spec leaves a choice, where it deviates from the spec, and its limits: the suites expect exactly this.</p>${behaviours}` : ''}
 ${forwarders ? `<h3>Forwarders</h3><table><thead><tr><th>forwarder</th><th>kind</th><th>status</th><th>declaration / reason</th></tr></thead><tbody>${forwarders}</tbody></table>` : ''}
 ${topologies ? `<h3>Topologies</h3><table><thead><tr><th>topology</th><th>runtime</th><th>status</th><th>reason</th></tr></thead><tbody>${topologies}</tbody></table>` : ''}
 </section>`;
@@ -316,18 +331,28 @@ function qosSection(report: TestbenchReport): string {
           const cells = ([0, 1, 2] as const).map((sub) => {
             const cell = grid.cells[pub][sub];
             if (!cell) return '<td class="none">–</td>';
-            if (cell.verdict === 'skip') return '<td class="none">skipped</td>';
+            const marks = cellMarks(grid, pub, sub);
+            const notes = cell.annotations.map((a) => a.text).join(' ');
+            if (cell.verdict === 'skip') return `<td class="none" title="${esc(notes)}">skipped${marks}</td>`;
             const observed = cell.observed.length > 0 ? cell.observed.join(',') : 'none';
-            const title = `expected ${cell.expected} (${cell.expectation}); observed ${observed}; sent ${cell.sent}, received ${cell.received}, duplicates ${cell.duplicates}, lost ${cell.lost}${cell.error ? `; ${cell.error}` : ''}`;
+            const granted =
+              cell.granted !== undefined && cell.granted < sub ? `<br><small>granted ${cell.granted}</small>` : '';
+            const title = `expected ${cell.expected} (${cell.expectation}); observed ${observed}; sent ${cell.sent}, received ${cell.received}, duplicates ${cell.duplicates}, lost ${cell.lost}${cell.error ? `; ${cell.error}` : ''}${notes ? `; ${notes}` : ''}`;
             const rightQos = cell.observed.length === 1 && cell.observed[0] === cell.expected;
             const why = rightQos ? 'test failed' : `expected ${cell.expected}`;
-            return `<td class="${cell.ok ? 'ok' : 'bad'}" title="${esc(title)}"><b>${esc(observed)}</b> ${cell.ok ? '✓' : `✗<br><small>${why}</small>`}</td>`;
+            return `<td class="${cell.ok ? 'ok' : 'bad'}" title="${esc(title)}"><b>${esc(observed)}</b> ${cell.ok ? '✓' : `✗<br><small>${why}</small>`}${marks}${granted}</td>`;
           });
           return `<tr><th>${pub}</th>${cells.join('')}</tr>`;
         })
         .join('');
+      const notes = gridNotes(grid)
+        .map(
+          (n) =>
+            `<li>${n.mark} ${esc(n.where)}: ${n.annotation.kind === 'declared-deviation' ? 'declared deviation' : 'documented choice'}: ${esc(n.annotation.text)} <a href="${esc(n.annotation.source)}">source</a></li>`,
+        )
+        .join('');
       return `<figure class="grid"><figcaption>${esc(grid.subject)} · ${grid.path} · ${protocolLabel(grid.protocolVersion)}${grid.expectation ? `<br><small>expected: ${esc(grid.expectation)}</small>` : ''}</figcaption>
-<table class="qos"><thead><tr><th>pub \\ sub</th><th>0</th><th>1</th><th>2</th></tr></thead><tbody>${body}</tbody></table></figure>`;
+<table class="qos"><thead><tr><th>pub \\ sub</th><th>0</th><th>1</th><th>2</th></tr></thead><tbody>${body}</tbody></table>${notes ? `<ul class="notes">${notes}</ul>` : ''}</figure>`;
     })
     .join('');
   return `<section id="qos"><h2>QoS grids</h2><p>Rows: publish QoS; columns: subscribe QoS. A cell shows the QoS read from the received PUBLISH packets: ✓ (blue) when it equals the expected QoS and the test passed, ✗ (orange) otherwise. Hover a cell for the counts.</p><div class="grids">${tables}</div></section>`;

@@ -77,6 +77,36 @@ describe('QoS grids', () => {
     expect(grid?.cells[2][2]).toMatchObject({ expected: 2, observed: [1], ok: false });
     expect(renderMarkdown(report)).toContain('| **2** | 0 ✗ (test failed) | 1 ✗ (test failed) | 1 ✗ (expected 2) |');
   });
+
+  test('a grant below the request is footnoted as the documented choice, a declared deviation with its consequence', () => {
+    const results = qosMatrix(MOSQUITTO, 'direct', 4);
+    const choice = {
+      kind: 'documented-choice' as const,
+      text: 'rabbitmq grants QoS 1 for a QoS 2 subscription',
+      source: 'https://example.org/max-qos',
+    };
+    for (const r of results) {
+      const cell = r.qosCell;
+      if (!cell || cell.subscribeQos !== 2) continue;
+      cell.grantedQos = 1;
+      cell.annotations = [choice];
+      if (cell.publishQos === 2)
+        cell.annotations.push({
+          kind: 'declared-deviation',
+          text: 'no QoS 2 PUBLISH. Consequence: this cell is skipped.',
+          source: 'https://example.org/qos2',
+        });
+    }
+    const text = renderMarkdown(syntheticReport({ tests: [collected(results)] }));
+    expect(text).toContain('| **1** | 0 ✓ | 1 ✓ | 1 ✓ (granted 1)¹ |');
+    expect(text).toContain('| **2** | 0 ✓ | 1 ✓ | 2 ✓ (granted 1)¹² |');
+    expect(text).toContain(
+      '¹ pub 0, 1, 2 / sub 2: documented choice: rabbitmq grants QoS 1 for a QoS 2 subscription ([source](https://example.org/max-qos))',
+    );
+    expect(text).toContain(
+      '² pub 2 / sub 2: declared deviation: no QoS 2 PUBLISH. Consequence: this cell is skipped. ([source](https://example.org/qos2))',
+    );
+  });
 });
 
 describe('console summary', () => {
@@ -98,6 +128,15 @@ describe('console summary', () => {
     );
     expect(text).toContain(
       'reports: reports/r1/{report.json,report.md,report.html,junit.xml} (copied to reports/latest/)',
+    );
+  });
+
+  test('a grid whose cells a declared deviation skipped passes and says how many were skipped', () => {
+    const results = qosMatrix(MOSQUITTO, 'direct', 4);
+    const tests = results.map((r) => collected([r], r.qosCell?.publishQos === 2 ? 'skipped' : 'passed'));
+    const text = renderConsoleSummary(syntheticReport({ tests }), { width: 200 });
+    expect(text).toMatch(
+      /qos-matrix\s+mosquitto\s+QoS grid direct MQTT 3\.1\.1\s+✓ pass\s+6\/6 cells as expected, 3 skipped \(declared deviation\)/,
     );
   });
 

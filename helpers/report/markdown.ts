@@ -7,7 +7,7 @@ import { timingSection } from './timing.js';
 import { describeChange, formatSample } from './baseline.js';
 import { count, duration, gateValue, lostCell, ms, percent, rate } from './format.js';
 import { protocolLabel, subjectLabel } from './keys.js';
-import { qosGrids, type QosGrid } from './qos-grid.js';
+import { cellMarks, gridNotes, qosGrids, type QosGrid } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
 import { lossRateOf } from './result.js';
 
@@ -43,6 +43,7 @@ export function renderMarkdown(report: TestbenchReport): string {
   }
 
   out.push(...targetsSection(report));
+  out.push(...behaviourSection(report));
   if (report.baseline) out.push(...baselineSection(report));
   out.push(...gatesSection(report.results));
   out.push(...qosGridSection(qosGrids(report.results)));
@@ -86,6 +87,36 @@ function targetsSection(report: TestbenchReport): string[] {
     for (const t of skippedTopologies) out.push(`- **${t.id}** skipped: ${oneLine(t.reason ?? '')}`);
   }
   out.push('');
+  return out;
+}
+
+/**
+ * Each target's behaviour table: what the broker documents where the spec leaves a choice or where
+ * it deviates, with the source. The suites took their expectations from here, so a deviation is
+ * visible as declared, never taken silently from the broker's own behaviour.
+ */
+function behaviourSection(report: TestbenchReport): string[] {
+  const documented = report.targets.filter((t) => t.status === 'ran' && t.behaviour?.table?.length);
+  if (documented.length === 0) return [];
+  const out = [
+    '## Behaviour tables',
+    '',
+    'What each broker documents where the MQTT spec leaves a choice (choice), where it departs from the spec (deviation) and the limits a test can run into (limit). The suites expect exactly this; a deviation that is not declared here fails.',
+    '',
+  ];
+  for (const t of documented) {
+    out.push(
+      `### ${t.name} ${t.behaviour?.version ?? ''}`.trimEnd(),
+      '',
+      '| entry | value | kind | what the broker does | source |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const r of t.behaviour?.table ?? [])
+      out.push(
+        row([r.entry, r.value, r.kind === 'deviation' ? '**deviation**' : r.kind, r.says, `[docs](${r.source})`]),
+      );
+    out.push('');
+  }
   return out;
 }
 
@@ -176,7 +207,7 @@ function qosGridSection(grids: readonly QosGrid[]): string[] {
   const out = [
     '## QoS grids',
     '',
-    'Rows: publish QoS; columns: subscribe QoS. Each cell: the QoS observed on the received PUBLISH packets, ✓ when it equals the expected QoS and the test passed, ✗ otherwise (the failures section says why).',
+    'Rows: publish QoS; columns: subscribe QoS. Each cell: the QoS observed on the received PUBLISH packets, ✓ when it equals the expected QoS and the test passed, ✗ otherwise (the failures section says why). A grant below the requested QoS that the broker documents, and a deviation from the spec a broker declares, are footnoted with their source.',
     '',
   ];
   for (const grid of grids) {
@@ -190,16 +221,23 @@ function qosGridSection(grids: readonly QosGrid[]): string[] {
           ...([0, 1, 2] as const).map((sub) => {
             const cell = grid.cells[pub][sub];
             if (!cell) return '–';
-            if (cell.verdict === 'skip') return 'skipped';
+            const marks = cellMarks(grid, pub, sub);
+            if (cell.verdict === 'skip') return `skipped${marks}`;
             const observed = cell.observed.length > 0 ? cell.observed.join(',') : 'none';
-            if (cell.ok) return `${observed} ✓`;
+            const granted = cell.granted !== undefined && cell.granted < sub ? ` (granted ${cell.granted})` : '';
+            if (cell.ok) return `${observed} ✓${granted}${marks}`;
             // The right QoS, but the test failed on something else (counts, duplicates): say so, not "expected".
             const rightQos = cell.observed.length === 1 && cell.observed[0] === cell.expected;
-            return rightQos ? `${observed} ✗ (test failed)` : `${observed} ✗ (expected ${cell.expected})`;
+            return `${observed} ✗ (${rightQos ? 'test failed' : `expected ${cell.expected}`})${granted}${marks}`;
           }),
         ]),
       );
     }
+    out.push('');
+    for (const note of gridNotes(grid))
+      out.push(
+        `${note.mark} ${note.where}: ${note.annotation.kind === 'declared-deviation' ? 'declared deviation' : 'documented choice'}: ${oneLine(note.annotation.text)} ([source](${note.annotation.source}))  `,
+      );
     out.push('');
   }
   return out;

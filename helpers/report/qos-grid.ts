@@ -4,7 +4,7 @@
  */
 import { subjectLabel } from './keys.js';
 import type { ReportResult } from './report-types.js';
-import type { Verdict } from './result.js';
+import type { QosCellAnnotation, Verdict } from './result.js';
 
 export interface QosGridCell {
   expected: number;
@@ -20,6 +20,10 @@ export interface QosGridCell {
   verdictReason?: string;
   /** First line of the test's error when it failed. */
   error?: string;
+  /** QoS the SUBACK granted, when known. */
+  granted?: number;
+  /** A grant below the request that the broker documents, or a declared deviation and its consequence. */
+  annotations: QosCellAnnotation[];
 }
 
 type Row = [QosGridCell | undefined, QosGridCell | undefined, QosGridCell | undefined];
@@ -66,7 +70,9 @@ export function qosGrids(results: readonly ReportResult[]): QosGrid[] {
       duplicates: cell.counters.duplicates,
       lost: cell.counters.lost,
       expectation: cell.expectation,
+      annotations: cell.annotations ?? [],
     };
+    if (typeof cell.grantedQos === 'number') entry.granted = cell.grantedQos;
     if (r.verdictReason) entry.verdictReason = r.verdictReason;
     const error = r.test.error?.split('\n')[0];
     if (error) entry.error = error.length > 160 ? `${error.slice(0, 159)}…` : error;
@@ -86,4 +92,51 @@ export function qosGrids(results: readonly ReportResult[]): QosGrid[] {
     (a, b) =>
       a.subject.localeCompare(b.subject) || a.path.localeCompare(b.path) || a.protocolVersion - b.protocolVersion,
   );
+}
+
+/**
+ * The distinct annotations of a grid's cells, numbered in reading order for footnotes (`¹`), each
+ * with the cells it applies to (`pub 0, 1, 2 / sub 2`).
+ */
+export function gridNotes(grid: QosGrid): { mark: string; where: string; annotation: QosCellAnnotation }[] {
+  const notes: { mark: string; cells: [number, number][]; annotation: QosCellAnnotation }[] = [];
+  for (const pub of [0, 1, 2] as const)
+    for (const sub of [0, 1, 2] as const)
+      for (const annotation of grid.cells[pub][sub]?.annotations ?? []) {
+        let note = notes.find((n) => sameAnnotation(n.annotation, annotation));
+        if (!note) {
+          note = { mark: noteMark(notes.length + 1), cells: [], annotation };
+          notes.push(note);
+        }
+        note.cells.push([pub, sub]);
+      }
+  return notes.map(({ mark, cells, annotation }) => ({ mark, where: describeCells(cells), annotation }));
+}
+
+/** The footnote marks of one cell, in the numbering gridNotes uses. */
+export function cellMarks(grid: QosGrid, pub: 0 | 1 | 2, sub: 0 | 1 | 2): string {
+  const own = grid.cells[pub][sub]?.annotations ?? [];
+  return gridNotes(grid)
+    .filter((n) => own.some((a) => sameAnnotation(a, n.annotation)))
+    .map((n) => n.mark)
+    .join('');
+}
+
+function sameAnnotation(a: QosCellAnnotation, b: QosCellAnnotation): boolean {
+  return a.kind === b.kind && a.text === b.text && a.source === b.source;
+}
+
+/** `pub 2 / sub 2`, `pub 0, 1, 2 / sub 2`, or a list of pairs when neither side is shared. */
+function describeCells(cells: readonly [number, number][]): string {
+  const pubs = [...new Set(cells.map(([p]) => p))];
+  const subs = [...new Set(cells.map(([, q]) => q))];
+  if (subs.length === 1) return `pub ${pubs.join(', ')} / sub ${subs[0]}`;
+  if (pubs.length === 1) return `pub ${pubs[0]} / sub ${subs.join(', ')}`;
+  return cells.map(([p, q]) => `pub ${p} / sub ${q}`).join('; ');
+}
+
+const SUPERSCRIPTS = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+function noteMark(n: number): string {
+  return [...String(n)].map((d) => SUPERSCRIPTS[Number(d)]).join('');
 }

@@ -104,7 +104,29 @@ export interface TargetEntry {
   detail?: string;
   /** Versions the broker reported in this run's results (empty when none ran). */
   versions: string[];
-  behaviour?: { queuesQos0WhileOffline: boolean; mqtt5: boolean; notes: string[] };
+  behaviour?: TargetBehaviourEntry;
+}
+
+/** One row of a target's behaviour table: what the broker documents, and where. */
+export interface BehaviourTableRow {
+  /** The entry, e.g. `maxQos`, `qos2Publish`, `limit`. */
+  entry: string;
+  value: string;
+  /** `choice` (the spec leaves it open), `deviation` (from the spec), `limit`. */
+  kind: string;
+  says: string;
+  /** Link to the broker's documentation. */
+  source: string;
+}
+
+export interface TargetBehaviourEntry {
+  queuesQos0WhileOffline: boolean;
+  mqtt5: boolean;
+  notes: string[];
+  /** Version the table is for (absent in reports of older versions). */
+  version?: string;
+  /** The whole table (absent in reports of older versions). */
+  table?: BehaviourTableRow[];
 }
 
 export interface ForwarderEntry {

@@ -98,9 +98,24 @@ export interface QosCell {
   expectedQos: 0 | 1 | 2;
   /** Delivered QoS values read from the received PUBLISH packets (distinct values seen). */
   observedQos: number[];
-  /** How the expectation was derived, e.g. `min(pub, sub)` or `reference: QoS preserved, then min(., sub)`. */
+  /** How the expectation was derived, e.g. `min(pub, granted)` or `min(reference: QoS preserved → 2, granted)`. */
   expectation: string;
   counters: MessageCounters;
+  /** QoS the SUBACK granted (null: the cell did not get that far; absent in reports of older versions). */
+  grantedQos?: number | null;
+  /**
+   * Where the cell departs from the plain reading of the spec because of what a broker documents:
+   * a grant below the requested QoS (its documented choice), or a declared deviation and what it
+   * means for the cell (e.g. skipped).
+   */
+  annotations?: QosCellAnnotation[];
+}
+
+export interface QosCellAnnotation {
+  kind: 'documented-choice' | 'declared-deviation';
+  text: string;
+  /** Link to where the broker documents it. */
+  source: string;
 }
 
 /** `inconclusive`: a timing gate failed while the harness was saturated by itself or by other work (see GateOutcome). */

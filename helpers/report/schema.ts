@@ -79,6 +79,17 @@ const qosCell = z.looseObject({
   observedQos: z.array(z.number().int()),
   expectation: z.string(),
   counters,
+  grantedQos: z.number().int().nullable().optional(),
+  annotations: z
+    .array(
+      z.looseObject({
+        kind: z.enum(['documented-choice', 'declared-deviation']),
+        text: z.string(),
+        source: z.string(),
+      }),
+    )
+    .optional()
+    .describe('Where the cell departs from the plain reading of the spec because of what a broker documents'),
 });
 
 const period = z.looseObject({
@@ -268,7 +279,26 @@ export const reportSchema = z
         detail: z.string().optional(),
         versions: z.array(z.string()),
         behaviour: z
-          .looseObject({ queuesQos0WhileOffline: z.boolean(), mqtt5: z.boolean(), notes: z.array(z.string()) })
+          .looseObject({
+            queuesQos0WhileOffline: z.boolean(),
+            mqtt5: z.boolean(),
+            notes: z.array(z.string()),
+            version: z.string().optional(),
+            table: z
+              .array(
+                z.looseObject({
+                  entry: z.string(),
+                  value: z.string(),
+                  kind: z.string(),
+                  says: z.string(),
+                  source: z.string(),
+                }),
+              )
+              .optional()
+              .describe(
+                "The target's behaviour table: what the broker documents where the spec leaves a choice or where it deviates",
+              ),
+          })
           .optional(),
       }),
     ),

@@ -1,7 +1,8 @@
 import type { Settings } from '../config/settings.js';
-import type { RuntimeKind } from '../testbed/types.js';
-import { imageAvailability, probeDocker, type DockerProbe } from './container/docker.js';
-import { findMosquittoBinary } from '../targets/mosquitto/mosquitto-process.js';
+import { TARGETS, type TargetName } from '../targets/registry.js';
+import type { Target } from '../targets/target.js';
+import type { Availability, RuntimeKind } from '../testbed/types.js';
+import { probeDocker, type DockerProbe } from './container/docker.js';
 
 export interface RuntimeSelection {
   kind: Exclude<RuntimeKind, 'external'>;
@@ -15,12 +16,24 @@ export class RuntimeUnavailableError extends Error {
   override readonly name = 'RuntimeUnavailableError';
 }
 
+/** A target that runs in `runtime`, and whether it can run there on this machine. */
+interface Candidate {
+  name: TargetName;
+  availability: Availability;
+}
+
+/**
+ * Decides the runtime of the run from the targets it wants (MQTT_TESTBENCH_TARGETS, else every
+ * target of the registry): `auto` takes containers when Docker answers and one of them can run in
+ * a container here (its image is present or pullable), else local processes when one of them can
+ * run as a process here (its binary is installed), else the embedded broker.
+ */
 export async function selectRuntime(settings: Settings): Promise<RuntimeSelection> {
+  const wanted = TARGETS.filter((t) => !settings.targets || settings.targets.includes(t.name));
   const needsDocker = settings.runtime === 'auto' || settings.runtime === 'container';
   const docker: DockerProbe = needsDocker
     ? await probeDocker()
     : { ok: false, reason: `not probed (MQTT_TESTBENCH_RUNTIME=${settings.runtime})` };
-  const mosquitto = findMosquittoBinary(settings.mosquittoBin);
 
   switch (settings.runtime) {
     case 'container':
@@ -30,12 +43,20 @@ export async function selectRuntime(settings: Settings): Promise<RuntimeSelectio
         reason: `MQTT_TESTBENCH_RUNTIME=container; Docker ${docker.serverVersion} answered at ${docker.host}.`,
         docker,
       };
-    case 'process':
-      if (!mosquitto)
+    case 'process': {
+      const processes = await candidates(wanted, 'process', settings);
+      const runnable = processes.filter((c) => c.availability.ok);
+      // A run of only embedded or external targets has nothing to check: its forwarders run as processes.
+      if (processes.length > 0 && runnable.length === 0)
         throw new RuntimeUnavailableError(
-          'MQTT_TESTBENCH_RUNTIME=process, but no mosquitto binary was found on PATH or at /usr/sbin/mosquitto: install it (apt-get install mosquitto) or set MQTT_TESTBENCH_MOSQUITTO_BIN.',
+          `MQTT_TESTBENCH_RUNTIME=process, but no selected target can run as a local process here: ${describe(processes)}`,
         );
-      return { kind: 'process', reason: `MQTT_TESTBENCH_RUNTIME=process; mosquitto binary at ${mosquitto}.`, docker };
+      return {
+        kind: 'process',
+        reason: `MQTT_TESTBENCH_RUNTIME=process; ${runnable.length > 0 ? describe(runnable) : 'no target of this run needs a binary'}.`,
+        docker,
+      };
+    }
     case 'embedded':
       return {
         kind: 'embedded',
@@ -43,46 +64,49 @@ export async function selectRuntime(settings: Settings): Promise<RuntimeSelectio
         docker,
       };
     case 'auto': {
+      let noContainers = `auto: ${docker.ok ? '' : docker.reason.split(' (')[0]}`;
       if (docker.ok) {
-        // Docker without the broker image (no registry, offline images not built) would skip every
-        // Mosquitto target: auto then takes the next runtime that can really run them.
-        const wantsMosquitto =
-          !settings.targets || settings.targets.some((t) => t === 'mosquitto' || t === 'mosquitto-secure');
-        const image = wantsMosquitto
-          ? await imageAvailability(settings.mosquittoImage, 'MQTT_TESTBENCH_MOSQUITTO_IMAGE')
-          : { ok: true as const };
-        if (image.ok)
+        const containers = await candidates(wanted, 'container', settings);
+        if (containers.length === 0 || containers.some((c) => c.availability.ok))
           return {
             kind: 'container',
             reason: `auto: Docker ${docker.serverVersion} answered at ${docker.host}.`,
             docker,
           };
-        const noImage = `auto: Docker ${docker.serverVersion} answered, but ${image.reason.split('. Set ')[0]}`;
-        const toUseContainers =
-          'Set MQTT_TESTBENCH_MOSQUITTO_IMAGE (e.g. to an image from `bash helpers/images/build-offline-images.sh`) to use containers.';
-        if (mosquitto)
-          return {
-            kind: 'process',
-            reason: `${noImage}; mosquitto binary found at ${mosquitto}. ${toUseContainers}`,
-            docker,
-          };
-        return {
-          kind: 'embedded',
-          reason: `${noImage}, and no mosquitto binary was found; brokers run inside the test process (aedes). ${toUseContainers}`,
-          docker,
-        };
+        // Docker without any broker image (no registry, offline images not built) would skip every
+        // target: auto then takes the next runtime that can really run them.
+        noContainers = `auto: Docker ${docker.serverVersion} answered, but no selected target's image is here (${describe(containers)})`;
       }
-      if (mosquitto)
-        return {
-          kind: 'process',
-          reason: `auto: ${docker.reason.split(' (')[0]}; mosquitto binary found at ${mosquitto}.`,
-          docker,
-        };
+      const toUseContainers = docker.ok
+        ? ' Set the image variables (e.g. to images from `bash helpers/images/build-offline-images.sh`) to use containers.'
+        : '';
+      const processes = (await candidates(wanted, 'process', settings)).filter((c) => c.availability.ok);
+      if (processes.length > 0)
+        return { kind: 'process', reason: `${noContainers}; ${describe(processes)}.${toUseContainers}`, docker };
       return {
         kind: 'embedded',
-        reason: `auto: ${docker.reason.split(' (')[0]} and no mosquitto binary was found; brokers run inside the test process (aedes).`,
+        reason: `${noContainers}, and no selected target can run as a local process; brokers run inside the test process (aedes).${toUseContainers}`,
         docker,
       };
     }
   }
+}
+
+async function candidates(
+  wanted: readonly Target<TargetName>[],
+  runtime: RuntimeKind,
+  settings: Settings,
+): Promise<Candidate[]> {
+  return Promise.all(
+    wanted
+      .filter((t) => t.runtimes.includes(runtime))
+      .map(async (t) => ({ name: t.name, availability: await t.availability(runtime, settings) })),
+  );
+}
+
+/** `mosquitto: /usr/sbin/mosquitto; rabbitmq: no rabbitmq-server binary ...` */
+function describe(list: readonly Candidate[]): string {
+  return list
+    .map((c) => `${c.name}: ${c.availability.ok ? (c.availability.detail ?? 'can run') : c.availability.reason}`)
+    .join('; ');
 }

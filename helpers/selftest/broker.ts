@@ -1,8 +1,4 @@
-import {
-  findMosquittoBinary,
-  mosquittoMissing,
-  startMosquittoProcess,
-} from '../targets/mosquitto/mosquitto-process.js';
+import { findMosquittoBinary, startMosquittoProcess } from '../targets/mosquitto/mosquitto-process.js';
 
 /** The real broker behind a faulty proxy: a local mosquitto process on a free loopback port. */
 export interface SelftestBroker {
@@ -19,8 +15,9 @@ export interface SelftestBroker {
 
 /** Why the selftest cannot run here, or undefined when a mosquitto binary is available. */
 export function selftestBrokerUnavailable(configuredBinary: string | undefined): string | undefined {
-  const missing = mosquittoMissing(configuredBinary);
-  return missing && `the selftest runs a real mosquitto behind its faulty proxy (MQTT 3.1.1 and 5): ${missing}`;
+  return findMosquittoBinary(configuredBinary)
+    ? undefined
+    : `the selftest runs a real mosquitto behind its faulty proxy (MQTT 3.1.1 and 5): ${configuredBinary ? `MQTT_TESTBENCH_MOSQUITTO_BIN=${configuredBinary} is not an executable file` : 'no mosquitto binary on PATH or at /usr/sbin/mosquitto: install it (apt-get install mosquitto) or set MQTT_TESTBENCH_MOSQUITTO_BIN'}`;
 }
 
 /**

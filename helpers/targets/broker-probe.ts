@@ -8,12 +8,15 @@ import type { BrokerEndpoint, StartedComponent } from '../testbed/types.js';
 /**
  * The protocol half of readiness: connect, subscribe, publish and receive on a unique topic.
  * On failure the error names the broker, the probe and its budget, and shows the last log lines.
+ * The budget is the probe's (MQTT_TESTBENCH_PROBE_TIMEOUT_MS) after a wait strategy proved the
+ * broker up; a restart that re-probes without one passes the broker's start-up budget instead.
  */
 export async function probeBroker(
   component: StartedComponent,
   endpoint: BrokerEndpoint,
   settings: Settings,
   isAlive?: () => string | undefined,
+  timeoutMs = settings.probeTimeoutMs,
 ): Promise<void> {
   const topic = `mtb/${runContext().runId}/probe/${uniqueName('broker')}`;
   const started = Date.now();
@@ -22,7 +25,7 @@ export async function probeBroker(
       publishTo: endpoint,
       subscribeTo: endpoint,
       publishTopic: topic,
-      timeoutMs: settings.probeTimeoutMs,
+      timeoutMs,
       abortReason: isAlive,
     });
   } catch (error) {

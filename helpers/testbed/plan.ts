@@ -1,9 +1,9 @@
 import { cpus, totalmem } from 'node:os';
-import { TARGET_NAMES, type Settings, type TargetName } from '../config/settings.js';
+import type { Settings, TargetName } from '../config/settings.js';
 import type { ForwarderDeclaration, ForwarderKind } from '../forwarders/forwarder.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { selectRuntime, type RuntimeSelection } from '../runtime/select-runtime.js';
-import { TARGETS } from '../targets/registry.js';
+import { PAIRINGS, TARGETS, targetByName } from '../targets/registry.js';
 import type { BrokerBehaviour, RuntimeKind } from './types.js';
 
 /**
@@ -80,28 +80,21 @@ export async function buildRunPlan(settings: Settings, runId: string): Promise<R
 }
 
 /**
- * A target runs in the run's runtime when it supports it. Targets with a single runtime of their
- * own (aedes: embedded, external: a URL) run there when selected explicitly; by default a run
- * includes the targets of its runtime, plus `external` when its URL is set.
+ * A target runs in the run's runtime when it supports it. A target whose runtime does not depend on
+ * the run's (embedded in the test process, external by URL) runs there; by default a run includes
+ * the targets of its runtime, plus those that say they belong in it (external, when its URL is set).
  */
 async function planTargets(settings: Settings, selection: RuntimeSelection): Promise<TargetPlan[]> {
   const chosen = selection.kind;
   const names =
     settings.targets ??
-    TARGET_NAMES.filter(
-      (name) =>
-        TARGETS[name].runtimes.includes(chosen) ||
-        (name === 'external' && Boolean(settings.externalUrl || settings.externalDownstreamUrl)),
-    );
+    TARGETS.filter((t) => t.runtimes.includes(chosen) || t.selectedByDefault?.(settings)).map((t) => t.name);
   return Promise.all(
     names.map(async (name): Promise<TargetPlan> => {
-      const target = TARGETS[name];
-      const runtime: RuntimeKind = target.runtimes.includes(chosen)
-        ? chosen
-        : target.runtimes.length === 1 && (name === 'aedes' || name === 'external')
-          ? (target.runtimes[0] as RuntimeKind)
-          : chosen;
-      const base = { name, runtime, behaviour: target.behaviour(settings) };
+      const target = targetByName(name);
+      const own = target.runtimes.find((r) => r === 'embedded' || r === 'external');
+      const runtime: RuntimeKind = target.runtimes.includes(chosen) ? chosen : (own ?? chosen);
+      const base = { name, runtime, behaviour: target.behaviour(settings, runtime) };
       if (!target.runtimes.includes(runtime)) {
         return {
           ...base,
@@ -131,9 +124,9 @@ async function planForwarders(settings: Settings, runtime: RuntimeKind): Promise
 }
 
 /**
- * Default topologies: each ready target forwards to itself, plus Mosquitto at the edge with EMQX
- * upstream when both run; external uses its downstream/upstream URLs. Every forwarder is tried in
- * every topology.
+ * Default topologies: each target forwards to itself, plus the mixed pairings the targets declare
+ * (registry) when both of their targets are in the run; external uses its downstream/upstream URLs.
+ * Every forwarder is tried in every topology.
  */
 function planTopologies(
   targets: TargetPlan[],
@@ -144,8 +137,9 @@ function planTopologies(
   const ready = new Set(targets.filter((t) => t.status === 'ready').map((t) => t.name));
   const pairs: [TargetName, TargetName][] = [];
   for (const t of targets) pairs.push([t.name, t.name]);
-  if (targets.some((t) => t.name === 'mosquitto') && targets.some((t) => t.name === 'emqx'))
-    pairs.push(['mosquitto', 'emqx']);
+  const inRun = (name: TargetName) => targets.some((t) => t.name === name);
+  for (const [downstream, upstream] of PAIRINGS)
+    if (inRun(downstream) && inRun(upstream)) pairs.push([downstream, upstream]);
   const plans: TopologyPlan[] = [];
   for (const [downstream, upstream] of pairs) {
     const topologyRuntime = targets.find((t) => t.name === downstream)?.runtime ?? runtime;

@@ -110,7 +110,7 @@ export async function startTopology(
       network,
       rules: routes.map((route) => route.rule),
       clientIdPrefix: `mtb-${shortRunId()}-${uniqueName('f')}`,
-      mqtt5: downstream.behaviour.mqtt5 && upstream.behaviour.mqtt5,
+      mqtt5: downstream.behaviour.mqtt5.value && upstream.behaviour.mqtt5.value,
     });
     cleanups.push(() => started.dispose());
 

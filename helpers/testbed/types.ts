@@ -1,4 +1,5 @@
-import type { TargetName } from '../config/settings.js';
+import type { Qos } from '../forwarders/forwarder.js';
+import type { TargetName } from '../targets/registry.js';
 
 export type RuntimeKind = 'container' | 'process' | 'embedded' | 'external';
 
@@ -58,15 +59,48 @@ export interface StartedComponent {
 }
 
 /**
- * Broker behaviour that the MQTT spec leaves to the implementation, as each target documents it.
- * Suites assert against these instead of hard-coding one broker's choice.
+ * How an entry of a behaviour table relates to the MQTT spec: `spec` the broker does what the spec
+ * requires, `choice` where the spec leaves it to the broker, `deviation` where the broker departs
+ * from the spec, `limit` a built-in or configured limit a test can run into.
+ */
+export type BehaviourKind = 'spec' | 'choice' | 'deviation' | 'limit';
+
+/** One thing a broker documents, with where it documents it. */
+export interface Documented<T> {
+  value: T;
+  kind: BehaviourKind;
+  /** What the broker does, in one sentence for reports and test messages. */
+  says: string;
+  /** Where the broker documents it: a link to its documentation (or to its source where the docs are silent). */
+  source: string;
+}
+
+/**
+ * A target's behaviour table: what the broker documents where the MQTT spec leaves a choice or where
+ * it deviates, for the version that runs. Suites read their expectations from here (never from a
+ * table of their own), and reports show it, so a deviation is always declared, never taken silently
+ * from what the broker happens to do.
  */
 export interface BrokerBehaviour {
+  /** Product version the table was resolved for, e.g. `2.0.11` or `3.10.8` (`unknown` when it cannot be known before start). */
+  version: string;
+  /** Highest QoS the broker grants in a SUBACK, and so delivers ([MQTT-3.8.4-5] lets it grant less than asked). */
+  maxQos: Documented<Qos>;
+  /** Whether a QoS 2 PUBLISH gets the QoS 2 handshake (PUBREC, PUBREL, PUBCOMP) and exactly-once delivery. */
+  qos2Publish: Documented<boolean>;
+  /** QoS of a retained message sent to a new subscription: the spec's min(retained, granted), or its stored QoS. */
+  retainedDeliveryQos: Documented<'min(retained, granted)' | 'as retained'>;
+  /** Whether a new subscription with a wildcard filter gets the matching retained messages. */
+  retainedToWildcardSubscriptions: Documented<boolean>;
   /** Whether QoS 0 messages are queued for an offline persistent session. */
-  queuesQos0WhileOffline: boolean;
+  queuesQos0WhileOffline: Documented<boolean>;
   /** Whether MQTT 5 is supported. */
-  mqtt5: boolean;
-  /** Where the documented choice comes from (config option + default), for the report. */
+  mqtt5: Documented<boolean>;
+  /** Whether an MQTT 5 Session Expiry Interval is honoured (0: ends at disconnect; > 0: kept that long). */
+  sessionExpiry: Documented<boolean>;
+  /** Limits a test or a production load can run into (in-flight window, queue lengths, overload protection). */
+  limits: Documented<string>[];
+  /** Anything else worth knowing, for the report. */
   notes: string[];
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../../../helpers/config/settings.js';
-import { findMosquittoBinary, mosquittoMissing } from '../../../helpers/targets/mosquitto/mosquitto-process.js';
+import { mosquittoBinary, mosquittoMissing } from '../../../helpers/targets/mosquitto/mosquitto-settings.js';
 import { waitUntil } from './mqtt-clients.js';
 
 const PACKAGE_NAME = 'mqtt-testbench';
@@ -34,9 +34,9 @@ const SETTLE_TIMEOUT_MS = 15_000;
 
 /** The suites' Mosquitto (MQTT_TESTBENCH_MOSQUITTO_BIN, PATH, Debian's): one way to find it everywhere. */
 const SETTINGS = loadSettings();
-export const MOSQUITTO_BIN = findMosquittoBinary(SETTINGS.mosquittoBin) ?? 'mosquitto';
+export const MOSQUITTO_BIN = mosquittoBinary(SETTINGS) ?? 'mosquitto';
 /** Why these tests cannot start a broker here, or undefined when they can. */
-export const MOSQUITTO_MISSING = mosquittoMissing(SETTINGS.mosquittoBin);
+export const MOSQUITTO_MISSING = mosquittoMissing(SETTINGS);
 
 const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();

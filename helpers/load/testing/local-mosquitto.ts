@@ -4,13 +4,13 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.js';
-import { findMosquittoBinary, mosquittoMissing } from '../../targets/mosquitto/mosquitto-process.js';
+import { mosquittoBinary, mosquittoMissing } from '../../targets/mosquitto/mosquitto-settings.js';
 
 /** The engine's own tests and measurements use the suites' Mosquitto (MQTT_TESTBENCH_MOSQUITTO_BIN, PATH, Debian's). */
-const FOUND_MOSQUITTO = findMosquittoBinary(loadSettings().mosquittoBin);
+const FOUND_MOSQUITTO = mosquittoBinary(loadSettings());
 export const MOSQUITTO_BINARY = FOUND_MOSQUITTO ?? '/usr/sbin/mosquitto';
 /** Why the engine's tests that need a real broker cannot run here, or undefined. */
-export const MOSQUITTO_MISSING = mosquittoMissing(loadSettings().mosquittoBin);
+export const MOSQUITTO_MISSING = mosquittoMissing(loadSettings());
 
 const READY_TIMEOUT_MS = 10_000;
 const PROBE_INTERVAL_MS = 20;

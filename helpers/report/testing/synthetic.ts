@@ -7,6 +7,8 @@ import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { CollectedTest } from '../build-report.js';
 import { buildReport } from '../build-report.js';
 import type { RunPlan } from '../../testbed/plan.js';
+import { emqxBehaviour } from '../../targets/emqx/emqx-behaviour.js';
+import { behaviourOf as mosquittoBehaviourOf } from '../../targets/mosquitto/mosquitto-behaviour.js';
 import type { LatencySummaryUs, PeriodPoint, QosCell, ResultSubject, TestbenchResult } from '../result.js';
 import type { TestbenchReport, TestRef } from '../report-types.js';
 import { summarize } from '../histogram.js';
@@ -237,11 +239,7 @@ export function collected(
 }
 
 export function syntheticPlan(overrides: Partial<RunPlan> = {}): RunPlan {
-  const behaviour = {
-    queuesQos0WhileOffline: false,
-    mqtt5: true,
-    notes: ['mosquitto: queue_qos0_messages false (default)'],
-  };
+  const behaviour = { ...mosquittoBehaviourOf('2.0.11'), notes: ['mosquitto: queue_qos0_messages false (default)'] };
   const declaration = {
     qos: { policy: 'preserve' as const },
     retainForwarded: true,
@@ -261,7 +259,7 @@ export function syntheticPlan(overrides: Partial<RunPlan> = {}): RunPlan {
       {
         name: 'emqx',
         runtime: 'container',
-        behaviour: { ...behaviour, notes: [] },
+        behaviour: emqxBehaviour('5.8.8'),
         status: 'skipped',
         reason: 'image emqx/emqx:5.8.8 is not present locally and cannot be pulled here',
       },

@@ -46,15 +46,28 @@ export async function dockerClient(): Promise<ContainerRuntimeClient> {
   return getContainerRuntimeClient();
 }
 
+const availabilityByImage = new Map<string, Promise<Availability>>();
+
 /**
  * Whether an image is usable: present locally, or pulled now. Pull failures (no registry) make the
- * image unavailable with a reason that says how to provide it.
+ * image unavailable with a reason that says how to provide it. Asked once per image and process:
+ * the runtime selection and the run plan both ask, and a failing pull is slow to fail.
  */
-export async function imageAvailability(
+export function imageAvailability(
   image: string,
   settingName: string,
   howToGet = 'or build the offline images with `bash helpers/images/build-offline-images.sh`',
 ): Promise<Availability> {
+  const key = `${image}\n${settingName}\n${howToGet}`;
+  let answer = availabilityByImage.get(key);
+  if (!answer) {
+    answer = checkImage(image, settingName, howToGet);
+    availabilityByImage.set(key, answer);
+  }
+  return answer;
+}
+
+async function checkImage(image: string, settingName: string, howToGet: string): Promise<Availability> {
   const client = await dockerClient();
   const name = ImageName.fromString(image);
   if (await client.image.exists(name)) return { ok: true, detail: `image ${image} present locally` };

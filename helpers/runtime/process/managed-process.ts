@@ -13,6 +13,15 @@ export interface ProcessSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Run as this user, e.g. the service user a package's start script expects (needs root). */
+  user?: { uid: number; gid: number };
+  /**
+   * The process leads a process group of its own, and kill, pause and resume signal the whole
+   * group: for launchers whose server is a child of theirs (a start script that runs an Erlang VM),
+   * which a signal to the launcher alone would not reach. A graceful stop still sends SIGTERM to the
+   * launcher only, which stops its children itself; whatever of the group is left then is killed.
+   */
+  processGroup?: boolean;
 }
 
 export interface ExitInfo {
@@ -61,6 +70,8 @@ export class ManagedProcess {
       env: this.spec.env ?? process.env,
       cwd: this.spec.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.spec.processGroup === true,
+      ...(this.spec.user ? { uid: this.spec.user.uid, gid: this.spec.user.gid } : {}),
     });
     this.child = child;
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.logs.push(chunk));
@@ -120,32 +131,50 @@ export class ManagedProcess {
     });
   }
 
+  /** Signals the process, or its whole group when it leads one. */
   signal(signal: NodeJS.Signals): void {
-    if (this.running) this.child?.kill(signal);
+    if (this.running) this.signalAll(signal);
   }
 
-  /** SIGKILL, then waits for the exit. */
+  /** SIGKILL (to the whole group when it leads one), then waits for the exit. */
   async kill(): Promise<void> {
     if (!this.running) return;
-    this.child?.kill('SIGKILL');
+    this.signalAll('SIGKILL');
     await this.exitPromise;
   }
 
-  /** SIGTERM, then SIGKILL after a grace period; resumes a paused process first. */
+  /** SIGTERM, then SIGKILL after a grace period; resumes a paused process (group) first. */
   async terminate(graceMs = TERMINATE_GRACE_MS): Promise<ExitInfo | undefined> {
     if (!this.running) return this.exitInfo;
-    this.child?.kill('SIGCONT');
+    this.signalAll('SIGCONT');
     this.child?.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => this.signalAll('SIGKILL'), graceMs);
     try {
       return await this.exitPromise;
     } finally {
       clearTimeout(timer);
+      // A child of the launcher that outlived it (the launcher was killed first) goes too.
+      if (this.spec.processGroup) this.signalGroup(this.child?.pid, 'SIGKILL');
     }
   }
 
   pause(): void {
     this.signal('SIGSTOP');
+  }
+
+  private signalAll(signal: NodeJS.Signals): void {
+    if (this.spec.processGroup) this.signalGroup(this.child?.pid, signal);
+    else this.child?.kill(signal);
+  }
+
+  private signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch (error) {
+      // The group is gone: nothing left to signal.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
   }
 
   resume(): void {
@@ -158,7 +187,14 @@ export class ManagedProcess {
     this.pidFile = join(runContext().runDir, 'pids', `${pid}.json`);
     writeFileSync(
       this.pidFile,
-      JSON.stringify({ pid, startTicks: processStartTicks(pid), label: this.spec.label, command: this.spec.command }),
+      JSON.stringify({
+        pid,
+        startTicks: processStartTicks(pid),
+        label: this.spec.label,
+        command: this.spec.command,
+        // The reaper then kills the group this process leads, not only the launcher.
+        ...(this.spec.processGroup ? { group: true } : {}),
+      }),
     );
   }
 

@@ -11,9 +11,15 @@ import { describeExit, type ManagedProcess } from './managed-process.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);
 
+export interface ProcessComponentOptions {
+  /** How long a graceful stop may take before the process is killed (default: ManagedProcess's 5 s). */
+  stopGraceMs?: number;
+}
+
 /**
  * Lifecycle and fault controls for a component that runs as a local process. `launch` spawns it
  * and waits until it is ready; `start` after `stop`/`kill` calls it again with the same spec.
+ * `cleanup` runs once the process is gone at dispose: its files, and helper processes of its own.
  */
 export class ProcessComponent implements StartedComponent {
   readonly runtime: RuntimeKind = 'process';
@@ -24,12 +30,13 @@ export class ProcessComponent implements StartedComponent {
     readonly label: string,
     readonly process: ManagedProcess,
     private readonly launch: () => Promise<void>,
-    private readonly cleanupFiles: () => void = () => undefined,
+    private readonly cleanup: () => void | Promise<void> = () => undefined,
+    private readonly options: ProcessComponentOptions = {},
   ) {
     this.faults = {
       supported: ALL_FAULTS,
       stop: async () => {
-        await this.process.terminate();
+        await this.process.terminate(this.options.stopGraceMs);
       },
       kill: async () => {
         await this.process.kill();
@@ -38,7 +45,7 @@ export class ProcessComponent implements StartedComponent {
         await this.launch();
       },
       restart: async () => {
-        await this.process.terminate();
+        await this.process.terminate(this.options.stopGraceMs);
         await this.launch();
       },
       pause: () => {
@@ -81,7 +88,7 @@ export class ProcessComponent implements StartedComponent {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.process.terminate();
-    this.cleanupFiles();
+    await this.process.terminate(this.options.stopGraceMs);
+    await this.cleanup();
   }
 }

@@ -72,8 +72,10 @@ function killRecordedProcesses(runDir, folder, errors) {
       const record = JSON.parse(readFileSync(join(pidDir, file), 'utf8'));
       // A recycled pid belongs to somebody else: only kill when the start time still matches.
       if (record.startTicks && startTicks(record.pid) !== record.startTicks) continue;
-      process.kill(record.pid, 'SIGCONT');
-      process.kill(record.pid, 'SIGKILL');
+      // A process recorded with `group` leads a process group (a start script and its VM): kill it all.
+      const target = record.group ? -record.pid : record.pid;
+      process.kill(target, 'SIGCONT');
+      process.kill(target, 'SIGKILL');
       killed += 1;
     } catch (error) {
       const code = /** @type {NodeJS.ErrnoException} */ (error).code;

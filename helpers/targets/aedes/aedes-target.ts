@@ -14,6 +14,7 @@ import type {
   RuntimeKind,
   StartedBroker,
 } from '../../testbed/types.js';
+import { asSpec, choice, deviation, limit, MQTT_311_SPEC } from '../behaviour.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';
 
@@ -25,24 +26,56 @@ const AEDES_VERSION = (
 ).version;
 const SUPPORTED_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart']);
 
+const SOURCE = `https://github.com/moscajs/aedes/blob/v${AEDES_VERSION}`;
+
 const BEHAVIOUR: BrokerBehaviour = {
-  queuesQos0WhileOffline: false,
-  mqtt5: false,
-  notes: [
-    'aedes implements MQTT 3.1.1 only (README: MQTT 5 "not supported yet").',
+  version: AEDES_VERSION,
+  maxQos: choice(2, 'Grants every QoS asked for.', `${SOURCE}/lib/handlers/subscribe.js`),
+  qos2Publish: asSpec(
+    true,
+    'QoS 2 publishes get the full PUBREC/PUBREL/PUBCOMP handshake.',
+    `${SOURCE}/lib/handlers/publish.js`,
+  ),
+  retainedDeliveryQos: deviation(
+    'as retained',
+    'A retained message that matches a new wildcard subscription is sent at its stored QoS, not at min(retained, granted) [MQTT-3.8.4-6]: sendRetained delivers at packet.qos (an exact-topic subscription gets min(retained, granted)).',
+    `${SOURCE}/lib/handlers/subscribe.js`,
+  ),
+  retainedToWildcardSubscriptions: asSpec(
+    true,
+    'Wildcard subscriptions get every matching retained message.',
+    MQTT_311_SPEC,
+  ),
+  queuesQos0WhileOffline: choice(
+    false,
     'QoS 0 is not queued for offline persistent sessions (lib/client.js: "skip offline").',
-    'In-memory persistence: a restart (new broker instance) loses retained messages and sessions.',
+    `${SOURCE}/lib/client.js`,
+  ),
+  mqtt5: choice(false, 'aedes implements MQTT 3.1.1 only (README: MQTT 5 "not supported yet").', `${SOURCE}/README.md`),
+  sessionExpiry: choice(false, 'No MQTT 5, so no Session Expiry Interval.', `${SOURCE}/README.md`),
+  limits: [
+    limit(
+      'In-memory persistence: a restart (a new broker instance) loses retained messages and sessions.',
+      `${SOURCE}/README.md`,
+      'in-memory persistence',
+    ),
+  ],
+  notes: [
     'mqtt-testbench corrects one aedes-persistence 11.0.0 defect in the embedded broker: the PUBREL id for a persistent-session subscriber (see fixOutgoingPubrelIds).',
   ],
 };
 
-export const aedesTarget: Target = {
+export const aedesTarget: Target<'aedes'> = {
   name: 'aedes',
+  summary: 'aedes, a broker inside the test process (npm; MQTT 3.1.1 only): runs wherever Node does',
+  settings: [],
   runtimes: ['embedded'],
+  pairings: [],
   behaviour: () => BEHAVIOUR,
   restartPersistence: {
     sessions: false,
     note: 'the embedded aedes uses in-memory persistence: a restart starts an empty broker (sessions, queued and retained messages are gone).',
+    budgetMs: 3_500,
   },
 
   availability(runtime: RuntimeKind, _settings: Settings): Promise<Availability> {

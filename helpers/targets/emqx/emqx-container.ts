@@ -4,8 +4,11 @@ import type { LogBuffer } from '../../runtime/process/log-buffer.js';
 
 const MQTT_PORT = 1883;
 const DASHBOARD_PORT = 18083;
-/** Printed by emqx_machine_boot once every app started. */
-export const EMQX_READY_LINE = /EMQX (\S+) is running now!/;
+/**
+ * Printed by emqx_machine_boot once every app started: `EMQX 5.8.8 is running now!`, or
+ * `EMQX Enterprise 5.8.8 is running now!` from the enterprise image.
+ */
+export const EMQX_READY_LINE = /EMQX (?:Enterprise )?(\S+) is running now!/;
 /** The Erlang VM boots slowly; EMQX's own docs budget minutes on small machines. */
 export const EMQX_MIN_STARTUP_MS = 120_000;
 
@@ -25,6 +28,13 @@ const EMQX_ENVIRONMENT: Record<string, string> = {
   EMQX_MQTT__MAX_AWAITING_REL: '10000',
   // Not a secret: the dashboard is only reachable on a mapped loopback port for the run's length.
   EMQX_DASHBOARD__DEFAULT_PASSWORD: 'mqtt-testbench',
+  // A slow subscriber (behind a paused forwarder, or among 1,000 publishers) must not be shut down
+  // with its session for a mailbox over 1,000 messages or a heap over 32 MB: the loss would be
+  // blamed on the forwarder. See the force_shutdown limit in emqx-behaviour.ts.
+  EMQX_FORCE_SHUTDOWN__ENABLE: 'false',
+  // The image names the Erlang node after the container's IP otherwise; disc-stored retained
+  // messages live under the node name, so a restart with another IP would lose them.
+  EMQX_NODE_NAME: 'emqx@127.0.0.1',
 };
 
 export class EmqxContainer extends TestbenchContainer {

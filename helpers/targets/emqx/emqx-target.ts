@@ -2,27 +2,28 @@ import type { Settings } from '../../config/settings.js';
 import { ContainerComponent } from '../../runtime/container/container-component.js';
 import { imageAvailability } from '../../runtime/container/docker.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
-import type { Availability, BrokerBehaviour, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import type { Availability, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import { imageVersion } from '../behaviour.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';
+import { emqxBehaviour } from './emqx-behaviour.js';
 import { EMQX_CONTAINER_PORT, EMQX_MIN_STARTUP_MS, EmqxContainer } from './emqx-container.js';
+import { EMQX_IMAGE, emqxImage } from './emqx-settings.js';
 
-const BEHAVIOUR: BrokerBehaviour = {
-  queuesQos0WhileOffline: true,
-  mqtt5: true,
-  notes: [
-    'QoS 0 is queued for offline persistent sessions (mqtt.mqueue_store_qos0, default true).',
-    'Sessions live in memory: a broker restart ends them (durable sessions are off by default).',
-  ],
-};
-
-export const emqxTarget: Target = {
+export const emqxTarget: Target<'emqx'> = {
   name: 'emqx',
+  summary:
+    'EMQX 5: the official image only (no package exists to run it as a process or to build an offline image from)',
+  settings: [EMQX_IMAGE],
   runtimes: ['container'],
-  behaviour: () => BEHAVIOUR,
+  // Mosquitto at the edge, EMQX upstream: the deployment the original project ran.
+  pairings: [['mosquitto', 'emqx']],
+  behaviour: (settings) => emqxBehaviour(imageVersion(emqxImage(settings))),
   restartPersistence: {
     sessions: false,
-    note: 'EMQX keeps sessions in memory (durable sessions are off by default): a restart ends them; persistence only keeps retained messages on disc (retainer.backend.storage_type disc).',
+    note: 'EMQX keeps sessions in memory (durable sessions are off by default): a restart ends them; persistence only keeps retained messages on disc (retainer.backend.storage_type disc, under the pinned node name).',
+    // A graceful stop plus a boot, which takes 5-10 s on small machines (EMQX budgets minutes).
+    budgetMs: 30_000,
   },
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
@@ -32,8 +33,8 @@ export const emqxTarget: Target = {
         reason: `emqx runs only in the container runtime (this run uses ${runtime}); no package or binary of it exists for the process runtime.`,
       };
     return imageAvailability(
-      settings.emqxImage,
-      'MQTT_TESTBENCH_EMQX_IMAGE',
+      emqxImage(settings),
+      EMQX_IMAGE.name,
       'or `docker load` an image saved on a machine with registry access (EMQX has no Debian package to build an offline image from)',
     );
   },
@@ -42,15 +43,18 @@ export const emqxTarget: Target = {
     if (request.runtime !== 'container') throw new Error(`emqx cannot run in the ${request.runtime} runtime.`);
     const label = brokerLabel('emqx', 'container', request.role);
     const hostPort = await freeLoopbackPort();
-    const container = new EmqxContainer(request.settings.emqxImage, label)
+    const startupBudgetMs = Math.max(EMQX_MIN_STARTUP_MS, request.settings.startupTimeoutMs);
+    const container = new EmqxContainer(emqxImage(request.settings), label)
       .withHostPort(hostPort)
-      .withStartupTimeout(Math.max(EMQX_MIN_STARTUP_MS, request.settings.startupTimeoutMs));
+      .withStartupTimeout(startupBudgetMs);
     if (request.persistence) container.withPersistence();
     if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
     const started = await container.start();
     const url = `mqtt://${started.getHost()}:${hostPort}`;
+    // After a restart no wait strategy runs: the probe itself waits out the boot (5-10 s on small
+    // machines), so it gets the start-up budget, not the probe budget.
     const component: ContainerComponent = new ContainerComponent(label, started, () =>
-      probeBroker(component, { label, url }, request.settings),
+      probeBroker(component, { label, url }, request.settings, undefined, startupBudgetMs),
     );
     return disposeOnFailure(component, async () => {
       await probeBroker(component, { label, url }, request.settings);
@@ -63,7 +67,7 @@ export const emqxTarget: Target = {
         peer: request.role
           ? { host: request.role, port: EMQX_CONTAINER_PORT }
           : { host: started.getHost(), port: hostPort },
-        behaviour: BEHAVIOUR,
+        behaviour: emqxBehaviour(started.getVersion()),
         faults: component.faults,
         logTail: (lines) => component.logTail(lines),
         liveness: () => component.liveness(),

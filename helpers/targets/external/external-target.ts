@@ -12,19 +12,51 @@ import type {
   RuntimeKind,
   StartedBroker,
 } from '../../testbed/types.js';
+import { asSpec, choice } from '../behaviour.js';
 import { probeBroker } from '../broker-probe.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS, type BrokerStartRequest, type Target } from '../target.js';
 
 const VERSION_WAIT_MS = 1_500;
 
-/** What a broker started elsewhere does where the spec leaves a choice is what the user states. */
+/** Where an external broker's table comes from: what the user states, and the spec for the rest. */
+const STATED = 'README.md#configuration (MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0, MQTT_TESTBENCH_EXTERNAL_MQTT5)';
+const ASSUMED = 'the MQTT spec (nothing else is known about an external broker)';
+
+/** What a broker started elsewhere does where the spec leaves a choice is what the user states; the rest is the spec. */
 function behaviourOf(settings: Settings): BrokerBehaviour {
+  const qos0 = settings.externalQueuesQos0;
+  const mqtt5 = settings.externalMqtt5;
   return {
-    queuesQos0WhileOffline: settings.externalQueuesQos0,
-    mqtt5: settings.externalMqtt5,
-    notes: [
-      `External broker: QoS 0 offline queueing ${settings.externalQueuesQos0 ? 'on' : 'off'} and MQTT 5 ${settings.externalMqtt5 ? 'on' : 'off'} as stated by MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0 / MQTT_TESTBENCH_EXTERNAL_MQTT5.`,
-    ],
+    version: 'unknown',
+    maxQos: asSpec(2, 'Assumed to grant every QoS asked for.', ASSUMED),
+    qos2Publish: asSpec(true, 'Assumed to support QoS 2 publishes.', ASSUMED),
+    retainedDeliveryQos: asSpec(
+      'min(retained, granted)',
+      'Assumed to deliver retained messages at min(retained, granted).',
+      ASSUMED,
+    ),
+    retainedToWildcardSubscriptions: asSpec(
+      true,
+      'Assumed to send retained messages to wildcard subscriptions.',
+      ASSUMED,
+    ),
+    queuesQos0WhileOffline: choice(
+      qos0,
+      `QoS 0 ${qos0 ? 'is' : 'is not'} queued for offline persistent sessions, as MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0=${qos0 ? 1 : 0} states.`,
+      STATED,
+    ),
+    mqtt5: choice(
+      mqtt5,
+      `MQTT 5 ${mqtt5 ? 'is' : 'is not'} supported, as MQTT_TESTBENCH_EXTERNAL_MQTT5=${mqtt5 ? 1 : 0} states.`,
+      STATED,
+    ),
+    sessionExpiry: choice(
+      mqtt5,
+      mqtt5 ? 'Assumed to honour the MQTT 5 Session Expiry Interval.' : 'No MQTT 5, so no Session Expiry Interval.',
+      ASSUMED,
+    ),
+    limits: [],
+    notes: [],
   };
 }
 
@@ -38,13 +70,19 @@ const NO_FAULTS: FaultControls = {
   resume: () => Promise.reject(new Error('an external broker cannot be resumed by the testbench.')),
 };
 
-export const externalTarget: Target = {
+export const externalTarget: Target<'external'> = {
   name: 'external',
+  summary:
+    'your broker, already running, by URL (MQTT_TESTBENCH_EXTERNAL_URL; the forwarding topology: _DOWNSTREAM_URL and _UPSTREAM_URL)',
+  settings: [],
   runtimes: ['external'],
+  pairings: [],
+  selectedByDefault: (settings) => Boolean(settings.externalUrl || settings.externalDownstreamUrl),
   behaviour: behaviourOf,
   restartPersistence: {
     sessions: false,
     note: 'an external broker cannot be restarted by the testbench; what it keeps across a restart is unknown.',
+    budgetMs: 3_500,
   },
 
   availability(_runtime: RuntimeKind, settings: Settings): Promise<Availability> {

@@ -1,5 +1,5 @@
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ManagedProcess } from '../../runtime/process/managed-process.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { runContext, uniqueName } from '../../runtime/run-context.js';
@@ -18,36 +18,8 @@ const START_ATTEMPTS = 3;
  * the user who runs the tests, as it does for everyone else.
  */
 const RUN_AS_INVOKING_USER = process.getuid?.() === 0 ? ['user root'] : [];
-const DEBIAN_MOSQUITTO = '/usr/sbin/mosquitto';
 
-/** Finds the mosquitto binary: the configured one, then PATH, then Debian's /usr/sbin (often not on a user's PATH). */
-export function findMosquittoBinary(configured: string | undefined): string | undefined {
-  if (configured) return isExecutable(configured) ? configured : undefined;
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = join(dir, 'mosquitto');
-    if (isExecutable(candidate)) return candidate;
-  }
-  return isExecutable(DEBIAN_MOSQUITTO) ? DEBIAN_MOSQUITTO : undefined;
-}
-
-/** Why no mosquitto binary can be used here (and how to get one), or undefined when one is found. */
-export function mosquittoMissing(configured: string | undefined): string | undefined {
-  return findMosquittoBinary(configured)
-    ? undefined
-    : configured
-      ? `MQTT_TESTBENCH_MOSQUITTO_BIN=${configured} is not an executable file`
-      : 'no mosquitto binary on PATH or at /usr/sbin/mosquitto: install it (apt-get install mosquitto) or set MQTT_TESTBENCH_MOSQUITTO_BIN';
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false; // absent or not executable: the caller reports the binary as missing
-  }
-}
+export { findMosquittoBinary } from './mosquitto-settings.js';
 
 export interface MosquittoProcessOptions {
   label: string;

@@ -7,10 +7,10 @@ import {
 } from '../../security/material.js';
 import type { Availability, BrokerBehaviour, RuntimeKind, StartedBroker } from '../../testbed/types.js';
 import type { BrokerStartRequest, Target } from '../target.js';
+import { behaviourOf, mosquittoBehaviour } from './mosquitto-behaviour.js';
 import {
-  BEHAVIOUR as MOSQUITTO_BEHAVIOUR,
+  MOSQUITTO_RESTART,
   mosquittoAvailability,
-  mosquittoTarget,
   startAsProcess,
   startInContainer,
   type MosquittoVariant,
@@ -26,25 +26,33 @@ import {
 export const ACL_DENIAL_NOTE =
   'ACL denials (Mosquitto 2.0): a SUBSCRIBE outside the allowed filter is granted but delivers nothing (read access is checked per message); a PUBLISH outside it is dropped, silently on MQTT 3.1.1 (still acknowledged), with PUBACK/PUBREC reason 0x87 Not authorized on MQTT 5.';
 
-const BEHAVIOUR: BrokerBehaviour = {
-  ...MOSQUITTO_BEHAVIOUR,
-  notes: [
-    ...MOSQUITTO_BEHAVIOUR.notes,
-    `Secured: TLS only (mqtts, a CA and server certificate generated for the run, valid for localhost, 127.0.0.1 and the topology aliases), allow_anonymous false, a password file with user ${SECURE_USERNAME} (random password per run) and an ACL that lets it use ${SECURE_TOPIC_FILTER} only.`,
-    ACL_DENIAL_NOTE,
-  ],
-};
+/** Mosquitto's table, plus what the secured deployment adds. */
+function secured(plain: BrokerBehaviour): BrokerBehaviour {
+  return {
+    ...plain,
+    notes: [
+      ...plain.notes,
+      `Secured: TLS only (mqtts, a CA and server certificate generated for the run, valid for localhost, 127.0.0.1 and the topology aliases), allow_anonymous false, a password file with user ${SECURE_USERNAME} (random password per run) and an ACL that lets it use ${SECURE_TOPIC_FILTER} only.`,
+      ACL_DENIAL_NOTE,
+    ],
+  };
+}
 
 /**
  * Mosquitto as a production deployment runs it: a TLS listener, a password file and an ACL.
  * Every suite runs against it as against the open `mosquitto` (clients get the credentials and
  * the CA through the broker's `clientOptions`), and suites/security.test.ts checks the refusals.
  */
-export const mosquittoSecureTarget: Target = {
+export const mosquittoSecureTarget: Target<'mosquitto-secure'> = {
   name: 'mosquitto-secure',
+  summary:
+    'Mosquitto as production runs it: TLS only, a password file and an ACL (same image or binary as mosquitto; TLS material from the `openssl` CLI)',
+  // Reads mosquitto's settings, which the mosquitto target declares.
+  settings: [],
   runtimes: ['container', 'process'],
-  behaviour: () => BEHAVIOUR,
-  restartPersistence: mosquittoTarget.restartPersistence,
+  pairings: [],
+  behaviour: (settings, runtime) => secured(mosquittoBehaviour(settings, runtime)),
+  restartPersistence: MOSQUITTO_RESTART,
 
   async availability(runtime: RuntimeKind, settings: Settings): Promise<Availability> {
     const mosquitto = await mosquittoAvailability(runtime, settings);
@@ -57,7 +65,7 @@ export const mosquittoSecureTarget: Target = {
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
     const variant: MosquittoVariant = {
       target: 'mosquitto-secure',
-      behaviour: BEHAVIOUR,
+      behaviour: (version) => secured(behaviourOf(version)),
       security: await securityMaterial(request.settings),
     };
     if (request.runtime === 'container') return startInContainer(request, variant);
