@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { redactUrl } from '../security/redact.js';
-import { TARGET_NAMES, TARGET_SETTINGS, type TargetName } from '../targets/registry.js';
+import { TARGET_NAMES, TARGET_SETTINGS, type TargetName } from '../targets/catalog.js';
 import { ConfigError } from './errors.js';
 
-export type { TargetName } from '../targets/registry.js';
+export type { TargetName } from '../targets/catalog.js';
 
 /**
  * Every MQTT_TESTBENCH_* setting, read and validated once at the edge: the ones of the harness

@@ -1,3 +1,4 @@
+import { targetSettingsOf } from './catalog.js';
 import { TARGETS } from './registry.js';
 
 /** Markers around the README's target table, which is this module's output (a unit test checks it). */
@@ -11,7 +12,11 @@ export function targetTable(): string {
     '| --- | --- | --- | --- |',
     ...TARGETS.map(
       (t) =>
-        `| \`${t.name}\` | ${t.runtimes.join(', ')} | ${t.settings.map((s) => `\`${s.name}\``).join(', ') || '–'} | ${t.summary}${t.pairings.length > 0 ? `; mixed topologies: ${t.pairings.map(([down, up]) => `${down} → ${up}`).join(', ')}` : ''} |`,
+        `| \`${t.name}\` | ${t.runtimes.join(', ')} | ${
+          targetSettingsOf(t.name)
+            .map((s) => `\`${s.name}\``)
+            .join(', ') || '–'
+        } | ${t.summary}${t.pairings.length > 0 ? `; mixed topologies: ${t.pairings.map(([down, up]) => `${down} → ${up}`).join(', ')}` : ''} |`,
     ),
   ].join('\n');
 }

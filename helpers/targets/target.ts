@@ -1,7 +1,7 @@
 import type { StartedNetwork } from 'testcontainers';
 import type { Settings, TargetSettingSpec } from '../config/settings.js';
 import type { Availability, BrokerBehaviour, RuntimeKind, StartedBroker } from '../testbed/types.js';
-import type { TargetName } from './registry.js';
+import type { TargetName } from './catalog.js';
 
 /** Network aliases of the forwarding topology, as the original compose file named them. */
 export const DOWNSTREAM_ALIAS = 'mqtt-broker-downstream';
@@ -45,8 +45,6 @@ export interface Target<N extends string = string> {
   readonly name: N;
   /** One line for the README's target table: the product and how it runs. */
   readonly summary: string;
-  /** The MQTT_TESTBENCH_* variables it reads (image and its pinned tag, binary and how it is found). */
-  readonly settings: readonly TargetSettingSpec[];
   /** Runtimes this target can run in, preferred first. */
   readonly runtimes: readonly RuntimeKind[];
   /**

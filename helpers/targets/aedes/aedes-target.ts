@@ -68,7 +68,6 @@ const BEHAVIOUR: BrokerBehaviour = {
 export const aedesTarget: Target<'aedes'> = {
   name: 'aedes',
   summary: 'aedes, a broker inside the test process (npm; MQTT 3.1.1 only): runs wherever Node does',
-  settings: [],
   runtimes: ['embedded'],
   pairings: [],
   behaviour: () => BEHAVIOUR,

@@ -14,7 +14,6 @@ export const emqxTarget: Target<'emqx'> = {
   name: 'emqx',
   summary:
     'EMQX 5: the official image only (no package exists to run it as a process or to build an offline image from)',
-  settings: [EMQX_IMAGE],
   runtimes: ['container'],
   // Mosquitto at the edge, EMQX upstream: the deployment the original project ran.
   pairings: [['mosquitto', 'emqx']],

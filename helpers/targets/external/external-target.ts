@@ -74,7 +74,6 @@ export const externalTarget: Target<'external'> = {
   name: 'external',
   summary:
     'your broker, already running, by URL (MQTT_TESTBENCH_EXTERNAL_URL; the forwarding topology: _DOWNSTREAM_URL and _UPSTREAM_URL)',
-  settings: [],
   runtimes: ['external'],
   pairings: [],
   selectedByDefault: (settings) => Boolean(settings.externalUrl || settings.externalDownstreamUrl),

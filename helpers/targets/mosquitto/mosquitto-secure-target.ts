@@ -48,7 +48,6 @@ export const mosquittoSecureTarget: Target<'mosquitto-secure'> = {
   summary:
     'Mosquitto as production runs it: TLS only, a password file and an ACL (same image or binary as mosquitto; TLS material from the `openssl` CLI)',
   // Reads mosquitto's settings, which the mosquitto target declares.
-  settings: [],
   runtimes: ['container', 'process'],
   pairings: [],
   behaviour: (settings, runtime) => secured(mosquittoBehaviour(settings, runtime)),

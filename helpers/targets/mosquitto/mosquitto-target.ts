@@ -17,13 +17,7 @@ import {
   type MosquittoSecurityContent,
 } from './mosquitto-container.js';
 import { startMosquittoProcess } from './mosquitto-process.js';
-import {
-  MOSQUITTO_BIN,
-  MOSQUITTO_IMAGE,
-  missingMosquittoBinary,
-  mosquittoBinary,
-  mosquittoImage,
-} from './mosquitto-settings.js';
+import { MOSQUITTO_IMAGE, missingMosquittoBinary, mosquittoBinary, mosquittoImage } from './mosquitto-settings.js';
 
 export const MOSQUITTO_RESTART: RestartPersistence = {
   sessions: true,
@@ -36,7 +30,6 @@ export const mosquittoTarget: Target<'mosquitto'> = {
   name: 'mosquitto',
   summary:
     "Eclipse Mosquitto: the official image (or the offline one built from Debian's package), or a local `mosquitto` binary on a free loopback port",
-  settings: [MOSQUITTO_IMAGE, MOSQUITTO_BIN],
   runtimes: ['container', 'process'],
   pairings: [],
   behaviour: mosquittoBehaviour,

@@ -11,7 +11,7 @@ import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js'
 import { rabbitmqBehaviour } from './rabbitmq-behaviour.js';
 import { RABBITMQ_CONTAINER_PORT, RabbitmqContainer } from './rabbitmq-container.js';
 import { startRabbitmqProcess } from './rabbitmq-process.js';
-import { findRabbitmq, missingRabbitmq, RABBITMQ_BIN, RABBITMQ_IMAGE, rabbitmqImage } from './rabbitmq-settings.js';
+import { findRabbitmq, missingRabbitmq, RABBITMQ_IMAGE, rabbitmqImage } from './rabbitmq-settings.js';
 
 /** A graceful stop lets the node close its queues and stores; measured 1-3 s, more under load. */
 const STOP_GRACE_MS = 30_000;
@@ -24,7 +24,6 @@ export const rabbitmqTarget: Target<'rabbitmq'> = {
   name: 'rabbitmq',
   summary:
     "RabbitMQ's MQTT plugin: the official image (or the offline one built from Debian's package), or Debian's `rabbitmq-server` as an isolated node (own name, ports, data folder and epmd)",
-  settings: [RABBITMQ_IMAGE, RABBITMQ_BIN],
   runtimes: ['container', 'process'],
   // A broker that differs from Mosquitto on both sides of a forwarder.
   pairings: [
