@@ -15,7 +15,7 @@ import { nowUs } from '../helpers/load/clock.js';
 import { runLoad } from '../helpers/load/run-load.js';
 import type { LoadResult } from '../helpers/load/types.js';
 import { withTimeout } from '../helpers/runtime/readiness-error.js';
-import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
+import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { EMQX_IMAGE } from '../helpers/targets/emqx/emqx-settings.js';
 import { targetByName } from '../helpers/targets/registry.js';
 import { runResources } from '../helpers/testbed/leftovers.js';
@@ -125,34 +125,38 @@ describe('harness robustness', { timeout: 60_000 }, () => {
         'not-selected',
         'needs the container runtime with the mosquitto image (the upstream broker is an EMQX container whose image is missing on purpose)',
       );
-    const before = await runResources();
-    const started = startTopology(
-      { downstream: 'mosquitto', upstream: 'emqx', runtime: 'container', forwarder: referenceForwarder },
-      { ...settings, targetSettings: { ...settings.targetSettings, [EMQX_IMAGE.name]: MISSING_IMAGE } },
+    const scope = uniqueName('missing-image');
+    const started = inResourceScope(scope, () =>
+      startTopology(
+        { downstream: 'mosquitto', upstream: 'emqx', runtime: 'container', forwarder: referenceForwarder },
+        { ...settings, targetSettings: { ...settings.targetSettings, [EMQX_IMAGE.name]: MISSING_IMAGE } },
+      ),
     );
     await expect(started, 'starting a topology whose upstream image is missing must fail').rejects.toThrow(
       /emqx mqtt-broker-upstream \(container\)/,
     );
     expect(
-      await runResources(),
+      await runResources(scope),
       'the downstream broker, the network or a process of the failed topology was left behind',
-    ).toEqual(before);
+    ).toEqual({ containers: [], networks: [], processes: [] });
   });
 
   test('a forwarder that exits at once fails the topology start within 15 s, naming it and how it exited, and leaves nothing behind', async (ctx) => {
     if (!ownTopology)
       return skipTest(ctx, 'capability', 'no forwarding topology of this run is started by the testbench');
-    const before = await runResources();
+    const scope = uniqueName('exiting-forwarder');
     const began = Date.now();
     const failing = commandForwarder("sh -c 'exit 3'", DEFAULT_DECLARATION);
-    const error = await startTopology(
-      {
-        downstream: ownTopology.downstream,
-        upstream: ownTopology.upstream,
-        runtime: ownTopology.runtime,
-        forwarder: failing,
-      },
-      settings,
+    const error = await inResourceScope(scope, () =>
+      startTopology(
+        {
+          downstream: ownTopology.downstream,
+          upstream: ownTopology.upstream,
+          runtime: ownTopology.runtime,
+          forwarder: failing,
+        },
+        settings,
+      ),
     ).then(
       async (t) => {
         await t.dispose();
@@ -169,9 +173,9 @@ describe('harness robustness', { timeout: 60_000 }, () => {
       `the failure took ${tookMs} ms: the end-to-end probe should give up as soon as the forwarder exited`,
     ).toBeLessThan(FAST_FAILURE_MS);
     expect(
-      await runResources(),
+      await runResources(scope),
       'the brokers, the network or a process of the failed topology were left behind',
-    ).toEqual(before);
+    ).toEqual({ containers: [], networks: [], processes: [] });
   });
 
   test('a forwarder killed after the start is named by the liveness check and fails the end-to-end probe at once', async (ctx) => {

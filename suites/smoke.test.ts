@@ -7,9 +7,9 @@ import { skipTest } from '../helpers/vitest/skip.js';
 import mqtt from 'mqtt';
 import { describe, expect, test } from 'vitest';
 import { forwarderFromSpec } from '../helpers/forwarders/registry.js';
-import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
+import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { targetByName } from '../helpers/targets/registry.js';
-import { runResources } from '../helpers/testbed/leftovers.js';
+import { type RunResources, runResources } from '../helpers/testbed/leftovers.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { BrokerEndpoint } from '../helpers/testbed/types.js';
 import { startTopology } from '../helpers/testbed/topology.js';
@@ -70,6 +70,8 @@ async function refusesConnections(broker: BrokerEndpoint): Promise<boolean> {
   }
 }
 
+const NOTHING: RunResources = { containers: [], networks: [], processes: [] };
+
 describe('smoke: single brokers', () => {
   for (const target of plan.targets) {
     test(
@@ -77,9 +79,11 @@ describe('smoke: single brokers', () => {
       { timeout: TIMEOUT_MS },
       async (context) => {
         if (target.status === 'skipped') skipTest(context, 'environment', `${target.name} skipped: ${target.reason}`);
-        const before = await runResources();
+        const scope = uniqueName('smoke-broker');
         const startedAt = performance.now();
-        const broker = await targetByName(target.name).start({ runtime: target.runtime, settings });
+        const broker = await inResourceScope(scope, () =>
+          targetByName(target.name).start({ runtime: target.runtime, settings }),
+        );
         const startupMs = Math.round(performance.now() - startedAt);
         let disposed = false;
         try {
@@ -94,6 +98,11 @@ describe('smoke: single brokers', () => {
           const topic = `${testTopicPrefix('smoke')}/hello`;
           const received = await roundTrip(broker, broker, topic, topic, 'hello');
           expect(received).toEqual({ topic, payload: 'hello', qos: 1 });
+          const started = await runResources(scope);
+          if (target.runtime === 'container' || target.runtime === 'process')
+            expect(started, `${broker.label}: its ${target.runtime} is not among the run's resources`).not.toEqual(
+              NOTHING,
+            );
           await broker.dispose();
           disposed = true;
           if (target.runtime !== 'external')
@@ -101,7 +110,7 @@ describe('smoke: single brokers', () => {
               await refusesConnections(broker),
               `${broker.label} still accepts connections at ${broker.url} after dispose`,
             ).toBe(true);
-          expect(await runResources()).toEqual(before);
+          expect(await runResources(scope), `${broker.label}: left after dispose`).toEqual(NOTHING);
         } finally {
           if (!disposed) await broker.dispose();
         }
@@ -119,16 +128,18 @@ describe('smoke: forwarding topologies', () => {
       async (context) => {
         if (topology.status === 'skipped')
           skipTest(context, 'environment', `${topology.id} skipped: ${topology.reason}`);
-        const before = await runResources();
+        const scope = uniqueName('smoke-topology');
         const startedAt = performance.now();
-        const started = await startTopology(
-          {
-            downstream: topology.downstream,
-            upstream: topology.upstream,
-            runtime: topology.runtime,
-            forwarder: forwarderFromSpec(topology.forwarder, settings),
-          },
-          settings,
+        const started = await inResourceScope(scope, () =>
+          startTopology(
+            {
+              downstream: topology.downstream,
+              upstream: topology.upstream,
+              runtime: topology.runtime,
+              forwarder: forwarderFromSpec(topology.forwarder, settings),
+            },
+            settings,
+          ),
         );
         const startupMs = Math.round(performance.now() - startedAt);
         let disposed = false;
@@ -156,9 +167,13 @@ describe('smoke: forwarding topologies', () => {
             'through the forwarder',
           );
           expect(received).toEqual({ topic: ns.expect('hello'), payload: 'through the forwarder', qos: 1 });
+          if (topology.runtime === 'container' || topology.runtime === 'process')
+            expect(await runResources(scope), `${started.id}: its parts are not among the run's resources`).not.toEqual(
+              NOTHING,
+            );
           await started.dispose();
           disposed = true;
-          expect(await runResources()).toEqual(before);
+          expect(await runResources(scope), `${started.id}: left after dispose`).toEqual(NOTHING);
         } finally {
           if (!disposed) await started.dispose();
         }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ export const RUN_OWNER_ENV = 'MQTT_TESTBENCH_RUN_OWNER_PID';
 export const LABEL_RUN_ID = 'io.mqtt-testbench.run-id';
 export const LABEL_OWNER_PID = 'io.mqtt-testbench.owner-pid';
 export const LABEL_OWNER_HOST = 'io.mqtt-testbench.owner-host';
+/** Docker label naming the resource scope a container or network was created in (see `inResourceScope`). */
+export const LABEL_SCOPE = 'io.mqtt-testbench.scope';
 
 /** `<yyyymmdd-hhmmss>-<6 hex>`: sorts by time, unique across concurrent runs. */
 export function newRunId(): string {
@@ -80,4 +83,19 @@ export function uniqueName(prefix: string): string {
 /** Short form of the run id for MQTT client ids (3.1.1 brokers may cap ids at 23 characters). */
 export function shortRunId(): string {
   return runContext().runId.slice(-6);
+}
+
+const resourceScope = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `start` with every container, network and process it creates tagged with `scope`, so a test
+ * can prove that what it started is gone while other test files of the run start and stop their own.
+ */
+export function inResourceScope<T>(scope: string, start: () => Promise<T>): Promise<T> {
+  return resourceScope.run(scope, start);
+}
+
+/** The scope set by the innermost `inResourceScope` around this call, if any. */
+export function currentResourceScope(): string | undefined {
+  return resourceScope.getStore();
 }

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
 import type { Availability } from '../../testbed/types.js';
 import { withTimeout } from '../readiness-error.js';
-import { LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_RUN_ID, runContext } from '../run-context.js';
+import {
+  currentResourceScope,
+  LABEL_OWNER_HOST,
+  LABEL_OWNER_PID,
+  LABEL_RUN_ID,
+  LABEL_SCOPE,
+  runContext,
+} from '../run-context.js';
 import { DOCKER_MARKER } from '../reaper/reap.mjs';
 
 const DOCKER_PROBE_TIMEOUT_MS = 10_000;
@@ -97,5 +104,11 @@ function shortPullError(error: unknown): string {
 export function runLabels(): Record<string, string> {
   const ctx = runContext();
   writeFileSync(join(ctx.runDir, DOCKER_MARKER), '');
-  return { [LABEL_RUN_ID]: ctx.runId, [LABEL_OWNER_PID]: String(ctx.ownerPid), [LABEL_OWNER_HOST]: hostname() };
+  const scope = currentResourceScope();
+  return {
+    [LABEL_RUN_ID]: ctx.runId,
+    [LABEL_OWNER_PID]: String(ctx.ownerPid),
+    [LABEL_OWNER_HOST]: hostname(),
+    ...(scope === undefined ? {} : { [LABEL_SCOPE]: scope }),
+  };
 }

@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTicks } from '../../stats/proc.js';
 import { ReadinessError } from '../readiness-error.js';
-import { runContext } from '../run-context.js';
+import { currentResourceScope, runContext } from '../run-context.js';
 import { LogBuffer } from './log-buffer.js';
 
 export interface ProcessSpec {
@@ -185,6 +185,7 @@ export class ManagedProcess {
     const pid = this.child?.pid;
     if (pid === undefined) return;
     this.pidFile = join(runContext().runDir, 'pids', `${pid}.json`);
+    const scope = currentResourceScope();
     writeFileSync(
       this.pidFile,
       JSON.stringify({
@@ -192,6 +193,7 @@ export class ManagedProcess {
         startTicks: processStartTicks(pid),
         label: this.spec.label,
         command: this.spec.command,
+        ...(scope === undefined ? {} : { scope }),
         // The reaper then kills the group this process leads, not only the launcher.
         ...(this.spec.processGroup ? { group: true } : {}),
       }),
