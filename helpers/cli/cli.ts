@@ -14,6 +14,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
 import type { CliCommand, CliIo } from './command.js';
 import { flakeCommand } from './flake.js';
+import { reportFiguresCommand } from './report-figures.js';
 import { loadCommand } from './load.js';
 import { baselineSaveCommand, compareCommand, mergeCommand, reportRenderCommand, schemaCommand } from './reports.js';
 import { closest } from './suggest.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CliCommand[] = [
   compareCommand,
   mergeCommand,
   reportRenderCommand,
+  reportFiguresCommand,
   schemaCommand,
   flakeCommand,
 ];
