@@ -3,8 +3,8 @@ import { redactUrl } from '../security/redact.js';
 import { ConfigError } from './errors.js';
 
 /**
- * Every MQTT_TESTBENCH_* setting, read and validated once at the edge. The README's
- * configuration table lists the same names (a unit test checks that it does).
+ * Every MQTT_TESTBENCH_* setting, read and validated once at the edge. The table in
+ * docs/configuration.md lists the same names (a unit test checks that it does).
  */
 
 export const RUNTIME_CHOICES = ['auto', 'container', 'process', 'embedded'] as const;
@@ -76,7 +76,7 @@ interface SettingSpec {
   description: string;
 }
 
-/** Documentation of every setting; the README table is written from this list. */
+/** Documentation of every setting; the table in docs/configuration.md is written from this list. */
 export const SETTING_SPECS: readonly SettingSpec[] = [
   {
     name: 'MQTT_TESTBENCH_RUNTIME',
