@@ -136,7 +136,7 @@ export function renderKeyFigures(figures: KeyFigures): string {
   const date = `${run.startedAt.slice(0, 10)} ${run.startedAt.slice(11, 16)} UTC`;
   const t = run.tests;
   const lines = [
-    `## Run \`${run.id}\`: profile ${run.profile}, ${date}`,
+    `### Run \`${run.id}\`: profile ${run.profile}, ${date}`,
     '',
     `- **Command**: \`${run.command}\` (${duration(run.durationMs)}; ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped of ${t.total} tests; verdict ${run.verdict})`,
     `- **Machine**: ${m.cpus} CPUs (${m.cpuModel}), ${count(m.memoryMb)} MB, ${m.platform}, Node ${m.node}, runtime ${m.runtime}${m.docker ? `, Docker ${m.docker}` : ''}`,

@@ -55,7 +55,7 @@ describe('the figures of a report', () => {
 
   test('the Markdown names the run, its date, the command and the machine, then the table', () => {
     const markdown = renderKeyFigures(extractKeyFigures(syntheticReport()));
-    expect(markdown).toMatch(/^## Run `20261122-120000-000001`: profile ci, 2026-11-22 12:00 UTC$/m);
+    expect(markdown).toMatch(/^### Run `20261122-120000-000001`: profile ci, 2026-11-22 12:00 UTC$/m);
     expect(markdown).toMatch(
       /^- \*\*Command\*\*: `vitest run` \(3 min 25 s; \d+ passed, 0 failed, 1 skipped of \d+ tests; verdict pass\)$/m,
     );
@@ -101,7 +101,7 @@ describe('mqtt-testbench report figures', () => {
   test('prints Markdown; --json writes the figures, which render to the same Markdown', async () => {
     expect(await cli('report', 'figures', 'report.json')).toBe(0);
     const fromReport = out.join('\n');
-    expect(fromReport).toMatch(/^## Run `20261122-120000-000001`/);
+    expect(fromReport).toMatch(/^### Run `20261122-120000-000001`/);
     expect(await cli('report', 'figures', 'report.json', '--json', '-o', 'figures/x.json')).toBe(0);
     expect(out.at(-1)).toMatch(/^Wrote figures\/x\.json: \d+ scenarios of run 20261122-120000-000001\.$/);
     const json = JSON.parse(readFileSync(join(cwd, 'figures/x.json'), 'utf8')) as { kind: string };
