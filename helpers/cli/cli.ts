@@ -14,6 +14,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
 import type { CliCommand, CliIo } from './command.js';
 import { flakeCommand } from './flake.js';
+import { reportFiguresCommand } from './report-figures.js';
 import { loadCommand } from './load.js';
 import { baselineSaveCommand, compareCommand, mergeCommand, reportRenderCommand, schemaCommand } from './reports.js';
 import { closest } from './suggest.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CliCommand[] = [
   compareCommand,
   mergeCommand,
   reportRenderCommand,
+  reportFiguresCommand,
   schemaCommand,
   flakeCommand,
 ];
@@ -51,7 +53,7 @@ Exit codes: 0 pass; 1 a verdict failed (a test, a gate, a baseline) or the run c
 complete; 2 bad input (an option, a file, an MQTT_TESTBENCH_* variable), before anything starts;
 load with gate options: 3 a threshold was broken, 4 inconclusive (see load --help).
 
-Settings: MQTT_TESTBENCH_* environment variables (README, "Configuration"); options win.`;
+Settings: MQTT_TESTBENCH_* environment variables (docs/configuration.md); options win.`;
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {

@@ -71,7 +71,10 @@ describe('did you mean', () => {
   test.each([
     [['lod'], /unknown command "lod"; did you mean "load"\?/],
     [['tset'], /unknown command "tset"; did you mean "test"\?/],
-    [['report', 'rendr'], /report needs a subcommand: "report render", not "rendr"; did you mean "report render"\?/],
+    [
+      ['report', 'rendr'],
+      /report needs a subcommand: "report render", "report figures", not "rendr"; did you mean "report render"\?/,
+    ],
     [['load', '--url', 'mqtt://h:1', '--qso', '1'], /unknown option --qso; did you mean --qos\?/],
     [['load', '--url', 'mqtt://h:1', '--subscribe-ulr', 'mqtt://h:2'], /did you mean --subscribe-url\?/],
     [['test', '--brokers', 'mqtt://h:1'], /unknown option --brokers; did you mean --broker\?/],

@@ -8,7 +8,7 @@ export type { TargetName } from '../targets/catalog.js';
 /**
  * Every MQTT_TESTBENCH_* setting, read and validated once at the edge: the ones of the harness
  * (here) and the ones each target declares in its folder (its image, its binary), which reach this
- * file through the target registry. The README's configuration table lists the same names (a unit
+ * file through the target catalog. The table in docs/configuration.md lists the same names (a unit
  * test checks that it does).
  */
 
@@ -229,7 +229,7 @@ const HARNESS_SETTING_SPECS: readonly SettingSpec[] = [
   },
 ];
 
-/** Documentation of every setting (the harness's and every target's); the README table is checked against it. */
+/** Documentation of every setting (the harness's and every target's); the table in docs/configuration.md is checked against it. */
 export const SETTING_SPECS: readonly SettingSpec[] = [...HARNESS_SETTING_SPECS, ...TARGET_SETTINGS];
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -3,7 +3,7 @@
  * playwright-core; never a downloaded browser; skipped with the reason where there is none): the file loads with no console error and no network request, every chart
  * renders with data and paints pixels, and the tables are there without JavaScript.
  * MQTT_TESTBENCH_UPDATE_SCREENSHOT=<report.json> also refreshes helpers/report/assets/report-screenshot.png
- * (the README's picture) from that report: its first scenario with two subjects and per-second series
+ * (the picture in docs/reports.md) from that report: its first scenario with two subjects and per-second series
  * (the committed picture comes from a real container run).
  */
 import { requireOnThisMachine } from '../vitest/skip.js';
@@ -214,7 +214,7 @@ describe('report.html in Chromium', { timeout: 120_000 }, () => {
 
   // A maintenance task, registered only when asked for (not a test that could be skipped).
   if (process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'])
-    test('refreshes the README screenshot', async () => {
+    test('refreshes the report screenshot (docs/reports.md)', async () => {
       const source = resolve(ROOT, process.env['MQTT_TESTBENCH_UPDATE_SCREENSHOT'] ?? '');
       const report = readReport(source);
       const scenario = chartData(report).scenarios.find(

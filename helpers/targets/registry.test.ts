@@ -4,7 +4,7 @@ import { loadSettings } from '../config/settings.js';
 import { PAIRINGS, TARGET_NAMES, TARGET_SETTINGS, TARGETS } from './registry.js';
 import { TARGET_TABLE_END, TARGET_TABLE_START, targetTable } from './target-table.js';
 
-const README = new URL('../../README.md', import.meta.url);
+const TARGETS_DOC = new URL('../../docs/targets.md', import.meta.url);
 
 describe('the target registry', () => {
   test('names are unique and every pairing joins two different registered targets', () => {
@@ -35,16 +35,18 @@ describe('the target registry', () => {
       const { version: _version, notes: _notes, limits, ...entries } = behaviour ?? { limits: [] };
       for (const [entry, documented] of [...Object.entries(entries), ...limits.map((l) => ['limit', l] as const)]) {
         expect(documented.says.length, `${name}.${entry}: says nothing`).toBeGreaterThan(10);
-        expect(documented.source, `${name}.${entry}: no source`).toMatch(/^(https:\/\/|README\.md|the MQTT spec)/);
+        expect(documented.source, `${name}.${entry}: no source`).toMatch(
+          /^(https:\/\/|docs\/configuration\.md|the MQTT spec)/,
+        );
       }
     },
   );
 
-  test("the README's target table is the registry's (regenerate: the block between the markers is targetTable())", () => {
-    const readme = readFileSync(README, 'utf8');
+  test("docs/targets.md's target table is the registry's (regenerate: the block between the markers is targetTable())", () => {
+    const readme = readFileSync(TARGETS_DOC, 'utf8');
     const start = readme.indexOf(TARGET_TABLE_START);
     const end = readme.indexOf(TARGET_TABLE_END);
-    expect(start, `README.md lacks ${TARGET_TABLE_START}`).toBeGreaterThan(0);
+    expect(start, `docs/targets.md lacks ${TARGET_TABLE_START}`).toBeGreaterThan(0);
     expect(readme.slice(start + TARGET_TABLE_START.length, end).trim()).toBe(targetTable());
   });
 });

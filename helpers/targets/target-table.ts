@@ -1,7 +1,7 @@
 import { targetSettingsOf } from './catalog.js';
 import { TARGETS } from './registry.js';
 
-/** Markers around the README's target table, which is this module's output (a unit test checks it). */
+/** Markers around the target table of docs/targets.md, which is this module's output (a unit test checks it). */
 export const TARGET_TABLE_START = '<!-- target table: generated from helpers/targets/registry.ts -->';
 export const TARGET_TABLE_END = '<!-- end of target table -->';
 

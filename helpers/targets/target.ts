@@ -43,7 +43,7 @@ export type Pairing = readonly [downstream: TargetName, upstream: TargetName];
  */
 export interface Target<N extends string = string> {
   readonly name: N;
-  /** One line for the README's target table: the product and how it runs. */
+  /** One line for the target table of docs/targets.md: the product and how it runs. */
   readonly summary: string;
   /** Runtimes this target can run in, preferred first. */
   readonly runtimes: readonly RuntimeKind[];

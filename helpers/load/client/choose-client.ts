@@ -47,7 +47,7 @@ export function chooseClient(
 
 /**
  * Connects one client of the chosen kind. mqtt.js is loaded on first use: a run on the lean client
- * does not carry it (about 20 MB of the harness's RSS, see the README's memory figures).
+ * does not carry it (about 20 MB of the harness's RSS; measuring it: docs/benchmarks.md).
  */
 export async function connectClient(kind: LoadClientKind, spec: ConnectSpec): Promise<LoadClient> {
   if (kind === 'mqtt.js') return (await import('./mqttjs-client.js')).MqttJsLoadClient.connect(spec);

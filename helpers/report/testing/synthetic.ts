@@ -1,5 +1,5 @@
 /**
- * Synthetic results and reports for the report layer's tests, the browser test and the README
+ * Synthetic results and reports for the report layer's tests, the browser test and the report
  * screenshot: real HdrHistograms filled from a seeded generator, so merging and percentiles are
  * exercised exactly as with measured data.
  */

@@ -19,7 +19,7 @@ import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS, type BrokerStartRequest, type Target 
 const VERSION_WAIT_MS = 1_500;
 
 /** Where an external broker's table comes from: what the user states, and the spec for the rest. */
-const STATED = 'README.md#configuration (MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0, MQTT_TESTBENCH_EXTERNAL_MQTT5)';
+const STATED = 'docs/configuration.md (MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0, MQTT_TESTBENCH_EXTERNAL_MQTT5)';
 const ASSUMED = 'the MQTT spec (nothing else is known about an external broker)';
 
 /** What a broker started elsewhere does where the spec leaves a choice is what the user states; the rest is the spec. */
