@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { runReportFolder, TestbenchReporter } from './helpers/report/reporter.js';
@@ -29,6 +30,10 @@ const SELF_TESTS = ['suites/selftest.test.ts', 'suites/selftest-forwarder.test.t
 
 export default defineConfig({
   test: {
+    // Vitest's default on 2 cores is one file at a time. The behaviour suites and most unit files
+    // wait on sockets, brokers and child runs far more than they compute, so they share the cores;
+    // the measuring project below still runs one file at a time, alone.
+    maxWorkers: Math.max(4, availableParallelism()),
     // report.json / report.md / report.html + console summary (helpers/report), and JUnit XML with
     // each test's key figures as <property> elements (from the annotations record-result.ts adds).
     // An explicit list replaces vitest's defaults, which add 'github-actions' (failures as

@@ -59,6 +59,7 @@ import { declarationOf } from '../helpers/mqtt/suite-support.js';
 import { targetByName } from '../helpers/targets/registry.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { loadToResult } from '../helpers/scenario/to-result.js';
+import { measuredTopologyLeaveOut } from '../helpers/scenario/profile.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import type { StartedTopology } from '../helpers/testbed/topology.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
@@ -121,7 +122,7 @@ const TEST_TIMEOUT_MS = (FULL ? 300_000 : 90_000) + 2 * STEP_TIMEOUT_MS;
 const leaveOut = (t: TopologyPlan) =>
   !FULL && (t.downstream === 'mosquitto-secure' || t.upstream === 'mosquitto-secure')
     ? 'ci profile: faults run on the plain topologies; the secured ones run in the full profile (npm run bench)'
-    : undefined;
+    : measuredTopologyLeaveOut(plan.profile, t);
 
 describeEachTopology(
   'faults',

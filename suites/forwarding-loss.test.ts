@@ -9,12 +9,13 @@
  */
 import { describe, test } from 'vitest';
 import { loadGates } from '../helpers/gates/gate-file.js';
-import { profileCases } from '../helpers/scenario/profile.js';
+import { measuredTopologyLeaveOut, profileCases } from '../helpers/scenario/profile.js';
 import { runGatedScenario } from '../helpers/scenario/run-gated.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
+import type { TopologyPlan } from '../helpers/testbed/plan.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
 import { topologyComponents } from '../helpers/testbed/liveness.js';
@@ -28,7 +29,8 @@ const directCases = profileCases(plan.profile, 'direct');
 const TEST_TIMEOUT_MS = plan.profile === 'full' ? 600_000 : 120_000;
 
 describe('forwarding loss', () => {
-  describeEachTopology('through the forwarder', { timeoutMs: TEST_TIMEOUT_MS }, (topology, topologyPlan) => {
+  const leaveOut = (t: TopologyPlan) => measuredTopologyLeaveOut(plan.profile, t);
+  describeEachTopology('through the forwarder', { timeoutMs: TEST_TIMEOUT_MS, leaveOut }, (topology, topologyPlan) => {
     for (const scenario of forwardedCases) {
       test(`${scenario.scenario} QoS ${scenario.qos} ${scenario.route === 'event' ? 'EventCall' : 'pass-through'}`, async (context) => {
         const deviation = qos2PathSkipReason(plan, topologyPlan, scenario.qos);

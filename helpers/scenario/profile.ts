@@ -57,6 +57,11 @@ const microSchema = z.strictObject({
 });
 
 const profileSchema = z.looseObject({
+  /**
+   * Forwarding topologies the measuring suites (forwarding-loss, faults) run on: `all`, or `own`,
+   * where each target forwards to itself (the mixed pairings then run the behaviour suites only).
+   */
+  measuredTopologies: z.enum(['all', 'own']).default('all'),
   'forwarding-loss': z.array(entrySchema).default([]),
   direct: z.array(entrySchema).default([]),
   'max-rate': z.array(entrySchema).default([]),
@@ -115,6 +120,18 @@ export function profileCases(profile: Profile, section: ProfileSection): Scenari
     }
   }
   return cases;
+}
+
+/**
+ * Why a measuring suite leaves a topology out in this profile (`measuredTopologies: own` and a mixed
+ * pairing), or undefined when it runs there.
+ */
+export function measuredTopologyLeaveOut(
+  profile: Profile,
+  topology: { downstream: string; upstream: string },
+): string | undefined {
+  if (readProfile(profile).measuredTopologies === 'all' || topology.downstream === topology.upstream) return undefined;
+  return `${profile} profile: measuring suites run where a target forwards to itself; mixed pairings run the behaviour suites here, and everything in the full profile (npm run bench)`;
 }
 
 /** Idle-connection memory measurements of a profile. */
