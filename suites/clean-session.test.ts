@@ -18,9 +18,9 @@
  * message did NOT arrive is proven with a marker (helpers/mqtt/marker.ts), never with a sleep.
  * Sessions a test created are discarded when it finishes, passed or failed.
  */
+import type { Qos, StartedBroker } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
-import type { Qos } from '../helpers/forwarders/forwarder.js';
 import { decodeMessage } from '../helpers/load/payload/index.js';
 import {
   connectTestClient,
@@ -42,7 +42,6 @@ import { mqtt5SkipReason, PROTOCOL_VERSIONS, qos2PublishSkipReason } from '../he
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { StartedBroker } from '../helpers/testbed/types.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { runPlan } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';

@@ -41,6 +41,7 @@
  * recorded: the first receipt of any message after that moment, and the downtime (fault begun to
  * component back).
  */
+import type { GateOutcome } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { expect, test } from 'vitest';
 import {
@@ -67,7 +68,6 @@ import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
 import { loadGates } from '../helpers/gates/gate-file.js';
-import type { GateOutcome } from '../helpers/report/result.js';
 import { gateFigures } from '../helpers/scenario/to-result.js';
 
 const plan = runPlan();

@@ -7,10 +7,11 @@
  * baseline comparison turns a slowdown into a failure. Budgets per task come from the profile's
  * `micro` section; round trips run in the full profile only.
  */
+import type { ResultSubject } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, test } from 'vitest';
 import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/micro.js';
-import type { ResultSubject, TestbenchResult } from '../helpers/report/result.js';
+import type { TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { profileMicro } from '../helpers/scenario/profile.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';

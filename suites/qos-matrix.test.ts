@@ -21,9 +21,10 @@
  *   message is integrity-checked and counted by unique (publisher, sequence).
  * - Each cell attaches a `qosCell` result; the reporter builds the 3x3 grid per target and path.
  */
+import type { BrokerEndpoint, Qos, ResultSubject } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
-import { describeQosPolicy, expectedForwardedQos, type Qos } from '../helpers/forwarders/forwarder.js';
+import { describeQosPolicy, expectedForwardedQos } from '../helpers/forwarders/forwarder.js';
 import {
   connectTestClient,
   DeliveryTracker,
@@ -41,9 +42,8 @@ import {
   QOS_LEVELS,
   qos2PublishSkipReason,
 } from '../helpers/mqtt/suite-support.js';
-import type { QosCellAnnotation, ResultSubject } from '../helpers/report/result.js';
+import type { QosCellAnnotation } from '../helpers/report/result.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
-import type { BrokerEndpoint } from '../helpers/testbed/types.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { RunPlan } from '../helpers/testbed/plan.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';

@@ -18,9 +18,9 @@
  * fails with what it did wrong ("arrived without its RETAIN flag", "was not deleted"), not with
  * a timeout. Every test removes the retained messages it created when it finishes, passed or failed.
  */
+import type { Qos, StartedBroker } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
-import type { Qos } from '../helpers/forwarders/forwarder.js';
 import { createProbeMessage } from '../helpers/load/payload/index.js';
 import {
   clearRetainedOnFinish,
@@ -43,7 +43,6 @@ import { mqtt5SkipReason, PROTOCOL_VERSIONS, QOS_LEVELS } from '../helpers/mqtt/
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { StartedBroker } from '../helpers/testbed/types.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { runPlan } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';

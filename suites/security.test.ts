@@ -16,6 +16,7 @@
  *   connect error, and in none of the files a run writes (report.json / .md / .html, junit.xml)
  *   nor its console output, even when a test carelessly put it into a result note.
  */
+import type { BrokerEndpoint, StartedBroker } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +33,6 @@ import { ACL_DENIAL_NOTE } from '../helpers/targets/mosquitto/mosquitto-secure-t
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { TargetPlan } from '../helpers/testbed/plan.js';
-import type { BrokerEndpoint, StartedBroker } from '../helpers/testbed/types.js';
 import { useBroker } from '../helpers/vitest/describe-target.js';
 import { useTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';

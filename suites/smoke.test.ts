@@ -3,6 +3,7 @@
  * probe, delivers a message and is gone afterwards; every forwarding topology delivers a message
  * from the downstream broker to the upstream one through its forwarder, and is gone afterwards.
  */
+import type { BrokerEndpoint } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import mqtt from 'mqtt';
 import { describe, expect, test } from 'vitest';
@@ -11,7 +12,6 @@ import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-
 import { targetByName } from '../helpers/targets/registry.js';
 import { type RunResources, runResources } from '../helpers/testbed/leftovers.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { BrokerEndpoint } from '../helpers/testbed/types.js';
 import { startTopology } from '../helpers/testbed/topology.js';
 import { skipWithoutTopologies } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';

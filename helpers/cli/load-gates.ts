@@ -7,6 +7,7 @@
  * are the suites' own, measured on their local Mosquitto, and are not applied to a broker named
  * here. Evaluated with the suites' gate evaluator and timing verdict.
  */
+import type { GateOutcome } from '../model/index.js';
 import { join, resolve } from 'node:path';
 import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';
 import {
@@ -19,7 +20,6 @@ import {
 } from '../gates/gate-file.js';
 import { judgeTiming } from '../gates/timing-verdict.js';
 import type { LoadResult } from '../load/types.js';
-import type { GateOutcome } from '../report/result.js';
 import { gateFigures } from '../scenario/to-result.js';
 import type { CpuShares } from '../stats/cpu-meter.js';
 import { UsageError } from './args.js';

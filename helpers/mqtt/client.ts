@@ -1,3 +1,5 @@
+import type { ProtocolVersion } from '../model/index.js';
+import type { BrokerEndpoint } from '../model/index.js';
 import { randomInt } from 'node:crypto';
 import mqtt, {
   type IClientOptions,
@@ -11,10 +13,7 @@ import mqtt, {
 import { onTestFinished } from 'vitest';
 import { shortRunId } from '../runtime/run-context.js';
 import { describeConnectFailure } from '../security/client-options.js';
-import type { BrokerEndpoint } from '../testbed/types.js';
 import { MessageCollector } from './collector.js';
-
-export type ProtocolVersion = 4 | 5;
 
 /** `MQTT 3.1.1` or `MQTT 5`, as test names and failure messages say it. */
 export function protocolName(version: ProtocolVersion): string {

@@ -1,12 +1,11 @@
+import type { Availability, Settings } from '../model/index.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Settings } from '../config/settings.js';
 import { runContext } from '../runtime/run-context.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from '../targets/target.js';
-import type { Availability } from '../testbed/types.js';
 import { mosquittoPasswordLine } from './mosquitto-passwd.js';
 import { registerSecret } from './redact.js';
 

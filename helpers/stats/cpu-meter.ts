@@ -4,8 +4,8 @@
  * else on the machine. A harness that fell behind while the system under test took the cores was
  * starved by it; one that fell behind on its own, or beside other work, says nothing about it.
  */
+import type { StartedComponent } from '../model/index.js';
 import { availableParallelism } from 'node:os';
-import type { StartedComponent } from '../testbed/types.js';
 import { machineCpuMs } from './proc.js';
 
 /** CPU use over one window, in cores (1 = one core fully busy for the whole window). */

@@ -1,6 +1,12 @@
+import type {
+  Availability,
+  BrokerBehaviour,
+  RuntimeKind,
+  Settings,
+  StartedBroker,
+  TargetSettingSpec,
+} from '../model/index.js';
 import type { StartedNetwork } from 'testcontainers';
-import type { Settings, TargetSettingSpec } from '../config/settings.js';
-import type { Availability, BrokerBehaviour, RuntimeKind, StartedBroker } from '../testbed/types.js';
 import type { TargetName } from './catalog.js';
 
 /** Network aliases of the forwarding topology, as the original compose file named them. */

@@ -1,6 +1,6 @@
+import type { StartedComponent } from '../model/index.js';
 import type { LoadResult } from '../load/types.js';
 import type { StartedTopology } from './topology.js';
-import type { StartedComponent } from './types.js';
 
 /** `<label> is not running: <why>` for every component that is not running (none: empty). */
 export async function deadComponents(components: readonly StartedComponent[]): Promise<string[]> {

@@ -5,8 +5,8 @@
  * has no fault controls (a test that needs them starts its own), and disposing it does nothing (the
  * run disposes of shared components at its end).
  */
+import type { FaultControls, FaultName, StartedBroker, StartedForwarder } from '../model/index.js';
 import { connect, type Socket } from 'node:net';
-import type { StartedForwarder } from '../forwarders/forwarder.js';
 import {
   keyText,
   type SharedAnswer,
@@ -19,7 +19,6 @@ import {
 } from './shared-protocol.js';
 import { routeFromRule } from './topics.js';
 import type { StartedTopology } from './topology.js';
-import type { FaultControls, FaultName, StartedBroker } from './types.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 

@@ -1,5 +1,6 @@
+import type { Settings } from '../model/index.js';
 import { inject } from 'vitest';
-import { loadSettings, type Settings } from '../config/settings.js';
+import { loadSettings } from '../config/settings.js';
 import type { RunPlan } from '../testbed/plan.js';
 import './provided.js';
 

@@ -2,11 +2,11 @@
  * The shared testbed in a test worker: one connection per worker, one request per broker or
  * topology (later asks for the same one get the same stand-in).
  */
+import type { StartedBroker } from '../model/index.js';
 import { inject } from 'vitest';
 import { SharedTestbedClient } from '../testbed/shared-client.js';
 import { keyText, type SharedKey } from '../testbed/shared-protocol.js';
 import type { StartedTopology } from '../testbed/topology.js';
-import type { StartedBroker } from '../testbed/types.js';
 import './provided.js';
 
 let client: Promise<SharedTestbedClient> | undefined;

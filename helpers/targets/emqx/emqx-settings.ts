@@ -1,4 +1,4 @@
-import type { Settings, TargetSettingSpec } from '../../config/settings.js';
+import type { Settings, TargetSettingSpec } from '../../model/index.js';
 import { targetSetting } from '../target.js';
 
 export const EMQX_IMAGE: TargetSettingSpec = {

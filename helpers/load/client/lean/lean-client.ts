@@ -1,3 +1,4 @@
+import type { ProtocolVersion } from '../../../model/index.js';
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
@@ -35,7 +36,6 @@ import {
   publishTemplate,
   writeAck,
   writePublish,
-  type ProtocolVersion,
   type PublishTemplate,
 } from './packets.js';
 import type { LeanOptions } from './options.js';
