@@ -2,7 +2,7 @@ import type { BrokerBehaviour, ForwarderDeclaration, ForwarderKind, RuntimeKind,
 import type { TargetName } from '../targets/catalog.js';
 import { cpus, totalmem } from 'node:os';
 import { forwarderFromSpec } from '../forwarders/registry.js';
-import { selectRuntime, type RuntimeSelection } from '../runtime/select-runtime.js';
+import { selectRuntime, type RuntimeSelection } from './select-runtime.js';
 import { PAIRINGS, TARGETS, targetByName } from '../targets/registry.js';
 
 /**

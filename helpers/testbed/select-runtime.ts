@@ -1,7 +1,7 @@
 import type { Availability, RuntimeKind, Settings } from '../model/index.js';
 import { TARGETS, type TargetName } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
-import { probeDocker, type DockerProbe } from './container/docker.js';
+import { probeDocker, type DockerProbe } from '../runtime/container/docker.js';
 
 export interface RuntimeSelection {
   kind: Exclude<RuntimeKind, 'external'>;
