@@ -27,7 +27,7 @@ import { connectTestClient, isMarkerOf, MarkerSender, protocolName } from '../he
 import { PROTOCOL_VERSIONS } from '../helpers/mqtt/suite-support.js';
 import { mqttProbe } from '../helpers/runtime/mqtt-probe.js';
 import { runContext, uniqueName } from '../helpers/runtime/run-context.js';
-import { securityMaterial } from '../helpers/security/material.js';
+import { securityMaterial } from '../helpers/targets/security-material.js';
 import { REDACTED } from '../helpers/security/redact.js';
 import { ACL_DENIAL_NOTE } from '../helpers/targets/mosquitto/mosquitto-secure-target.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';

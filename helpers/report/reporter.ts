@@ -18,7 +18,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { configuredSecrets } from '../config/settings.js';
 import { RUNS_ROOT } from '../runtime/run-context.js';
-import { readRunSecrets } from '../security/material.js';
+import { readRunSecrets } from '../targets/security-material.js';
 import { redact, redactDeep } from '../security/redact.js';
 import type { RunPlan } from '../testbed/plan.js';
 import '../vitest/provided.js';

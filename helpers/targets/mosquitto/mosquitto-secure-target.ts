@@ -1,10 +1,5 @@
 import type { Availability, BrokerBehaviour, RuntimeKind, Settings, StartedBroker } from '../../model/index.js';
-import {
-  opensslAvailability,
-  SECURE_TOPIC_FILTER,
-  SECURE_USERNAME,
-  securityMaterial,
-} from '../../security/material.js';
+import { opensslAvailability, SECURE_TOPIC_FILTER, SECURE_USERNAME, securityMaterial } from '../security-material.js';
 import type { BrokerStartRequest, Target } from '../target.js';
 import { behaviourOf, mosquittoBehaviour } from './mosquitto-behaviour.js';
 import {

@@ -12,7 +12,7 @@ import { imageAvailability } from '../../runtime/container/docker.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { describeExit } from '../../runtime/process/managed-process.js';
 import { ProcessComponent } from '../../runtime/process/process-component.js';
-import type { SecurityMaterial } from '../../security/material.js';
+import type { SecurityMaterial } from '../security-material.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type RestartPersistence, type Target } from '../target.js';
 import { behaviourOf, mosquittoBehaviour } from './mosquitto-behaviour.js';

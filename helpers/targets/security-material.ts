@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runContext } from '../runtime/run-context.js';
-import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from '../targets/target.js';
-import { mosquittoPasswordLine } from './mosquitto-passwd.js';
-import { registerSecret } from './redact.js';
+import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from './target.js';
+import { mosquittoPasswordLine } from '../security/mosquitto-passwd.js';
+import { registerSecret } from '../security/redact.js';
 
 const run = promisify(execFile);
 
