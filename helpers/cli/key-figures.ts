@@ -6,7 +6,7 @@
  * report and the docs can be regenerated and checked (helpers/cli/docs-figures.test.ts).
  */
 import * as z from 'zod';
-import { count, duration, lostCell, ms, percent, rate } from '../report/format.js';
+import { count, duration, lostCell, ms, percent, rate } from '../stats/format.js';
 import { subjectLabel } from '../report/keys.js';
 import { scenarioLabel, sortResults } from '../report/markdown.js';
 import type { TestbenchReport } from '../report/report-types.js';

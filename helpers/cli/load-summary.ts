@@ -8,7 +8,7 @@
 import type { GateOutcome } from '../model/index.js';
 import type { LatencyReport, LoadResult } from '../load/types.js';
 import { describeBrokenGates } from '../gates/evaluate.js';
-import { count, ms, rate } from '../report/format.js';
+import { count, ms, rate } from '../stats/format.js';
 import { describeCpuShares, type CpuShares } from '../stats/cpu-meter.js';
 import { EXIT_INCONCLUSIVE, EXIT_THRESHOLD_BROKEN, type LoadVerdict } from './load-gates.js';
 

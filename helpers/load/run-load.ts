@@ -1,7 +1,7 @@
 import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { createProgress, type ProgressReporter } from '../report/progress.js';
+import { createProgress, type ProgressReporter } from './progress.js';
 import { mergedIntervalPercentiles } from '../stats/interval-recorder.js';
 import { PeriodSeries } from '../stats/period-stats.js';
 import { brokerPortOf, SocketQueueSampler, type SocketQueueReport } from '../stats/socket-queues.js';

@@ -14,7 +14,7 @@
 import { judgeTiming } from '../gates/timing-verdict.js';
 import { createHash } from 'node:crypto';
 import { figureSample } from './figures.js';
-import { ms, percent, rate, signedPercent, signedPoints } from './format.js';
+import { ms, percent, rate, signedPercent, signedPoints } from '../stats/format.js';
 import { subjectLabel, subjectTargetVersions } from './keys.js';
 import type {
   BaselineSection,

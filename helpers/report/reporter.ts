@@ -28,7 +28,7 @@ import { buildReport, overallVerdict, type CollectedTest } from './build-report.
 import { renderConsoleSummary } from './console-summary.js';
 import { addSkipReasons } from './junit-skips.js';
 import { renderMarkdown } from './markdown.js';
-import { PROGRESS_SOCKET_ENV } from './progress.js';
+import { PROGRESS_SOCKET_ENV } from '../load/progress.js';
 import { ProgressHub } from './progress-hub.js';
 import { readReport } from './read-report.js';
 import type { FileTiming, TestbenchReport, TestState } from './report-types.js';

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'vitest';
 import { recordResult } from '../../../vitest/record-result.js';
-import { createProgress } from '../../progress.js';
+import { createProgress } from '../../../load/progress.js';
 import { AEDES, loadResult, qosMatrix } from '../synthetic.js';
 
 const factor = Number(process.env['FIXTURE_LATENCY_FACTOR'] ?? '1');
