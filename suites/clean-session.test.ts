@@ -38,7 +38,7 @@ import {
   type ReceivedMessage,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import { mqtt5SkipReason, PROTOCOL_VERSIONS, qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { mqtt5SkipReason, PROTOCOL_VERSIONS, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';

@@ -56,7 +56,7 @@ import {
   type FaultStream,
   type FaultTimeline,
 } from '../helpers/faults/index.js';
-import { declarationOf } from '../helpers/mqtt/suite-support.js';
+import { declarationOf } from '../helpers/vitest/suite-support.js';
 import { targetByName } from '../helpers/targets/registry.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { loadToResult } from '../helpers/scenario/to-result.js';

@@ -32,7 +32,7 @@ import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 
 const plan = runPlan();
 const FULL = plan.profile === 'full';

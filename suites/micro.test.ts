@@ -21,7 +21,7 @@ import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 
 const plan = runPlan();
 const micro = profileMicro(plan.profile);

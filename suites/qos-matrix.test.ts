@@ -41,7 +41,7 @@ import {
   PROTOCOL_VERSIONS,
   QOS_LEVELS,
   qos2PublishSkipReason,
-} from '../helpers/mqtt/suite-support.js';
+} from '../helpers/vitest/suite-support.js';
 import type { QosCellAnnotation } from '../helpers/report/result.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';

@@ -39,7 +39,7 @@ import {
   type RetainedControl,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import { mqtt5SkipReason, PROTOCOL_VERSIONS, QOS_LEVELS } from '../helpers/mqtt/suite-support.js';
+import { mqtt5SkipReason, PROTOCOL_VERSIONS, QOS_LEVELS } from '../helpers/vitest/suite-support.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { connectTestClient, isMarkerOf, MarkerSender, protocolName } from '../helpers/mqtt/index.js';
-import { PROTOCOL_VERSIONS } from '../helpers/mqtt/suite-support.js';
+import { PROTOCOL_VERSIONS } from '../helpers/vitest/suite-support.js';
 import { mqttProbe } from '../helpers/runtime/mqtt-probe.js';
 import { runContext, uniqueName } from '../helpers/runtime/run-context.js';
 import { securityMaterial } from '../helpers/targets/security-material.js';

@@ -3,7 +3,7 @@ import type { ForwarderDeclaration, ProtocolVersion, Qos } from '../model/index.
 import { declarationBetween, describeQosPolicy, expectedForwardedQos } from '../forwarders/forwarder.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
-import { runSettings } from '../vitest/plan.js';
+import { runSettings } from './plan.js';
 
 /** Both protocol levels every conformance suite covers. */
 export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = [4, 5];
