@@ -18,9 +18,9 @@
  * message did NOT arrive is proven with a marker (helpers/mqtt/marker.ts), never with a sleep.
  * Sessions a test created are discarded when it finishes, passed or failed.
  */
-import type { Qos, StartedBroker } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
+import type { Qos, StartedBroker } from '../helpers/model/index.js';
 import { decodeMessage } from '../helpers/load/payload/index.js';
 import {
   connectTestClient,

@@ -41,9 +41,9 @@
  * recorded: the first receipt of any message after that moment, and the downtime (fault begun to
  * component back).
  */
-import type { GateOutcome } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { expect, test } from 'vitest';
+import type { GateOutcome } from '../helpers/model/index.js';
 import {
   FAULTS,
   FAULT_KINDS,
@@ -59,7 +59,7 @@ import {
 import { declarationOf } from '../helpers/vitest/suite-support.js';
 import { targetByName } from '../helpers/targets/registry.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
-import { loadToResult } from '../helpers/scenario/to-result.js';
+import { gateFigures, loadToResult } from '../helpers/scenario/to-result.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import type { StartedTopology } from '../helpers/testbed/topology.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
@@ -68,7 +68,6 @@ import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
 import { loadGates } from '../helpers/gates/gate-file.js';
-import { gateFigures } from '../helpers/scenario/to-result.js';
 
 const plan = runPlan();
 const { gates: GATES } = loadGates(runSettings().gatesFile);

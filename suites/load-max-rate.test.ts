@@ -7,10 +7,10 @@
  * rate that held, with every step. When the harness, not the system under test, could not drive a
  * step, the search says so and the figure is marked untrustworthy: the real limit is higher.
  */
-import type { ResultSubject } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import type { IClientOptions } from 'mqtt';
 import { describe, expect, test, type TestContext } from 'vitest';
+import type { ResultSubject } from '../helpers/model/index.js';
 import { loadGates } from '../helpers/gates/gate-file.js';
 import { runLoad } from '../helpers/load/run-load.js';
 import type { LoadResult } from '../helpers/load/types.js';

@@ -7,9 +7,9 @@
  * baseline comparison turns a slowdown into a failure. Budgets per task come from the profile's
  * `micro` section; round trips run in the full profile only.
  */
-import type { ResultSubject } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, test } from 'vitest';
+import type { ResultSubject } from '../helpers/model/index.js';
 import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/micro.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';

@@ -21,9 +21,9 @@
  *   message is integrity-checked and counted by unique (publisher, sequence).
  * - Each cell attaches a `qosCell` result; the reporter builds the 3x3 grid per target and path.
  */
-import type { BrokerEndpoint, Qos, ResultSubject } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
+import type { BrokerEndpoint, Qos, ResultSubject } from '../helpers/model/index.js';
 import { describeQosPolicy, expectedForwardedQos } from '../helpers/forwarders/forwarder.js';
 import {
   connectTestClient,

@@ -18,9 +18,9 @@
  * fails with what it did wrong ("arrived without its RETAIN flag", "was not deleted"), not with
  * a timeout. Every test removes the retained messages it created when it finishes, passed or failed.
  */
-import type { Qos, StartedBroker } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
+import type { Qos, StartedBroker } from '../helpers/model/index.js';
 import { createProbeMessage } from '../helpers/load/payload/index.js';
 import {
   clearRetainedOnFinish,

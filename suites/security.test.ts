@@ -16,13 +16,13 @@
  *   connect error, and in none of the files a run writes (report.json / .md / .html, junit.xml)
  *   nor its console output, even when a test carelessly put it into a result note.
  */
-import type { BrokerEndpoint, StartedBroker } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
+import type { BrokerEndpoint, StartedBroker } from '../helpers/model/index.js';
 import { connectTestClient, isMarkerOf, MarkerSender, protocolName } from '../helpers/mqtt/index.js';
 import { PROTOCOL_VERSIONS } from '../helpers/vitest/suite-support.js';
 import { mqttProbe } from '../helpers/runtime/mqtt-probe.js';

@@ -3,10 +3,10 @@
  * probe, delivers a message and is gone afterwards; every forwarding topology delivers a message
  * from the downstream broker to the upstream one through its forwarder, and is gone afterwards.
  */
-import type { BrokerEndpoint } from '../helpers/model/index.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import mqtt from 'mqtt';
 import { describe, expect, test } from 'vitest';
+import type { BrokerEndpoint } from '../helpers/model/index.js';
 import { forwarderFromSpec } from '../helpers/forwarders/registry.js';
 import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { targetByName } from '../helpers/targets/registry.js';

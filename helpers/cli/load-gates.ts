@@ -7,8 +7,9 @@
  * are the suites' own, measured on their local Mosquitto, and are not applied to a broker named
  * here. Evaluated with the suites' gate evaluator and timing verdict.
  */
-import type { GateOutcome } from '../model/index.js';
 import { join, resolve } from 'node:path';
+import type { CpuShares } from '../stats/cpu-shares.js';
+import type { GateOutcome } from '../model/index.js';
 import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';
 import {
   gateLimitsSchema,
@@ -21,7 +22,6 @@ import {
 import { judgeTiming } from '../gates/timing-verdict.js';
 import type { LoadResult } from '../load/types.js';
 import { gateFigures } from '../scenario/to-result.js';
-import type { CpuShares } from '../stats/cpu-meter.js';
 import { UsageError } from './args.js';
 import { packageRoot } from './vitest-child.js';
 

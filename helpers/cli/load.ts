@@ -3,9 +3,11 @@
  * comes from a file (fixtures/workloads/*.json shape), from options, or from both (options win),
  * and is validated by the same schema as the suites' workloads before anything connects.
  */
+import { type MeteredComponent, startCpuMeter } from '../runtime/cpu-meter.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
+import type { CpuShares } from '../stats/cpu-shares.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
 import { mqttUrlProblem } from '../config/settings.js';
@@ -14,7 +16,6 @@ import type { LoadResult, ShardRunOptions, Workload } from '../load/types.js';
 import { parseWorkload, WorkloadError, workloadSchema } from '../load/workload.js';
 import { loadReportSettings } from '../report/settings.js';
 import { redactUrl } from '../security/redact.js';
-import { startCpuMeter, type CpuShares, type MeteredComponent } from '../stats/cpu-meter.js';
 import { filterError } from '../../forwarder/src/topics/filter.js';
 import { UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import { defineCommand, type CliIo } from './command.js';

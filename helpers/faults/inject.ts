@@ -1,5 +1,5 @@
-import type { FaultName, StartedComponent } from '../model/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultName, StartedComponent } from '../model/index.js';
 import { nowUs } from '../load/clock.js';
 import { withTimeout } from '../runtime/readiness-error.js';
 import type { StartedTopology } from '../testbed/topology.js';

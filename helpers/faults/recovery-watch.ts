@@ -1,5 +1,5 @@
-import type { BrokerEndpoint } from '../model/index.js';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { BrokerEndpoint } from '../model/index.js';
 import { nowUs } from '../load/clock.js';
 import { decodeMessage } from '../load/payload/index.js';
 import { withTimeout } from '../runtime/readiness-error.js';

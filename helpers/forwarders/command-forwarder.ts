@@ -1,6 +1,6 @@
-import type { Availability, ForwarderDeclaration, RuntimeKind, Settings, StartedForwarder } from '../model/index.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Availability, ForwarderDeclaration, RuntimeKind, Settings, StartedForwarder } from '../model/index.js';
 import { ManagedProcess } from '../runtime/process/managed-process.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';

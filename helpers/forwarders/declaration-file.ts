@@ -1,6 +1,6 @@
-import type { ForwarderDeclaration } from '../model/index.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ForwarderDeclaration } from '../model/index.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
 

@@ -1,6 +1,6 @@
-import type { BrokerClientOptions, Endpoint, ForwardRule } from '../model/index.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BrokerClientOptions, Endpoint, ForwardRule } from '../model/index.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 
 /**

@@ -1,3 +1,4 @@
+import type { StartedNetwork } from 'testcontainers';
 import type {
   Availability,
   BrokerClientOptions,
@@ -11,7 +12,6 @@ import type {
   Settings,
   StartedForwarder,
 } from '../model/index.js';
-import type { StartedNetwork } from 'testcontainers';
 
 export function expectedForwardedQos(declaration: ForwarderDeclaration, published: Qos): Qos {
   const policy = declaration.qos;

@@ -1,3 +1,7 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Wait } from 'testcontainers';
 import type {
   Availability,
   ForwarderDeclaration,
@@ -6,10 +10,6 @@ import type {
   Settings,
   StartedForwarder,
 } from '../model/index.js';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Wait } from 'testcontainers';
 import { ContainerComponent } from '../runtime/container/container-component.js';
 import { imageAvailability } from '../runtime/container/docker.js';
 import { TestbenchContainer } from '../runtime/container/testbench-container.js';

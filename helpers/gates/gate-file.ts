@@ -1,6 +1,6 @@
-import type { SuiteName } from '../model/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { SuiteName } from '../model/index.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
 

@@ -1,5 +1,3 @@
-import type { ProtocolVersion } from '../model/index.js';
-import type { BrokerEndpoint } from '../model/index.js';
 import { randomInt } from 'node:crypto';
 import mqtt, {
   type IClientOptions,
@@ -11,6 +9,7 @@ import mqtt, {
   type MqttClient,
 } from 'mqtt';
 import { onTestFinished } from 'vitest';
+import type { BrokerEndpoint, ProtocolVersion } from '../model/index.js';
 import { shortRunId } from '../runtime/run-context.js';
 import { describeConnectFailure } from '../security/client-options.js';
 import { MessageCollector } from './collector.js';

@@ -3,8 +3,8 @@
  * collects them into report.json; suites assert on the same object they attach, so what the report
  * shows is exactly what was gated.
  */
+import type { CpuShares } from '../stats/cpu-shares.js';
 import type { GateOutcome, MessageCounters, ResultSubject, SuiteName } from '../model/index.js';
-import type { CpuShares } from '../stats/cpu-meter.js';
 
 export interface LatencySummaryUs {
   count: number;

@@ -1,7 +1,7 @@
-import type { BrokerEndpoint } from '../model/index.js';
 import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { BrokerEndpoint } from '../model/index.js';
 import { describeConnectFailure, isDefinitiveRefusal } from '../security/client-options.js';
 import { shortRunId } from './run-context.js';
 

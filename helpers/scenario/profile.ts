@@ -1,6 +1,6 @@
-import type { Profile } from '../model/index.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { Profile } from '../model/index.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
 import { parseWorkload, type Workload, type WorkloadInput } from '../load/workload.js';

@@ -1,9 +1,9 @@
-import type { Availability, Settings } from '../model/index.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Availability, Settings } from '../model/index.js';
 import { runContext } from '../runtime/run-context.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from './target.js';
 import { mosquittoPasswordLine } from '../security/mosquitto-passwd.js';

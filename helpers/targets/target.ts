@@ -1,3 +1,4 @@
+import type { StartedNetwork } from 'testcontainers';
 import type {
   Availability,
   BrokerBehaviour,
@@ -6,7 +7,6 @@ import type {
   StartedBroker,
   TargetSettingSpec,
 } from '../model/index.js';
-import type { StartedNetwork } from 'testcontainers';
 import type { TargetName } from './catalog.js';
 
 /** Network aliases of the forwarding topology, as the original compose file named them. */

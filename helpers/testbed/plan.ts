@@ -1,6 +1,6 @@
+import { cpus, totalmem } from 'node:os';
 import type { BrokerBehaviour, ForwarderDeclaration, ForwarderKind, RuntimeKind, Settings } from '../model/index.js';
 import type { TargetName } from '../targets/catalog.js';
-import { cpus, totalmem } from 'node:os';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { selectRuntime, type RuntimeSelection } from './select-runtime.js';
 import { PAIRINGS, TARGETS, targetByName } from '../targets/registry.js';

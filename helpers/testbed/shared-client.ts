@@ -5,8 +5,8 @@
  * has no fault controls (a test that needs them starts its own), and disposing it does nothing (the
  * run disposes of shared components at its end).
  */
-import type { FaultControls, FaultName, StartedBroker, StartedForwarder } from '../model/index.js';
 import { connect, type Socket } from 'node:net';
+import type { FaultControls, FaultName, StartedBroker, StartedForwarder } from '../model/index.js';
 import {
   keyText,
   type SharedAnswer,

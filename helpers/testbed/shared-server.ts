@@ -4,9 +4,9 @@
  * side), answers liveness, CPU and log questions about them, and disposes of them all at the end
  * of the run. A start that failed answers every later request with the same error.
  */
-import type { Settings, StartedBroker, StartedComponent, StartedForwarder } from '../model/index.js';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Settings, StartedBroker, StartedComponent, StartedForwarder } from '../model/index.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { targetByName } from '../targets/registry.js';
 import type { RunPlan } from './plan.js';

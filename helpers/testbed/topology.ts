@@ -1,3 +1,4 @@
+import type { StartedNetwork } from 'testcontainers';
 import type {
   Endpoint,
   FaultControls,
@@ -8,7 +9,6 @@ import type {
   StartedForwarder,
 } from '../model/index.js';
 import type { TargetName } from '../targets/catalog.js';
-import type { StartedNetwork } from 'testcontainers';
 import type { ForwarderDefinition } from '../forwarders/forwarder.js';
 import { startRunNetwork } from '../runtime/container/run-network.js';
 import { mqttProbe } from '../runtime/mqtt-probe.js';

@@ -1,9 +1,9 @@
-import type { Settings } from '../model/index.js';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import type { Settings } from '../model/index.js';
 import { loadSettings } from '../config/settings.js';
 import { loadGates } from '../gates/gate-file.js';
 import { profileCases, type ProfileSection } from '../scenario/profile.js';

@@ -1,5 +1,5 @@
-import type { Settings } from '../model/index.js';
 import { inject } from 'vitest';
+import type { Settings } from '../model/index.js';
 import { loadSettings } from '../config/settings.js';
 import type { RunPlan } from '../testbed/plan.js';
 import './provided.js';

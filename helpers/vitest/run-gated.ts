@@ -1,5 +1,6 @@
-import type { ResultSubject, StartedComponent, SuiteName } from '../model/index.js';
+import { startCpuMeter } from '../runtime/cpu-meter.js';
 import { expect, type TestContext } from 'vitest';
+import type { ResultSubject, StartedComponent, SuiteName } from '../model/index.js';
 import type { GateFile } from '../gates/gate-file.js';
 import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';
 import { runLoad } from '../load/run-load.js';
@@ -10,7 +11,6 @@ import { recordResult } from './record-result.js';
 import { runPlan } from './plan.js';
 import { skipTest } from './skip.js';
 import { isCi } from '../config/ci.js';
-import { startCpuMeter } from '../stats/cpu-meter.js';
 import { judgeTiming } from '../gates/timing-verdict.js';
 import type { ScenarioCase } from '../scenario/profile.js';
 import { gateFigures, loadToResult } from '../scenario/to-result.js';

@@ -2,8 +2,8 @@
  * The shared testbed in a test worker: one connection per worker, one request per broker or
  * topology (later asks for the same one get the same stand-in).
  */
-import type { StartedBroker } from '../model/index.js';
 import { inject } from 'vitest';
+import type { StartedBroker } from '../model/index.js';
 import { SharedTestbedClient } from '../testbed/shared-client.js';
 import { keyText, type SharedKey } from '../testbed/shared-protocol.js';
 import type { StartedTopology } from '../testbed/topology.js';

@@ -3,10 +3,9 @@
  * screenshot: real HdrHistograms filled from a seeded generator, so merging and percentiles are
  * exercised exactly as with measured data.
  */
-import type { ResultSubject } from '../../model/index.js';
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import type { CollectedTest } from '../build-report.js';
-import { buildReport } from '../build-report.js';
+import type { ResultSubject } from '../../model/index.js';
+import { buildReport, type CollectedTest } from '../build-report.js';
 import type { RunPlan } from '../../testbed/plan.js';
 import { emqxBehaviour } from '../../targets/emqx/emqx-behaviour.js';
 import { behaviourOf as mosquittoBehaviourOf } from '../../targets/mosquitto/mosquitto-behaviour.js';

@@ -1,3 +1,6 @@
+import { processTreeCpuMs } from '../proc.js';
+import type Dockerode from 'dockerode';
+import type { StartedTestContainer } from 'testcontainers';
 import type {
   CpuReading,
   FaultControls,
@@ -6,9 +9,6 @@ import type {
   RuntimeKind,
   StartedComponent,
 } from '../../model/index.js';
-import type Dockerode from 'dockerode';
-import type { StartedTestContainer } from 'testcontainers';
-import { processTreeCpuMs } from '../../stats/proc.js';
 import { dockerClient } from './docker.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);

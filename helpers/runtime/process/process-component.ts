@@ -1,3 +1,4 @@
+import { processTreeCpuMs } from '../proc.js';
 import type {
   CpuReading,
   FaultControls,
@@ -6,7 +7,6 @@ import type {
   RuntimeKind,
   StartedComponent,
 } from '../../model/index.js';
-import { processTreeCpuMs } from '../../stats/proc.js';
 import { describeExit, type ManagedProcess } from './managed-process.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);

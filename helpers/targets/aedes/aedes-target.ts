@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createServer, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
 import type {
   Availability,
   BrokerBehaviour,
@@ -7,11 +12,6 @@ import type {
   Settings,
   StartedBroker,
 } from '../../model/index.js';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
 import { LogBuffer } from '../../runtime/process/log-buffer.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { asSpec, choice, deviation, limit, MQTT_311_SPEC } from '../behaviour.js';

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import mqtt from 'mqtt';
 import type {
   Availability,
   BrokerBehaviour,
@@ -8,8 +10,6 @@ import type {
   Settings,
   StartedBroker,
 } from '../../model/index.js';
-import { readFileSync } from 'node:fs';
-import mqtt from 'mqtt';
 import { shortRunId, uniqueName } from '../../runtime/run-context.js';
 import { registerSecret } from '../../security/redact.js';
 import { asSpec, choice } from '../behaviour.js';

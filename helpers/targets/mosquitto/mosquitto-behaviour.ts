@@ -1,5 +1,5 @@
-import type { BrokerBehaviour, RuntimeKind, Settings } from '../../model/index.js';
 import { spawnSync } from 'node:child_process';
+import type { BrokerBehaviour, RuntimeKind, Settings } from '../../model/index.js';
 import { asSpec, choice, imageVersion, limit, MQTT_311_SPEC, versionAtLeast } from '../behaviour.js';
 import { mosquittoBinary, mosquittoImage } from './mosquitto-settings.js';
 

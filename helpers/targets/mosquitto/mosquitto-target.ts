@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type {
   Availability,
   BrokerBehaviour,
@@ -6,7 +7,6 @@ import type {
   Settings,
   StartedBroker,
 } from '../../model/index.js';
-import { readFileSync } from 'node:fs';
 import { ContainerComponent } from '../../runtime/container/container-component.js';
 import { imageAvailability } from '../../runtime/container/docker.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';

@@ -1,6 +1,6 @@
-import type { Settings, TargetSettingSpec } from '../../model/index.js';
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { Settings, TargetSettingSpec } from '../../model/index.js';
 import { findExecutable } from '../../runtime/process/find-executable.js';
 import { targetSetting } from '../target.js';
 

@@ -1,7 +1,7 @@
-import type { ProtocolVersion } from '../../../model/index.js';
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ProtocolVersion } from '../../../model/index.js';
 import { redactUrl } from '../../../security/redact.js';
 import { nowUs } from '../../clock.js';
 import {
