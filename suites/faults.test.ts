@@ -43,7 +43,6 @@
  */
 import { skipTest } from '../helpers/vitest/skip.js';
 import { expect, test } from 'vitest';
-import type { GateOutcome } from '../helpers/model/index.js';
 import {
   FAULTS,
   FAULT_KINDS,
@@ -58,8 +57,9 @@ import {
 } from '../helpers/faults/index.js';
 import { declarationOf } from '../helpers/vitest/suite-support.js';
 import { targetByName } from '../helpers/targets/registry.js';
+import type { GateOutcome } from '../helpers/model/index.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
-import { gateFigures, loadToResult } from '../helpers/scenario/to-result.js';
+import { loadToResult } from '../helpers/scenario/to-result.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import type { StartedTopology } from '../helpers/testbed/topology.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
@@ -68,6 +68,7 @@ import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
 import { loadGates } from '../helpers/gates/gate-file.js';
+import { gateFigures } from '../helpers/scenario/to-result.js';
 
 const plan = runPlan();
 const { gates: GATES } = loadGates(runSettings().gatesFile);

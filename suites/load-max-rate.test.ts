@@ -10,10 +10,10 @@
 import { skipTest } from '../helpers/vitest/skip.js';
 import type { IClientOptions } from 'mqtt';
 import { describe, expect, test, type TestContext } from 'vitest';
-import type { ResultSubject } from '../helpers/model/index.js';
 import { loadGates } from '../helpers/gates/gate-file.js';
 import { runLoad } from '../helpers/load/run-load.js';
 import type { LoadResult } from '../helpers/load/types.js';
+import type { ResultSubject } from '../helpers/model/index.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import {

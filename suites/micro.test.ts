@@ -9,8 +9,8 @@
  */
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, test } from 'vitest';
-import type { ResultSubject } from '../helpers/model/index.js';
 import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/micro.js';
+import type { ResultSubject } from '../helpers/model/index.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { profileMicro } from '../helpers/scenario/profile.js';

@@ -22,7 +22,6 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import type { BrokerEndpoint, StartedBroker } from '../helpers/model/index.js';
 import { connectTestClient, isMarkerOf, MarkerSender, protocolName } from '../helpers/mqtt/index.js';
 import { PROTOCOL_VERSIONS } from '../helpers/vitest/suite-support.js';
 import { mqttProbe } from '../helpers/runtime/mqtt-probe.js';
@@ -33,6 +32,7 @@ import { ACL_DENIAL_NOTE } from '../helpers/targets/mosquitto/mosquitto-secure-t
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { TargetPlan } from '../helpers/testbed/plan.js';
+import type { BrokerEndpoint, StartedBroker } from '../helpers/model/index.js';
 import { useBroker } from '../helpers/vitest/describe-target.js';
 import { useTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';

@@ -6,12 +6,12 @@
 import { skipTest } from '../helpers/vitest/skip.js';
 import mqtt from 'mqtt';
 import { describe, expect, test } from 'vitest';
-import type { BrokerEndpoint } from '../helpers/model/index.js';
 import { forwarderFromSpec } from '../helpers/forwarders/registry.js';
 import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { targetByName } from '../helpers/targets/registry.js';
 import { type RunResources, runResources } from '../helpers/testbed/leftovers.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
+import type { BrokerEndpoint } from '../helpers/model/index.js';
 import { startTopology } from '../helpers/testbed/topology.js';
 import { skipWithoutTopologies } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';

@@ -3,10 +3,10 @@
  * comes from a file (fixtures/workloads/*.json shape), from options, or from both (options win),
  * and is validated by the same schema as the suites' workloads before anything connects.
  */
-import { type MeteredComponent, startCpuMeter } from '../runtime/cpu-meter.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
+import { type MeteredComponent, startCpuMeter } from '../runtime/cpu-meter.js';
 import type { CpuShares } from '../stats/cpu-shares.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
@@ -16,7 +16,7 @@ import type { LoadResult, ShardRunOptions, Workload } from '../load/types.js';
 import { parseWorkload, WorkloadError, workloadSchema } from '../load/workload.js';
 import { loadReportSettings } from '../report/settings.js';
 import { redactUrl } from '../security/redact.js';
-import { filterError } from '../../forwarder/src/topics/filter.js';
+import { topicFilterProblem } from '../mqtt/topic-filter.js';
 import { UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import { defineCommand, type CliIo } from './command.js';
 import { PASSWORD_ENV, readPassword, readPemOption } from './credentials.js';
@@ -284,7 +284,7 @@ function subscribeTopic(args: LoadArgs, workload: Workload): string | undefined 
   if (filter === undefined) return undefined;
   if (workload.subscribers === 0)
     throw new UsageError('--subscribe-topic with --subscribers 0: nothing subscribes; drop one of them.');
-  const problem = filterError(filter);
+  const problem = topicFilterProblem(filter);
   if (problem) throw new UsageError(`--subscribe-topic ${filter}: a topic filter ${problem}.`);
   return filter;
 }

@@ -1,7 +1,7 @@
-import { brokerPortOf, SocketQueueSampler } from './socket-queues.js';
-import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { brokerPortOf, SocketQueueSampler } from './socket-queues.js';
+import { phaseClock } from '../stats/phase-clock.js';
 import type { HarnessDiagnostics, PeriodStats, SocketQueueReport } from '../stats/types.js';
 import { createProgress, type ProgressReporter } from './progress.js';
 import { mergedIntervalPercentiles } from '../stats/interval-recorder.js';

@@ -1,5 +1,5 @@
-import { phaseClock } from '../stats/phase-clock.js';
 import type { IPublishPacket } from 'mqtt';
+import { phaseClock } from '../stats/phase-clock.js';
 import type { Qos } from '../model/index.js';
 import { decodeMessage } from '../load/payload/index.js';
 

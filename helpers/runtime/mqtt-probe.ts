@@ -1,6 +1,6 @@
-import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { phaseClock } from '../stats/phase-clock.js';
 import type { BrokerEndpoint } from '../model/index.js';
 import { describeConnectFailure, isDefinitiveRefusal } from '../security/client-options.js';
 import { shortRunId } from './run-context.js';

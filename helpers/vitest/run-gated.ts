@@ -1,5 +1,5 @@
-import { startCpuMeter } from '../runtime/cpu-meter.js';
 import { expect, type TestContext } from 'vitest';
+import { startCpuMeter } from '../runtime/cpu-meter.js';
 import type { ResultSubject, StartedComponent, SuiteName } from '../model/index.js';
 import type { GateFile } from '../gates/gate-file.js';
 import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';

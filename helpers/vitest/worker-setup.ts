@@ -1,9 +1,9 @@
 // Runs in every test worker before its test files: adopts the run started by the global setup, and
 // makes sure the worker never outlives that run (see registerWorker).
-import { processStartTicks } from '../runtime/proc.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { processStartTicks } from '../runtime/proc.js';
 import { WORKERS_DIR } from '../runtime/reaper/reap.mjs';
 import { exportRunContext, type RunContext } from '../runtime/run-context.js';
 import './provided.js';

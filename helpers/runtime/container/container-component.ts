@@ -1,6 +1,6 @@
-import { processTreeCpuMs } from '../proc.js';
 import type Dockerode from 'dockerode';
 import type { StartedTestContainer } from 'testcontainers';
+import { processTreeCpuMs } from '../proc.js';
 import type {
   CpuReading,
   FaultControls,
