@@ -21,7 +21,7 @@ export interface Settings {
   profile: Profile;
   /**
    * Values of the settings the targets declare (image, binary), by variable name; only the ones set
-   * in the environment. Targets read them with `targetSetting` (helpers/targets/target.ts), which
+   * in the environment. Targets read them with `targetSetting` (helpers/targets/target-setting.ts), which
    * applies the declared default.
    */
   targetSettings: Readonly<Record<string, string>>;
