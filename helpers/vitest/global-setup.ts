@@ -13,7 +13,7 @@ import { exportRunContext, newRunContext, RUN_ID_ENV, type RunContext } from '..
 import { buildRunPlan, type RunPlan } from '../testbed/plan.js';
 import { SharedTestbedServer } from '../testbed/shared-server.js';
 import { formatPlan } from './format-plan.js';
-import './provided.js';
+import '../report/vitest-context.js';
 
 const WATCHDOG = fileURLToPath(new URL('../runtime/reaper/watchdog.mjs', import.meta.url));
 

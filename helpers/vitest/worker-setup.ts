@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { processStartTicks } from '../runtime/proc.js';
 import { WORKERS_DIR } from '../runtime/reaper/reap.mjs';
 import { exportRunContext, type RunContext } from '../runtime/run-context.js';
-import './provided.js';
+import '../report/vitest-context.js';
 
 const REGISTERED = Symbol.for('mqtt-testbench.worker-registered');
 const run = inject('runContext');

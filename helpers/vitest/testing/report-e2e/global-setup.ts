@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import '../../provided.js';
+import '../../../report/vitest-context.js';
 import { syntheticPlan } from '../../../report/testing/synthetic.js';
 
 export default function setup(project: TestProject): void {
