@@ -28,7 +28,7 @@ import {
   publishNumbered,
   type MessageCollector,
 } from '../helpers/mqtt/index.js';
-import { declarationOf } from '../helpers/mqtt/suite-support.js';
+import { declarationOf } from '../helpers/vitest/suite-support.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan } from '../helpers/vitest/plan.js';

@@ -20,7 +20,7 @@
  */
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
-import type { Qos } from '../helpers/forwarders/forwarder.js';
+import type { Qos, StartedBroker } from '../helpers/model/index.js';
 import { decodeMessage } from '../helpers/load/payload/index.js';
 import {
   connectTestClient,
@@ -38,11 +38,10 @@ import {
   type ReceivedMessage,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import { mqtt5SkipReason, PROTOCOL_VERSIONS, qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { mqtt5SkipReason, PROTOCOL_VERSIONS, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { StartedBroker } from '../helpers/testbed/types.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { runPlan } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';

@@ -55,8 +55,9 @@ import {
   type FaultStream,
   type FaultTimeline,
 } from '../helpers/faults/index.js';
-import { declarationOf } from '../helpers/mqtt/suite-support.js';
+import { declarationOf } from '../helpers/vitest/suite-support.js';
 import { targetByName } from '../helpers/targets/registry.js';
+import type { GateOutcome } from '../helpers/model/index.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { loadToResult } from '../helpers/scenario/to-result.js';
 import { measuredTopologyLeaveOut } from '../helpers/scenario/profile.js';
@@ -68,7 +69,6 @@ import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
 import { loadGates } from '../helpers/gates/gate-file.js';
-import type { GateOutcome } from '../helpers/report/result.js';
 import { gateFigures } from '../helpers/scenario/to-result.js';
 
 const plan = runPlan();

@@ -10,7 +10,7 @@
 import { describe, test } from 'vitest';
 import { loadGates } from '../helpers/gates/gate-file.js';
 import { measuredTopologyLeaveOut, profileCases } from '../helpers/scenario/profile.js';
-import { runGatedScenario } from '../helpers/scenario/run-gated.js';
+import { runGatedScenario } from '../helpers/vitest/run-gated.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
@@ -20,7 +20,7 @@ import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
 import { topologyComponents } from '../helpers/testbed/liveness.js';
 import { skipTest } from '../helpers/vitest/skip.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);

@@ -13,7 +13,8 @@ import { describe, expect, test, type TestContext } from 'vitest';
 import { loadGates } from '../helpers/gates/gate-file.js';
 import { runLoad } from '../helpers/load/run-load.js';
 import type { LoadResult } from '../helpers/load/types.js';
-import type { ResultSubject, TestbenchResult } from '../helpers/report/result.js';
+import type { ResultSubject } from '../helpers/model/index.js';
+import type { TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import {
   describeSteps,
@@ -31,7 +32,7 @@ import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 
 const plan = runPlan();
 const FULL = plan.profile === 'full';

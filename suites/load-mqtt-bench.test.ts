@@ -17,7 +17,7 @@ import { describe, expect, test } from 'vitest';
 import { loadGates } from '../helpers/gates/gate-file.js';
 import { measureIdleConnections } from '../helpers/load/idle-connections.js';
 import { profileCases, profileIdleConnections } from '../helpers/scenario/profile.js';
-import { runGatedScenario } from '../helpers/scenario/run-gated.js';
+import { runGatedScenario } from '../helpers/vitest/run-gated.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
@@ -25,7 +25,7 @@ import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);

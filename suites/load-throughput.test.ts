@@ -10,14 +10,14 @@ import { describe, test } from 'vitest';
 import { loadGates } from '../helpers/gates/gate-file.js';
 import { workerBundleStatus } from '../helpers/load/worker/bundle.js';
 import { profileCases } from '../helpers/scenario/profile.js';
-import { runGatedScenario } from '../helpers/scenario/run-gated.js';
+import { runGatedScenario } from '../helpers/vitest/run-gated.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
 import { skipTest } from '../helpers/vitest/skip.js';
-import { qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);

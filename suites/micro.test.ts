@@ -10,7 +10,8 @@
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, test } from 'vitest';
 import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/micro.js';
-import type { ResultSubject, TestbenchResult } from '../helpers/report/result.js';
+import type { ResultSubject } from '../helpers/model/index.js';
+import type { TestbenchResult } from '../helpers/report/result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { profileMicro } from '../helpers/scenario/profile.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
@@ -20,7 +21,7 @@ import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
 import { runPlan } from '../helpers/vitest/plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/mqtt/suite-support.js';
+import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 
 const plan = runPlan();
 const micro = profileMicro(plan.profile);

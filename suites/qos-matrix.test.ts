@@ -23,7 +23,8 @@
  */
 import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, expect, test, type TestContext } from 'vitest';
-import { describeQosPolicy, expectedForwardedQos, type Qos } from '../helpers/forwarders/forwarder.js';
+import type { BrokerEndpoint, Qos, ResultSubject } from '../helpers/model/index.js';
+import { describeQosPolicy, expectedForwardedQos } from '../helpers/forwarders/forwarder.js';
 import {
   connectTestClient,
   DeliveryTracker,
@@ -40,10 +41,9 @@ import {
   PROTOCOL_VERSIONS,
   QOS_LEVELS,
   qos2PublishSkipReason,
-} from '../helpers/mqtt/suite-support.js';
-import type { QosCellAnnotation, ResultSubject } from '../helpers/report/result.js';
+} from '../helpers/vitest/suite-support.js';
+import type { QosCellAnnotation } from '../helpers/report/result.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
-import type { BrokerEndpoint } from '../helpers/testbed/types.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { RunPlan } from '../helpers/testbed/plan.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';

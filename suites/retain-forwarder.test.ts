@@ -31,7 +31,7 @@ import {
   type RetainedControl,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import { declarationOf } from '../helpers/mqtt/suite-support.js';
+import { declarationOf } from '../helpers/vitest/suite-support.js';
 import type { TestbenchResult } from '../helpers/report/result.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import type { RouteNamespace } from '../helpers/testbed/topics.js';

@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, test, type TestContext } from 'vitest';
 import { REFERENCE_BUNDLE } from '../helpers/forwarders/reference-forwarder.js';
 import { MOSQUITTO_BIN } from '../helpers/targets/mosquitto/mosquitto-settings.js';
-import { targetSetting } from '../helpers/targets/target.js';
+import { targetSetting } from '../helpers/targets/target-setting.js';
 import { selftestBrokerUnavailable, startSelftestBroker, type SelftestBroker } from '../helpers/selftest/broker.js';
 import { childReportDir, runChildSuites, type ChildSuitesOutcome } from '../helpers/selftest/child-suites.js';
 import { describeMode, type FaultyMode } from '../helpers/selftest/faulty-forwarder/modes.js';

@@ -65,7 +65,7 @@ import { describeDefect, type DefectSpec } from '../helpers/selftest/defects.js'
 import { startFaultyProxy, type ProxyStats } from '../helpers/selftest/faulty-proxy.js';
 import { LATENCY_SIGNIFICANT_DIGITS } from '../helpers/stats/latency-histogram.js';
 import { MOSQUITTO_BIN } from '../helpers/targets/mosquitto/mosquitto-settings.js';
-import { targetSetting } from '../helpers/targets/target.js';
+import { targetSetting } from '../helpers/targets/target-setting.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 

@@ -11,7 +11,7 @@ import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-
 import { targetByName } from '../helpers/targets/registry.js';
 import { type RunResources, runResources } from '../helpers/testbed/leftovers.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { BrokerEndpoint } from '../helpers/testbed/types.js';
+import type { BrokerEndpoint } from '../helpers/model/index.js';
 import { startTopology } from '../helpers/testbed/topology.js';
 import { skipWithoutTopologies } from '../helpers/vitest/describe-topology.js';
 import { runPlan, runSettings } from '../helpers/vitest/plan.js';

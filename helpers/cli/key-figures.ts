@@ -6,12 +6,12 @@
  * report and the docs can be regenerated and checked (helpers/cli/docs-figures.test.ts).
  */
 import * as z from 'zod';
-import { count, duration, lostCell, ms, percent, rate } from '../report/format.js';
+import type { CpuShares } from '../stats/cpu-shares.js';
+import { count, duration, lostCell, ms, percent, rate } from '../stats/format.js';
 import { subjectLabel } from '../report/keys.js';
 import { scenarioLabel, sortResults } from '../report/markdown.js';
 import type { TestbenchReport } from '../report/report-types.js';
 import { lossRateOf } from '../report/result.js';
-import type { CpuShares } from '../stats/cpu-meter.js';
 
 export const FIGURES_KIND = 'mqtt-testbench figures';
 export const FIGURES_SCHEMA_VERSION = 1;

@@ -8,6 +8,8 @@
  * here. Evaluated with the suites' gate evaluator and timing verdict.
  */
 import { join, resolve } from 'node:path';
+import type { CpuShares } from '../stats/cpu-shares.js';
+import type { GateOutcome } from '../model/index.js';
 import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';
 import {
   gateLimitsSchema,
@@ -19,9 +21,7 @@ import {
 } from '../gates/gate-file.js';
 import { judgeTiming } from '../gates/timing-verdict.js';
 import type { LoadResult } from '../load/types.js';
-import type { GateOutcome } from '../report/result.js';
 import { gateFigures } from '../scenario/to-result.js';
-import type { CpuShares } from '../stats/cpu-meter.js';
 import { UsageError } from './args.js';
 import { packageRoot } from './vitest-child.js';
 

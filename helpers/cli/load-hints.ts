@@ -4,7 +4,7 @@
  * package, a config with only a listener) on the 2-core development machine.
  */
 import type { LoadResult } from '../load/types.js';
-import { count, ms, rate } from '../report/format.js';
+import { count, ms, rate } from '../stats/format.js';
 
 /** Mosquitto's default in-flight window per client (max_inflight_messages). */
 const MOSQUITTO_INFLIGHT_WINDOW = 20;

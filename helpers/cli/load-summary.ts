@@ -5,11 +5,11 @@
  * included (a warm-up message that never arrives is lost all the same); rates and latencies cover
  * the measured messages only, and `warmup` says how many were not measured.
  */
+import { type CpuShares, describeCpuShares } from '../stats/cpu-shares.js';
+import type { GateOutcome } from '../model/index.js';
 import type { LatencyReport, LoadResult } from '../load/types.js';
 import { describeBrokenGates } from '../gates/evaluate.js';
-import type { GateOutcome } from '../report/result.js';
-import { count, ms, rate } from '../report/format.js';
-import { describeCpuShares, type CpuShares } from '../stats/cpu-meter.js';
+import { count, ms, rate } from '../stats/format.js';
 import { EXIT_INCONCLUSIVE, EXIT_THRESHOLD_BROKEN, type LoadVerdict } from './load-gates.js';
 
 /** Bumped when a field is removed, renamed or changes meaning; adding one keeps it. */

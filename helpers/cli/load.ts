@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
+import { type MeteredComponent, startCpuMeter } from '../runtime/cpu-meter.js';
+import type { CpuShares } from '../stats/cpu-shares.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
 import { mqttUrlProblem } from '../config/settings.js';
@@ -14,8 +16,7 @@ import type { LoadResult, ShardRunOptions, Workload } from '../load/types.js';
 import { parseWorkload, WorkloadError, workloadSchema } from '../load/workload.js';
 import { loadReportSettings } from '../report/settings.js';
 import { redactUrl } from '../security/redact.js';
-import { startCpuMeter, type CpuShares, type MeteredComponent } from '../stats/cpu-meter.js';
-import { filterError } from '../../forwarder/src/topics/filter.js';
+import { topicFilterProblem } from '../mqtt/topic-filter.js';
 import { UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import { defineCommand, type CliIo } from './command.js';
 import { PASSWORD_ENV, readPassword, readPemOption } from './credentials.js';
@@ -283,7 +284,7 @@ function subscribeTopic(args: LoadArgs, workload: Workload): string | undefined 
   if (filter === undefined) return undefined;
   if (workload.subscribers === 0)
     throw new UsageError('--subscribe-topic with --subscribers 0: nothing subscribes; drop one of them.');
-  const problem = filterError(filter);
+  const problem = topicFilterProblem(filter);
   if (problem) throw new UsageError(`--subscribe-topic ${filter}: a topic filter ${problem}.`);
   return filter;
 }

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { mergeShardResults } from '../load/shard/merge-shards.js';
 import type { ShardInput } from '../load/shard/shard-file.js';
 import type { LoadResult } from '../load/types.js';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './command.js';
 import { formatSummary, summarize } from './load-summary.js';
 import { writeWhole } from './load-shard.js';
 

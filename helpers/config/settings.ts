@@ -1,9 +1,8 @@
 import { statSync } from 'node:fs';
 import { redactUrl } from '../security/redact.js';
+import type { Profile, RuntimeChoice, Settings, SettingSpec } from '../model/index.js';
 import { TARGET_NAMES, TARGET_SETTINGS, type TargetName } from '../targets/catalog.js';
 import { ConfigError } from './errors.js';
-
-export type { TargetName } from '../targets/catalog.js';
 
 /**
  * Every MQTT_TESTBENCH_* setting, read and validated once at the edge: the ones of the harness
@@ -12,81 +11,11 @@ export type { TargetName } from '../targets/catalog.js';
  * test checks that it does).
  */
 
-export const RUNTIME_CHOICES = ['auto', 'container', 'process', 'embedded'] as const;
-export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+export const RUNTIME_CHOICES = ['auto', 'container', 'process', 'embedded'] as const satisfies readonly RuntimeChoice[];
 
-export const PROFILES = ['ci', 'full'] as const;
-export type Profile = (typeof PROFILES)[number];
+export const PROFILES = ['ci', 'full'] as const satisfies readonly Profile[];
 
 export const DEFAULT_NODE_IMAGE = 'node:20-bookworm-slim';
-
-export interface Settings {
-  /** Which runtime starts the brokers. Default `auto`. */
-  runtime: RuntimeChoice;
-  /** Targets to run; `undefined` means every target that can run here. */
-  targets: TargetName[] | undefined;
-  /** Fail (instead of skip) when a selected target or forwarder cannot run. Default false. */
-  strict: boolean;
-  /** Workload sizes: `ci` (fast, gating) or `full` (the benchmark). Default `ci`. */
-  profile: Profile;
-  /**
-   * Values of the settings the targets declare (image, binary), by variable name; only the ones set
-   * in the environment. Targets read them with `targetSetting` (helpers/targets/target.ts), which
-   * applies the declared default.
-   */
-  targetSettings: Readonly<Record<string, string>>;
-  /** Image the reference forwarder container runs on (needs `node` on PATH). */
-  nodeImage: string;
-  externalUrl: string | undefined;
-  externalDownstreamUrl: string | undefined;
-  externalUpstreamUrl: string | undefined;
-  /** User name for external brokers whose URL carries none. */
-  externalUsername: string | undefined;
-  /** Password for external brokers whose URL carries none. Never logged (like securePassword). */
-  externalPassword: string | undefined;
-  /** PEM file of the CA that signed the external brokers' TLS certificates (mqtts://, wss://). */
-  externalCaFile: string | undefined;
-  /** Whether the external broker queues QoS 0 for offline persistent sessions (implementation-defined). */
-  externalQueuesQos0: boolean;
-  /** Whether the external broker speaks MQTT 5. */
-  externalMqtt5: boolean;
-  /**
-   * Forwarders to put in the forwarding slot, e.g. `reference`, `mosquitto-bridge`, `image:x`,
-   * `command:y`; empty (`none`): no forwarding topology, only the single-broker suites run.
-   */
-  forwarders: string[];
-  /** JSON file with what an image:/command: forwarder promises (QoS policy, retain, losslessness, routes). */
-  forwarderDeclaration: string | undefined;
-  /**
-   * Password of the mosquitto-secure target's user; `undefined` = random per run. Never logged:
-   * settings problems name the variable, not its value.
-   */
-  securePassword: string | undefined;
-  /** Budget for a broker or forwarder to become ready (wait strategy plus probe). */
-  startupTimeoutMs: number;
-  /** Budget for one MQTT probe round trip. */
-  probeTimeoutMs: number;
-  /** Folder the reports are written to. */
-  reportDir: string;
-  /** Gate file laid over fixtures/gates/default.json. */
-  gatesFile: string | undefined;
-}
-
-export interface SettingSpec {
-  name: string;
-  defaultText: string;
-  description: string;
-}
-
-/**
- * A setting a target declares in its folder: the image of its container runtime (`defaultValue`:
- * the official image at a pinned tag) or the binary of its process runtime (found at run time when
- * unset, as `defaultText` says).
- */
-export interface TargetSettingSpec extends SettingSpec {
-  kind: 'image' | 'binary';
-  defaultValue?: string;
-}
 
 /** Documentation of every setting of the harness; the targets' own are in their folders (TARGET_SETTINGS). */
 const HARNESS_SETTING_SPECS: readonly SettingSpec[] = [

@@ -1,5 +1,5 @@
-import type { TargetName } from '../config/settings.js';
-import type { ForwarderDeclaration } from '../forwarders/forwarder.js';
+import type { TargetName } from '../targets/catalog.js';
+import type { ForwarderDeclaration } from '../model/index.js';
 import { targetByName } from '../targets/registry.js';
 import type { FaultKind } from './inject.js';
 

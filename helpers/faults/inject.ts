@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultName, StartedComponent } from '../model/index.js';
 import { nowUs } from '../load/clock.js';
 import { withTimeout } from '../runtime/readiness-error.js';
 import type { StartedTopology } from '../testbed/topology.js';
-import type { FaultName, StartedComponent } from '../testbed/types.js';
 import { redact } from '../security/redact.js';
 
 /** The faults the fault-injection suite puts into a forwarding topology while it streams. */

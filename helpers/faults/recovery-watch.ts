@@ -1,9 +1,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import type { BrokerEndpoint } from '../model/index.js';
 import { nowUs } from '../load/clock.js';
 import { decodeMessage } from '../load/payload/index.js';
 import { withTimeout } from '../runtime/readiness-error.js';
 import { describeConnectFailure } from '../security/client-options.js';
-import type { BrokerEndpoint } from '../testbed/types.js';
 
 /** mqtt.js reconnect period of the watcher: it must follow an upstream restart as closely as the load clients do. */
 const RECONNECT_PERIOD_MS = 100;

@@ -1,17 +1,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Availability, ForwarderDeclaration, RuntimeKind, Settings, StartedForwarder } from '../model/index.js';
 import { ManagedProcess } from '../runtime/process/managed-process.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 import { redact } from '../security/redact.js';
-import type { Availability, RuntimeKind } from '../testbed/types.js';
-import type {
-  ForwarderDeclaration,
-  ForwarderDefinition,
-  ForwarderStartContext,
-  StartedForwarder,
-} from './forwarder.js';
+import type { ForwarderDefinition, ForwarderStartContext } from './forwarder.js';
 import { clientSecurity, forwarderConfig, writeRunCaFile } from './forwarder-config.js';
 
 const CONFIG_PLACEHOLDER = '{config}';

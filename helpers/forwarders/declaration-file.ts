@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ForwarderDeclaration } from '../model/index.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
-import type { ForwarderDeclaration } from './forwarder.js';
 
 /**
  * What a forwarder of kind image:/command: promises, when the user says so. Without a file the

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BrokerClientOptions, Endpoint, ForwardRule } from '../model/index.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
-import type { BrokerClientOptions, Endpoint } from '../testbed/types.js';
-import type { ForwardRule } from './forwarder.js';
 
 /**
  * A forwarder config in the original project's schema (seed 000, `perf_config.json`): `mqtt`

@@ -1,15 +1,9 @@
-import type { Settings } from '../config/settings.js';
+import type { Availability, ForwarderDeclaration, RuntimeKind, Settings, StartedForwarder } from '../model/index.js';
 import { ContainerComponent } from '../runtime/container/container-component.js';
 import { imageAvailability } from '../runtime/container/docker.js';
 import { TestbenchContainer } from '../runtime/container/testbench-container.js';
 import { redact } from '../security/redact.js';
-import type { Availability, RuntimeKind } from '../testbed/types.js';
-import type {
-  ForwarderDeclaration,
-  ForwarderDefinition,
-  ForwarderStartContext,
-  StartedForwarder,
-} from './forwarder.js';
+import type { ForwarderDefinition, ForwarderStartContext } from './forwarder.js';
 import { clientSecurity, forwarderConfig } from './forwarder-config.js';
 import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
 import { CONTAINER_CA_PATHS, CONTAINER_CONFIG_PATH, type ContainerFile } from './reference-forwarder.js';

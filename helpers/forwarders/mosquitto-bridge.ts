@@ -1,9 +1,16 @@
-import type { Settings } from '../config/settings.js';
+import type {
+  Availability,
+  BrokerClientOptions,
+  ForwarderDeclaration,
+  ForwarderPeers,
+  RuntimeKind,
+  Settings,
+  StartedForwarder,
+} from '../model/index.js';
 import { ContainerComponent } from '../runtime/container/container-component.js';
 import { imageAvailability } from '../runtime/container/docker.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { redact } from '../security/redact.js';
-import type { Availability, BrokerClientOptions, RuntimeKind } from '../testbed/types.js';
 import {
   mosquittoConfig,
   type BridgeConnection,
@@ -17,13 +24,7 @@ import {
   mosquittoBinary,
   mosquittoImage,
 } from '../targets/mosquitto/mosquitto-settings.js';
-import type {
-  ForwarderDeclaration,
-  ForwarderDefinition,
-  ForwarderPeers,
-  ForwarderStartContext,
-  StartedForwarder,
-} from './forwarder.js';
+import type { ForwarderDefinition, ForwarderStartContext } from './forwarder.js';
 import { writeRunCaFile } from './forwarder-config.js';
 
 const BRIDGE_QOS = 2;

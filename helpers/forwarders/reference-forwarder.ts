@@ -2,7 +2,14 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wait } from 'testcontainers';
-import type { Settings } from '../config/settings.js';
+import type {
+  Availability,
+  ForwarderDeclaration,
+  ForwarderPeers,
+  RuntimeKind,
+  Settings,
+  StartedForwarder,
+} from '../model/index.js';
 import { ContainerComponent } from '../runtime/container/container-component.js';
 import { imageAvailability } from '../runtime/container/docker.js';
 import { TestbenchContainer } from '../runtime/container/testbench-container.js';
@@ -10,14 +17,7 @@ import { ManagedProcess } from '../runtime/process/managed-process.js';
 import { ProcessComponent } from '../runtime/process/process-component.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 import { redact } from '../security/redact.js';
-import type { Availability, RuntimeKind } from '../testbed/types.js';
-import type {
-  ForwarderDeclaration,
-  ForwarderDefinition,
-  ForwarderPeers,
-  ForwarderStartContext,
-  StartedForwarder,
-} from './forwarder.js';
+import type { ForwarderDefinition, ForwarderStartContext } from './forwarder.js';
 import { clientSecurity, forwarderConfig, writeRunCaFile } from './forwarder-config.js';
 import { FORWARDER_ALIAS } from './mosquitto-bridge.js';
 

@@ -1,4 +1,4 @@
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/index.js';
 import { commandForwarder } from './command-forwarder.js';
 import { loadDeclaration } from './declaration-file.js';
 import type { ForwarderDefinition } from './forwarder.js';

@@ -1,4 +1,4 @@
-import type { GateOutcome } from '../report/result.js';
+import type { GateOutcome } from '../model/index.js';
 import type { GateFile, GateLimits, LimitName } from './gate-file.js';
 
 /** The figures a gate can be checked against; absent figures skip their gates. */

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { SuiteName } from '../model/index.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
-import type { SuiteName } from '../report/result.js';
 
 /**
  * Thresholds per suite and scenario, as data (fixtures/gates/default.json), optionally overridden
@@ -64,7 +64,7 @@ const suiteGatesSchema = z.strictObject({
   scenarios: z.record(z.string(), gateLimitsSchema).default({}),
 });
 
-/** Suites whose results carry gates (helpers/report/result.ts SuiteName); a misspelt suite would gate nothing. */
+/** Suites whose results carry gates (helpers/model/result.ts SuiteName); a misspelt suite would gate nothing. */
 export const GATE_SUITES = [
   'smoke',
   'qos-matrix',

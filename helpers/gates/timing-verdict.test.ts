@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { CpuShares } from '../stats/cpu-meter.js';
+import type { CpuShares } from '../stats/cpu-shares.js';
 import { judgeTiming, type TimingJudgement } from './timing-verdict.js';
 
 const QUIET = { saturated: false, reasons: [] };

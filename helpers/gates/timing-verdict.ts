@@ -1,3 +1,4 @@
+import { type CpuShares, describeCpuShares } from '../stats/cpu-shares.js';
 /**
  * The verdict of a scenario's failed timing gates (p99 latency, rates): whose failure is it?
  *
@@ -14,8 +15,6 @@
  * Where the system under test's CPU is not visible (an embedded broker inside the harness, an
  * external one), a CPU-bound machine makes the failure inconclusive.
  */
-import type { CpuShares } from '../stats/cpu-meter.js';
-import { describeCpuShares } from '../stats/cpu-meter.js';
 
 /** The machine counts as CPU-bound above this share of its cores busy. */
 export const MACHINE_BUSY_SHARE = 0.85;

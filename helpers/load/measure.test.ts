@@ -17,15 +17,15 @@
  * One line per run: rates, latency, harness and broker CPU (share of one core), RSS, who set the
  * pace, and the 1-minute load average (the machine may be shared: read the numbers with it).
  */
-import { skipTest } from '../vitest/skip.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processCpuMs } from '../runtime/proc.js';
+import { skipTest } from '../vitest/skip.js';
 import { measureIdleConnections } from './idle-connections.js';
 import { runLoad } from './run-load.js';
 import { startLocalMosquitto, type LocalMosquitto } from './testing/local-mosquitto.js';
-import { processCpuMs } from '../stats/proc.js';
 import type { LoadResult, WorkloadInput } from './types.js';
 import { workerBundleStatus } from './worker/bundle.js';
 

@@ -1,7 +1,6 @@
+import type { HarnessDiagnostics, LatencyReport, PeriodStats, SocketQueueReport } from '../stats/types.js';
 import { latencyReport, mergeEncodedHistograms } from '../stats/latency-histogram.js';
 import { diagnoseLimit } from '../stats/saturation.js';
-import type { SocketQueueReport } from '../stats/socket-queues.js';
-import type { HarnessDiagnostics, LatencyReport, PeriodStats } from '../stats/types.js';
 import { computeCounters, sampleLost, snapshotAccounting, type AccountingState } from './accounting/index.js';
 import type { DrainReport } from './drain.js';
 import { mergeErrors, type LoadError } from './error-log.js';

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROGRESS_SOCKET_ENV, type ProgressMessage } from '../report/progress.js';
+import { PROGRESS_SOCKET_ENV, type ProgressMessage } from './progress.js';
 import { decodeLatencyHistogram } from '../stats/latency-histogram.js';
 import { runLoad } from './run-load.js';
 import { startAedes, type TestBroker } from './testing/aedes-broker.js';

@@ -1,11 +1,11 @@
-import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { createProgress, type ProgressReporter } from '../report/progress.js';
+import { brokerPortOf, SocketQueueSampler } from './socket-queues.js';
+import { phaseClock } from '../stats/phase-clock.js';
+import type { HarnessDiagnostics, PeriodStats, SocketQueueReport } from '../stats/types.js';
+import { createProgress, type ProgressReporter } from './progress.js';
 import { mergedIntervalPercentiles } from '../stats/interval-recorder.js';
 import { PeriodSeries } from '../stats/period-stats.js';
-import { brokerPortOf, SocketQueueSampler, type SocketQueueReport } from '../stats/socket-queues.js';
-import type { HarnessDiagnostics, PeriodStats } from '../stats/types.js';
 import { mergeAccounting, type AccountingState } from './accounting/index.js';
 import { chooseClient } from './client/choose-client.js';
 import { nowUs, useWallClockBase } from './clock.js';

@@ -43,7 +43,7 @@ export interface RunLoadOptions {
   stopSendingWhen?: Promise<unknown>;
   /**
    * Shows live progress under this label (sent / received / rate / time left), updated once per
-   * period; see helpers/report/progress.ts for where it is shown. Omitted: no progress.
+   * period; see helpers/load/progress.ts for where it is shown. Omitted: no progress.
    */
   progressLabel?: string;
   /**

@@ -1,3 +1,4 @@
+import type { MessageCounters } from '../model/index.js';
 import {
   computeCounters,
   RECEIPT_DUPLICATE,
@@ -10,7 +11,6 @@ import {
   type ReceiptOutcome,
 } from '../load/accounting/index.js';
 import { assertPublisherId, decodeMessage } from '../load/payload/index.js';
-import type { MessageCounters } from '../report/result.js';
 import { describeMessage, type MessageCollector, type ReceivedMessage } from './collector.js';
 import { MARKER_PREFIX } from './marker.js';
 

@@ -9,12 +9,10 @@ import mqtt, {
   type MqttClient,
 } from 'mqtt';
 import { onTestFinished } from 'vitest';
+import type { BrokerEndpoint, ProtocolVersion } from '../model/index.js';
 import { shortRunId } from '../runtime/run-context.js';
 import { describeConnectFailure } from '../security/client-options.js';
-import type { BrokerEndpoint } from '../testbed/types.js';
 import { MessageCollector } from './collector.js';
-
-export type ProtocolVersion = 4 | 5;
 
 /** `MQTT 3.1.1` or `MQTT 5`, as test names and failure messages say it. */
 export function protocolName(version: ProtocolVersion): string {

@@ -1,6 +1,6 @@
-import { phaseClock } from '../stats/phase-clock.js';
 import type { IPublishPacket } from 'mqtt';
-import type { Qos } from '../forwarders/forwarder.js';
+import { phaseClock } from '../stats/phase-clock.js';
+import type { Qos } from '../model/index.js';
 import { decodeMessage } from '../load/payload/index.js';
 
 /** One PUBLISH as the application received it, with the flags read from the packet itself. */

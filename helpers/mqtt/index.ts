@@ -15,7 +15,6 @@ export {
   MAX_PORTABLE_CLIENT_ID,
   protocolName,
   testClientId,
-  type ProtocolVersion,
   type TestClient,
   type TestClientOptions,
 } from './client.js';
@@ -36,3 +35,4 @@ export {
   type SessionExpiryPoll,
   type SessionExpiryPollOptions,
 } from './session.js';
+export type { ProtocolVersion } from '../model/index.js';

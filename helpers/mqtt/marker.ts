@@ -1,4 +1,4 @@
-import type { Qos } from '../forwarders/forwarder.js';
+import type { Qos } from '../model/index.js';
 import { createProbeMessage, decodeMessage } from '../load/payload/index.js';
 import type { TestClient } from './client.js';
 import type { ReceivedMessage } from './collector.js';

@@ -1,7 +1,7 @@
 import type { IClientPublishOptions } from 'mqtt';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Qos } from '../model/index.js';
 import { createProbeMessage } from '../load/payload/index.js';
-import type { Qos } from '../forwarders/forwarder.js';
 import type { SentLog } from './accounting.js';
 import type { TestClient } from './client.js';
 

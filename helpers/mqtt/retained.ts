@@ -1,5 +1,5 @@
 import type { ISubscriptionGrant, ISubscriptionMap } from 'mqtt';
-import type { Qos } from '../forwarders/forwarder.js';
+import type { Qos } from '../model/index.js';
 import type { TestClient } from './client.js';
 import { describeMessage, type MessageCollector, type ReceivedMessage } from './collector.js';
 import { isMarkerOf, type MarkerSender } from './marker.js';

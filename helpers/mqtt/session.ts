@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BrokerEndpoint } from '../testbed/types.js';
+import type { BrokerEndpoint } from '../model/index.js';
 import { connectTestClient, type TestClient } from './client.js';
 
 export interface SessionExpiryPollOptions {

@@ -11,10 +11,10 @@
  * Two runs are only compared when their environments match (runtime, CPU count, profile, and the
  * version of every broker both ran); otherwise the comparison is refused unless forced.
  */
-import { judgeTiming } from '../gates/timing-verdict.js';
 import { createHash } from 'node:crypto';
+import { judgeTiming } from '../gates/timing-verdict.js';
 import { figureSample } from './figures.js';
-import { ms, percent, rate, signedPercent, signedPoints } from './format.js';
+import { ms, percent, rate, signedPercent, signedPoints } from '../stats/format.js';
 import { subjectLabel, subjectTargetVersions } from './keys.js';
 import type {
   BaselineSection,

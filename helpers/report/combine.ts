@@ -10,10 +10,11 @@
  * - `workers`: the runs happened at the same time against the same system. Rates add up, the
  *   measured window is the longest one, per-second series are added second by second.
  */
+import type { GateOutcome, MessageCounters } from '../model/index.js';
 import { figureValue, repeatFigures } from './figures.js';
 import { mergeLatency } from './histogram.js';
 import type { RepeatFigures, ReportResult, TestState } from './report-types.js';
-import type { GateOutcome, MessageCounters, PeriodPoint, QosCell, TestbenchResult, Verdict } from './result.js';
+import type { PeriodPoint, QosCell, TestbenchResult, Verdict } from './result.js';
 
 export type CombineMode = 'repeats' | 'workers';
 

@@ -5,7 +5,7 @@
  */
 import { slowestFiles } from './timing.js';
 import { comparisonLabel, describeFigure } from './baseline.js';
-import { lostCell, ms, percent, rate } from './format.js';
+import { lostCell, ms, percent, rate } from '../stats/format.js';
 import { protocolLabel, subjectLabel, subjectName } from './keys.js';
 import { scenarioLabel, sortResults } from './markdown.js';
 import { qosGrids } from './qos-grid.js';

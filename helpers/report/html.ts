@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describeChange } from './baseline.js';
 import { combineResults, groupBy } from './combine.js';
-import { count, duration, gateValue, lostCell, ms, percent, rate } from './format.js';
+import { count, duration, gateValue, lostCell, ms, percent, rate } from '../stats/format.js';
 import { decodeHistogram, percentileCurve } from './histogram.js';
 import { CLIENT_SCRIPT } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';

@@ -3,7 +3,8 @@
  * with the same key measure the same thing: repeats of one run are grouped by it, merged reports
  * add up by it, and a baseline is compared by it.
  */
-import type { ResultSubject, TestbenchResult } from './result.js';
+import type { ResultSubject } from '../model/index.js';
+import type { TestbenchResult } from './result.js';
 
 /** `mosquitto (container)` or `mosquitto>emqx via reference (container)`. */
 export function subjectLabel(subject: ResultSubject): string {

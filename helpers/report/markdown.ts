@@ -5,7 +5,7 @@
  */
 import { timingSection } from './timing.js';
 import { describeChange, formatSample } from './baseline.js';
-import { count, duration, gateValue, lostCell, ms, percent, rate } from './format.js';
+import { count, duration, gateValue, lostCell, ms, percent, rate } from '../stats/format.js';
 import { protocolLabel, subjectLabel } from './keys.js';
 import { cellMarks, gridNotes, qosGrids, type QosGrid } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';

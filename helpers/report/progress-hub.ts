@@ -8,7 +8,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { formatProgress, RateTracker, type ProgressMessage, type ProgressUpdate } from './progress.js';
+import { formatProgress, RateTracker, type ProgressMessage, type ProgressUpdate } from '../load/progress.js';
 
 interface Active {
   update: ProgressUpdate;

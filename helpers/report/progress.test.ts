@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
 import { addSkipReasons } from './junit-skips.js';
-import { createProgress, formatProgress, PROGRESS_SOCKET_ENV } from './progress.js';
+import { createProgress, formatProgress, PROGRESS_SOCKET_ENV } from '../load/progress.js';
 import { ProgressHub } from './progress-hub.js';
 
 class Capture extends Writable {

@@ -6,8 +6,9 @@
  * removed, renamed or changed in meaning). Adding an optional field keeps the version: the schema
  * allows unknown properties everywhere, so older readers ignore what they do not know.
  */
+import type { GateOutcome } from '../model/index.js';
 import type { PhaseTotals } from '../stats/phase-clock.js';
-import type { GateOutcome, TestbenchResult, Verdict } from './result.js';
+import type { TestbenchResult, Verdict } from './result.js';
 
 export const REPORT_SCHEMA_VERSION = 2;
 

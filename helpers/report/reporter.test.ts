@@ -1,5 +1,5 @@
 /**
- * The reporter end to end: a real vitest run (testing/e2e: a `suites` project with a global setup
+ * The reporter end to end: a real vitest run (helpers/vitest/testing/report-e2e: a `suites` project with a global setup
  * that provides a run plan and fixture tests that attach results) with the testbench and JUnit
  * reporters, in a child process, then the files it wrote. The second run compares with the first
  * as a baseline after its latencies tripled: the run must fail through its exit code.
@@ -14,7 +14,7 @@ import type { TestbenchReport } from './report-types.js';
 import { schemaValidator } from './testing/schema-validator.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CONFIG = 'helpers/report/testing/e2e/vitest.config.ts';
+const CONFIG = 'helpers/vitest/testing/report-e2e/vitest.config.ts';
 const reportDir = mkdtempSync(join(tmpdir(), 'mtb-reporter-e2e-'));
 
 afterAll(() => rmSync(reportDir, { recursive: true, force: true }));

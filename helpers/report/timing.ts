@@ -4,7 +4,7 @@
  * measuring, waiting for messages, teardown), so a regression in test time shows like any other.
  */
 import { PHASES, type PhaseTotals } from '../stats/phase-clock.js';
-import { duration } from './format.js';
+import { duration } from '../stats/format.js';
 import type { FileTiming, TestbenchReport } from './report-types.js';
 
 const COLUMNS = [...PHASES, 'other'] as const;

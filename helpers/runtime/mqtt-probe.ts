@@ -1,8 +1,8 @@
-import { phaseClock } from '../stats/phase-clock.js';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { phaseClock } from '../stats/phase-clock.js';
+import type { BrokerEndpoint } from '../model/index.js';
 import { describeConnectFailure, isDefinitiveRefusal } from '../security/client-options.js';
-import type { BrokerEndpoint } from '../testbed/types.js';
 import { shortRunId } from './run-context.js';
 
 const RETRY_PAUSE_MS = 100;

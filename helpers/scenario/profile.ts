@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { Profile } from '../model/index.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJsonWithPosition } from '../config/json-file.js';
-import type { Profile } from '../config/settings.js';
 import { parseWorkload, type Workload, type WorkloadInput } from '../load/workload.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url);

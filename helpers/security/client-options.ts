@@ -1,5 +1,5 @@
 import type { IClientOptions } from 'mqtt';
-import type { BrokerClientOptions, BrokerEndpoint } from '../testbed/types.js';
+import type { BrokerClientOptions, BrokerEndpoint } from '../model/index.js';
 import { redact, redactUrl } from './redact.js';
 
 /**

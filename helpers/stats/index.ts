@@ -2,6 +2,5 @@ export * from './types.js';
 export * from './latency-histogram.js';
 export * from './interval-recorder.js';
 export * from './period-stats.js';
-export * from './harness-monitor.js';
 export * from './saturation.js';
-export * from './socket-queues.js';
+export * from './cpu-shares.js';

@@ -1,5 +1,4 @@
 import type { LimitedBy } from './saturation.js';
-import type { SocketQueueReport } from './socket-queues.js';
 
 /**
  * Result types of the stats layer. All latency values are integer microseconds
@@ -114,4 +113,22 @@ export interface ThreadDiagnostics {
   eventLoopUtilization: number;
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
+}
+
+/** Unread bytes in the TCP receive queues of a load run's connections (sampled by helpers/load/socket-queues.ts). */
+export interface SocketQueueReport {
+  samples: number;
+  /** Harness sockets found in the last sample. */
+  sockets: number;
+  /** Broker-side ends of the harness's connections found in the last sample (0 unless the broker is local). */
+  peerSockets: number;
+  /** Unread bytes on the harness's sockets, summed per sample. */
+  harnessRxMeanBytes: number;
+  harnessRxMaxBytes: number;
+  /** Share of samples with ≥ SOCKET_BACKLOG_BYTES (load/socket-queues.ts) unread on the harness side. */
+  harnessRxBackloggedShare: number;
+  /** Unread bytes on the broker's ends of the same connections, summed per sample. */
+  peerRxMeanBytes: number;
+  peerRxMaxBytes: number;
+  peerRxBackloggedShare: number;
 }

@@ -1,4 +1,4 @@
-import type { BehaviourKind, BrokerBehaviour, Documented } from '../testbed/types.js';
+import type { BehaviourKind, BrokerBehaviour, Documented } from '../model/index.js';
 
 /** Where the MQTT specifications say what a broker must do (cited by spec-true entries). */
 export const MQTT_311_SPEC = 'https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html';

@@ -1,9 +1,8 @@
-import type { Settings } from '../config/settings.js';
+import type { BrokerEndpoint, Settings, StartedComponent } from '../model/index.js';
 import { mqttProbe } from '../runtime/mqtt-probe.js';
 import { ReadinessError } from '../runtime/readiness-error.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 import { redactUrl } from '../security/redact.js';
-import type { BrokerEndpoint, StartedComponent } from '../testbed/types.js';
 
 /**
  * The protocol half of readiness: connect, subscribe, publish and receive on a unique topic.

@@ -1,4 +1,4 @@
-import type { TargetSettingSpec } from '../config/settings.js';
+import type { TargetSettingSpec } from '../model/index.js';
 import { EMQX_IMAGE } from './emqx/emqx-settings.js';
 import { MOSQUITTO_BIN, MOSQUITTO_IMAGE } from './mosquitto/mosquitto-settings.js';
 import { RABBITMQ_BIN, RABBITMQ_IMAGE } from './rabbitmq/rabbitmq-settings.js';

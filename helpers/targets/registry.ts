@@ -31,8 +31,9 @@ export const PAIRINGS: readonly Pairing[] = TARGETS.flatMap((t) => t.pairings).f
   (pair, i, all) => all.findIndex(([down, up]) => down === pair[0] && up === pair[1]) === i,
 );
 
-export function targetByName(name: TargetName): Target<TargetName> {
-  const target: Target<TargetName> | undefined = IMPLEMENTATIONS[name];
+/** The target of a name from the settings or a started broker (validated against the catalog at the edge). */
+export function targetByName(name: string): Target<TargetName> {
+  const target = TARGETS.find((t) => t.name === name);
   if (!target) throw new Error(`no target named "${name}" in helpers/targets/registry.ts`);
   return target;
 }

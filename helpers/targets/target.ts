@@ -1,6 +1,5 @@
 import type { StartedNetwork } from 'testcontainers';
-import type { Settings, TargetSettingSpec } from '../config/settings.js';
-import type { Availability, BrokerBehaviour, RuntimeKind, StartedBroker } from '../testbed/types.js';
+import type { Availability, BrokerBehaviour, RuntimeKind, Settings, StartedBroker } from '../model/index.js';
 import type { TargetName } from './catalog.js';
 
 /** Network aliases of the forwarding topology, as the original compose file named them. */
@@ -65,11 +64,6 @@ export interface Target<N extends string = string> {
   availability(runtime: RuntimeKind, settings: Settings): Promise<Availability>;
   /** Starts the broker and returns once it passed its wait strategy and an MQTT probe. */
   start(request: BrokerStartRequest): Promise<StartedBroker>;
-}
-
-/** The value of a target's setting: what the environment set, else its declared default. */
-export function targetSetting(settings: Settings, spec: TargetSettingSpec): string | undefined {
-  return settings.targetSettings[spec.name] ?? spec.defaultValue;
 }
 
 export function brokerLabel(target: TargetName, runtime: RuntimeKind, role?: BrokerRole): string {

@@ -1,6 +1,5 @@
+import type { StartedComponent } from '../model/index.js';
 import type { LoadResult } from '../load/types.js';
-import type { StartedTopology } from './topology.js';
-import type { StartedComponent } from './types.js';
 
 /** `<label> is not running: <why>` for every component that is not running (none: empty). */
 export async function deadComponents(components: readonly StartedComponent[]): Promise<string[]> {
@@ -17,7 +16,12 @@ export async function deadComponents(components: readonly StartedComponent[]): P
   return states.filter((state): state is string => state !== undefined);
 }
 
-export function topologyComponents(topology: StartedTopology): StartedComponent[] {
+/** The parts of a started topology (testbed/topology.ts StartedTopology), in the order they are reported. */
+export function topologyComponents(topology: {
+  downstream: StartedComponent;
+  forwarder: StartedComponent;
+  upstream: StartedComponent;
+}): StartedComponent[] {
   return [topology.downstream, topology.forwarder, topology.upstream];
 }
 

@@ -1,10 +1,9 @@
 import { cpus, totalmem } from 'node:os';
-import type { Settings, TargetName } from '../config/settings.js';
-import type { ForwarderDeclaration, ForwarderKind } from '../forwarders/forwarder.js';
+import type { BrokerBehaviour, ForwarderDeclaration, ForwarderKind, RuntimeKind, Settings } from '../model/index.js';
+import type { TargetName } from '../targets/catalog.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
-import { selectRuntime, type RuntimeSelection } from '../runtime/select-runtime.js';
+import { selectRuntime, type RuntimeSelection } from './select-runtime.js';
 import { PAIRINGS, TARGETS, targetByName } from '../targets/registry.js';
-import type { BrokerBehaviour, RuntimeKind } from './types.js';
 
 /**
  * What this run will start, decided once in the global setup and handed to every test file:
@@ -94,7 +93,7 @@ async function planTargets(settings: Settings, selection: RuntimeSelection): Pro
       const target = targetByName(name);
       const own = target.runtimes.find((r) => r === 'embedded' || r === 'external');
       const runtime: RuntimeKind = target.runtimes.includes(chosen) ? chosen : (own ?? chosen);
-      const base = { name, runtime, behaviour: target.behaviour(settings, runtime) };
+      const base = { name: target.name, runtime, behaviour: target.behaviour(settings, runtime) };
       if (!target.runtimes.includes(runtime)) {
         return {
           ...base,

@@ -6,7 +6,7 @@
  * run disposes of shared components at its end).
  */
 import { connect, type Socket } from 'node:net';
-import type { StartedForwarder } from '../forwarders/forwarder.js';
+import type { FaultControls, FaultName, StartedBroker, StartedForwarder } from '../model/index.js';
 import {
   keyText,
   type SharedAnswer,
@@ -19,7 +19,6 @@ import {
 } from './shared-protocol.js';
 import { routeFromRule } from './topics.js';
 import type { StartedTopology } from './topology.js';
-import type { FaultControls, FaultName, StartedBroker } from './types.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 

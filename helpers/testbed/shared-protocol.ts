@@ -1,3 +1,15 @@
+import type {
+  BrokerBehaviour,
+  BrokerClientOptions,
+  CpuReading,
+  Endpoint,
+  ForwarderDeclaration,
+  ForwarderKind,
+  Liveness,
+  RouteKind,
+  RuntimeKind,
+} from '../model/index.js';
+import type { TargetName } from '../targets/catalog.js';
 /**
  * Brokers and topologies shared by the test files of a run: the run's main process starts each one
  * once, when a file first asks for it (shared-server.ts), keeps it until the run ends, and answers
@@ -7,9 +19,6 @@
  * The protocol: one JSON object per line over a Unix socket in the run's folder, each request with
  * an id its answer repeats.
  */
-import type { ForwarderDeclaration, ForwarderKind, RouteKind } from '../forwarders/forwarder.js';
-import type { TargetName } from '../config/settings.js';
-import type { BrokerBehaviour, BrokerClientOptions, CpuReading, Endpoint, Liveness, RuntimeKind } from './types.js';
 
 /** What a file asks for: one target's broker, or one forwarding topology of the run plan. */
 export type SharedKey = { kind: 'broker'; target: TargetName } | { kind: 'topology'; id: string };
@@ -25,7 +34,7 @@ export type SharedRequest =
 export type SharedAnswer = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 export interface SharedBrokerInfo {
-  target: TargetName;
+  target: string;
   label: string;
   runtime: RuntimeKind;
   version: string;

@@ -6,9 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Settings } from '../config/settings.js';
+import type { Settings, StartedBroker, StartedComponent, StartedForwarder } from '../model/index.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
-import type { StartedForwarder } from '../forwarders/forwarder.js';
 import { targetByName } from '../targets/registry.js';
 import type { RunPlan } from './plan.js';
 import {
@@ -21,7 +20,6 @@ import {
   type SharedRequest,
 } from './shared-protocol.js';
 import { startTopology, type StartedTopology } from './topology.js';
-import type { StartedBroker, StartedComponent } from './types.js';
 
 type Started = { kind: 'broker'; broker: StartedBroker } | { kind: 'topology'; topology: StartedTopology };
 

@@ -1,6 +1,5 @@
-import type { ResultSubject } from '../report/result.js';
+import type { ResultSubject, StartedBroker } from '../model/index.js';
 import type { StartedTopology } from './topology.js';
-import type { StartedBroker } from './types.js';
 
 /** How a result names the broker or topology it measured. */
 export function brokerSubject(broker: StartedBroker): ResultSubject {

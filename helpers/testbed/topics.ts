@@ -1,5 +1,5 @@
+import type { ForwardRule, RouteKind } from '../model/index.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
-import type { ForwardRule, RouteKind } from '../forwarders/forwarder.js';
 
 /**
  * Every topic a run uses lives under `mtb/<runId>/<namespace>/`, so concurrent runs and tests never

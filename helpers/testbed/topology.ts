@@ -1,6 +1,15 @@
 import type { StartedNetwork } from 'testcontainers';
-import type { Settings, TargetName } from '../config/settings.js';
-import type { ForwarderDefinition, RouteKind, StartedForwarder } from '../forwarders/forwarder.js';
+import type {
+  Endpoint,
+  FaultControls,
+  RouteKind,
+  RuntimeKind,
+  Settings,
+  StartedBroker,
+  StartedForwarder,
+} from '../model/index.js';
+import type { TargetName } from '../targets/catalog.js';
+import type { ForwarderDefinition } from '../forwarders/forwarder.js';
 import { startRunNetwork } from '../runtime/container/run-network.js';
 import { mqttProbe } from '../runtime/mqtt-probe.js';
 import { ReadinessError } from '../runtime/readiness-error.js';
@@ -9,7 +18,6 @@ import { targetByName } from '../targets/registry.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from '../targets/target.js';
 import { watchLiveness } from './liveness.js';
 import { routesFor, type Route } from './topics.js';
-import type { Endpoint, FaultControls, RuntimeKind, StartedBroker } from './types.js';
 
 export interface TopologySpec {
   downstream: TargetName;

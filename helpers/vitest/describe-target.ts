@@ -1,10 +1,10 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { phaseClock } from '../stats/phase-clock.js';
 import { skipTest } from './skip.js';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
+import type { StartedBroker } from '../model/index.js';
 import { targetByName } from '../targets/registry.js';
 import { deadComponents } from '../testbed/liveness.js';
 import type { TargetPlan } from '../testbed/plan.js';
-import type { StartedBroker } from '../testbed/types.js';
 import { runPlan, runSettings } from './plan.js';
 import { sharedBroker } from './shared.js';
 

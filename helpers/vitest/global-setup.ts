@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { loadSettings, type Settings } from '../config/settings.js';
+import type { Settings } from '../model/index.js';
+import { loadSettings } from '../config/settings.js';
 import { loadGates } from '../gates/gate-file.js';
 import { profileCases, type ProfileSection } from '../scenario/profile.js';
 import { OWNER_TEMP_DIRS, reapRun } from '../runtime/reaper/reap.mjs';
@@ -12,7 +13,7 @@ import { exportRunContext, newRunContext, RUN_ID_ENV, type RunContext } from '..
 import { buildRunPlan, type RunPlan } from '../testbed/plan.js';
 import { SharedTestbedServer } from '../testbed/shared-server.js';
 import { formatPlan } from './format-plan.js';
-import './provided.js';
+import '../report/vitest-context.js';
 
 const WATCHDOG = fileURLToPath(new URL('../runtime/reaper/watchdog.mjs', import.meta.url));
 

@@ -1,7 +1,8 @@
 import { inject } from 'vitest';
-import { loadSettings, type Settings } from '../config/settings.js';
+import type { Settings } from '../model/index.js';
+import { loadSettings } from '../config/settings.js';
 import type { RunPlan } from '../testbed/plan.js';
-import './provided.js';
+import '../report/vitest-context.js';
 
 /** The run plan decided by the global setup. */
 export function runPlan(): RunPlan {

@@ -1,12 +1,6 @@
 import type { TestContext } from 'vitest';
 import { lossRateOf, type TestbenchResult } from '../report/result.js';
-
-declare module 'vitest' {
-  interface TaskMeta {
-    /** Structured results of this test, collected by the testbench reporter into report.json. */
-    testbench?: TestbenchResult[];
-  }
-}
+import '../report/vitest-context.js';
 
 /**
  * Attaches a result to the running test (for report.json) and its key figures as annotations

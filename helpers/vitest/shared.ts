@@ -3,11 +3,11 @@
  * topology (later asks for the same one get the same stand-in).
  */
 import { inject } from 'vitest';
+import type { StartedBroker } from '../model/index.js';
 import { SharedTestbedClient } from '../testbed/shared-client.js';
 import { keyText, type SharedKey } from '../testbed/shared-protocol.js';
 import type { StartedTopology } from '../testbed/topology.js';
-import type { StartedBroker } from '../testbed/types.js';
-import './provided.js';
+import '../report/vitest-context.js';
 
 let client: Promise<SharedTestbedClient> | undefined;
 const acquired = new Map<string, Promise<StartedBroker | StartedTopology>>();

@@ -3,10 +3,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { processStartTicks } from '../stats/proc.js';
+import { processStartTicks } from '../runtime/proc.js';
 import { WORKERS_DIR } from '../runtime/reaper/reap.mjs';
 import { exportRunContext, type RunContext } from '../runtime/run-context.js';
-import './provided.js';
+import '../report/vitest-context.js';
 
 const REGISTERED = Symbol.for('mqtt-testbench.worker-registered');
 const run = inject('runContext');

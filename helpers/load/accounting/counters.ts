@@ -1,4 +1,4 @@
-import type { MessageCounters } from '../../report/result.js';
+import type { MessageCounters } from '../../model/index.js';
 import type { ReceiveTracker } from './receive-tracker.js';
 import { SequenceBitset } from './sequence-bitset.js';
 import type { SendLedger } from './send-ledger.js';
@@ -152,7 +152,7 @@ export function sampleLost(ledgers: readonly SendLedger[], trackers: readonly Re
   return samples;
 }
 
-/** The report's form of the counters (helpers/report/result.ts MessageCounters). */
+/** The report's form of the counters (helpers/model/result.ts MessageCounters). */
 export function toMessageCounters(c: DeliveryCounters): MessageCounters {
   return {
     attempted: c.attempted,

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { HarnessMonitor } from '../../stats/harness-monitor.js';
+import { HarnessMonitor } from './harness-monitor.js';
 import { encodeLatencyHistogram } from '../../stats/latency-histogram.js';
 import { LiveAccounting, snapshotAccounting, type AccountingState } from '../accounting/index.js';
 import { nowUs } from '../clock.js';

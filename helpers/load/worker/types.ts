@@ -7,7 +7,7 @@
  * (LocalWorker), in a worker thread (ThreadWorker), or, later, elsewhere.
  */
 import type { IClientOptions } from 'mqtt';
-import type { EventLoopReport } from '../../stats/harness-monitor.js';
+import type { EventLoopReport } from './harness-monitor.js';
 import type { AccountingSnapshot } from '../accounting/index.js';
 import type { LoadClientKind } from '../client/types.js';
 import type { LoadError } from '../error-log.js';

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { StartedTestContainer } from 'testcontainers';
-import { processTreeCpuMs } from '../../stats/proc.js';
+import { processTreeCpuMs } from '../proc.js';
 import type {
   CpuReading,
   FaultControls,
@@ -8,7 +8,7 @@ import type {
   Liveness,
   RuntimeKind,
   StartedComponent,
-} from '../../testbed/types.js';
+} from '../../model/index.js';
 import { dockerClient } from './docker.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
-import type { Availability } from '../../testbed/types.js';
+import type { Availability } from '../../model/index.js';
 import { withTimeout } from '../readiness-error.js';
 import {
   currentResourceScope,

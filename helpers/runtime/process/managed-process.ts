@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processStartTicks } from '../../stats/proc.js';
+import { processStartTicks } from '../proc.js';
 import { ReadinessError } from '../readiness-error.js';
 import { currentResourceScope, runContext } from '../run-context.js';
 import { LogBuffer } from './log-buffer.js';

@@ -1,4 +1,4 @@
-import { processTreeCpuMs } from '../../stats/proc.js';
+import { processTreeCpuMs } from '../proc.js';
 import type {
   CpuReading,
   FaultControls,
@@ -6,7 +6,7 @@ import type {
   Liveness,
   RuntimeKind,
   StartedComponent,
-} from '../../testbed/types.js';
+} from '../../model/index.js';
 import { describeExit, type ManagedProcess } from './managed-process.js';
 
 const ALL_FAULTS: ReadonlySet<FaultName> = new Set(['stop', 'kill', 'start', 'restart', 'pause', 'resume']);

@@ -3,17 +3,17 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import type { Settings } from '../../config/settings.js';
-import { LogBuffer } from '../../runtime/process/log-buffer.js';
-import { freeLoopbackPort } from '../../runtime/ports.js';
 import type {
   Availability,
   BrokerBehaviour,
   FaultControls,
   FaultName,
   RuntimeKind,
+  Settings,
   StartedBroker,
-} from '../../testbed/types.js';
+} from '../../model/index.js';
+import { LogBuffer } from '../../runtime/process/log-buffer.js';
+import { freeLoopbackPort } from '../../runtime/ports.js';
 import { asSpec, choice, deviation, limit, MQTT_311_SPEC } from '../behaviour.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';

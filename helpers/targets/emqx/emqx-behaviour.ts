@@ -1,4 +1,4 @@
-import type { BrokerBehaviour } from '../../testbed/types.js';
+import type { BrokerBehaviour } from '../../model/index.js';
 import { asSpec, choice, limit, MQTT_5_SPEC } from '../behaviour.js';
 
 /** EMQX's configuration reference (every `mqtt.*`, `retainer.*` and `force_shutdown.*` option with its default). */

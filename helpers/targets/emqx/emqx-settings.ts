@@ -1,5 +1,5 @@
-import type { Settings, TargetSettingSpec } from '../../config/settings.js';
-import { targetSetting } from '../target.js';
+import type { Settings, TargetSettingSpec } from '../../model/index.js';
+import { targetSetting } from '../target-setting.js';
 
 export const EMQX_IMAGE: TargetSettingSpec = {
   name: 'MQTT_TESTBENCH_EMQX_IMAGE',

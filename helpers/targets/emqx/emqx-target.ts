@@ -1,8 +1,7 @@
-import type { Settings } from '../../config/settings.js';
+import type { Availability, RuntimeKind, Settings, StartedBroker } from '../../model/index.js';
 import { ContainerComponent } from '../../runtime/container/container-component.js';
 import { imageAvailability } from '../../runtime/container/docker.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
-import type { Availability, RuntimeKind, StartedBroker } from '../../testbed/types.js';
 import { imageVersion } from '../behaviour.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';

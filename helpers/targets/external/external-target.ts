@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
-import type { Settings } from '../../config/settings.js';
-import { shortRunId, uniqueName } from '../../runtime/run-context.js';
-import { registerSecret } from '../../security/redact.js';
 import type {
   Availability,
   BrokerBehaviour,
@@ -10,8 +7,11 @@ import type {
   BrokerEndpoint,
   FaultControls,
   RuntimeKind,
+  Settings,
   StartedBroker,
-} from '../../testbed/types.js';
+} from '../../model/index.js';
+import { shortRunId, uniqueName } from '../../runtime/run-context.js';
+import { registerSecret } from '../../security/redact.js';
 import { asSpec, choice } from '../behaviour.js';
 import { probeBroker } from '../broker-probe.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS, type BrokerStartRequest, type Target } from '../target.js';

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import type { Settings } from '../../config/settings.js';
-import type { BrokerBehaviour, RuntimeKind } from '../../testbed/types.js';
+import type { BrokerBehaviour, RuntimeKind, Settings } from '../../model/index.js';
 import { asSpec, choice, imageVersion, limit, MQTT_311_SPEC, versionAtLeast } from '../behaviour.js';
 import { mosquittoBinary, mosquittoImage } from './mosquitto-settings.js';
 

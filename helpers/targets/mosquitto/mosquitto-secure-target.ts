@@ -1,11 +1,5 @@
-import type { Settings } from '../../config/settings.js';
-import {
-  opensslAvailability,
-  SECURE_TOPIC_FILTER,
-  SECURE_USERNAME,
-  securityMaterial,
-} from '../../security/material.js';
-import type { Availability, BrokerBehaviour, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import type { Availability, BrokerBehaviour, RuntimeKind, Settings, StartedBroker } from '../../model/index.js';
+import { opensslAvailability, SECURE_TOPIC_FILTER, SECURE_USERNAME, securityMaterial } from '../security-material.js';
 import type { BrokerStartRequest, Target } from '../target.js';
 import { behaviourOf, mosquittoBehaviour } from './mosquitto-behaviour.js';
 import {

@@ -1,6 +1,6 @@
-import type { Settings, TargetSettingSpec } from '../../config/settings.js';
+import type { Settings, TargetSettingSpec } from '../../model/index.js';
 import { findExecutable } from '../../runtime/process/find-executable.js';
-import { targetSetting } from '../target.js';
+import { targetSetting } from '../target-setting.js';
 
 /** The official image at a pinned tag; CI here uses the offline image built from Debian's package. */
 export const MOSQUITTO_IMAGE: TargetSettingSpec = {

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
-import type { Settings } from '../../config/settings.js';
+import type {
+  Availability,
+  BrokerBehaviour,
+  BrokerEndpoint,
+  RuntimeKind,
+  Settings,
+  StartedBroker,
+} from '../../model/index.js';
 import { ContainerComponent } from '../../runtime/container/container-component.js';
 import { imageAvailability } from '../../runtime/container/docker.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { describeExit } from '../../runtime/process/managed-process.js';
 import { ProcessComponent } from '../../runtime/process/process-component.js';
-import type { SecurityMaterial } from '../../security/material.js';
-import type { Availability, BrokerBehaviour, BrokerEndpoint, RuntimeKind, StartedBroker } from '../../testbed/types.js';
+import type { SecurityMaterial } from '../security-material.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type RestartPersistence, type Target } from '../target.js';
 import { behaviourOf, mosquittoBehaviour } from './mosquitto-behaviour.js';

@@ -1,4 +1,4 @@
-import type { BrokerBehaviour } from '../../testbed/types.js';
+import type { BrokerBehaviour } from '../../model/index.js';
 import { asSpec, choice, deviation, limit, versionAtLeast } from '../behaviour.js';
 
 const DOCS = 'https://www.rabbitmq.com/docs/mqtt';

@@ -1,8 +1,8 @@
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Settings, TargetSettingSpec } from '../../config/settings.js';
+import type { Settings, TargetSettingSpec } from '../../model/index.js';
 import { findExecutable } from '../../runtime/process/find-executable.js';
-import { targetSetting } from '../target.js';
+import { targetSetting } from '../target-setting.js';
 
 /** The official image at a pinned tag (MQTT 5 since 3.13); CI here uses the offline image built from Debian's package. */
 export const RABBITMQ_IMAGE: TargetSettingSpec = {

@@ -1,10 +1,9 @@
-import type { Settings } from '../../config/settings.js';
+import type { Availability, RuntimeKind, Settings, StartedBroker } from '../../model/index.js';
 import { ContainerComponent } from '../../runtime/container/container-component.js';
 import { imageAvailability } from '../../runtime/container/docker.js';
 import { describeExit } from '../../runtime/process/managed-process.js';
 import { ProcessComponent } from '../../runtime/process/process-component.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
-import type { Availability, RuntimeKind, StartedBroker } from '../../testbed/types.js';
 import { imageVersion } from '../behaviour.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';

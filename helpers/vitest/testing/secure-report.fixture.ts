@@ -9,7 +9,7 @@
 import { expect, test } from 'vitest';
 import { forwarderFromSpec } from '../../forwarders/registry.js';
 import { connectTestClient } from '../../mqtt/client.js';
-import { securityMaterial } from '../../security/material.js';
+import { securityMaterial } from '../../targets/security-material.js';
 import { topologySubject } from '../../testbed/subject.js';
 import { startTopology } from '../../testbed/topology.js';
 import { runPlan, runSettings } from '../plan.js';

@@ -1,9 +1,9 @@
+import type { ProtocolVersion } from '../../../model/index.js';
 /**
  * Reading the packets a load client receives: CONNACK (with the MQTT 5
  * properties that bind a client), SUBACK, PUBLISH and the acknowledgements.
  * Offsets point into the reader's chunk; nothing is copied.
  */
-import type { ProtocolVersion } from './packets.js';
 
 /** MQTT 5 CONNACK properties a client must obey [MQTT-3.2.2.3]. */
 export interface ConnackInfo {

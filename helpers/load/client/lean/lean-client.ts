@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ProtocolVersion } from '../../../model/index.js';
 import { redactUrl } from '../../../security/redact.js';
 import { nowUs } from '../../clock.js';
 import {
@@ -35,7 +36,6 @@ import {
   publishTemplate,
   writeAck,
   writePublish,
-  type ProtocolVersion,
   type PublishTemplate,
 } from './packets.js';
 import type { LeanOptions } from './options.js';

@@ -3,9 +3,8 @@
  * load client sends, written straight into one Buffer each (no packet objects).
  * MQTT 5 packets carry an empty property block; the client sends no properties.
  */
+import type { ProtocolVersion } from '../../../model/index.js';
 import type { PayloadWriter } from '../types.js';
-
-export type ProtocolVersion = 4 | 5;
 
 export const PacketType = {
   CONNECT: 1,

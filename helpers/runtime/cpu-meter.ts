@@ -5,21 +5,9 @@
  * starved by it; one that fell behind on its own, or beside other work, says nothing about it.
  */
 import { availableParallelism } from 'node:os';
-import type { StartedComponent } from '../testbed/types.js';
+import type { StartedComponent } from '../model/index.js';
+import type { CpuShares } from '../stats/cpu-shares.js';
 import { machineCpuMs } from './proc.js';
-
-/** CPU use over one window, in cores (1 = one core fully busy for the whole window). */
-export interface CpuShares {
-  windowMs: number;
-  machineCores: number;
-  /** Every process of the machine; null where /proc/stat is not readable. */
-  machineBusyCores: number | null;
-  harnessCores: number;
-  /** The system under test's processes and containers; null when not all of them are visible. */
-  systemUnderTestCores: number | null;
-  /** Why the system under test's share is unknown (an embedded broker, an external one, no /proc). */
-  systemUnderTestUnknown?: string;
-}
 
 export interface CpuMeter {
   stop(): Promise<CpuShares>;
@@ -69,17 +57,4 @@ async function readComponents(components: readonly MeteredComponent[]): Promise<
 
 function errorReading(component: MeteredComponent, error: unknown) {
   return { kind: 'unknown' as const, why: `its CPU time could not be read (${String(error)}) for ${component.label}` };
-}
-
-/** `harness 0.9 cores, system under test 1.1, other processes 0.0 (2 cores)`, for reports. */
-export function describeCpuShares(shares: CpuShares): string {
-  const sut =
-    shares.systemUnderTestCores === null
-      ? `system under test unknown (${shares.systemUnderTestUnknown ?? 'not measured'})`
-      : `system under test ${shares.systemUnderTestCores.toFixed(2)}`;
-  const others =
-    shares.machineBusyCores === null
-      ? ''
-      : `, other processes ${Math.max(0, shares.machineBusyCores - shares.harnessCores - (shares.systemUnderTestCores ?? 0)).toFixed(2)}`;
-  return `CPU over ${(shares.windowMs / 1000).toFixed(1)} s: harness ${shares.harnessCores.toFixed(2)} cores, ${sut}${others} (machine: ${shares.machineCores} cores${shares.machineBusyCores === null ? '' : `, ${shares.machineBusyCores.toFixed(2)} busy`})`;
 }

@@ -1,5 +1,13 @@
-import type { Qos } from '../forwarders/forwarder.js';
-import type { TargetName } from '../targets/registry.js';
+/**
+ * The vocabulary every layer shares: brokers, components and their runtimes. Types only; this
+ * folder imports nothing (`npm run lint` checks it), so any folder can use it without a cycle.
+ */
+
+/** A QoS level of MQTT. */
+export type Qos = 0 | 1 | 2;
+
+/** The MQTT protocol level a client speaks: 4 (MQTT 3.1.1) or 5. */
+export type ProtocolVersion = 4 | 5;
 
 export type RuntimeKind = 'container' | 'process' | 'embedded' | 'external';
 
@@ -132,7 +140,8 @@ export interface BrokerEndpoint {
 }
 
 export interface StartedBroker extends StartedComponent, BrokerEndpoint {
-  readonly target: TargetName;
+  /** A name of the target catalog (helpers/targets/catalog.ts); a string here so that the vocabulary imports nothing. */
+  readonly target: string;
   /** Product and version as the broker reported it, e.g. `mosquitto 2.0.11`. */
   readonly version: string;
   /** URL that test clients on this host use. Stable across fault restarts. */

@@ -1,8 +1,7 @@
-import type { Settings } from '../config/settings.js';
+import type { Availability, RuntimeKind, Settings } from '../model/index.js';
 import { TARGETS, type TargetName } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
-import type { Availability, RuntimeKind } from '../testbed/types.js';
-import { probeDocker, type DockerProbe } from './container/docker.js';
+import { probeDocker, type DockerProbe } from '../runtime/container/docker.js';
 
 export interface RuntimeSelection {
   kind: Exclude<RuntimeKind, 'external'>;

@@ -1,7 +1,7 @@
-import { requireOnThisMachine } from '../vitest/skip.js';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { requireOnThisMachine } from '../vitest/skip.js';
 import { brokerPortOf, sampleQueues, SocketQueueSampler } from './socket-queues.js';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';

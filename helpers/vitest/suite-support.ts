@@ -1,15 +1,9 @@
-import type { TargetName } from '../config/settings.js';
-import {
-  declarationBetween,
-  describeQosPolicy,
-  expectedForwardedQos,
-  type ForwarderDeclaration,
-  type Qos,
-} from '../forwarders/forwarder.js';
+import type { TargetName } from '../targets/catalog.js';
+import type { ForwarderDeclaration, ProtocolVersion, Qos } from '../model/index.js';
+import { declarationBetween, describeQosPolicy, expectedForwardedQos } from '../forwarders/forwarder.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
-import { runSettings } from '../vitest/plan.js';
-import type { ProtocolVersion } from './client.js';
+import { runSettings } from './plan.js';
 
 /** Both protocol levels every conformance suite covers. */
 export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = [4, 5];

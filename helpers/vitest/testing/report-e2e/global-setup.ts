@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import '../../../vitest/provided.js';
-import { syntheticPlan } from '../synthetic.js';
+import '../../../report/vitest-context.js';
+import { syntheticPlan } from '../../../report/testing/synthetic.js';
 
 export default function setup(project: TestProject): void {
   project.provide(

@@ -1,5 +1,10 @@
+/**
+ * What a test run hands the testbench reporter through vitest: the provided context (set by the
+ * global setup) and the results each test attaches to its task meta (vitest/record-result.ts).
+ */
 import type { RunContext } from '../runtime/run-context.js';
 import type { RunPlan } from '../testbed/plan.js';
+import type { TestbenchResult } from './result.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,5 +18,9 @@ declare module 'vitest' {
      * tests in `measure` and the others in `behaviour`.
      */
     suiteProject: 'behaviour' | 'measure';
+  }
+  interface TaskMeta {
+    /** Structured results of this test, collected by the testbench reporter into report.json. */
+    testbench?: TestbenchResult[];
   }
 }

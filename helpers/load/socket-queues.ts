@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { SocketQueueReport } from '../stats/types.js';
 
 /**
  * Who is behind reading? The kernel knows: bytes that arrived on a TCP socket
@@ -16,23 +17,6 @@ export const SOCKET_BACKLOG_BYTES = 256 * 1024;
 const DEFAULT_INTERVAL_MS = 250;
 const TCP_ESTABLISHED = '01';
 const PROC_FILES = ['/proc/net/tcp', '/proc/net/tcp6'];
-
-export interface SocketQueueReport {
-  samples: number;
-  /** Harness sockets found in the last sample. */
-  sockets: number;
-  /** Broker-side ends of the harness's connections found in the last sample (0 unless the broker is local). */
-  peerSockets: number;
-  /** Unread bytes on the harness's sockets, summed per sample. */
-  harnessRxMeanBytes: number;
-  harnessRxMaxBytes: number;
-  /** Share of samples with ≥ SOCKET_BACKLOG_BYTES unread on the harness side. */
-  harnessRxBackloggedShare: number;
-  /** Unread bytes on the broker's ends of the same connections, summed per sample. */
-  peerRxMeanBytes: number;
-  peerRxMaxBytes: number;
-  peerRxBackloggedShare: number;
-}
 
 export interface QueueSample {
   sockets: number;

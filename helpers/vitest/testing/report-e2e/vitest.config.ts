@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { runReportFolder, TestbenchReporter } from '../../reporter.js';
+import { runReportFolder, TestbenchReporter } from '../../../report/reporter.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const runId = process.env['MQTT_TESTBENCH_RUN_ID'] ?? 'e2e-run';

@@ -1,9 +1,9 @@
 // Fixture tests for the reporter's end-to-end test: they attach results like the real suites do.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'vitest';
-import { recordResult } from '../../../vitest/record-result.js';
-import { createProgress } from '../../progress.js';
-import { AEDES, loadResult, qosMatrix } from '../synthetic.js';
+import { recordResult } from '../../record-result.js';
+import { createProgress } from '../../../load/progress.js';
+import { AEDES, loadResult, qosMatrix } from '../../../report/testing/synthetic.js';
 
 const factor = Number(process.env['FIXTURE_LATENCY_FACTOR'] ?? '1');
 let run = 0;

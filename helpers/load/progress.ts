@@ -17,8 +17,8 @@
  * MQTT_TESTBENCH_PROGRESS=off silences both.
  */
 import { connect, type Socket } from 'node:net';
-import { count, duration, rate } from './format.js';
-import { loadReportSettings, type ProgressMode } from './settings.js';
+import { count, duration, rate } from '../stats/format.js';
+import { readProgressSettings } from './progress-settings.js';
 
 export const PROGRESS_SOCKET_ENV = 'MQTT_TESTBENCH_PROGRESS_SOCKET';
 
@@ -65,12 +65,10 @@ export interface CreateProgressOptions {
 
 export function createProgress(options: CreateProgressOptions = {}): ProgressReporter {
   const env = options.env ?? process.env;
-  let settings: { progress: ProgressMode; progressIntervalMs: number };
-  try {
-    settings = loadReportSettings(env);
-  } catch {
-    settings = { progress: 'plain', progressIntervalMs: 10_000 };
-  }
+  const problems: string[] = [];
+  const read = readProgressSettings(env, problems);
+  // The reporter reports bad settings; progress lines fall back to plain ones.
+  const settings = problems.length === 0 ? read : { progress: 'plain' as const, progressIntervalMs: 10_000 };
   if (settings.progress === 'off') return { update: () => undefined, done: () => undefined };
   const socketPath = env[PROGRESS_SOCKET_ENV];
   sequence += 1;

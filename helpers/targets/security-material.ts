@@ -3,12 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Settings } from '../config/settings.js';
+import type { Availability, Settings } from '../model/index.js';
 import { runContext } from '../runtime/run-context.js';
-import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from '../targets/target.js';
-import type { Availability } from '../testbed/types.js';
-import { mosquittoPasswordLine } from './mosquitto-passwd.js';
-import { registerSecret } from './redact.js';
+import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from './target.js';
+import { mosquittoPasswordLine } from '../security/mosquitto-passwd.js';
+import { registerSecret } from '../security/redact.js';
 
 const run = promisify(execFile);
 

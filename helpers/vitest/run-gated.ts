@@ -1,19 +1,19 @@
 import { expect, type TestContext } from 'vitest';
+import { startCpuMeter } from '../runtime/cpu-meter.js';
+import type { ResultSubject, StartedComponent, SuiteName } from '../model/index.js';
 import type { GateFile } from '../gates/gate-file.js';
 import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';
 import { runLoad } from '../load/run-load.js';
 import type { LoadResult, RunLoadOptions } from '../load/types.js';
-import type { ResultSubject, SuiteName, TestbenchResult } from '../report/result.js';
+import type { TestbenchResult } from '../report/result.js';
 import { shortRunId, uniqueName } from '../runtime/run-context.js';
-import { recordResult } from '../vitest/record-result.js';
-import { runPlan } from '../vitest/plan.js';
-import { skipTest } from '../vitest/skip.js';
+import { recordResult } from './record-result.js';
+import { runPlan } from './plan.js';
+import { skipTest } from './skip.js';
 import { isCi } from '../config/ci.js';
-import { startCpuMeter } from '../stats/cpu-meter.js';
-import type { StartedComponent } from '../testbed/types.js';
 import { judgeTiming } from '../gates/timing-verdict.js';
-import type { ScenarioCase } from './profile.js';
-import { gateFigures, loadToResult } from './to-result.js';
+import type { ScenarioCase } from '../scenario/profile.js';
+import { gateFigures, loadToResult } from '../scenario/to-result.js';
 
 export interface GatedRun {
   suite: SuiteName;
