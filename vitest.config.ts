@@ -25,6 +25,8 @@ const MEASURING_SUITES = [
   'suites/load-max-rate.test.ts',
   'suites/micro.test.ts',
 ];
+/** Unit files that compare latencies across processes: they run alone, after the suites. */
+const TIMED_UNIT_TESTS = ['helpers/load/shard/sharded-vs-single.test.ts'];
 /** In both projects: their timed cases measure, the others do not. */
 const SELF_TESTS = ['suites/selftest.test.ts', 'suites/selftest-forwarder.test.ts'];
 
@@ -64,6 +66,7 @@ export default defineConfig({
           exclude: [
             ...configDefaults.exclude,
             ...(process.env['MQTT_TESTBENCH_MEASURE'] === '1' ? [] : ['helpers/load/measure.test.ts']),
+            ...TIMED_UNIT_TESTS,
           ],
           globalSetup: ['helpers/vitest/unit-global-setup.ts'],
           setupFiles: ['helpers/vitest/phases-setup.ts'],
@@ -97,6 +100,17 @@ export default defineConfig({
           provide: { suiteProject: 'measure' },
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'unit-timed',
+          include: TIMED_UNIT_TESTS,
+          globalSetup: ['helpers/vitest/unit-global-setup.ts'],
+          setupFiles: ['helpers/vitest/phases-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

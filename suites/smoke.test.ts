@@ -5,7 +5,7 @@
  */
 import { skipTest } from '../helpers/vitest/skip.js';
 import mqtt from 'mqtt';
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { forwarderFromSpec } from '../helpers/forwarders/registry.js';
 import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { targetByName } from '../helpers/targets/registry.js';
@@ -72,12 +72,15 @@ async function refusesConnections(broker: BrokerEndpoint): Promise<boolean> {
 
 const NOTHING: RunResources = { containers: [], networks: [], processes: [] };
 
-describe('smoke: single brokers', () => {
+// Each test starts and disposes of its own broker or topology, and only records its start time:
+// they run side by side.
+describe.concurrent('smoke: single brokers', () => {
   for (const target of plan.targets) {
     test(
       `${target.name} (${target.runtime}) starts, passes its probe, delivers a message and is gone afterwards`,
       { timeout: TIMEOUT_MS },
       async (context) => {
+        const { expect } = context;
         if (target.status === 'skipped') skipTest(context, 'environment', `${target.name} skipped: ${target.reason}`);
         const scope = uniqueName('smoke-broker');
         const startedAt = performance.now();
@@ -119,13 +122,14 @@ describe('smoke: single brokers', () => {
   }
 });
 
-describe('smoke: forwarding topologies', () => {
+describe.concurrent('smoke: forwarding topologies', () => {
   skipWithoutTopologies(plan);
   for (const topology of plan.topologies) {
     test(
       `${topology.id} forwards a message downstream -> upstream and is gone afterwards`,
       { timeout: TIMEOUT_MS * 2 },
       async (context) => {
+        const { expect } = context;
         if (topology.status === 'skipped')
           skipTest(context, 'environment', `${topology.id} skipped: ${topology.reason}`);
         const scope = uniqueName('smoke-topology');
