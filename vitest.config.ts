@@ -105,9 +105,10 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // No global setup of its own: the unit project's (run context, cleanup at the very end)
+          // serves it; a second one would clean the run up before the suites' shared testbed.
           name: 'unit-timed',
           include: TIMED_UNIT_TESTS,
-          globalSetup: ['helpers/vitest/unit-global-setup.ts'],
           setupFiles: ['helpers/vitest/phases-setup.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 2 },

@@ -8,6 +8,12 @@ import type { TargetPlan } from '../testbed/plan.js';
 import { runPlan, runSettings } from './plan.js';
 import { sharedBroker } from './shared.js';
 
+/**
+ * A graceful stop gives each component 10 s (a RabbitMQ node takes several), and blocks that run side
+ * by side stop theirs at the same time: vitest's 10 s hook default is too short for a topology.
+ */
+const DISPOSE_TIMEOUT_MS = 60_000;
+
 export interface TargetSuiteOptions {
   /** Keep retained messages and sessions across a graceful broker restart (implies `fresh`). */
   persistence?: boolean;
@@ -81,7 +87,7 @@ export function useBroker(target: TargetPlan, options: TargetSuiteOptions = {}):
   });
   afterAll(async () => {
     await phaseClock.time('teardown', async () => broker?.dispose());
-  });
+  }, DISPOSE_TIMEOUT_MS);
   return () => {
     if (!broker)
       throw new Error(`the ${target.name} broker is not running (its start failed; see the error of the first test).`);

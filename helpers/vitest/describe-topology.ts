@@ -8,6 +8,12 @@ import { startTopology, type StartedTopology, type TopologyOptions } from '../te
 import { runPlan, runSettings } from './plan.js';
 import { sharedTopology } from './shared.js';
 
+/**
+ * A graceful stop gives each component 10 s (a RabbitMQ node takes several), and blocks that run side
+ * by side stop theirs at the same time: vitest's 10 s hook default is too short for a topology.
+ */
+const DISPOSE_TIMEOUT_MS = 60_000;
+
 export interface TopologySuiteOptions extends TopologyOptions {
   timeoutMs?: number;
   /**
@@ -125,7 +131,7 @@ export function useTopology(
   });
   afterAll(async () => {
     await phaseClock.time('teardown', async () => topology?.dispose());
-  });
+  }, DISPOSE_TIMEOUT_MS);
   return () => {
     if (!topology)
       throw new Error(`topology ${plan.id} is not running (its start failed; see the error of the first test).`);
