@@ -51,9 +51,9 @@ const TEST_TIMEOUT_MS = FULL ? 300_000 : 120_000;
 
 describeEachTopology(
   'clean session: forwarder restart',
-  // The forwarder is killed: the topology is this file's own. Only loss is asserted, no time:
-  // the topologies run side by side.
-  { timeoutMs: TEST_TIMEOUT_MS, fresh: true, concurrent: true },
+  // The forwarder is killed: the topology is this file's own. One topology at a time: side by side
+  // (tried on 2 cores) a test client's connection dropped under the load of ten starts.
+  { timeoutMs: TEST_TIMEOUT_MS, fresh: true },
   (topology, topologyPlan) => {
     const { name: forwarder, declaration } = declarationOf(plan, topologyPlan);
     const lossless = declaration.losslessAcrossRestart;
