@@ -27,11 +27,6 @@ export interface TopologySuiteOptions extends TopologyOptions {
    * the topology can run, the suite chose not to.
    */
   leaveOut?: (topology: TopologyPlan) => string | undefined;
-  /**
-   * The topologies' blocks run side by side (each starts its own topology and runs its tests),
-   * for suites whose tests wait far more than they compute and measure no time.
-   */
-  concurrent?: boolean;
 }
 
 /**
@@ -55,7 +50,7 @@ export function describeEachTopology(
           if (t.status === 'ready' && !options.leaveOut?.(t)) void sharedTopology(t.id).catch(() => undefined);
       });
     for (const topology of plan.topologies) {
-      describe(topology.id, { timeout: options.timeoutMs ?? 60_000, concurrent: options.concurrent ?? false }, () => {
+      describe(topology.id, { timeout: options.timeoutMs ?? 60_000 }, () => {
         const leftOut = topology.status === 'ready' ? options.leaveOut?.(topology) : undefined;
         if (leftOut) {
           beforeEach((context) => skipTest(context, 'not-selected', leftOut));
