@@ -5,11 +5,11 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../../../helpers/config/settings.js';
+import { freeLoopbackPort } from '../../../helpers/runtime/ports.js';
 import { mosquittoBinary, mosquittoMissing } from '../../../helpers/targets/mosquitto/mosquitto-settings.js';
 import { waitUntil } from './mqtt-clients.js';
 
@@ -64,19 +64,6 @@ export function makeTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
@@ -168,7 +155,7 @@ export class MosquittoBroker {
   }
 
   static async start(options: MosquittoOptions = {}): Promise<MosquittoBroker> {
-    const broker = new MosquittoBroker(await freePort(), options);
+    const broker = new MosquittoBroker(await freeLoopbackPort(), options);
     await broker.launch();
     return broker;
   }

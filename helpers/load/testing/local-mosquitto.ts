@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.js';
+import { freeLoopbackPort } from '../../runtime/ports.js';
 import { mosquittoBinary, mosquittoMissing } from '../../targets/mosquitto/mosquitto-settings.js';
 
 /** The engine's own tests and measurements use the suites' Mosquitto (MQTT_TESTBENCH_MOSQUITTO_BIN, PATH, Debian's). */
@@ -34,7 +35,7 @@ const REFERENCE_SETTINGS = ['max_inflight_messages 0', 'max_queued_messages 1000
  * piped, so the port is probed).
  */
 export async function startLocalMosquitto(settings: 'reference' | 'stock' = 'reference'): Promise<LocalMosquitto> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const dir = await mkdtemp(join(tmpdir(), 'mtb-load-mosquitto-'));
   const config = join(dir, 'mosquitto.conf');
   await writeFile(
@@ -75,14 +76,6 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitForListener(port: number): Promise<void> {
