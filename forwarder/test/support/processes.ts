@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../../../helpers/config/settings.js';
 import { freeLoopbackPort } from '../../../helpers/runtime/ports.js';
+import { processCpuMs, processRssBytes } from '../../../helpers/runtime/proc.js';
 import { mosquittoBinary, mosquittoMissing } from '../../../helpers/targets/mosquitto/mosquitto-settings.js';
 import { waitUntil } from './mqtt-clients.js';
 
@@ -356,21 +357,14 @@ export class ForwarderProcess {
   }
 }
 
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
-
 /** CPU time (user + system) a process used so far, in ms (Linux, 10 ms resolution). */
-export async function cpuTimeMs(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+export function cpuTimeMs(pid: number): number {
+  const used = processCpuMs(pid);
+  if (used === null) throw new Error(`cannot read the CPU time of process ${pid} from /proc`);
+  return used;
 }
 
-/** Resident set size of a process in bytes (Linux). */
-export async function rssBytes(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) * 1024 : 0;
+/** Resident set size of a process in bytes (Linux); 0 where it cannot be read. */
+export function rssBytes(pid: number): number {
+  return processRssBytes(pid) ?? 0;
 }
