@@ -31,7 +31,7 @@ import {
 import { declarationOf } from '../helpers/vitest/suite-support.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
+import { runPlan } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 
 const plan = runPlan();

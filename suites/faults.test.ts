@@ -58,14 +58,14 @@ import {
 import { declarationOf } from '../helpers/vitest/suite-support.js';
 import { targetByName } from '../helpers/targets/registry.js';
 import type { GateOutcome } from '../helpers/model/index.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
+import type { TestbenchResult } from '../helpers/report/testbench-result.js';
 import { loadToResult } from '../helpers/scenario/to-result.js';
 import { measuredTopologyLeaveOut } from '../helpers/scenario/profile.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import type { StartedTopology } from '../helpers/testbed/topology.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import type { TopologyPlan } from '../helpers/testbed/plan.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import type { TopologyPlan } from '../helpers/testbed/run-plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
 import { loadGates } from '../helpers/gates/gate-file.js';

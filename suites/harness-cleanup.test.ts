@@ -27,7 +27,7 @@ import {
   recordedPids,
   waitUntil,
 } from '../helpers/vitest/testing/child-run.js';
-import { runPlan } from '../helpers/vitest/plan.js';
+import { runPlan } from '../helpers/vitest/provided-plan.js';
 
 const plan = runPlan();
 const topology = plan.topologies.find((t) => t.status === 'ready' && t.runtime !== 'external');

@@ -22,7 +22,7 @@ import { runResources } from '../helpers/testbed/leftovers.js';
 import { deadComponents, describeLoadErrors } from '../helpers/testbed/liveness.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { startTopology } from '../helpers/testbed/topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
 
 const plan = runPlan();

@@ -14,7 +14,7 @@ import { loadGates } from '../helpers/gates/gate-file.js';
 import { runLoad } from '../helpers/load/run-load.js';
 import type { LoadResult } from '../helpers/load/types.js';
 import type { ResultSubject } from '../helpers/model/index.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
+import type { TestbenchResult } from '../helpers/report/testbench-result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import {
   describeSteps,
@@ -29,7 +29,7 @@ import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
 import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';

@@ -22,7 +22,7 @@ import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
 import { qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';

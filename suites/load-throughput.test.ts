@@ -14,7 +14,7 @@ import { runGatedScenario } from '../helpers/vitest/run-gated.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 import { qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';

@@ -11,7 +11,7 @@ import { skipTest } from '../helpers/vitest/skip.js';
 import { describe, test } from 'vitest';
 import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/micro.js';
 import type { ResultSubject } from '../helpers/model/index.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
+import type { TestbenchResult } from '../helpers/report/testbench-result.js';
 import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
 import { profileMicro } from '../helpers/scenario/profile.js';
 import { connectOptionsFor } from '../helpers/security/client-options.js';
@@ -19,7 +19,7 @@ import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
+import { runPlan } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
 

@@ -42,13 +42,13 @@ import {
   QOS_LEVELS,
   qos2PublishSkipReason,
 } from '../helpers/vitest/suite-support.js';
-import type { QosCellAnnotation } from '../helpers/report/result.js';
+import type { QosCellAnnotation } from '../helpers/report/testbench-result.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { RunPlan } from '../helpers/testbed/plan.js';
+import type { RunPlan } from '../helpers/testbed/run-plan.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
+import { runPlan } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 
 const plan = runPlan();

@@ -32,12 +32,12 @@ import {
   type TestClient,
 } from '../helpers/mqtt/index.js';
 import { declarationOf } from '../helpers/vitest/suite-support.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
+import type { TestbenchResult } from '../helpers/report/testbench-result.js';
 import { topologySubject } from '../helpers/testbed/subject.js';
 import type { RouteNamespace } from '../helpers/testbed/topics.js';
 import type { StartedTopology } from '../helpers/testbed/topology.js';
 import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
+import { runPlan } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 
 const plan = runPlan();

@@ -40,11 +40,11 @@ import {
   type TestClient,
 } from '../helpers/mqtt/index.js';
 import { mqtt5SkipReason, PROTOCOL_VERSIONS, QOS_LEVELS } from '../helpers/vitest/suite-support.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
+import type { TestbenchResult } from '../helpers/report/testbench-result.js';
 import { brokerSubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { runPlan } from '../helpers/vitest/plan.js';
+import { runPlan } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 
 const plan = runPlan();

@@ -31,11 +31,11 @@ import { REDACTED } from '../helpers/security/redact.js';
 import { ACL_DENIAL_NOTE } from '../helpers/targets/mosquitto/mosquitto-secure-target.js';
 import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
 import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { TargetPlan } from '../helpers/testbed/plan.js';
+import type { TargetPlan } from '../helpers/testbed/run-plan.js';
 import type { BrokerEndpoint, StartedBroker } from '../helpers/model/index.js';
 import { useBroker } from '../helpers/vitest/describe-target.js';
 import { useTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 import { ChildRun, childEnv } from '../helpers/vitest/testing/child-run.js';
 

@@ -56,7 +56,7 @@ import {
   scopeProblems,
   type CountedCheck,
 } from '../helpers/selftest/forwarder-verdicts.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 
 const plan = runPlan();
 const settings = runSettings();

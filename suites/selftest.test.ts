@@ -66,7 +66,7 @@ import { startFaultyProxy, type ProxyStats } from '../helpers/selftest/faulty-pr
 import { LATENCY_SIGNIFICANT_DIGITS } from '../helpers/stats/latency-histogram.js';
 import { MOSQUITTO_BIN } from '../helpers/targets/mosquitto/mosquitto-settings.js';
 import { targetSetting } from '../helpers/targets/target-setting.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { skipTest } from '../helpers/vitest/skip.js';
 
 const plan = runPlan();

@@ -14,7 +14,7 @@ import { testTopicPrefix } from '../helpers/testbed/topics.js';
 import type { BrokerEndpoint } from '../helpers/model/index.js';
 import { startTopology } from '../helpers/testbed/topology.js';
 import { skipWithoutTopologies } from '../helpers/vitest/describe-topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+import { runPlan, runSettings } from '../helpers/vitest/provided-plan.js';
 import { recordResult } from '../helpers/vitest/record-result.js';
 
 const plan = runPlan();
