@@ -1,7 +1,8 @@
 /**
  * The dependency rules of the harness (docs/architecture.md, "Layers"), checked by `npm run lint`:
  * no import cycles, the layer order of helpers/, a vocabulary that imports nothing, a load engine
- * free of the testbed and runtimes, pure statistics, and a reference forwarder that stands alone.
+ * free of the testbed and runtimes, pure statistics, a reference forwarder that stands alone, and
+ * suites that reach helpers/ through each folder's index.ts.
  */
 
 /** helpers/ folders from the bottom up: a folder imports only folders below it (and itself). */
@@ -85,6 +86,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^(helpers|suites)/' },
       to: { path: '^forwarder/src/' },
+    },
+    {
+      name: 'suites-through-index-files',
+      comment:
+        "Suites import a helpers/ folder through its index.ts, the folder's public entry, never a file inside it (vitest/testing has its own).",
+      severity: 'error',
+      from: { path: '^suites/' },
+      to: { path: '^helpers/', pathNot: '^helpers/([^/]+|vitest/testing)/index\\.ts$' },
     },
     ...layerRules,
   ],

@@ -18,7 +18,7 @@
  * passed an end-to-end probe again, and a tail of the stream is published after that.
  */
 import { test } from 'vitest';
-import { injectFault } from '../helpers/faults/inject.js';
+import { injectFault } from '../helpers/faults/index.js';
 import {
   connectTestClient,
   DeliveryTracker,
@@ -28,11 +28,8 @@ import {
   publishNumbered,
   type MessageCollector,
 } from '../helpers/mqtt/index.js';
-import { declarationOf } from '../helpers/vitest/suite-support.js';
-import { topologySubject } from '../helpers/testbed/subject.js';
-import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
+import { declarationOf, describeEachTopology, runPlan, recordResult } from '../helpers/vitest/index.js';
+import { topologySubject } from '../helpers/testbed/index.js';
 
 const plan = runPlan();
 const FULL = plan.profile === 'full';

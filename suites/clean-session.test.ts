@@ -18,10 +18,18 @@
  * message did NOT arrive is proven with a marker (helpers/mqtt/marker.ts), never with a sleep.
  * Sessions a test created are discarded when it finishes, passed or failed.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  mqtt5SkipReason,
+  PROTOCOL_VERSIONS,
+  qos2PublishSkipReason,
+  describeEachTarget,
+  runPlan,
+  recordResult,
+} from '../helpers/vitest/index.js';
 import { describe, expect, test, type TestContext } from 'vitest';
 import type { Qos, StartedBroker } from '../helpers/model/index.js';
-import { decodeMessage } from '../helpers/load/payload/index.js';
+import { decodeMessage } from '../helpers/load/index.js';
 import {
   connectTestClient,
   DeliveryTracker,
@@ -38,13 +46,8 @@ import {
   type ReceivedMessage,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import { mqtt5SkipReason, PROTOCOL_VERSIONS, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
-import { brokerSubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { runPlan } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
+import type { TestbenchResult } from '../helpers/report/index.js';
+import { brokerSubject, testTopicPrefix } from '../helpers/testbed/index.js';
 
 const plan = runPlan();
 /** Messages queued per test while the subscriber is offline. */

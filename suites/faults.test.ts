@@ -41,7 +41,14 @@
  * recorded: the first receipt of any message after that moment, and the downtime (fault begun to
  * component back).
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  declarationOf,
+  describeEachTopology,
+  runPlan,
+  runSettings,
+  recordResult,
+} from '../helpers/vitest/index.js';
 import { expect, test } from 'vitest';
 import {
   FAULTS,
@@ -55,21 +62,12 @@ import {
   type FaultStream,
   type FaultTimeline,
 } from '../helpers/faults/index.js';
-import { declarationOf } from '../helpers/vitest/suite-support.js';
-import { targetByName } from '../helpers/targets/registry.js';
+import { targetByName } from '../helpers/targets/index.js';
 import type { GateOutcome } from '../helpers/model/index.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
-import { loadToResult } from '../helpers/scenario/to-result.js';
-import { measuredTopologyLeaveOut } from '../helpers/scenario/profile.js';
-import { topologySubject } from '../helpers/testbed/subject.js';
-import type { StartedTopology } from '../helpers/testbed/topology.js';
-import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import type { TopologyPlan } from '../helpers/testbed/plan.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
-import { evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
-import { loadGates } from '../helpers/gates/gate-file.js';
-import { gateFigures } from '../helpers/scenario/to-result.js';
+import type { TestbenchResult } from '../helpers/report/index.js';
+import { loadToResult, measuredTopologyLeaveOut, gateFigures } from '../helpers/scenario/index.js';
+import { topologySubject, type StartedTopology, type TopologyPlan } from '../helpers/testbed/index.js';
+import { evaluateGates, isTimingGate, loadGates } from '../helpers/gates/index.js';
 
 const plan = runPlan();
 const { gates: GATES } = loadGates(runSettings().gatesFile);

@@ -8,19 +8,26 @@
  * and gates (fixtures/gates) decide.
  */
 import { describe, test } from 'vitest';
-import { loadGates } from '../helpers/gates/gate-file.js';
-import { measuredTopologyLeaveOut, profileCases } from '../helpers/scenario/profile.js';
-import { runGatedScenario } from '../helpers/vitest/run-gated.js';
-import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import type { TopologyPlan } from '../helpers/testbed/plan.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { topologyComponents } from '../helpers/testbed/liveness.js';
-import { skipTest } from '../helpers/vitest/skip.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
+import { loadGates } from '../helpers/gates/index.js';
+import { measuredTopologyLeaveOut, profileCases } from '../helpers/scenario/index.js';
+import {
+  runGatedScenario,
+  describeEachTarget,
+  describeEachTopology,
+  runPlan,
+  runSettings,
+  skipTest,
+  qos2PathSkipReason,
+  qos2PublishSkipReason,
+} from '../helpers/vitest/index.js';
+import {
+  brokerSubject,
+  topologySubject,
+  testTopicPrefix,
+  type TopologyPlan,
+  topologyComponents,
+} from '../helpers/testbed/index.js';
+import { connectOptionsFor } from '../helpers/security/index.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);

@@ -10,12 +10,12 @@
  *   message that names the variable and what is allowed, and starts nothing.
  * Each child run takes a few seconds (vitest start-up, a topology), so the file stays short.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import { skipTest, runPlan } from '../helpers/vitest/index.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { RUNS_ROOT } from '../helpers/runtime/run-context.js';
+import { RUNS_ROOT } from '../helpers/runtime/index.js';
 import {
   CHILD_RUN_CONFIG,
   ChildRun,
@@ -26,8 +26,7 @@ import {
   recordedOwnerTempDirs,
   recordedPids,
   waitUntil,
-} from '../helpers/vitest/testing/child-run.js';
-import { runPlan } from '../helpers/vitest/plan.js';
+} from '../helpers/vitest/testing/index.js';
 
 const plan = runPlan();
 const topology = plan.topologies.find((t) => t.status === 'ready' && t.runtime !== 'external');

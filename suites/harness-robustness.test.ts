@@ -6,24 +6,20 @@
  * run (SIGINT, concurrent runs, bad settings) is tested with real child runs in
  * harness-cleanup.test.ts.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import { skipTest, runPlan, runSettings } from '../helpers/vitest/index.js';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { commandForwarder } from '../helpers/forwarders/command-forwarder.js';
-import { DEFAULT_DECLARATION } from '../helpers/forwarders/declaration-file.js';
-import { referenceForwarder } from '../helpers/forwarders/reference-forwarder.js';
-import { nowUs } from '../helpers/load/clock.js';
-import { runLoad } from '../helpers/load/run-load.js';
-import type { LoadResult } from '../helpers/load/types.js';
-import { withTimeout } from '../helpers/runtime/readiness-error.js';
-import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
-import { EMQX_IMAGE } from '../helpers/targets/emqx/emqx-settings.js';
-import { targetByName } from '../helpers/targets/registry.js';
-import { runResources } from '../helpers/testbed/leftovers.js';
-import { deadComponents, describeLoadErrors } from '../helpers/testbed/liveness.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { startTopology } from '../helpers/testbed/topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { connectOptionsFor } from '../helpers/security/client-options.js';
+import { commandForwarder, DEFAULT_DECLARATION, referenceForwarder } from '../helpers/forwarders/index.js';
+import { nowUs, runLoad, type LoadResult } from '../helpers/load/index.js';
+import { withTimeout, inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/index.js';
+import { EMQX_IMAGE, targetByName } from '../helpers/targets/index.js';
+import {
+  runResources,
+  deadComponents,
+  describeLoadErrors,
+  testTopicPrefix,
+  startTopology,
+} from '../helpers/testbed/index.js';
+import { connectOptionsFor } from '../helpers/security/index.js';
 
 const plan = runPlan();
 const settings = runSettings();

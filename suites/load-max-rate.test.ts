@@ -7,32 +7,35 @@
  * rate that held, with every step. When the harness, not the system under test, could not drive a
  * step, the search says so and the figure is marked untrustworthy: the real limit is higher.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  describeEachTarget,
+  describeEachTopology,
+  runPlan,
+  runSettings,
+  recordResult,
+  qos2PathSkipReason,
+  qos2PublishSkipReason,
+} from '../helpers/vitest/index.js';
 import type { IClientOptions } from 'mqtt';
 import { describe, expect, test, type TestContext } from 'vitest';
-import { loadGates } from '../helpers/gates/gate-file.js';
-import { runLoad } from '../helpers/load/run-load.js';
-import type { LoadResult } from '../helpers/load/types.js';
+import { loadGates, describeBrokenGates, evaluateGates, isTimingGate } from '../helpers/gates/index.js';
+import { runLoad, type LoadResult } from '../helpers/load/index.js';
 import type { ResultSubject } from '../helpers/model/index.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
-import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
+import type { TestbenchResult } from '../helpers/report/index.js';
+import { shortRunId, uniqueName } from '../helpers/runtime/index.js';
 import {
   describeSteps,
   findMaxSustainableRate,
   maxRateCriteria,
   type MaxRateResult,
-} from '../helpers/scenario/max-rate.js';
-import { profileCases, type ScenarioCase } from '../helpers/scenario/profile.js';
-import { gateFigures, loadToResult } from '../helpers/scenario/to-result.js';
-import { describeBrokenGates, evaluateGates, isTimingGate } from '../helpers/gates/evaluate.js';
-import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
-import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
+  profileCases,
+  type ScenarioCase,
+  gateFigures,
+  loadToResult,
+} from '../helpers/scenario/index.js';
+import { brokerSubject, topologySubject, testTopicPrefix } from '../helpers/testbed/index.js';
+import { connectOptionsFor } from '../helpers/security/index.js';
 
 const plan = runPlan();
 const FULL = plan.profile === 'full';

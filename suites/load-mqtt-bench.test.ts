@@ -12,20 +12,22 @@
  * Also: memory per idle connection (connect N clients that do nothing; RSS and heap delta / N).
  * The CI profile runs 1,000 clients × 10 messages at QoS 1 (both variants) and 200 idle connections.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  runGatedScenario,
+  describeEachTarget,
+  runPlan,
+  runSettings,
+  recordResult,
+  qos2PublishSkipReason,
+} from '../helpers/vitest/index.js';
 import { describe, expect, test } from 'vitest';
-import { loadGates } from '../helpers/gates/gate-file.js';
-import { measureIdleConnections } from '../helpers/load/idle-connections.js';
-import { profileCases, profileIdleConnections } from '../helpers/scenario/profile.js';
-import { runGatedScenario } from '../helpers/vitest/run-gated.js';
-import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
-import { brokerSubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
-import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
+import { loadGates } from '../helpers/gates/index.js';
+import { measureIdleConnections } from '../helpers/load/index.js';
+import { profileCases, profileIdleConnections } from '../helpers/scenario/index.js';
+import { shortRunId, uniqueName } from '../helpers/runtime/index.js';
+import { brokerSubject, testTopicPrefix } from '../helpers/testbed/index.js';
+import { connectOptionsFor } from '../helpers/security/index.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);

@@ -7,17 +7,19 @@
  * gated). The CI profile runs one short worker-thread smoke case so that path cannot rot.
  */
 import { describe, test } from 'vitest';
-import { loadGates } from '../helpers/gates/gate-file.js';
-import { workerBundleStatus } from '../helpers/load/worker/bundle.js';
-import { profileCases } from '../helpers/scenario/profile.js';
-import { runGatedScenario } from '../helpers/vitest/run-gated.js';
-import { brokerSubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { skipTest } from '../helpers/vitest/skip.js';
-import { qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
+import { loadGates } from '../helpers/gates/index.js';
+import { workerBundleStatus } from '../helpers/load/index.js';
+import { profileCases } from '../helpers/scenario/index.js';
+import {
+  runGatedScenario,
+  describeEachTarget,
+  runPlan,
+  runSettings,
+  skipTest,
+  qos2PublishSkipReason,
+} from '../helpers/vitest/index.js';
+import { brokerSubject, testTopicPrefix } from '../helpers/testbed/index.js';
+import { connectOptionsFor } from '../helpers/security/index.js';
 
 const plan = runPlan();
 const { gates } = loadGates(runSettings().gatesFile);

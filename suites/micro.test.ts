@@ -7,21 +7,23 @@
  * baseline comparison turns a slowdown into a failure. Budgets per task come from the profile's
  * `micro` section; round trips run in the full profile only.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  describeEachTarget,
+  describeEachTopology,
+  runPlan,
+  recordResult,
+  qos2PathSkipReason,
+  qos2PublishSkipReason,
+} from '../helpers/vitest/index.js';
 import { describe, test } from 'vitest';
-import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/micro.js';
+import { runEngineMicro, runRoundTrip, type MicroTaskResult } from '../helpers/load/index.js';
 import type { ResultSubject } from '../helpers/model/index.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
-import { shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
-import { profileMicro } from '../helpers/scenario/profile.js';
-import { connectOptionsFor } from '../helpers/security/client-options.js';
-import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
-import { qos2PathSkipReason, qos2PublishSkipReason } from '../helpers/vitest/suite-support.js';
+import type { TestbenchResult } from '../helpers/report/index.js';
+import { shortRunId, uniqueName } from '../helpers/runtime/index.js';
+import { profileMicro } from '../helpers/scenario/index.js';
+import { connectOptionsFor } from '../helpers/security/index.js';
+import { brokerSubject, topologySubject, testTopicPrefix } from '../helpers/testbed/index.js';
 
 const plan = runPlan();
 const micro = profileMicro(plan.profile);

@@ -21,10 +21,23 @@
  *   message is integrity-checked and counted by unique (publisher, sequence).
  * - Each cell attaches a `qosCell` result; the reporter builds the 3x3 grid per target and path.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  declarationOf,
+  guaranteeOf,
+  maxGrantedQos,
+  mqtt5SkipReason,
+  PROTOCOL_VERSIONS,
+  QOS_LEVELS,
+  qos2PublishSkipReason,
+  describeEachTarget,
+  describeEachTopology,
+  runPlan,
+  recordResult,
+} from '../helpers/vitest/index.js';
 import { describe, expect, test, type TestContext } from 'vitest';
 import type { BrokerEndpoint, Qos, ResultSubject } from '../helpers/model/index.js';
-import { describeQosPolicy, expectedForwardedQos } from '../helpers/forwarders/forwarder.js';
+import { describeQosPolicy, expectedForwardedQos } from '../helpers/forwarders/index.js';
 import {
   connectTestClient,
   DeliveryTracker,
@@ -33,23 +46,8 @@ import {
   type ProtocolVersion,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import {
-  declarationOf,
-  guaranteeOf,
-  maxGrantedQos,
-  mqtt5SkipReason,
-  PROTOCOL_VERSIONS,
-  QOS_LEVELS,
-  qos2PublishSkipReason,
-} from '../helpers/vitest/suite-support.js';
-import type { QosCellAnnotation } from '../helpers/report/result.js';
-import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { RunPlan } from '../helpers/testbed/plan.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
+import type { QosCellAnnotation } from '../helpers/report/index.js';
+import { brokerSubject, topologySubject, testTopicPrefix, type RunPlan } from '../helpers/testbed/index.js';
 
 const plan = runPlan();
 /** Messages per cell: enough to see loss and duplicates, few enough for 36 cells per target in seconds. */

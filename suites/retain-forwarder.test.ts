@@ -16,7 +16,7 @@
  * created on both brokers when it finishes, passed or failed.
  */
 import { expect, test, type TestContext } from 'vitest';
-import { createProbeMessage } from '../helpers/load/payload/index.js';
+import { createProbeMessage } from '../helpers/load/index.js';
 import {
   clearRetainedOnFinish,
   connectTestClient,
@@ -31,14 +31,9 @@ import {
   type RetainedControl,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import { declarationOf } from '../helpers/vitest/suite-support.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
-import { topologySubject } from '../helpers/testbed/subject.js';
-import type { RouteNamespace } from '../helpers/testbed/topics.js';
-import type { StartedTopology } from '../helpers/testbed/topology.js';
-import { describeEachTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
+import { declarationOf, describeEachTopology, runPlan, recordResult } from '../helpers/vitest/index.js';
+import type { TestbenchResult } from '../helpers/report/index.js';
+import { topologySubject, type RouteNamespace, type StartedTopology } from '../helpers/testbed/index.js';
 
 const plan = runPlan();
 /** Upper bound for one delivery through the forwarder; every wait ends as soon as it arrived. */

@@ -18,10 +18,18 @@
  * fails with what it did wrong ("arrived without its RETAIN flag", "was not deleted"), not with
  * a timeout. Every test removes the retained messages it created when it finishes, passed or failed.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  mqtt5SkipReason,
+  PROTOCOL_VERSIONS,
+  QOS_LEVELS,
+  describeEachTarget,
+  runPlan,
+  recordResult,
+} from '../helpers/vitest/index.js';
 import { describe, expect, test, type TestContext } from 'vitest';
 import type { Qos, StartedBroker } from '../helpers/model/index.js';
-import { createProbeMessage } from '../helpers/load/payload/index.js';
+import { createProbeMessage } from '../helpers/load/index.js';
 import {
   clearRetainedOnFinish,
   connectTestClient,
@@ -39,13 +47,8 @@ import {
   type RetainedControl,
   type TestClient,
 } from '../helpers/mqtt/index.js';
-import { mqtt5SkipReason, PROTOCOL_VERSIONS, QOS_LEVELS } from '../helpers/vitest/suite-support.js';
-import type { TestbenchResult } from '../helpers/report/result.js';
-import { brokerSubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import { describeEachTarget } from '../helpers/vitest/describe-target.js';
-import { runPlan } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
+import type { TestbenchResult } from '../helpers/report/index.js';
+import { brokerSubject, testTopicPrefix } from '../helpers/testbed/index.js';
 
 const plan = runPlan();
 /** Upper bound for one expected delivery; every wait ends as soon as it arrived. */

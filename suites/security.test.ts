@@ -16,28 +16,27 @@
  *   connect error, and in none of the files a run writes (report.json / .md / .html, junit.xml)
  *   nor its console output, even when a test carelessly put it into a result note.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import {
+  skipTest,
+  PROTOCOL_VERSIONS,
+  useBroker,
+  useTopology,
+  runPlan,
+  runSettings,
+  recordResult,
+} from '../helpers/vitest/index.js';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { connectTestClient, isMarkerOf, MarkerSender, protocolName } from '../helpers/mqtt/index.js';
-import { PROTOCOL_VERSIONS } from '../helpers/vitest/suite-support.js';
-import { mqttProbe } from '../helpers/runtime/mqtt-probe.js';
-import { runContext, uniqueName } from '../helpers/runtime/run-context.js';
-import { securityMaterial } from '../helpers/targets/security-material.js';
-import { REDACTED } from '../helpers/security/redact.js';
-import { ACL_DENIAL_NOTE } from '../helpers/targets/mosquitto/mosquitto-secure-target.js';
-import { brokerSubject, topologySubject } from '../helpers/testbed/subject.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
-import type { TargetPlan } from '../helpers/testbed/plan.js';
+import { mqttProbe, runContext, uniqueName } from '../helpers/runtime/index.js';
+import { securityMaterial, ACL_DENIAL_NOTE } from '../helpers/targets/index.js';
+import { REDACTED } from '../helpers/security/index.js';
+import { brokerSubject, topologySubject, testTopicPrefix, type TargetPlan } from '../helpers/testbed/index.js';
 import type { BrokerEndpoint, StartedBroker } from '../helpers/model/index.js';
-import { useBroker } from '../helpers/vitest/describe-target.js';
-import { useTopology } from '../helpers/vitest/describe-topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
-import { ChildRun, childEnv } from '../helpers/vitest/testing/child-run.js';
+import { ChildRun, childEnv } from '../helpers/vitest/testing/index.js';
 
 const plan = runPlan();
 const settings = runSettings();

@@ -32,31 +32,32 @@
  * Child reports go to `reports/<this run>/selftest/<child run>/`, the forwarder's figures to
  * `reports/<this run>/selftest/forwarder-stats-*`; each test's annotations say how to reproduce it.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import { skipTest, runPlan, runSettings } from '../helpers/vitest/index.js';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, test, type TestContext } from 'vitest';
-import { REFERENCE_BUNDLE } from '../helpers/forwarders/reference-forwarder.js';
-import { MOSQUITTO_BIN } from '../helpers/targets/mosquitto/mosquitto-settings.js';
-import { targetSetting } from '../helpers/targets/target-setting.js';
-import { selftestBrokerUnavailable, startSelftestBroker, type SelftestBroker } from '../helpers/selftest/broker.js';
-import { childReportDir, runChildSuites, type ChildSuitesOutcome } from '../helpers/selftest/child-suites.js';
-import { describeMode, type FaultyMode } from '../helpers/selftest/faulty-forwarder/modes.js';
+import { REFERENCE_BUNDLE } from '../helpers/forwarders/index.js';
+import { MOSQUITTO_BIN, targetSetting } from '../helpers/targets/index.js';
 import {
+  selftestBrokerUnavailable,
+  startSelftestBroker,
+  type SelftestBroker,
+  childReportDir,
+  runChildSuites,
+  type ChildSuitesOutcome,
+  describeMode,
+  type FaultyMode,
   readFaultyForwarderStats,
   STATS_DIR_ENV,
   sumFigure,
   type FaultyForwarderStats,
-} from '../helpers/selftest/faulty-forwarder/stats.js';
-import {
   defectProblems,
   describeFailure,
   failuresOf,
   scopeProblems,
   type CountedCheck,
-} from '../helpers/selftest/forwarder-verdicts.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
+} from '../helpers/selftest/index.js';
 
 const plan = runPlan();
 const settings = runSettings();

@@ -50,24 +50,25 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, inject, test, type TestContext } from 'vitest';
-import { REFERENCE_BUNDLE } from '../helpers/forwarders/reference-forwarder.js';
-import type { GateFile } from '../helpers/gates/gate-file.js';
-import { resolveLimits } from '../helpers/gates/evaluate.js';
-import type { FailedTest, TestbenchReport } from '../helpers/report/report-types.js';
-import { selftestBrokerUnavailable, startSelftestBroker, type SelftestBroker } from '../helpers/selftest/broker.js';
+import { REFERENCE_BUNDLE } from '../helpers/forwarders/index.js';
+import { type GateFile, resolveLimits } from '../helpers/gates/index.js';
+import type { FailedTest, TestbenchReport } from '../helpers/report/index.js';
 import {
+  selftestBrokerUnavailable,
+  startSelftestBroker,
+  type SelftestBroker,
   deliveryOnlyGates,
   runChildSuites,
   withLatencyGate,
   type ChildSuitesOutcome,
-} from '../helpers/selftest/child-suites.js';
-import { describeDefect, type DefectSpec } from '../helpers/selftest/defects.js';
-import { startFaultyProxy, type ProxyStats } from '../helpers/selftest/faulty-proxy.js';
-import { LATENCY_SIGNIFICANT_DIGITS } from '../helpers/stats/latency-histogram.js';
-import { MOSQUITTO_BIN } from '../helpers/targets/mosquitto/mosquitto-settings.js';
-import { targetSetting } from '../helpers/targets/target-setting.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { skipTest } from '../helpers/vitest/skip.js';
+  describeDefect,
+  type DefectSpec,
+  startFaultyProxy,
+  type ProxyStats,
+} from '../helpers/selftest/index.js';
+import { LATENCY_SIGNIFICANT_DIGITS } from '../helpers/stats/index.js';
+import { MOSQUITTO_BIN, targetSetting } from '../helpers/targets/index.js';
+import { runPlan, runSettings, skipTest } from '../helpers/vitest/index.js';
 
 const plan = runPlan();
 const settings = runSettings();

@@ -3,19 +3,14 @@
  * probe, delivers a message and is gone afterwards; every forwarding topology delivers a message
  * from the downstream broker to the upstream one through its forwarder, and is gone afterwards.
  */
-import { skipTest } from '../helpers/vitest/skip.js';
+import { skipTest, skipWithoutTopologies, runPlan, runSettings, recordResult } from '../helpers/vitest/index.js';
 import mqtt from 'mqtt';
 import { describe, test } from 'vitest';
-import { forwarderFromSpec } from '../helpers/forwarders/registry.js';
-import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/run-context.js';
-import { targetByName } from '../helpers/targets/registry.js';
-import { type RunResources, runResources } from '../helpers/testbed/leftovers.js';
-import { testTopicPrefix } from '../helpers/testbed/topics.js';
+import { forwarderFromSpec } from '../helpers/forwarders/index.js';
+import { inResourceScope, shortRunId, uniqueName } from '../helpers/runtime/index.js';
+import { targetByName } from '../helpers/targets/index.js';
+import { type RunResources, runResources, testTopicPrefix, startTopology } from '../helpers/testbed/index.js';
 import type { BrokerEndpoint } from '../helpers/model/index.js';
-import { startTopology } from '../helpers/testbed/topology.js';
-import { skipWithoutTopologies } from '../helpers/vitest/describe-topology.js';
-import { runPlan, runSettings } from '../helpers/vitest/plan.js';
-import { recordResult } from '../helpers/vitest/record-result.js';
 
 const plan = runPlan();
 const settings = runSettings();

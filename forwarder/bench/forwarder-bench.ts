@@ -56,9 +56,9 @@ interface LoadResult {
 /** Runs a load and, when `pid` is given, measures that process's CPU time per received message. */
 async function withCpu(pid: number | null, load: () => Promise<LoadResult>): Promise<LoadResult> {
   if (pid === null) return load();
-  const before = await cpuTimeMs(pid);
+  const before = cpuTimeMs(pid);
   const result = await load();
-  const usedMs = (await cpuTimeMs(pid)) - before;
+  const usedMs = cpuTimeMs(pid) - before;
   return {
     ...result,
     forwarderCpuUsPerMessage: Math.round(((usedMs * 1000) / Math.max(1, result.received)) * 10) / 10,
@@ -218,7 +218,7 @@ async function measureOutage(
   qos: 0 | 1,
 ): Promise<{ baselineMb: number; peakMb: number; afterMb: number }> {
   const toMb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
-  const baseline = await rssBytes(forwarder.pid);
+  const baseline = rssBytes(forwarder.pid);
   const publisher = await RawClient.connect(downstreamPort, `bench-outage-${qos}`);
   const topic = `pt/outage${qos}/dev-0001`;
   let sent = 0;
@@ -236,7 +236,7 @@ async function measureOutage(
   const samples = Math.round((OUTAGE_SECONDS * 1000) / RSS_SAMPLE_MS);
   for (let i = 0; i < samples; i++) {
     await new Promise((r) => setTimeout(r, RSS_SAMPLE_MS));
-    peak = Math.max(peak, await rssBytes(forwarder.pid));
+    peak = Math.max(peak, rssBytes(forwarder.pid));
   }
   const reconnectsBefore = forwarder.records.filter((r) => r.msg === 'forwarder reconnected').length;
   await upstream.restart();
@@ -248,7 +248,7 @@ async function measureOutage(
   stopLoad = true;
   publisher.close();
   await waitForIdle(forwarder);
-  const after = await rssBytes(forwarder.pid);
+  const after = rssBytes(forwarder.pid);
   return { baselineMb: toMb(baseline), peakMb: toMb(peak), afterMb: toMb(after) };
 }
 

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { loadSettings } from '../config/settings.js';
 import { readReport } from '../report/read-report.js';
-import { loadReportSettings } from '../report/settings.js';
+import { loadReportSettings } from '../report/report-settings.js';
 import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
 import { checkedTolerances } from './reports.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../config/settings.js';
-import { loadReportSettings } from '../report/settings.js';
+import { loadReportSettings } from '../report/report-settings.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { defineCommand, type CliIo } from './command.js';
 import { freshRunEnv, packageRoot, runVitest } from './vitest-child.js';

@@ -11,7 +11,7 @@ import { count, duration, lostCell, ms, percent, rate } from '../stats/format.js
 import { subjectLabel } from '../report/keys.js';
 import { scenarioLabel, sortResults } from '../report/markdown.js';
 import type { TestbenchReport } from '../report/report-types.js';
-import { lossRateOf } from '../report/result.js';
+import { lossRateOf } from '../report/testbench-result.js';
 
 export const FIGURES_KIND = 'mqtt-testbench figures';
 export const FIGURES_SCHEMA_VERSION = 1;

@@ -14,7 +14,7 @@ import { readReport } from '../report/read-report.js';
 import type { TestbenchReport } from '../report/report-types.js';
 import { DECLARATION_SCHEMA_FILE, declarationJsonSchema } from '../forwarders/declaration-file.js';
 import { reportJsonSchema } from '../report/schema.js';
-import { loadReportSettings } from '../report/settings.js';
+import { loadReportSettings } from '../report/report-settings.js';
 import { loadTolerances } from '../report/tolerances.js';
 import { UsageError } from './args.js';
 import { defineCommand } from './command.js';

@@ -9,7 +9,7 @@ import { loadSettings, mqttUrlProblem, RUNTIME_CHOICES } from '../config/setting
 import { loadDeclaration } from '../forwarders/declaration-file.js';
 import { readGateFile } from '../gates/gate-file.js';
 import { readReport } from '../report/read-report.js';
-import { loadReportSettings } from '../report/settings.js';
+import { loadReportSettings } from '../report/report-settings.js';
 import { redactUrl } from '../security/redact.js';
 import { UsageError, type OptionSpecs, type OptionValues } from './args.js';
 import type { CliIo } from './command.js';

@@ -20,3 +20,4 @@ export {
   type MessageIdentity,
 } from './payload/index.js';
 export { computeCounters, mergeAccounting, restoreAccounting } from './accounting/index.js';
+export { type MicroTaskResult, runEngineMicro, runRoundTrip } from './micro.js';

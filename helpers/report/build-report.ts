@@ -5,7 +5,7 @@
  */
 import { cpus as osCpus, totalmem } from 'node:os';
 import { isCi } from '../config/ci.js';
-import type { RunPlan } from '../testbed/plan.js';
+import type { RunPlan } from '../testbed/run-plan.js';
 import { behaviourRows } from '../targets/behaviour.js';
 import { fingerprintOf } from './baseline.js';
 import { combineResults, groupBy, verdictOf } from './combine.js';
@@ -21,7 +21,7 @@ import {
   type TestbenchReport,
   type TestRef,
 } from './report-types.js';
-import type { TestbenchResult } from './result.js';
+import type { TestbenchResult } from './testbench-result.js';
 
 /** One test of the run, as the reporter collected it. */
 export interface CollectedTest {

@@ -14,7 +14,7 @@ import type { GateOutcome, MessageCounters } from '../model/index.js';
 import { figureValue, repeatFigures } from './figures.js';
 import { mergeLatency } from './histogram.js';
 import type { RepeatFigures, ReportResult, TestState } from './report-types.js';
-import type { PeriodPoint, QosCell, TestbenchResult, Verdict } from './result.js';
+import type { PeriodPoint, QosCell, TestbenchResult, Verdict } from './testbench-result.js';
 
 export type CombineMode = 'repeats' | 'workers';
 

@@ -10,7 +10,7 @@ import { protocolLabel, subjectLabel, subjectName } from './keys.js';
 import { scenarioLabel, sortResults } from './markdown.js';
 import { qosGrids } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
-import { lossRateOf } from './result.js';
+import { lossRateOf } from './testbench-result.js';
 
 export interface SummaryOptions {
   /** Where report.json, report.md, report.html and junit.xml were written. */

@@ -4,7 +4,7 @@
  * derived figure. Used to recompute gates after merging and to compare with a baseline.
  */
 import type { ComparedFigure, FigureSample, RepeatFigures } from './report-types.js';
-import { lossRateOf, type TestbenchResult } from './result.js';
+import { lossRateOf, type TestbenchResult } from './testbench-result.js';
 
 /** The value of a named figure, or undefined when the result does not have what it needs. */
 export function figureValue(result: TestbenchResult, figure: string): number | undefined {

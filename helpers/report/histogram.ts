@@ -4,7 +4,7 @@
  * HTML report plots. Values are integer microseconds.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { LatencySummaryUs } from './result.js';
+import type { LatencySummaryUs } from './testbench-result.js';
 
 /** Decodes one encoded histogram; throws a message that says which one is broken. */
 export function decodeHistogram(encoded: string, what = 'histogram'): Histogram {

@@ -22,7 +22,7 @@ import { protocolLabel, scenarioKey, subjectLabel, subjectName } from './keys.js
 import { scenarioLabel, sortResults } from './markdown.js';
 import { cellMarks, gridNotes, qosGrids } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
-import { lossRateOf } from './result.js';
+import { lossRateOf } from './testbench-result.js';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];

@@ -4,7 +4,7 @@
  * add up by it, and a baseline is compared by it.
  */
 import type { ResultSubject } from '../model/index.js';
-import type { TestbenchResult } from './result.js';
+import type { TestbenchResult } from './testbench-result.js';
 
 /** `mosquitto (container)` or `mosquitto>emqx via reference (container)`. */
 export function subjectLabel(subject: ResultSubject): string {

@@ -9,7 +9,7 @@ import { count, duration, gateValue, lostCell, ms, percent, rate } from '../stat
 import { protocolLabel, subjectLabel } from './keys.js';
 import { cellMarks, gridNotes, qosGrids, type QosGrid } from './qos-grid.js';
 import type { ReportResult, TestbenchReport } from './report-types.js';
-import { lossRateOf } from './result.js';
+import { lossRateOf } from './testbench-result.js';
 
 const VERDICT_ICON = { pass: '✅', fail: '❌', skip: '⏭️', inconclusive: '❔' } as const;
 

@@ -4,7 +4,7 @@
  */
 import { subjectLabel } from './keys.js';
 import type { ReportResult } from './report-types.js';
-import type { QosCellAnnotation, Verdict } from './result.js';
+import type { QosCellAnnotation, Verdict } from './testbench-result.js';
 
 export interface QosGridCell {
   expected: number;

@@ -8,7 +8,7 @@
  */
 import type { GateOutcome } from '../model/index.js';
 import type { PhaseTotals } from '../stats/phase-clock.js';
-import type { TestbenchResult, Verdict } from './result.js';
+import type { TestbenchResult, Verdict } from './testbench-result.js';
 
 export const REPORT_SCHEMA_VERSION = 2;
 

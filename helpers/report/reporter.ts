@@ -20,7 +20,7 @@ import { configuredSecrets } from '../config/settings.js';
 import { RUNS_ROOT } from '../runtime/run-context.js';
 import { readRunSecrets } from '../targets/security-material.js';
 import { redact, redactDeep } from '../security/redact.js';
-import type { RunPlan } from '../testbed/plan.js';
+import type { RunPlan } from '../testbed/run-plan.js';
 import './vitest-context.js';
 import { compareWithBaseline } from './baseline.js';
 import { buildReport, overallVerdict, type CollectedTest } from './build-report.js';
@@ -31,7 +31,7 @@ import { PROGRESS_SOCKET_ENV } from '../load/progress.js';
 import { ProgressHub } from './progress-hub.js';
 import { readReport } from './read-report.js';
 import type { FileTiming, TestbenchReport, TestState } from './report-types.js';
-import { loadReportSettings, type ReportSettings } from './settings.js';
+import { loadReportSettings, type ReportSettings } from './report-settings.js';
 import { loadTolerances } from './tolerances.js';
 import { appendStepSummary, updateLatest, writeReportFiles } from './write-report.js';
 

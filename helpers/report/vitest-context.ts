@@ -3,8 +3,8 @@
  * global setup) and the results each test attaches to its task meta (vitest/record-result.ts).
  */
 import type { RunContext } from '../runtime/run-context.js';
-import type { RunPlan } from '../testbed/plan.js';
-import type { TestbenchResult } from './result.js';
+import type { RunPlan } from '../testbed/run-plan.js';
+import type { TestbenchResult } from './testbench-result.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,42 +1,13 @@
 /**
- * The one reader of /proc/<pid>/stat and /proc/stat (Linux): process CPU time, parent, start time,
- * CPU time of a whole process tree, and the machine's busy time. Every function returns null (or
+ * The one reader of /proc (Linux): process CPU time, parent, start time, resident memory, CPU time
+ * of a whole process tree, and the machine's busy time (the /proc/<pid>/stat parser is in
+ * proc-stat.mjs, shared with the reaper). Every function returns null (or
  * undefined) where /proc is not readable: other systems, or a process that is gone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { MS_PER_TICK, readProcStat, type ProcStat } from './proc-stat.mjs';
 
-/** Linux USER_HZ: /proc counts CPU time in 1/100 s on every common kernel config. */
-const CLOCK_TICKS_PER_SECOND = 100;
-const MS_PER_TICK = 1000 / CLOCK_TICKS_PER_SECOND;
-
-export interface ProcStat {
-  pid: number;
-  ppid: number;
-  /** User + system CPU time of the process itself, ms. */
-  cpuMs: number;
-  /** Start time in clock ticks since boot (field 22), to tell a reused pid from the original. */
-  startTicks: string;
-}
-
-export function readProcStat(pid: number): ProcStat | null {
-  try {
-    return parseProcStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return null;
-  }
-}
-
-/** Parses one /proc/<pid>/stat line; the command name (field 2) may contain spaces and parentheses. */
-export function parseProcStat(pid: number, text: string): ProcStat | null {
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const ppid = Number(fields[1]);
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  const startTicks = fields[19];
-  if (!Number.isFinite(ppid) || !Number.isFinite(utime) || !Number.isFinite(stime) || startTicks === undefined)
-    return null;
-  return { pid, ppid, cpuMs: (utime + stime) * MS_PER_TICK, startTicks };
-}
+export { parseProcStat, readProcStat, type ProcStat } from './proc-stat.mjs';
 
 /** CPU time (user + system) a process has used so far, in ms. */
 export function processCpuMs(pid: number): number | null {
@@ -46,6 +17,16 @@ export function processCpuMs(pid: number): number | null {
 /** Start time of a process in clock ticks since boot, to detect pid reuse. */
 export function processStartTicks(pid: number): string | undefined {
   return readProcStat(pid)?.startTicks;
+}
+
+/** Resident set size of a process in bytes; null where it is gone or /proc is not readable. */
+export function processRssBytes(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ResultSubject, SuiteName } from '../model/index.js';
 import type { GateFigures } from '../gates/evaluate.js';
 import { toMessageCounters } from '../load/accounting/index.js';
 import type { LatencyReport, LoadResult } from '../load/types.js';
-import type { LatencySummaryUs, TestbenchResult } from '../report/result.js';
+import type { LatencySummaryUs, TestbenchResult } from '../report/testbench-result.js';
 
 /** A load run as the report's result model (counters, latency with histograms, periods, diagnostics). */
 export function loadToResult(

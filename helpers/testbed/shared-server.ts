@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Settings, StartedBroker, StartedComponent, StartedForwarder } from '../model/index.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { targetByName } from '../targets/registry.js';
-import type { RunPlan } from './plan.js';
+import type { RunPlan } from './run-plan.js';
 import {
   keyText,
   type SharedAnswer,

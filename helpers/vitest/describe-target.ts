@@ -4,8 +4,8 @@ import { skipTest } from './skip.js';
 import type { StartedBroker } from '../model/index.js';
 import { targetByName } from '../targets/registry.js';
 import { deadComponents } from '../testbed/liveness.js';
-import type { TargetPlan } from '../testbed/plan.js';
-import { runPlan, runSettings } from './plan.js';
+import type { TargetPlan } from '../testbed/run-plan.js';
+import { runPlan, runSettings } from './provided-plan.js';
 import { sharedBroker } from './shared.js';
 
 /**

@@ -3,9 +3,9 @@ import { skipTest } from './skip.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { deadComponents, topologyComponents } from '../testbed/liveness.js';
-import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
+import type { RunPlan, TopologyPlan } from '../testbed/run-plan.js';
 import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
-import { runPlan, runSettings } from './plan.js';
+import { runPlan, runSettings } from './provided-plan.js';
 import { sharedTopology } from './shared.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RunPlan } from '../testbed/plan.js';
+import type { RunPlan } from '../testbed/run-plan.js';
 
 /** The plan as printed once at the start of a run. */
 export function formatPlan(plan: RunPlan): string {

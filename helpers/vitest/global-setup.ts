@@ -10,7 +10,7 @@ import { profileCases, type ProfileSection } from '../scenario/profile.js';
 import { OWNER_TEMP_DIRS, reapRun } from '../runtime/reaper/reap.mjs';
 import { sweepStaleRuns } from '../runtime/reaper/stale-runs.js';
 import { exportRunContext, newRunContext, RUN_ID_ENV, type RunContext } from '../runtime/run-context.js';
-import { buildRunPlan, type RunPlan } from '../testbed/plan.js';
+import { buildRunPlan, type RunPlan } from '../testbed/run-plan.js';
 import { SharedTestbedServer } from '../testbed/shared-server.js';
 import { formatPlan } from './format-plan.js';
 import '../report/vitest-context.js';

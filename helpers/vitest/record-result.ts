@@ -1,5 +1,5 @@
 import type { TestContext } from 'vitest';
-import { lossRateOf, type TestbenchResult } from '../report/result.js';
+import { lossRateOf, type TestbenchResult } from '../report/testbench-result.js';
 import '../report/vitest-context.js';
 
 /**

@@ -1,5 +1,5 @@
 import { beforeEach, type TestContext } from 'vitest';
-import { runSettings } from './plan.js';
+import { runSettings } from './provided-plan.js';
 import type { SkipKind } from './skip-kinds.js';
 
 export type { SkipKind } from './skip-kinds.js';

@@ -2,8 +2,8 @@ import type { TargetName } from '../targets/catalog.js';
 import type { ForwarderDeclaration, ProtocolVersion, Qos } from '../model/index.js';
 import { declarationBetween, describeQosPolicy, expectedForwardedQos } from '../forwarders/forwarder.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
-import type { RunPlan, TopologyPlan } from '../testbed/plan.js';
-import { runSettings } from './plan.js';
+import type { RunPlan, TopologyPlan } from '../testbed/run-plan.js';
+import { runSettings } from './provided-plan.js';
 
 /** Both protocol levels every conformance suite covers. */
 export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = [4, 5];

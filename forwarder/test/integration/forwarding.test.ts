@@ -32,8 +32,8 @@ describe('forwarding through the CLI', { timeout: 60_000 }, () => {
     await ensureForwarderBundle();
     const downstream = await MosquittoBroker.start();
     const upstream = await MosquittoBroker.start();
-    const { freePort } = await import('../support/processes.js');
-    metricsPort = await freePort();
+    const { freeLoopbackPort } = await import('../../../helpers/runtime/ports.js');
+    metricsPort = await freeLoopbackPort();
     forwarder = ForwarderProcess.spawn(
       forwarderConfig(
         downstream,

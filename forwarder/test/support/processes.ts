@@ -1,15 +1,19 @@
 // Child processes for integration tests and the benchmark: local mosquitto
-// brokers on free loopback ports and the bundled forwarder CLI. Every process
+// brokers (started by the mosquitto target's launcher) and the bundled forwarder CLI. Every process
 // is registered so stopAllProcesses() can kill whatever a failed test left.
 // Readiness is awaited on log lines, each wait with a timeout and a clear error.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../../../helpers/config/settings.js';
+import { processCpuMs, processRssBytes } from '../../../helpers/runtime/proc.js';
+import {
+  startMosquittoProcess,
+  type StartedMosquittoProcess,
+} from '../../../helpers/targets/mosquitto/mosquitto-process.js';
 import { mosquittoBinary, mosquittoMissing } from '../../../helpers/targets/mosquitto/mosquitto-settings.js';
 import { waitUntil } from './mqtt-clients.js';
 
@@ -27,7 +31,6 @@ function findRepoRoot(from: string): string {
 
 export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 export const FORWARDER_BUNDLE = join(REPO_ROOT, 'dist/mqtt-forwarder.mjs');
-const MOSQUITTO_READY = /mosquitto version \S+ running/;
 const READY_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 10_000;
 const SETTLE_TIMEOUT_MS = 15_000;
@@ -40,6 +43,7 @@ export const MOSQUITTO_MISSING = mosquittoMissing(SETTINGS);
 
 const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+const brokers = new Set<MosquittoBroker>();
 
 // A test worker that is told to stop (Ctrl-C on the run, a timeout) never reaches its afterEach:
 // the brokers and forwarders it started would outlive it. Kill them on the way out.
@@ -49,6 +53,7 @@ function killOnExit(): void {
   exitHooked = true;
   const killAll = (): void => {
     for (const child of running) child.kill('SIGKILL');
+    for (const broker of brokers) broker.killNow();
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', killAll);
@@ -64,19 +69,6 @@ export function makeTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
@@ -99,6 +91,7 @@ export async function stopAllProcesses(): Promise<void> {
   for (const child of children) child.kill('SIGKILL');
   await Promise.all(children.map((child) => waitForExit(child, EXIT_TIMEOUT_MS)));
   running.clear();
+  await Promise.all([...brokers].map((broker) => broker.remove()));
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }
@@ -143,82 +136,59 @@ export interface MosquittoOptions {
   extraConfig?: string[];
 }
 
+/** A mosquitto process started by the mosquitto target's process launcher, with the settings these tests pin. */
 export class MosquittoBroker {
-  readonly logs: string[] = [];
-  private child: ChildProcess | null = null;
-  private readonly dir: string;
-
-  private constructor(
-    readonly port: number,
-    options: MosquittoOptions,
-  ) {
-    this.dir = makeTempDir('mqtt-fwd-broker-');
-    // Started as root, mosquitto drops to the "mosquitto" user, which must be able to write its persistence file here.
-    chmodSync(this.dir, 0o777);
-    const lines = [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      `max_inflight_messages ${options.maxInflightMessages ?? 1000}`,
-      'max_queued_messages 100000',
-      'set_tcp_nodelay true',
-      ...(options.persistence ? ['persistence true', `persistence_location ${this.dir}/`, 'autosave_interval 0'] : []),
-      ...(options.extraConfig ?? []),
-    ];
-    writeFileSync(join(this.dir, 'mosquitto.conf'), `${lines.join('\n')}\n`);
-  }
+  private constructor(private readonly started: StartedMosquittoProcess) {}
 
   static async start(options: MosquittoOptions = {}): Promise<MosquittoBroker> {
-    const broker = new MosquittoBroker(await freePort(), options);
-    await broker.launch();
+    killOnExit();
+    const started = await startMosquittoProcess({
+      label: 'mqtt-fwd-broker',
+      binary: MOSQUITTO_BIN,
+      startupTimeoutMs: READY_TIMEOUT_MS,
+      config: (port, dataDir) => [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        `max_inflight_messages ${options.maxInflightMessages ?? 1000}`,
+        'max_queued_messages 100000',
+        'set_tcp_nodelay true',
+        ...(options.persistence ? ['persistence true', `persistence_location ${dataDir}/`, 'autosave_interval 0'] : []),
+        ...(options.extraConfig ?? []),
+      ],
+    });
+    const broker = new MosquittoBroker(started);
+    brokers.add(broker);
     return broker;
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
+  get port(): number {
+    return this.started.port;
   }
 
-  private launch(): Promise<void> {
-    const child = track(
-      spawn(MOSQUITTO_BIN, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }),
-    );
-    this.child = child;
-    return new Promise((resolveReady, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `mosquitto on port ${this.port} did not log "running" within ${READY_TIMEOUT_MS} ms:\n${this.logs.join('\n')}`,
-            ),
-          ),
-        READY_TIMEOUT_MS,
-      );
-      const onLine = (line: string) => {
-        this.logs.push(line);
-        if (MOSQUITTO_READY.test(line)) {
-          clearTimeout(timer);
-          resolveReady();
-        }
-      };
-      onLines(child.stderr as NodeJS.ReadableStream, onLine);
-      onLines(child.stdout as NodeJS.ReadableStream, onLine);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`mosquitto on port ${this.port} exited (${code}):\n${this.logs.join('\n')}`));
-      });
-    });
+  get pid(): number | undefined {
+    return this.started.process.pid;
   }
 
   /** Graceful stop (saves persistence). */
   async stop(): Promise<void> {
-    if (!this.child) return;
-    this.child.kill('SIGTERM');
-    await waitForExit(this.child, EXIT_TIMEOUT_MS);
-    this.child = null;
+    await this.started.process.terminate(EXIT_TIMEOUT_MS);
   }
 
   async restart(): Promise<void> {
     await this.stop();
-    await this.launch();
+    await this.started.relaunch();
+  }
+
+  /** SIGKILL from an exit handler, where nothing can be awaited. */
+  killNow(): void {
+    if (this.started.process.running) this.started.process.signal('SIGKILL');
+  }
+
+  /** Kills it at once and removes its files. */
+  async remove(): Promise<void> {
+    await this.started.process.kill();
+    this.started.removeFiles();
+    brokers.delete(this);
   }
 }
 
@@ -369,21 +339,14 @@ export class ForwarderProcess {
   }
 }
 
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
-
 /** CPU time (user + system) a process used so far, in ms (Linux, 10 ms resolution). */
-export async function cpuTimeMs(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+export function cpuTimeMs(pid: number): number {
+  const used = processCpuMs(pid);
+  if (used === null) throw new Error(`cannot read the CPU time of process ${pid} from /proc`);
+  return used;
 }
 
-/** Resident set size of a process in bytes (Linux). */
-export async function rssBytes(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) * 1024 : 0;
+/** Resident set size of a process in bytes (Linux); 0 where it cannot be read. */
+export function rssBytes(pid: number): number {
+  return processRssBytes(pid) ?? 0;
 }

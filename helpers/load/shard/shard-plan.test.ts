@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planWorkers } from '../worker/plan.js';
+import { planWorkers } from '../worker/worker-plan.js';
 import { parseWorkload } from '../workload.js';
 import { parseShardId, planShard, runTagFor, shareOf, ShardSpecError } from './shard-plan.js';
 

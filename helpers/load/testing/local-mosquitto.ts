@@ -1,9 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.js';
+import { startMosquittoProcess } from '../../targets/mosquitto/mosquitto-process.js';
 import { mosquittoBinary, mosquittoMissing } from '../../targets/mosquitto/mosquitto-settings.js';
 
 /** The engine's own tests and measurements use the suites' Mosquitto (MQTT_TESTBENCH_MOSQUITTO_BIN, PATH, Debian's). */
@@ -13,8 +9,6 @@ export const MOSQUITTO_BINARY = FOUND_MOSQUITTO ?? '/usr/sbin/mosquitto';
 export const MOSQUITTO_MISSING = mosquittoMissing(loadSettings());
 
 const READY_TIMEOUT_MS = 10_000;
-const PROBE_INTERVAL_MS = 20;
-const STOP_TIMEOUT_MS = 5_000;
 
 export interface LocalMosquitto {
   url: string;
@@ -30,73 +24,29 @@ const REFERENCE_SETTINGS = ['max_inflight_messages 0', 'max_queued_messages 1000
  * mosquitto on a free loopback port with the settings of the performance
  * reference (no in-flight limit: 2.0.11 strands messages with one, see the
  * targets' mosquitto config; deep queue; TCP_NODELAY), or with its stock
- * defaults, ready when its port accepts connections (it buffers its log when
- * piped, so the port is probed).
+ * defaults, ready when its port accepts connections (it logs nothing, so the
+ * port is probed). Started by the mosquitto target's process launcher.
  */
 export async function startLocalMosquitto(settings: 'reference' | 'stock' = 'reference'): Promise<LocalMosquitto> {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'mtb-load-mosquitto-'));
-  const config = join(dir, 'mosquitto.conf');
-  await writeFile(
-    config,
-    [
+  const started = await startMosquittoProcess({
+    label: `load-mosquitto-${settings}`,
+    binary: MOSQUITTO_BINARY,
+    startupTimeoutMs: READY_TIMEOUT_MS,
+    readiness: 'listening',
+    config: (port) => [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
       ...(settings === 'reference' ? REFERENCE_SETTINGS : []),
       'persistence false',
       'log_dest none',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(MOSQUITTO_BINARY, ['-c', config], { stdio: 'ignore' });
-  const stop = async (): Promise<void> => {
-    await stopProcess(child);
-    await rm(dir, { recursive: true, force: true });
-  };
-  const exited = new Promise<never>((_, reject) => {
-    child.once('error', (error) => reject(new Error(`cannot start ${MOSQUITTO_BINARY}: ${error.message}`)));
-    child.once('exit', (code) =>
-      reject(new Error(`${MOSQUITTO_BINARY} exited with ${code} before accepting connections`)),
-    );
+    ],
   });
-  try {
-    await Promise.race([waitForListener(port), exited]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url: `mqtt://127.0.0.1:${port}`, pid: child.pid ?? 0, stop };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForListener(port: number): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const connected = await new Promise<boolean>((resolve) => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (connected) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto not listening on ${port} after ${READY_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
-  }
+  return {
+    url: started.url,
+    pid: started.process.pid ?? 0,
+    stop: async () => {
+      await started.process.terminate();
+      started.removeFiles();
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { startAedes, type TestBroker } from '../testing/aedes-broker.js';
 import { MOSQUITTO_MISSING, startLocalMosquitto } from '../testing/local-mosquitto.js';
 import { parseWorkload } from '../workload.js';
 import { workerBundleStatus } from './bundle.js';
-import { planWorkers, resolveWorkerCount } from './plan.js';
+import { planWorkers, resolveWorkerCount } from './worker-plan.js';
 
 const bundle = workerBundleStatus();
 let broker: TestBroker | undefined;

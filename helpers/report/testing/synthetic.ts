@@ -6,10 +6,10 @@
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { ResultSubject } from '../../model/index.js';
 import { buildReport, type CollectedTest } from '../build-report.js';
-import type { RunPlan } from '../../testbed/plan.js';
+import type { RunPlan } from '../../testbed/run-plan.js';
 import { emqxBehaviour } from '../../targets/emqx/emqx-behaviour.js';
 import { behaviourOf as mosquittoBehaviourOf } from '../../targets/mosquitto/mosquitto-behaviour.js';
-import type { LatencySummaryUs, PeriodPoint, QosCell, TestbenchResult } from '../result.js';
+import type { LatencySummaryUs, PeriodPoint, QosCell, TestbenchResult } from '../testbench-result.js';
 import type { TestbenchReport, TestRef } from '../report-types.js';
 import { summarize } from '../histogram.js';
 

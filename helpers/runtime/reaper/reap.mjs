@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
+import { readProcStat } from '../proc-stat.mjs';
 
 export const LABEL_RUN_ID = 'io.mqtt-testbench.run-id';
 export const DOCKER_MARKER = 'docker-used';
@@ -71,7 +72,7 @@ function killRecordedProcesses(runDir, folder, errors) {
     try {
       const record = JSON.parse(readFileSync(join(pidDir, file), 'utf8'));
       // A recycled pid belongs to somebody else: only kill when the start time still matches.
-      if (record.startTicks && startTicks(record.pid) !== record.startTicks) continue;
+      if (record.startTicks && readProcStat(record.pid)?.startTicks !== record.startTicks) continue;
       // A process recorded with `group` leads a process group (a start script and its VM): kill it all.
       const target = record.group ? -record.pid : record.pid;
       process.kill(target, 'SIGCONT');
@@ -83,16 +84,6 @@ function killRecordedProcesses(runDir, folder, errors) {
     }
   }
   return killed;
-}
-
-/** @param {number} pid */
-function startTicks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined; // gone, or not Linux
-  }
 }
 
 /**

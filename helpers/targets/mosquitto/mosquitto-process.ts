@@ -1,8 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess } from '../../runtime/process/managed-process.js';
+import { describeExit, ManagedProcess } from '../../runtime/process/managed-process.js';
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { runContext, uniqueName } from '../../runtime/run-context.js';
+import { waitForListener } from '../../runtime/tcp-listener.js';
 import {
   MOSQUITTO_READY_LINE,
   mosquittoConfig,
@@ -29,6 +30,14 @@ export interface MosquittoProcessOptions {
   /** TLS listener with password file and ACL (files on this host); the URL is then mqtts://. */
   security?: MosquittoSecurityFiles;
   startupTimeoutMs: number;
+  /**
+   * The config lines to run with instead of the generated config (tests that pin their own broker
+   * settings); `persistence`, `bridges` and `security` are then ignored. `user root` is still
+   * appended when the tests run as root.
+   */
+  config?: (port: number, dataDir: string) => string[];
+  /** How to tell it is ready: its ready line (default), or its port accepting connections (a config that logs nothing). */
+  readiness?: 'ready-line' | 'listening';
 }
 
 export interface StartedMosquittoProcess {
@@ -54,24 +63,29 @@ export async function startMosquittoProcess(options: MosquittoProcessOptions): P
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
     const port = await freeLoopbackPort();
     const configPath = join(dir, 'mosquitto.conf');
-    writeFileSync(
-      configPath,
-      mosquittoConfig({
-        bindAddress: '127.0.0.1',
-        port,
-        persistence: options.persistence ? { location: join(dir, 'data') } : undefined,
-        bridges: options.bridges,
-        security: options.security,
-        extraLines: RUN_AS_INVOKING_USER,
-      }),
-      { mode: 0o600 },
-    ); // 0600: a bridge's config holds the remote password
+    const dataDir = join(dir, 'data');
+    const config = options.config
+      ? [...options.config(port, dataDir), ...RUN_AS_INVOKING_USER, ''].join('\n')
+      : mosquittoConfig({
+          bindAddress: '127.0.0.1',
+          port,
+          persistence: options.persistence ? { location: dataDir } : undefined,
+          bridges: options.bridges,
+          security: options.security,
+          extraLines: RUN_AS_INVOKING_USER,
+        });
+    writeFileSync(configPath, config, { mode: 0o600 }); // 0600: a bridge's config holds the remote password
     const proc = new ManagedProcess({ label: options.label, command: options.binary, args: ['-c', configPath] });
-    const launch = async () => {
+    const launch = async (): Promise<string> => {
       const fromLine = proc.logs.lineCount;
       await proc.start();
       try {
-        return await proc.waitForLogLine(MOSQUITTO_READY_LINE, options.startupTimeoutMs, fromLine);
+        if (options.readiness !== 'listening')
+          return await proc.waitForLogLine(MOSQUITTO_READY_LINE, options.startupTimeoutMs, fromLine);
+        await waitForListener('127.0.0.1', port, options.startupTimeoutMs, () =>
+          proc.exited ? `${options.label} ended with ${describeExit(proc.exited)}` : undefined,
+        );
+        return '';
       } catch (error) {
         await proc.terminate();
         throw error;

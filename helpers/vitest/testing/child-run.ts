@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerClient } from '../../runtime/container/docker.js';
+import { readProcStat } from '../../runtime/proc.js';
 import { OWNER_TEMP_DIRS, WORKERS_DIR } from '../../runtime/reaper/reap.mjs';
 import { LABEL_RUN_ID, RUN_DIR_ENV, RUN_ID_ENV, RUN_OWNER_ENV, RUNS_ROOT } from '../../runtime/run-context.js';
 
@@ -167,13 +168,8 @@ export function descendantsOf(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while /proc was read
-    }
+    const stat = readProcStat(Number(entry)); // null: the process ended while /proc was read
+    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat.pid]);
   }
   const found: number[] = [];
   const queue = [pid];

@@ -9,7 +9,7 @@ import { runLoad } from '../../load/run-load.js';
 import { shortRunId, uniqueName } from '../../runtime/run-context.js';
 import { runResources } from '../../testbed/leftovers.js';
 import { startTopology } from '../../testbed/topology.js';
-import { runPlan, runSettings } from '../plan.js';
+import { runPlan, runSettings } from '../provided-plan.js';
 import { connectOptionsFor } from '../../security/client-options.js';
 
 test('deliver QoS 1 messages through a topology and leave nothing behind', { timeout: 120_000 }, async () => {

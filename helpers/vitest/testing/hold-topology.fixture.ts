@@ -10,7 +10,7 @@ import { test } from 'vitest';
 import { forwarderFromSpec } from '../../forwarders/registry.js';
 import { runContext } from '../../runtime/run-context.js';
 import { startTopology } from '../../testbed/topology.js';
-import { runPlan, runSettings } from '../plan.js';
+import { runPlan, runSettings } from '../provided-plan.js';
 
 const HOLD_MS = 60_000;
 

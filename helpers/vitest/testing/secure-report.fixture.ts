@@ -12,7 +12,7 @@ import { connectTestClient } from '../../mqtt/client.js';
 import { securityMaterial } from '../../targets/security-material.js';
 import { topologySubject } from '../../testbed/subject.js';
 import { startTopology } from '../../testbed/topology.js';
-import { runPlan, runSettings } from '../plan.js';
+import { runPlan, runSettings } from '../provided-plan.js';
 import { recordResult } from '../record-result.js';
 
 const LOG_LINES = 500;

@@ -1,7 +1,7 @@
 import { inject } from 'vitest';
 import type { Settings } from '../model/index.js';
 import { loadSettings } from '../config/settings.js';
-import type { RunPlan } from '../testbed/plan.js';
+import type { RunPlan } from '../testbed/run-plan.js';
 import '../report/vitest-context.js';
 
 /** The run plan decided by the global setup. */

@@ -14,7 +14,7 @@ import { mqttUrlProblem } from '../config/settings.js';
 import { runLoad } from '../load/run-load.js';
 import type { LoadResult, ShardRunOptions, Workload } from '../load/types.js';
 import { parseWorkload, WorkloadError, workloadSchema } from '../load/workload.js';
-import { loadReportSettings } from '../report/settings.js';
+import { loadReportSettings } from '../report/report-settings.js';
 import { redactUrl } from '../security/redact.js';
 import { topicFilterProblem } from '../mqtt/topic-filter.js';
 import { UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
