@@ -30,6 +30,7 @@ import {
 } from '../helpers/mqtt/index.js';
 import { declarationOf, describeEachTopology, runPlan, recordResult } from '../helpers/vitest/index.js';
 import { topologySubject } from '../helpers/testbed/index.js';
+import { heavyTopologyLeaveOut } from '../helpers/scenario/index.js';
 
 const plan = runPlan();
 const FULL = plan.profile === 'full';
@@ -50,7 +51,7 @@ describeEachTopology(
   'clean session: forwarder restart',
   // The forwarder is killed: the topology is this file's own. One topology at a time: side by side
   // (tried on 2 cores) a test client's connection dropped under the load of ten starts.
-  { timeoutMs: TEST_TIMEOUT_MS, fresh: true },
+  { timeoutMs: TEST_TIMEOUT_MS, fresh: true, leaveOut: (t) => heavyTopologyLeaveOut(plan.profile, t) },
   (topology, topologyPlan) => {
     const { name: forwarder, declaration } = declarationOf(plan, topologyPlan);
     const lossless = declaration.losslessAcrossRestart;

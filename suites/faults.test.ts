@@ -65,7 +65,7 @@ import {
 import { targetByName } from '../helpers/targets/index.js';
 import type { GateOutcome } from '../helpers/model/index.js';
 import type { TestbenchResult } from '../helpers/report/index.js';
-import { loadToResult, measuredTopologyLeaveOut, gateFigures } from '../helpers/scenario/index.js';
+import { loadToResult, heavyTopologyLeaveOut, gateFigures } from '../helpers/scenario/index.js';
 import { topologySubject, type StartedTopology, type TopologyPlan } from '../helpers/testbed/index.js';
 import { evaluateGates, isTimingGate, loadGates } from '../helpers/gates/index.js';
 
@@ -120,7 +120,7 @@ const TEST_TIMEOUT_MS = (FULL ? 300_000 : 90_000) + 2 * STEP_TIMEOUT_MS;
 const leaveOut = (t: TopologyPlan) =>
   !FULL && (t.downstream === 'mosquitto-secure' || t.upstream === 'mosquitto-secure')
     ? 'ci profile: faults run on the plain topologies; the secured ones run in the full profile (npm run bench)'
-    : measuredTopologyLeaveOut(plan.profile, t);
+    : heavyTopologyLeaveOut(plan.profile, t);
 
 /**
  * A forwarder's kill and pause do the same to it whichever brokers it sits between: the ci profile

@@ -9,7 +9,7 @@
  */
 import { describe, test } from 'vitest';
 import { loadGates } from '../helpers/gates/index.js';
-import { measuredTopologyLeaveOut, profileCases } from '../helpers/scenario/index.js';
+import { heavyTopologyLeaveOut, profileCases } from '../helpers/scenario/index.js';
 import {
   runGatedScenario,
   describeEachTarget,
@@ -36,7 +36,7 @@ const directCases = profileCases(plan.profile, 'direct');
 const TEST_TIMEOUT_MS = plan.profile === 'full' ? 600_000 : 120_000;
 
 describe('forwarding loss', () => {
-  const leaveOut = (t: TopologyPlan) => measuredTopologyLeaveOut(plan.profile, t);
+  const leaveOut = (t: TopologyPlan) => heavyTopologyLeaveOut(plan.profile, t);
   describeEachTopology('through the forwarder', { timeoutMs: TEST_TIMEOUT_MS, leaveOut }, (topology, topologyPlan) => {
     for (const scenario of forwardedCases) {
       test(`${scenario.scenario} QoS ${scenario.qos} ${scenario.route === 'event' ? 'EventCall' : 'pass-through'}`, async (context) => {

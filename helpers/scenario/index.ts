@@ -1,7 +1,7 @@
 /** The public entry of helpers/scenario for the suites: what they use, re-exported. */
 export { describeSteps, findMaxSustainableRate, maxRateCriteria, type MaxRateResult } from './max-rate.js';
 export {
-  measuredTopologyLeaveOut,
+  heavyTopologyLeaveOut,
   profileCases,
   profileIdleConnections,
   profileMicro,

@@ -58,10 +58,11 @@ const microSchema = z.strictObject({
 
 const profileSchema = z.looseObject({
   /**
-   * Forwarding topologies the measuring suites (forwarding-loss, faults) run on: `all`, or `own`,
-   * where each target forwards to itself (the mixed pairings then run the behaviour suites only).
+   * Forwarding topologies the heavy suites run on: the measuring ones (forwarding-loss, faults) and
+   * the one that starts a topology of its own per block (clean-session-forwarder). `all`, or `own`,
+   * where each target forwards to itself (the mixed pairings then run the other suites only).
    */
-  measuredTopologies: z.enum(['all', 'own']).default('all'),
+  heavyTopologies: z.enum(['all', 'own']).default('all'),
   'forwarding-loss': z.array(entrySchema).default([]),
   direct: z.array(entrySchema).default([]),
   'max-rate': z.array(entrySchema).default([]),
@@ -123,15 +124,15 @@ export function profileCases(profile: Profile, section: ProfileSection): Scenari
 }
 
 /**
- * Why a measuring suite leaves a topology out in this profile (`measuredTopologies: own` and a mixed
+ * Why a heavy suite leaves a topology out in this profile (`heavyTopologies: own` and a mixed
  * pairing), or undefined when it runs there.
  */
-export function measuredTopologyLeaveOut(
+export function heavyTopologyLeaveOut(
   profile: Profile,
   topology: { downstream: string; upstream: string },
 ): string | undefined {
-  if (readProfile(profile).measuredTopologies === 'all' || topology.downstream === topology.upstream) return undefined;
-  return `${profile} profile: measuring suites run where a target forwards to itself; mixed pairings run the behaviour suites here, and everything in the full profile (npm run bench)`;
+  if (readProfile(profile).heavyTopologies === 'all' || topology.downstream === topology.upstream) return undefined;
+  return `${profile} profile: this suite runs where a target forwards to itself; mixed pairings run the suites on shared topologies here, and every suite in the full profile (npm run bench)`;
 }
 
 /** Idle-connection memory measurements of a profile. */
