@@ -24,6 +24,9 @@ const MEASURING_SUITES = [
   'suites/load-mqtt-bench.test.ts',
   'suites/load-max-rate.test.ts',
   'suites/micro.test.ts',
+  // Not a measurement, but a time bound (SIGINT cleans up within 10 s) that a machine busy with
+  // the behaviour suites made it miss once: it runs alone too.
+  'suites/harness-cleanup.test.ts',
 ];
 /** Unit files that compare latencies across processes: they run alone, after the suites. */
 const TIMED_UNIT_TESTS = ['helpers/load/shard/sharded-vs-single.test.ts'];

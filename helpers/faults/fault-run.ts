@@ -100,6 +100,9 @@ export async function runFaultStreams(topology: StartedTopology, plan: FaultRunP
         ratePerSecond: stream.ratePerSecond,
         drainIdleMs: stream.qos === 0 ? plan.drainIdleMs.qos0 : plan.drainIdleMs.qos1,
         drainMaxMs: plan.drainMaxMs,
+        // Acknowledgements stop while the fault lasts (a restarting broker, a paused forwarder): a
+        // publisher waits for them as long as the stream may run, not the engine's 5 s stall bound.
+        ackTimeoutMs: plan.durationMs,
       };
       return runLoad({
         publishUrl: topology.downstream.url,
