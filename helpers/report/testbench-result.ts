@@ -4,17 +4,10 @@
  * shows is exactly what was gated.
  */
 import type { CpuShares } from '../stats/cpu-shares.js';
+import type { LatencySummary } from '../stats/types.js';
 import type { GateOutcome, MessageCounters, ResultSubject, SuiteName } from '../model/index.js';
 
-export interface LatencySummaryUs {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p99_9: number;
-  max: number;
+export interface LatencySummaryUs extends LatencySummary {
   /** HdrHistogram V2 compressed base64, µs values; merge with decodeFromCompressedBase64 + add. */
   histogram?: string;
 }
