@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { phaseClock } from '../stats/phase-clock.js';
 import type { BrokerEndpoint } from '../model/index.js';
@@ -75,10 +76,13 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
         throw new Error(
           `no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`,
         );
+      // The losing wait is cancelled: a pending timer of up to the whole probe budget would keep the
+      // process alive after its work is done (a `vitest run` or CLI run then exits up to 10 s late).
+      const republish = new AbortController();
       const outcome = await Promise.race([
         received.then(() => 'received' as const),
-        pause(Math.min(republishMs, remaining)).then(() => 'waiting' as const),
-      ]);
+        sleep(Math.min(republishMs, remaining), 'waiting' as const, { signal: republish.signal }),
+      ]).finally(() => republish.abort());
       if (outcome === 'received') return { elapsedMs: Date.now() - started };
       const abort = options.abortReason?.();
       if (abort) throw new Error(abort);

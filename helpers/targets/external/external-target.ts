@@ -192,8 +192,13 @@ async function readSysVersion(broker: BrokerEndpoint): Promise<string> {
     );
     // A broker may refuse $SYS subscriptions; the version then stays "unknown", which is the answer.
     await client.subscribeAsync('$SYS/broker/version', { qos: 0 }).catch(() => undefined);
-    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('unknown'), VERSION_WAIT_MS));
-    return await Promise.race([version, timeout]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('unknown'), VERSION_WAIT_MS)));
+    try {
+      return await Promise.race([version, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   } finally {
     await client.endAsync(true);
   }

@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOSQUITTO_MISSING, startLocalMosquitto, type LocalMosquitto } from '../load/testing/local-mosquitto.js';
+import { mqttProbe } from './mqtt-probe.js';
+
+const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+describe.skipIf(MOSQUITTO_MISSING)('mqttProbe', () => {
+  let broker: LocalMosquitto;
+  beforeAll(async () => {
+    broker = await startLocalMosquitto('stock');
+  });
+  afterAll(() => broker?.stop());
+
+  // A pending 10 s wait after a successful probe kept every `vitest run` and CLI run alive for up
+  // to the whole probe budget after its work was done (13 s instead of 5.5 s for a child run).
+  it('leaves no timer behind once the probe message arrived', async () => {
+    const before = timers();
+    const { elapsedMs } = await mqttProbe({
+      publishTo: { url: broker.url, label: 'mosquitto' },
+      subscribeTo: { url: broker.url, label: 'mosquitto' },
+      publishTopic: 'mtb/probe-test',
+      timeoutMs: 10_000,
+    });
+    expect(elapsedMs).toBeLessThan(10_000);
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
