@@ -72,6 +72,7 @@ export class SharedTestbedClient {
       upstream: this.brokerStandIn(key, 'upstream', info.upstream),
       forwarder,
       routes,
+      startupMs: info.startupMs,
       route(kind) {
         const route = routes.find((r) => r.kind === kind);
         if (!route)

@@ -61,6 +61,8 @@ export interface SharedTopologyInfo {
   forwarder: SharedForwarderInfo;
   /** The routes the forwarder implements, with the rules it was configured with. */
   routes: { kind: RouteKind; sourceFilter: string; targetPattern: string }[];
+  /** Its start to passing end-to-end probe, in the main process, ms. */
+  startupMs: number;
 }
 
 export type SharedInfo = SharedBrokerInfo | SharedTopologyInfo;

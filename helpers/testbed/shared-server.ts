@@ -179,5 +179,6 @@ function infoOf(started: Started): SharedInfo {
       sourceFilter: r.rule.sourceFilter,
       targetPattern: r.rule.targetPattern,
     })),
+    startupMs: t.startupMs,
   };
 }

@@ -42,6 +42,8 @@ export interface StartedTopology {
   /** Routes the forwarder implements (`pass` always; `event` when it has the EventCall callback). */
   readonly routes: readonly Route[];
   route(kind: RouteKind): Route;
+  /** From the start request to the passing end-to-end probe of every route, ms. */
+  readonly startupMs: number;
   /** Proves every route delivers end to end; used after fault injection. */
   probe(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startTopology(
   settings: Settings,
   options: TopologyOptions = {},
 ): Promise<StartedTopology> {
+  const startedAt = performance.now();
   const cleanups: (() => Promise<void>)[] = [];
   const disposeAll = async () => {
     const errors: unknown[] = [];
@@ -155,6 +158,7 @@ export async function startTopology(
       }
     };
     await probe();
+    const startupMs = Math.round(performance.now() - startedAt);
 
     const forwarder: StartedForwarder = { ...started, faults: probingFaults(started.faults, probe) };
     return {
@@ -164,6 +168,7 @@ export async function startTopology(
       upstream,
       forwarder,
       routes,
+      startupMs,
       route(kind: RouteKind): Route {
         const route = routes.find((r) => r.kind === kind);
         if (!route)

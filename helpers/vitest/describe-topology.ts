@@ -3,6 +3,8 @@ import { skipTest } from './skip.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { forwarderFromSpec } from '../forwarders/registry.js';
 import { deadComponents, topologyComponents } from '../testbed/liveness.js';
+import { runResources } from '../testbed/leftovers.js';
+import { inResourceScope, uniqueName } from '../runtime/run-context.js';
 import type { RunPlan, TopologyPlan } from '../testbed/run-plan.js';
 import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
 import { runPlan, runSettings } from './provided-plan.js';
@@ -85,6 +87,8 @@ export function useTopology(
   options: TopologyOptions & { fresh?: boolean } = {},
 ): () => StartedTopology {
   const settings = runSettings();
+  const own = Boolean(options.fresh || options.persistence);
+  const scope = uniqueName('topology');
   let topology: StartedTopology | undefined;
   beforeAll(
     async () => {
@@ -94,17 +98,19 @@ export function useTopology(
         return;
       }
       topology = await phaseClock.time('start', () =>
-        !options.fresh && !options.persistence
+        !own
           ? sharedTopology(plan.id)
-          : startTopology(
-              {
-                downstream: plan.downstream,
-                upstream: plan.upstream,
-                runtime: plan.runtime,
-                forwarder: forwarderFromSpec(plan.forwarder, settings),
-              },
-              settings,
-              options,
+          : inResourceScope(scope, () =>
+              startTopology(
+                {
+                  downstream: plan.downstream,
+                  upstream: plan.upstream,
+                  runtime: plan.runtime,
+                  forwarder: forwarderFromSpec(plan.forwarder, settings),
+                },
+                settings,
+                options,
+              ),
             ),
       );
     },
@@ -126,6 +132,12 @@ export function useTopology(
   });
   afterAll(async () => {
     await phaseClock.time('teardown', async () => topology?.dispose());
+    // A topology of the file's own must be gone once disposed (the shared ones go with the run).
+    if (own && topology) {
+      const left = await runResources(scope);
+      if (left.containers.length + left.networks.length + left.processes.length > 0)
+        throw new Error(`topology ${plan.id} left parts behind after its dispose: ${JSON.stringify(left)}`);
+    }
   }, DISPOSE_TIMEOUT_MS);
   return () => {
     if (!topology)

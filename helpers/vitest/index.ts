@@ -4,6 +4,7 @@ export { describeEachTopology, skipWithoutTopologies, useTopology } from './desc
 export { runPlan, runSettings } from './provided-plan.js';
 export { recordResult } from './record-result.js';
 export { runGatedScenario } from './run-gated.js';
+export { sharedTopology } from './shared.js';
 export { skipTest } from './skip.js';
 export {
   declarationOf,
