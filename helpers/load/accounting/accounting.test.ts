@@ -231,3 +231,30 @@ describe('mergeAccounting', () => {
     expect(merged.ledgers[0]?.failed.size).toBe(1);
   });
 });
+
+describe('LiveAccounting adopting a ledger made elsewhere', () => {
+  it('counts confirms and fails made directly on the ledger, before and after adoption', () => {
+    const live = new LiveAccounting(['g']);
+    const [g] = live.trackers;
+    if (!g) throw new Error('tracker missing');
+    live.receive(g, 'p', 0); // arrives before the ledger is known
+    const p = ledger('p', 3, [0]); // seq 0 confirmed before adoption
+    expect(live.addPublisher(p)).toBe(p);
+    expect(live).toMatchObject({ confirmed: 1, received: 1, receivedKnown: 1, missing: 0 });
+
+    p.confirm(1); // the suites' publisher confirms on its SentLog, not through LiveAccounting
+    expect(live.missing).toBe(1);
+    live.receive(g, 'p', 1);
+    expect(live.missing).toBe(0);
+    expect(p.fail(2)).toBe(true);
+    expect(p.confirm(2)).toBe(false);
+    expect(live).toMatchObject({ confirmed: 2, failed: 1, missing: 0 });
+  });
+
+  it('refuses a second ledger under the same id and a ledger another accounting counts', () => {
+    const live = new LiveAccounting(['g']);
+    const p = live.addPublisher('p');
+    expect(() => live.addPublisher(new SendLedger('p'))).toThrow(/duplicate publisher id "p"/);
+    expect(() => new LiveAccounting(['h']).addPublisher(p)).toThrow(/"p": already counted by another accounting/);
+  });
+});
