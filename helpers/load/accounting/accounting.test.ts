@@ -3,6 +3,7 @@ import {
   computeCounters,
   LiveAccounting,
   mergeAccounting,
+  receivePayload,
   RECEIPT_DUPLICATE,
   RECEIPT_NEW,
   RECEIPT_NEW_REORDERED,
@@ -12,6 +13,7 @@ import {
   SequenceBitset,
   snapshotAccounting,
 } from './index.js';
+import { createProbeMessage } from '../payload/index.js';
 
 function ledger(publisherId: string, attempted: number, confirmed: number[], failed: number[] = []): SendLedger {
   const l = new SendLedger(publisherId);
@@ -256,5 +258,37 @@ describe('LiveAccounting adopting a ledger made elsewhere', () => {
     const p = live.addPublisher('p');
     expect(() => live.addPublisher(new SendLedger('p'))).toThrow(/duplicate publisher id "p"/);
     expect(() => new LiveAccounting(['h']).addPublisher(p)).toThrow(/"p": already counted by another accounting/);
+  });
+});
+
+describe('receivePayload', () => {
+  it('decodes, counts the receipt and returns its outcome, or counts a corrupted, foreign or re-parsed payload', () => {
+    const live = new LiveAccounting(['g']);
+    const [g] = live.trackers;
+    if (!g) throw new Error('tracker missing');
+    const p = live.addPublisher('p');
+    const message = (seq: number) => createProbeMessage({ publisherId: 'p', seq, sendUs: 1000 + seq });
+    const outcomes = [1, 0, 1].map((seq) => receivePayload(live, g, message(seq)));
+    expect(outcomes.map((r) => (r.kind === 'ok' ? r.outcome : r.kind))).toEqual([
+      RECEIPT_NEW,
+      RECEIPT_NEW_REORDERED,
+      RECEIPT_DUPLICATE,
+    ]);
+    expect(outcomes[1]).toMatchObject({ kind: 'ok', publisherId: 'p', seq: 0, sendUs: 1000, reparsed: false });
+
+    const corrupted = message(2);
+    corrupted.writeUInt8(corrupted.readUInt8(corrupted.length - 3) ^ 0x01, corrupted.length - 3); // a flipped bit in the body
+    expect(receivePayload(live, g, corrupted)).toMatchObject({
+      kind: 'corrupted',
+      claimed: { publisherId: 'p', seq: 2 },
+    });
+    expect(receivePayload(live, g, Buffer.from('{"temperature":21}')).kind).toBe('foreign');
+    const pretty = Buffer.from(JSON.stringify(JSON.parse(message(3).toString()), null, 2));
+    expect(receivePayload(live, g, pretty)).toMatchObject({ kind: 'ok', seq: 3, reparsed: true, outcome: RECEIPT_NEW });
+
+    expect(g).toMatchObject({ corrupted: 1, foreign: 1, reparsed: 1 });
+    expect(g.receiptsOf('p')).toMatchObject({ duplicates: 1, reordered: 1 });
+    p.confirm(2);
+    expect(live).toMatchObject({ received: 3, missing: 1 });
   });
 });
