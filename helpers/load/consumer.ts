@@ -7,8 +7,8 @@ import type { RunStats } from './run-stats.js';
 const SUBACK_FAILURE_BIT = 0x80;
 
 /**
- * One subscribing client: decodes every PUBLISH it gets and records it in its
- * receiver group's tracker, stamped with the read time of the socket chunk it
+ * One subscribing client: every PUBLISH it gets goes through receivePayload
+ * (decode, integrity, its receiver group's tracker), stamped with the read time of the socket chunk it
  * came in (a chunk holding 20 messages is one read; decoding the first 19 is
  * the harness's time, not the broker's). Duplicates are expected at QoS 1
  * (redelivery with DUP=1) and are counted, not dropped silently.
