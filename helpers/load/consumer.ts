@@ -1,14 +1,14 @@
-import type { ReceiveTracker } from './accounting/index.js';
+import { receivePayload, type ReceiveTracker } from './accounting/index.js';
 import type { LoadClient } from './client/types.js';
-import { decodeMessage, type ExpectedBody } from './payload/index.js';
+import type { ExpectedBody } from './payload/index.js';
 import type { RunStats } from './run-stats.js';
 
 /** SUBACK return codes with bit 0x80 set are refusals [MQTT-3.9.3-2], v5 reason codes ≥ 0x80 too. */
 const SUBACK_FAILURE_BIT = 0x80;
 
 /**
- * One subscribing client: decodes every PUBLISH it gets and records it in its
- * receiver group's tracker, stamped with the read time of the socket chunk it
+ * One subscribing client: every PUBLISH it gets goes through receivePayload
+ * (decode, integrity, its receiver group's tracker), stamped with the read time of the socket chunk it
  * came in (a chunk holding 20 messages is one read; decoding the first 19 is
  * the harness's time, not the broker's). Duplicates are expected at QoS 1
  * (redelivery with DUP=1) and are counted, not dropped silently.
@@ -58,18 +58,21 @@ export class Consumer {
   private readonly handleMessage = (payload: Buffer, atUs: number): void => {
     const stats = this.stats;
     if (stats.frozen) return;
-    const decoded = decodeMessage(payload, this.expectedBody);
-    if (decoded.kind === 'ok') {
-      if (decoded.reparsed) this.tracker.reparsed++;
-      const outcome = stats.accounting.receive(this.tracker, decoded.publisherId, decoded.seq);
-      const known = stats.accounting.knows(decoded.publisherId);
-      stats.noteReceived(outcome, known, decoded.seq, decoded.sendUs, decoded.intendedUs, payload.length, atUs);
-    } else if (decoded.kind === 'corrupted') {
-      this.tracker.corrupted++;
-      const claimed = decoded.claimed ? ` (claims ${decoded.claimed.publisherId}#${decoded.claimed.seq})` : '';
-      stats.noteCorrupted(`${decoded.reason}${claimed}`, atUs);
-    } else {
-      this.tracker.foreign++;
+    const received = receivePayload(stats.accounting, this.tracker, payload, this.expectedBody);
+    if (received.kind === 'ok') {
+      const known = stats.accounting.knows(received.publisherId);
+      stats.noteReceived(
+        received.outcome,
+        known,
+        received.seq,
+        received.sendUs,
+        received.intendedUs,
+        payload.length,
+        atUs,
+      );
+    } else if (received.kind === 'corrupted') {
+      const claimed = received.claimed ? ` (claims ${received.claimed.publisherId}#${received.claimed.seq})` : '';
+      stats.noteCorrupted(`${received.reason}${claimed}`, atUs);
     }
   };
 

@@ -1,14 +1,16 @@
 import type { MessageCounters } from '../model/index.js';
 import {
   computeCounters,
+  LiveAccounting,
   RECEIPT_DUPLICATE,
   RECEIPT_NEW,
   RECEIPT_NEW_REORDERED,
-  ReceiveTracker,
+  receivePayload,
   SendLedger,
   SequenceBitset,
   toMessageCounters,
   type ReceiptOutcome,
+  type ReceiveTracker,
 } from '../load/accounting/index.js';
 import { assertPublisherId, decodeMessage } from '../load/payload/index.js';
 import { describeMessage, type MessageCollector, type ReceivedMessage } from './collector.js';
@@ -44,47 +46,52 @@ const RECEIPTS: Record<ReceiptOutcome, Receipt> = {
 };
 
 /**
- * Exact delivery accounting for one receiver, on the load engine's accounting (one path for
- * every suite): every payload is decoded and its integrity checked (helpers/load/payload:
- * publisher id, sequence, send time, CRC32); received counts distinct (publisher, sequence);
- * every attempted publish ends as received or lost, whether or not the broker acknowledged it;
- * duplicates, reordering and corruption are counted on their own.
+ * Exact delivery accounting for one receiver: the load engine's LiveAccounting with one receiver
+ * group, fed by the load engine's receive step (receivePayload: identity, sequence, send time,
+ * CRC32), so a suite counts exactly as a load run does. Received counts distinct (publisher,
+ * sequence); every attempted publish ends as received or lost, whether or not the broker
+ * acknowledged it; duplicates, reordering and corruption are counted on their own.
  */
 export class DeliveryTracker {
-  private readonly logs = new Map<string, SentLog>();
-  private readonly receipts = new ReceiveTracker('receiver');
+  /** One receiver group; every SentLog from `sender` is one of its ledgers. */
+  readonly accounting = new LiveAccounting(['receiver']);
+  private readonly receipts: ReceiveTracker;
   /** Payloads with an identity header that failed the integrity check. */
   readonly corrupted: { topic: string; reason: string; claimed?: string }[] = [];
   /** Payloads without any identity header (nothing this test published). */
   readonly foreign: { topic: string; bytes: number }[] = [];
 
-  /** The log of a publisher (created on first use); its id is what the payloads carry. */
+  constructor() {
+    const [receipts] = this.accounting.trackers;
+    if (!receipts) throw new Error('DeliveryTracker: LiveAccounting made no tracker for its one group');
+    this.receipts = receipts;
+  }
+
+  /**
+   * The log of a publisher (created on first use); its id is what the payloads carry. Its confirms
+   * and fails, made by whoever publishes, count in this tracker's accounting.
+   */
   sender(publisherId: string): SentLog {
-    let log = this.logs.get(publisherId);
-    if (!log) {
-      log = new SentLog(publisherId);
-      this.logs.set(publisherId, log);
-    }
+    const known = this.accounting.ledgerOf(publisherId);
+    if (known instanceof SentLog) return known;
+    const log = new SentLog(publisherId);
+    this.accounting.addPublisher(log);
     return log;
   }
 
   record(message: ReceivedMessage): Receipt {
-    const decoded = decodeMessage(message.payload);
-    if (decoded.kind === 'foreign') {
+    const received = receivePayload(this.accounting, this.receipts, message.payload);
+    if (received.kind === 'ok') return RECEIPTS[received.outcome];
+    if (received.kind === 'foreign') {
       this.foreign.push({ topic: message.topic, bytes: message.payload.length });
-      this.receipts.foreign++;
       return 'foreign';
     }
-    if (decoded.kind === 'corrupted') {
-      this.corrupted.push({
-        topic: message.topic,
-        reason: decoded.reason,
-        ...(decoded.claimed ? { claimed: `${decoded.claimed.publisherId}#${decoded.claimed.seq}` } : {}),
-      });
-      this.receipts.corrupted++;
-      return 'corrupted';
-    }
-    return RECEIPTS[this.receipts.record(decoded.publisherId, decoded.seq)];
+    this.corrupted.push({
+      topic: message.topic,
+      reason: received.reason,
+      ...(received.claimed ? { claimed: `${received.claimed.publisherId}#${received.claimed.seq}` } : {}),
+    });
+    return 'corrupted';
   }
 
   /** Records every message the collector has and will get that passes `filter`. Returns an unsubscribe. */
@@ -97,10 +104,8 @@ export class DeliveryTracker {
 
   /** Distinct sequences received from one publisher (or from all). */
   unique(publisherId?: string): number {
-    if (publisherId !== undefined) return this.receipts.receiptsOf(publisherId)?.received.size ?? 0;
-    let total = 0;
-    for (const [, receipts] of this.receipts.publishers()) total += receipts.received.size;
-    return total;
+    if (publisherId === undefined) return this.accounting.received;
+    return this.receipts.receiptsOf(publisherId)?.received.size ?? 0;
   }
 
   has(publisherId: string, seq: number): boolean {
@@ -109,16 +114,12 @@ export class DeliveryTracker {
 
   /** True once every confirmed message of every publisher arrived. */
   allConfirmedReceived(): boolean {
-    for (const log of this.logs.values()) {
-      const received = this.receipts.receiptsOf(log.publisherId)?.received;
-      if (received ? log.confirmed.countAndNot(received) > 0 : log.confirmed.size > 0) return false;
-    }
-    return true;
+    return this.accounting.missing === 0;
   }
 
   /** Attempted sequences that never arrived (confirmed or not), ascending, at most `limit`. */
   lostSeqs(publisherId: string, limit = Number.MAX_SAFE_INTEGER): number[] {
-    const log = this.logs.get(publisherId);
+    const log = this.accounting.ledgerOf(publisherId);
     if (!log) return [];
     return (this.receipts.receiptsOf(publisherId)?.received ?? new SequenceBitset()).sampleMissingBelow(
       log.attempted,
@@ -128,11 +129,11 @@ export class DeliveryTracker {
 
   /** Valid payloads of a publisher or sequence this tracker never sent (e.g. a stale retained message). */
   unexpected(): number {
-    return computeCounters(this.logs.values(), [this.receipts]).unexpected;
+    return computeCounters(this.accounting.ledgers, this.accounting.trackers).unexpected;
   }
 
   counters(): MessageCounters {
-    return toMessageCounters(computeCounters(this.logs.values(), [this.receipts]));
+    return toMessageCounters(computeCounters(this.accounting.ledgers, this.accounting.trackers));
   }
 
   /** One line per problem (bounded samples), for assertion messages. */
@@ -144,7 +145,7 @@ export class DeliveryTracker {
     if (c.lostUnacknowledged > 0)
       parts.push(`${c.lostUnacknowledged} lost publish(es) were never acknowledged by the broker`);
     if (c.unconfirmed > 0) parts.push(`unconfirmed publishes ${c.unconfirmed}${this.failureSample()}`);
-    for (const log of this.logs.values()) {
+    for (const log of this.accounting.ledgers) {
       const lost = this.lostSeqs(log.publisherId, SAMPLE + 1);
       if (lost.length > 0)
         parts.push(
@@ -171,7 +172,8 @@ export class DeliveryTracker {
   }
 
   private failureSample(): string {
-    for (const log of this.logs.values()) {
+    for (const log of this.accounting.ledgers) {
+      if (!(log instanceof SentLog)) continue;
       const first = log.failureReasons.entries().next();
       if (!first.done) return ` (e.g. ${log.publisherId}#${first.value[0]}: ${first.value[1]})`;
     }

@@ -3,6 +3,7 @@ import {
   computeCounters,
   LiveAccounting,
   mergeAccounting,
+  receivePayload,
   RECEIPT_DUPLICATE,
   RECEIPT_NEW,
   RECEIPT_NEW_REORDERED,
@@ -12,6 +13,7 @@ import {
   SequenceBitset,
   snapshotAccounting,
 } from './index.js';
+import { createProbeMessage } from '../payload/index.js';
 
 function ledger(publisherId: string, attempted: number, confirmed: number[], failed: number[] = []): SendLedger {
   const l = new SendLedger(publisherId);
@@ -229,5 +231,64 @@ describe('mergeAccounting', () => {
     expect(merged.ledgers[0]).toMatchObject({ attempted: 5 });
     expect(merged.ledgers[0]?.confirmed.size).toBe(3);
     expect(merged.ledgers[0]?.failed.size).toBe(1);
+  });
+});
+
+describe('LiveAccounting adopting a ledger made elsewhere', () => {
+  it('counts confirms and fails made directly on the ledger, before and after adoption', () => {
+    const live = new LiveAccounting(['g']);
+    const [g] = live.trackers;
+    if (!g) throw new Error('tracker missing');
+    live.receive(g, 'p', 0); // arrives before the ledger is known
+    const p = ledger('p', 3, [0]); // seq 0 confirmed before adoption
+    expect(live.addPublisher(p)).toBe(p);
+    expect(live).toMatchObject({ confirmed: 1, received: 1, receivedKnown: 1, missing: 0 });
+
+    p.confirm(1); // the suites' publisher confirms on its SentLog, not through LiveAccounting
+    expect(live.missing).toBe(1);
+    live.receive(g, 'p', 1);
+    expect(live.missing).toBe(0);
+    expect(p.fail(2)).toBe(true);
+    expect(p.confirm(2)).toBe(false);
+    expect(live).toMatchObject({ confirmed: 2, failed: 1, missing: 0 });
+  });
+
+  it('refuses a second ledger under the same id and a ledger another accounting counts', () => {
+    const live = new LiveAccounting(['g']);
+    const p = live.addPublisher('p');
+    expect(() => live.addPublisher(new SendLedger('p'))).toThrow(/duplicate publisher id "p"/);
+    expect(() => new LiveAccounting(['h']).addPublisher(p)).toThrow(/"p": already counted by another accounting/);
+  });
+});
+
+describe('receivePayload', () => {
+  it('decodes, counts the receipt and returns its outcome, or counts a corrupted, foreign or re-parsed payload', () => {
+    const live = new LiveAccounting(['g']);
+    const [g] = live.trackers;
+    if (!g) throw new Error('tracker missing');
+    const p = live.addPublisher('p');
+    const message = (seq: number) => createProbeMessage({ publisherId: 'p', seq, sendUs: 1000 + seq });
+    const outcomes = [1, 0, 1].map((seq) => receivePayload(live, g, message(seq)));
+    expect(outcomes.map((r) => (r.kind === 'ok' ? r.outcome : r.kind))).toEqual([
+      RECEIPT_NEW,
+      RECEIPT_NEW_REORDERED,
+      RECEIPT_DUPLICATE,
+    ]);
+    expect(outcomes[1]).toMatchObject({ kind: 'ok', publisherId: 'p', seq: 0, sendUs: 1000, reparsed: false });
+
+    const corrupted = message(2);
+    corrupted.writeUInt8(corrupted.readUInt8(corrupted.length - 3) ^ 0x01, corrupted.length - 3); // a flipped bit in the body
+    expect(receivePayload(live, g, corrupted)).toMatchObject({
+      kind: 'corrupted',
+      claimed: { publisherId: 'p', seq: 2 },
+    });
+    expect(receivePayload(live, g, Buffer.from('{"temperature":21}')).kind).toBe('foreign');
+    const pretty = Buffer.from(JSON.stringify(JSON.parse(message(3).toString()), null, 2));
+    expect(receivePayload(live, g, pretty)).toMatchObject({ kind: 'ok', seq: 3, reparsed: true, outcome: RECEIPT_NEW });
+
+    expect(g).toMatchObject({ corrupted: 1, foreign: 1, reparsed: 1 });
+    expect(g.receiptsOf('p')).toMatchObject({ duplicates: 1, reordered: 1 });
+    p.confirm(2);
+    expect(live).toMatchObject({ received: 3, missing: 1 });
   });
 });

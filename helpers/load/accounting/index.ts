@@ -1,5 +1,5 @@
 export { SequenceBitset } from './sequence-bitset.js';
-export { SendLedger } from './send-ledger.js';
+export { SendLedger, type SettleListener } from './send-ledger.js';
 export {
   ReceiveTracker,
   RECEIPT_DUPLICATE,
@@ -17,3 +17,4 @@ export {
   type AccountingState,
 } from './snapshot.js';
 export { LiveAccounting } from './live-accounting.js';
+export { receivePayload, type ReceivedOk, type ReceivedPayload } from './receive-payload.js';

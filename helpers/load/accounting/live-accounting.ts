@@ -1,11 +1,13 @@
 import { RECEIPT_DUPLICATE, ReceiveTracker, type ReceiptOutcome } from './receive-tracker.js';
-import { SendLedger } from './send-ledger.js';
+import { SendLedger, type SettleListener } from './send-ledger.js';
 
 /**
  * The in-process accounting of one run: ledgers per publisher, trackers per
  * receiver group, and an O(1) "every confirmed message arrived" check for the
  * drain (a message may be received before its PUBACK reaches the publisher,
- * so both sides update the delivered-and-confirmed count).
+ * so both sides update the delivered-and-confirmed count). A ledger it holds
+ * reports its confirms and fails itself, whoever calls them (the load engine's
+ * producer, or the suites' publisher on a SentLog).
  */
 export class LiveAccounting {
   readonly ledgers: SendLedger[] = [];
@@ -16,30 +18,55 @@ export class LiveAccounting {
   private receivedTotal = 0;
   private receivedKnownTotal = 0;
   private deliveredConfirmed = 0;
+  private readonly settle: SettleListener = {
+    onConfirmed: (ledger, seq) => {
+      this.confirmedTotal++;
+      for (const tracker of this.trackers) if (tracker.has(ledger.publisherId, seq)) this.deliveredConfirmed++;
+    },
+    onFailed: () => {
+      this.failedTotal++;
+    },
+  };
 
   constructor(groupIds: readonly string[]) {
     this.trackers = groupIds.map((id) => new ReceiveTracker(id));
   }
 
-  addPublisher(publisherId: string): SendLedger {
-    if (this.ledgerById.has(publisherId)) throw new Error(`LiveAccounting: duplicate publisher id "${publisherId}"`);
-    const ledger = new SendLedger(publisherId);
+  /**
+   * A new ledger for `publisher`, or `publisher` itself when it is a ledger made elsewhere (e.g. the
+   * suites' SentLog): what it settled and what was received from it so far count from now on.
+   */
+  addPublisher(publisher: string | SendLedger): SendLedger {
+    const ledger = typeof publisher === 'string' ? new SendLedger(publisher) : publisher;
+    const id = ledger.publisherId;
+    if (this.ledgerById.has(id)) throw new Error(`LiveAccounting: duplicate publisher id "${id}"`);
+    ledger.listen(this.settle);
     this.ledgers.push(ledger);
-    this.ledgerById.set(publisherId, ledger);
+    this.ledgerById.set(id, ledger);
+    this.confirmedTotal += ledger.confirmed.size;
+    this.failedTotal += ledger.failed.size;
+    for (const tracker of this.trackers) {
+      const received = tracker.receiptsOf(id)?.received;
+      if (!received) continue;
+      this.receivedKnownTotal += received.size;
+      this.deliveredConfirmed += ledger.confirmed.countAnd(received);
+    }
     return ledger;
   }
 
-  confirm(ledger: SendLedger, seq: number): boolean {
-    if (!ledger.confirm(seq)) return false;
-    this.confirmedTotal++;
-    for (const tracker of this.trackers) if (tracker.has(ledger.publisherId, seq)) this.deliveredConfirmed++;
-    return true;
+  /** The ledger of a publisher this run issued messages under. */
+  ledgerOf(publisherId: string): SendLedger | undefined {
+    return this.ledgerById.get(publisherId);
   }
 
+  /** Same as `ledger.confirm(seq)`: the ledger reports it here. */
+  confirm(ledger: SendLedger, seq: number): boolean {
+    return ledger.confirm(seq);
+  }
+
+  /** Same as `ledger.fail(seq)`: the ledger reports it here. */
   fail(ledger: SendLedger, seq: number): boolean {
-    if (!ledger.fail(seq)) return false;
-    this.failedTotal++;
-    return true;
+    return ledger.fail(seq);
   }
 
   receive(tracker: ReceiveTracker, publisherId: string, seq: number): ReceiptOutcome {
