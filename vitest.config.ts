@@ -28,8 +28,11 @@ const MEASURING_SUITES = [
   // the behaviour suites made it miss once: it runs alone too.
   'suites/harness-cleanup.test.ts',
 ];
-/** Unit files that compare latencies across processes: they run alone, after the suites. */
-const TIMED_UNIT_TESTS = ['helpers/load/shard/sharded-vs-single.test.ts'];
+/**
+ * Unit files whose assertions are timing bounds (latencies compared across processes, the wall
+ * clock paired with the monotonic one within 50 µs): they run alone, after the suites.
+ */
+const TIMED_UNIT_TESTS = ['helpers/load/shard/sharded-vs-single.test.ts', 'helpers/load/clock.test.ts'];
 /** In both projects: their timed cases measure, the others do not. */
 const SELF_TESTS = ['suites/selftest.test.ts', 'suites/selftest-forwarder.test.ts'];
 
