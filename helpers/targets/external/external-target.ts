@@ -117,7 +117,7 @@ export const externalTarget: Target<'external'> = {
       dispose: () => Promise.resolve(),
     };
     await probeBroker(broker, broker, request.settings);
-    return { ...broker, version: await readSysVersion(broker) };
+    return { ...broker, version: await readSysVersion(broker, request.settings.probeTimeoutMs) };
   },
 };
 
@@ -174,15 +174,19 @@ function readCa(path: string): string {
   }
 }
 
-/** Many brokers publish their version as a retained `$SYS/broker/version`; others simply stay silent. */
-async function readSysVersion(broker: BrokerEndpoint): Promise<string> {
+/**
+ * Many brokers publish their version as a retained `$SYS/broker/version`; others simply stay silent.
+ * The connection gets the probe's budget: the broker just passed its probe, and on a busy machine
+ * (or behind the self-test's proxy) a CONNACK can take longer than the wait for the version.
+ */
+async function readSysVersion(broker: BrokerEndpoint, connectTimeoutMs: number): Promise<string> {
   const client = await mqtt.connectAsync(
     broker.url,
     {
       ...broker.clientOptions,
       clientId: uniqueName(`mtb-ver-${shortRunId()}`),
       reconnectPeriod: 0,
-      connectTimeout: VERSION_WAIT_MS,
+      connectTimeout: connectTimeoutMs,
     },
     false,
   );
