@@ -175,11 +175,11 @@ export class Producer implements ScheduledProducer {
       // Unconfirmed, not refused: the connection's end is recorded by handleClose.
       stats.progress(atUs);
     } else if (error) {
-      if (stats.accounting.fail(this.ledger, seq)) {
+      if (this.ledger.fail(seq)) {
         stats.errors.record('publisher', this.clientId, `publish failed: ${error.message}`);
       }
       stats.progress(atUs);
-    } else if (stats.accounting.confirm(this.ledger, seq)) {
+    } else if (this.ledger.confirm(seq)) {
       stats.noteConfirmed(seq, sendUs, bytes, atUs);
     }
     if (this.blockKind === 'window' && this.inflight < this.config.inflightLimit) this.endBlock(error ? nowUs() : atUs);

@@ -62,8 +62,8 @@ function runConsumerPath(): LiveAccounting {
   new Consumer('sub-0', client, tracker, new RunStats(accounting, 0, false, Date.now()));
   for (const step of SCRIPT) {
     if ('issue' in step) ledger.issue(step.issue);
-    else if ('confirm' in step) accounting.confirm(ledger, step.confirm);
-    else if ('fail' in step) accounting.fail(ledger, step.fail);
+    else if ('confirm' in step) ledger.confirm(step.confirm);
+    else if ('fail' in step) ledger.fail(step.fail);
     else deliver?.(step.deliver, 0);
   }
   return accounting;

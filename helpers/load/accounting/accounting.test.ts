@@ -174,8 +174,8 @@ describe('LiveAccounting', () => {
     p.issue(0);
     p.issue(1);
     live.receive(g1, 'p', 0); // before its PUBACK
-    live.confirm(p, 0);
-    live.confirm(p, 1);
+    p.confirm(0);
+    p.confirm(1);
     expect(live.missing).toBe(3);
     live.receive(g2, 'p', 0);
     live.receive(g1, 'p', 1);
@@ -183,8 +183,8 @@ describe('LiveAccounting', () => {
     live.receive(g2, 'p', 1);
     expect(live.missing).toBe(0);
     expect(live.received).toBe(4);
-    expect(live.confirm(p, 1)).toBe(false);
-    expect(live.fail(p, 1)).toBe(false);
+    expect(p.confirm(1)).toBe(false);
+    expect(p.fail(1)).toBe(false);
   });
 });
 

@@ -59,16 +59,6 @@ export class LiveAccounting {
     return this.ledgerById.get(publisherId);
   }
 
-  /** Same as `ledger.confirm(seq)`: the ledger reports it here. */
-  confirm(ledger: SendLedger, seq: number): boolean {
-    return ledger.confirm(seq);
-  }
-
-  /** Same as `ledger.fail(seq)`: the ledger reports it here. */
-  fail(ledger: SendLedger, seq: number): boolean {
-    return ledger.fail(seq);
-  }
-
   receive(tracker: ReceiveTracker, publisherId: string, seq: number): ReceiptOutcome {
     const outcome = tracker.record(publisherId, seq);
     if (outcome !== RECEIPT_DUPLICATE) {
