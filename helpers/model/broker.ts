@@ -149,4 +149,6 @@ export interface StartedBroker extends StartedComponent, BrokerEndpoint {
   /** How a forwarder in the same runtime reaches this broker (a network alias in containers). */
   readonly peer: Endpoint;
   readonly behaviour: BrokerBehaviour;
+  /** The Docker container's id (container runtime): the shared testbed attaches it to more networks. */
+  readonly containerId?: string;
 }

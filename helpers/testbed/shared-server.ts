@@ -8,7 +8,6 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Settings, StartedBroker, StartedComponent, StartedForwarder } from '../model/index.js';
 import { forwarderFromSpec } from '../forwarders/registry.js';
-import { targetByName } from '../targets/registry.js';
 import type { RunPlan } from './run-plan.js';
 import {
   keyText,
@@ -19,6 +18,7 @@ import {
   type SharedPart,
   type SharedRequest,
 } from './shared-protocol.js';
+import { BrokerPool } from './broker-pool.js';
 import { startTopology, type StartedTopology } from './topology.js';
 
 type Started = { kind: 'broker'; broker: StartedBroker } | { kind: 'topology'; topology: StartedTopology };
@@ -26,6 +26,8 @@ type Started = { kind: 'broker'; broker: StartedBroker } | { kind: 'topology'; t
 export class SharedTestbedServer {
   private readonly started = new Map<string, Promise<Started>>();
   private readonly sockets = new Set<Socket>();
+  /** Every shared broker: a target's own, and those of its shared topologies (helpers/testbed/broker-pool.ts). */
+  private readonly pool: BrokerPool;
   private server: Server | undefined;
   private closing: Promise<void> | undefined;
 
@@ -33,7 +35,9 @@ export class SharedTestbedServer {
     private readonly plan: RunPlan,
     private readonly settings: Settings,
     readonly socketPath: string,
-  ) {}
+  ) {
+    this.pool = new BrokerPool(settings);
+  }
 
   async listen(): Promise<void> {
     rmSync(this.socketPath, { force: true });
@@ -48,7 +52,7 @@ export class SharedTestbedServer {
     });
   }
 
-  /** Disposes of everything started (topologies first: their brokers are their own), then stops listening. */
+  /** Stops listening, then disposes of everything started: topologies first, then the brokers they share. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const socket of this.sockets) socket.destroy();
@@ -56,10 +60,10 @@ export class SharedTestbedServer {
       const errors: string[] = [];
       const all = await Promise.allSettled(this.started.values());
       for (const entry of all) {
-        if (entry.status !== 'fulfilled') continue;
-        const component = entry.value.kind === 'broker' ? entry.value.broker : entry.value.topology;
-        await component.dispose().catch((error: unknown) => errors.push(String(error)));
+        if (entry.status !== 'fulfilled' || entry.value.kind !== 'topology') continue;
+        await entry.value.topology.dispose().catch((error: unknown) => errors.push(String(error)));
       }
+      await this.pool.dispose().catch((error: unknown) => errors.push(String(error)));
       rmSync(this.socketPath, { force: true });
       if (errors.length > 0) throw new Error(`disposing the shared testbed failed: ${errors.join('; ')}`);
     })();
@@ -113,8 +117,7 @@ export class SharedTestbedServer {
       const target = this.plan.targets.find((t) => t.name === key.target);
       if (!target) throw new Error(`target ${key.target} is not in this run's plan`);
       if (target.status === 'skipped') throw new Error(`${target.name} cannot run here: ${target.reason}`);
-      const broker = await targetByName(target.name).start({ runtime: target.runtime, settings: this.settings });
-      return { kind: 'broker', broker };
+      return { kind: 'broker', broker: await this.pool.broker(target.name, target.runtime) };
     }
     const plan = this.plan.topologies.find((t) => t.id === key.id);
     if (!plan) throw new Error(`topology ${key.id} is not in this run's plan`);
@@ -127,6 +130,7 @@ export class SharedTestbedServer {
         forwarder: forwarderFromSpec(plan.forwarder, this.settings),
       },
       this.settings,
+      { brokers: (spec) => this.pool.pair(spec.downstream, spec.upstream, spec.runtime) },
     );
     return { kind: 'topology', topology };
   }

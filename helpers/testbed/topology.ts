@@ -16,6 +16,7 @@ import { ReadinessError } from '../runtime/readiness-error.js';
 import { runContext, shortRunId, uniqueName } from '../runtime/run-context.js';
 import { targetByName } from '../targets/registry.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from '../targets/target.js';
+import type { TopologyBrokers } from './broker-pool.js';
 import { watchLiveness } from './liveness.js';
 import { routesFor, type Route } from './topics.js';
 
@@ -29,6 +30,11 @@ export interface TopologySpec {
 export interface TopologyOptions {
   /** Brokers keep retained messages and sessions across a graceful restart. */
   persistence?: boolean;
+  /**
+   * Brokers (and network) the topology uses instead of starting its own: it neither owns nor
+   * disposes of them (the shared testbed's BrokerPool).
+   */
+  brokers?: (spec: TopologySpec) => Promise<TopologyBrokers>;
 }
 
 /** downstream broker -> forwarder -> upstream broker, started and stopped as one unit. */
@@ -82,25 +88,9 @@ export async function startTopology(
     if (errors.length > 0) throw new AggregateError(errors, `disposing topology ${topologyId(spec)} failed`);
   };
   try {
-    let network: StartedNetwork | undefined;
-    if (spec.runtime === 'container') {
-      const started = await startRunNetwork();
-      network = started;
-      cleanups.push(async () => {
-        await started.stop();
-      });
-    }
-    const start = (target: TargetName, role: typeof DOWNSTREAM_ALIAS | typeof UPSTREAM_ALIAS) =>
-      targetByName(target).start({ runtime: spec.runtime, settings, role, network, persistence: options.persistence });
-    const [down, up] = await Promise.allSettled([
-      start(spec.downstream, DOWNSTREAM_ALIAS),
-      start(spec.upstream, UPSTREAM_ALIAS),
-    ]);
-    for (const result of [down, up]) if (result.status === 'fulfilled') cleanups.push(() => result.value.dispose());
-    if (down.status === 'rejected') throw down.reason;
-    if (up.status === 'rejected') throw up.reason;
-    const downstream = down.value;
-    const upstream = up.value;
+    const { downstream, upstream, network } = options.brokers
+      ? await options.brokers(spec)
+      : await startOwnBrokers(spec, settings, options, cleanups);
 
     const bedPrefix = `mtb/${runContext().runId}/${uniqueName('bed')}`;
     const routes = routesFor(
@@ -189,6 +179,33 @@ export async function startTopology(
     });
     throw error;
   }
+}
+
+/** Starts both brokers side by side (on a network of their own in containers); `cleanups` gets their disposal. */
+async function startOwnBrokers(
+  spec: TopologySpec,
+  settings: Settings,
+  options: TopologyOptions,
+  cleanups: (() => Promise<void>)[],
+): Promise<TopologyBrokers> {
+  let network: StartedNetwork | undefined;
+  if (spec.runtime === 'container') {
+    const started = await startRunNetwork();
+    network = started;
+    cleanups.push(async () => {
+      await started.stop();
+    });
+  }
+  const start = (target: TargetName, role: typeof DOWNSTREAM_ALIAS | typeof UPSTREAM_ALIAS) =>
+    targetByName(target).start({ runtime: spec.runtime, settings, role, network, persistence: options.persistence });
+  const [down, up] = await Promise.allSettled([
+    start(spec.downstream, DOWNSTREAM_ALIAS),
+    start(spec.upstream, UPSTREAM_ALIAS),
+  ]);
+  for (const result of [down, up]) if (result.status === 'fulfilled') cleanups.push(() => result.value.dispose());
+  if (down.status === 'rejected') throw down.reason;
+  if (up.status === 'rejected') throw up.reason;
+  return { downstream: down.value, upstream: up.value, network };
 }
 
 /** After the forwarder is started again, its readiness is the end-to-end probe. */

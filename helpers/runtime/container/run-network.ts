@@ -17,3 +17,13 @@ export async function startRunNetwork(): Promise<StartedNetwork> {
   });
   return new StartedNetwork(client, name, network);
 }
+
+/** Attaches a running container to one more network, where `alias` names it. */
+export async function attachToNetwork(containerId: string, network: StartedNetwork, alias: string): Promise<void> {
+  const client = await dockerClient();
+  await client.container.connectToNetwork(
+    client.container.getById(containerId),
+    client.network.getById(network.getId()),
+    [alias],
+  );
+}

@@ -60,6 +60,7 @@ export const emqxTarget: Target<'emqx'> = {
         target: 'emqx',
         label,
         runtime: 'container',
+        containerId: started.getId(),
         version: `emqx ${started.getVersion()}`,
         url,
         peer: request.role

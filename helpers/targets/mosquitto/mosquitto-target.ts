@@ -96,6 +96,7 @@ export async function startInContainer(
     await probeBroker(component, endpoint, request.settings);
     return brokerFrom(component, variant, started.getVersion(), {
       ...endpoint,
+      containerId: started.getId(),
       peer: request.role
         ? { host: request.role, port: variant.security ? MOSQUITTO_CONTAINER_TLS_PORT : MOSQUITTO_CONTAINER_PORT }
         : { host: started.getHost(), port: hostPort },
@@ -170,7 +171,7 @@ function brokerFrom(
   component: ContainerComponent | ProcessComponent,
   variant: MosquittoVariant,
   version: string,
-  fields: Pick<StartedBroker, 'url' | 'peer' | 'clientOptions'>,
+  fields: Pick<StartedBroker, 'url' | 'peer' | 'clientOptions' | 'containerId'>,
 ): StartedBroker {
   return {
     target: variant.target,

@@ -82,6 +82,7 @@ async function startInContainer(request: BrokerStartRequest): Promise<StartedBro
       target: 'rabbitmq',
       label,
       runtime: 'container',
+      containerId: started.getId(),
       version: `rabbitmq ${version}`,
       url,
       peer: request.role
