@@ -14,8 +14,8 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 process.env[RUN_ID_ENV] ??= newRunId();
 
 /**
- * The suites in two projects. A file in both (the self-tests) registers its timed cases in the
- * measuring project and the others in the behaviour one.
+ * The suites in two projects. A file in both (IN_BOTH) registers its timed cases in the measuring
+ * project and the others in the behaviour one.
  */
 const MEASURING_SUITES = [
   'suites/forwarding-loss.test.ts',
@@ -24,17 +24,18 @@ const MEASURING_SUITES = [
   'suites/load-mqtt-bench.test.ts',
   'suites/load-max-rate.test.ts',
   'suites/micro.test.ts',
-  // Not a measurement, but a time bound (SIGINT cleans up within 10 s) that a machine busy with
-  // the behaviour suites made it miss once: it runs alone too.
-  'suites/harness-cleanup.test.ts',
 ];
 /**
  * Unit files whose assertions are timing bounds (latencies compared across processes, the wall
  * clock paired with the monotonic one within 50 µs): they run alone, after the suites.
  */
 const TIMED_UNIT_TESTS = ['helpers/load/shard/sharded-vs-single.test.ts', 'helpers/load/clock.test.ts'];
-/** In both projects: their timed cases measure, the others do not. */
-const SELF_TESTS = ['suites/selftest.test.ts', 'suites/selftest-forwarder.test.ts'];
+/**
+ * In both projects: their timed cases run in the measuring one, the others in the behaviour one.
+ * harness-cleanup's timed case is not a measurement but a time bound (SIGINT cleans up within 10 s)
+ * that a machine busy with the behaviour suites made it miss once.
+ */
+const IN_BOTH = ['suites/selftest.test.ts', 'suites/selftest-forwarder.test.ts', 'suites/harness-cleanup.test.ts'];
 
 export default defineConfig({
   test: {
@@ -100,7 +101,7 @@ export default defineConfig({
           // time. A timed scenario never shares the CPU with another test (and if something else
           // does take it, the timing verdict says so: helpers/gates/timing-verdict.ts).
           name: 'suites-measure',
-          include: [...MEASURING_SUITES, ...SELF_TESTS],
+          include: [...MEASURING_SUITES, ...IN_BOTH],
           globalSetup: ['helpers/vitest/global-setup.ts'],
           setupFiles: ['helpers/vitest/worker-setup.ts', 'helpers/vitest/phases-setup.ts'],
           provide: { suiteProject: 'measure' },
