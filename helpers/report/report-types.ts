@@ -41,6 +41,8 @@ export interface FileTiming {
   project: string;
   /** Tests and hooks of the file, ms. */
   durationMs: number;
+  /** When the file began, ms after the run began: with durationMs, the run's timeline and critical path. */
+  beganMs?: number;
   phases?: PhaseTotals;
 }
 

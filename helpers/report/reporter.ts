@@ -60,6 +60,8 @@ export class TestbenchReporter implements Reporter {
   private vitest!: Vitest;
   private settings!: ReportSettings;
   private startedAt = new Date();
+  /** When each test file began running (its tests and hooks, after collection). */
+  private readonly began = new WeakMap<TestModule, number>();
   private hub: ProgressHub | undefined;
   private written: { folder: string; report: TestbenchReport } | undefined;
   /** The run's broker passwords (read while the run's folder still exists), scrubbed from every file written. */
@@ -90,6 +92,10 @@ export class TestbenchReporter implements Reporter {
     this.startedAt = new Date();
   }
 
+  onTestModuleStart(module: TestModule): void {
+    this.began.set(module, Date.now());
+  }
+
   onTestRunEnd(
     testModules: ReadonlyArray<TestModule>,
     unhandledErrors: ReadonlyArray<SerializedError>,
@@ -116,7 +122,7 @@ export class TestbenchReporter implements Reporter {
     const root = this.vitest.config.root;
     const runId = plan?.runId ?? this.options.env['MQTT_TESTBENCH_RUN_ID'] ?? `run-${this.startedAt.getTime()}`;
     const tests = modules.flatMap((m) => [...m.children.allTests()].map((t) => collectTest(t, root)));
-    const files = testModules.map((m) => fileTiming(m, root));
+    const files = testModules.map((m) => fileTiming(m, root, this.began.get(m), this.startedAt.getTime()));
     const errors = [
       ...unhandledErrors.map((e) => `unhandled error: ${errorText(e)}`),
       ...modules.flatMap((m) => suiteErrors(m, root)),
@@ -262,12 +268,13 @@ export class TestbenchReporter implements Reporter {
 }
 
 /** A test file's time (tests and hooks) and, where it marked them, its phases. */
-function fileTiming(module: TestModule, root: string): FileTiming {
+function fileTiming(module: TestModule, root: string, began: number | undefined, runBegan: number): FileTiming {
   const phases = module.meta().phases;
   return {
     file: relative(root, module.moduleId),
     project: module.project.name,
     durationMs: Math.round(module.diagnostic().duration),
+    ...(began !== undefined ? { beganMs: Math.max(0, began - runBegan) } : {}),
     ...(phases ? { phases } : {}),
   };
 }

@@ -335,6 +335,7 @@ export const reportSchema = z
             file: z.string(),
             project: z.string(),
             durationMs: z.number(),
+            beganMs: z.number().optional().describe('When the file began, ms after the run began'),
             phases: z.record(z.string(), z.number()).optional(),
           }),
         ),

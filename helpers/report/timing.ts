@@ -20,7 +20,12 @@ export function totalPhases(files: readonly FileTiming[]): PhaseTotals {
 export function slowestFiles(report: TestbenchReport, n = 5): string[] {
   return (report.timing?.files ?? [])
     .slice(0, n)
-    .map((f) => `${f.file} ${duration(f.durationMs)}${phaseText(f.phases)}`);
+    .map((f) => `${f.file} ${duration(f.durationMs)}${began(f)}${phaseText(f.phases)}`);
+}
+
+/** ` from +2 min 13 s` (after the run began), when known. */
+function began(file: FileTiming): string {
+  return file.beganMs === undefined ? '' : ` from +${duration(file.beganMs)}`;
 }
 
 function phaseText(phases: PhaseTotals | undefined): string {
@@ -38,18 +43,18 @@ export function timingSection(report: TestbenchReport, n = 10): string[] {
     '## Where the time went',
     '',
     `${files.length} test files; tests and hooks took ${duration(files.reduce((t, f) => t + f.durationMs, 0))} in all ` +
-      `(files of one project may run side by side). Phases: start = brokers and topologies starting, readiness = waiting for their probes, ` +
+      `(files of one project may run side by side; "began" is after the run began, so began + duration shows what ended it). Phases: start = brokers and topologies starting, readiness = waiting for their probes, ` +
       'measurement = load running, waiting = for messages to arrive or to prove they will not, teardown = stopping them; other = everything else.',
     '',
-    `| file | project | duration | ${COLUMNS.join(' | ')} |`,
-    `| --- | --- | ---: | ${COLUMNS.map(() => '---:').join(' | ')} |`,
+    `| file | project | began | duration | ${COLUMNS.join(' | ')} |`,
+    `| --- | --- | ---: | ---: | ${COLUMNS.map(() => '---:').join(' | ')} |`,
     ...files
       .slice(0, n)
       .map(
         (f) =>
-          `| ${f.file} | ${f.project} | ${duration(f.durationMs)} | ${COLUMNS.map((c) => cell(f.phases, c)).join(' | ')} |`,
+          `| ${f.file} | ${f.project} | ${f.beganMs === undefined ? '–' : `+${duration(f.beganMs)}`} | ${duration(f.durationMs)} | ${COLUMNS.map((c) => cell(f.phases, c)).join(' | ')} |`,
       ),
-    `| all ${files.length} files |  | ${duration(files.reduce((t, f) => t + f.durationMs, 0))} | ${COLUMNS.map((c) => duration(totals[c])).join(' | ')} |`,
+    `| all ${files.length} files |  |  | ${duration(files.reduce((t, f) => t + f.durationMs, 0))} | ${COLUMNS.map((c) => duration(totals[c])).join(' | ')} |`,
     '',
   ];
   return out;
