@@ -96,7 +96,9 @@ export async function startTopology(
       start(spec.downstream, DOWNSTREAM_ALIAS),
       start(spec.upstream, UPSTREAM_ALIAS),
     ]);
-    for (const result of [down, up]) if (result.status === 'fulfilled') cleanups.push(() => result.value.dispose());
+    // Both brokers stop side by side (after the forwarder): a graceful RabbitMQ stop takes seconds.
+    const brokers = [down, up].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    cleanups.push(() => disposeTogether(brokers));
     if (down.status === 'rejected') throw down.reason;
     if (up.status === 'rejected') throw up.reason;
     const downstream = down.value;
@@ -189,6 +191,16 @@ export async function startTopology(
     });
     throw error;
   }
+}
+
+/** Disposes every component at once; each is disposed even when another fails. */
+async function disposeTogether(components: readonly StartedBroker[]): Promise<void> {
+  const failures = (await Promise.allSettled(components.map((c) => c.dispose()))).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason as unknown] : [],
+  );
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1)
+    throw new AggregateError(failures, `disposing ${components.map((c) => c.label).join(' and ')} failed`);
 }
 
 /** After the forwarder is started again, its readiness is the end-to-end probe. */
