@@ -131,30 +131,33 @@ export async function startTopology(
       // A forwarder (or broker) that exits, e.g. on a bad config, ends the probe at once with
       // how it died, instead of after the whole budget.
       const liveness = watchLiveness([downstream, started, upstream]);
-      try {
-        for (const route of routes) {
-          const ns = route.namespace('probe');
-          const begun = Date.now();
-          try {
-            await mqttProbe({
-              publishTo: downstream,
-              subscribeTo: upstream,
-              publishTopic: ns.publish('p'),
-              expectTopic: ns.expect('p'),
-              timeoutMs,
-              republishMs: PROBE_REPUBLISH_MS,
-              abortReason: () => liveness.reason(),
-            });
-          } catch (error) {
-            throw new ReadinessError(
-              started.label,
-              `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`,
-              Date.now() - begun,
-              await started.logTail(30),
-              error,
-            );
-          }
+      // Every route at once: after a restart each waits behind the backlog the forwarder works off.
+      const probeRoute = async (route: Route) => {
+        const ns = route.namespace('probe');
+        const begun = Date.now();
+        try {
+          await mqttProbe({
+            publishTo: downstream,
+            subscribeTo: upstream,
+            publishTopic: ns.publish('p'),
+            expectTopic: ns.expect('p'),
+            timeoutMs,
+            republishMs: PROBE_REPUBLISH_MS,
+            abortReason: () => liveness.reason(),
+          });
+        } catch (error) {
+          throw new ReadinessError(
+            started.label,
+            `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`,
+            Date.now() - begun,
+            await started.logTail(30),
+            error,
+          );
         }
+      };
+      try {
+        const failed = (await Promise.allSettled(routes.map(probeRoute))).find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         liveness.stop();
       }
