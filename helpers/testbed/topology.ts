@@ -119,30 +119,33 @@ export async function startTopology(
       // A forwarder (or broker) that exits, e.g. on a bad config, ends the probe at once with
       // how it died, instead of after the whole budget.
       const liveness = watchLiveness([downstream, started, upstream]);
-      try {
-        for (const route of routes) {
-          const ns = route.namespace('probe');
-          const begun = Date.now();
-          try {
-            await mqttProbe({
-              publishTo: downstream,
-              subscribeTo: upstream,
-              publishTopic: ns.publish('p'),
-              expectTopic: ns.expect('p'),
-              timeoutMs,
-              republishMs: PROBE_REPUBLISH_MS,
-              abortReason: () => liveness.reason(),
-            });
-          } catch (error) {
-            throw new ReadinessError(
-              started.label,
-              `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`,
-              Date.now() - begun,
-              await started.logTail(30),
-              error,
-            );
-          }
+      // Every route at once: after a restart each waits behind the backlog the forwarder works off.
+      const probeRoute = async (route: Route) => {
+        const ns = route.namespace('probe');
+        const begun = Date.now();
+        try {
+          await mqttProbe({
+            publishTo: downstream,
+            subscribeTo: upstream,
+            publishTopic: ns.publish('p'),
+            expectTopic: ns.expect('p'),
+            timeoutMs,
+            republishMs: PROBE_REPUBLISH_MS,
+            abortReason: () => liveness.reason(),
+          });
+        } catch (error) {
+          throw new ReadinessError(
+            started.label,
+            `end-to-end probe through route "${route.kind}" (${downstream.label} -> ${upstream.label})`,
+            Date.now() - begun,
+            await started.logTail(30),
+            error,
+          );
         }
+      };
+      try {
+        const failed = (await Promise.allSettled(routes.map(probeRoute))).find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         liveness.stop();
       }
@@ -202,10 +205,22 @@ async function startOwnBrokers(
     start(spec.downstream, DOWNSTREAM_ALIAS),
     start(spec.upstream, UPSTREAM_ALIAS),
   ]);
-  for (const result of [down, up]) if (result.status === 'fulfilled') cleanups.push(() => result.value.dispose());
+  // Both brokers stop side by side (after the forwarder): a graceful RabbitMQ stop takes seconds.
+  const brokers = [down, up].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  cleanups.push(() => disposeTogether(brokers));
   if (down.status === 'rejected') throw down.reason;
   if (up.status === 'rejected') throw up.reason;
   return { downstream: down.value, upstream: up.value, network };
+}
+
+/** Disposes every component at once; each is disposed even when another fails. */
+async function disposeTogether(components: readonly StartedBroker[]): Promise<void> {
+  const failures = (await Promise.allSettled(components.map((c) => c.dispose()))).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason as unknown] : [],
+  );
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1)
+    throw new AggregateError(failures, `disposing ${components.map((c) => c.label).join(' and ')} failed`);
 }
 
 /** After the forwarder is started again, its readiness is the end-to-end probe. */
