@@ -6,6 +6,7 @@ import {
   beforeAll,
   beforeEach,
   describe,
+  inject,
   test,
   type RunnerTask,
   type RunnerTestFile,
@@ -56,12 +57,16 @@ export function describeEachTopology(
   const plan = runPlan();
   const own = Boolean(options.fresh || options.persistence);
   const early = new Map<string, OwnStart>();
+  // Every topology the file asked for, started or failed. A measuring file's blocks wait for it
+  // before their first test: a RabbitMQ node still booting beside a measurement takes its CPU.
+  let allStarted: Promise<unknown> = Promise.resolve();
+  const beforeFirstTest = inject('suiteProject') === 'measure' ? () => allStarted : undefined;
   describe(name, () => {
     if (skipWithoutTopologies(plan)) return;
     if (!own)
       beforeAll(() => {
-        for (const t of plan.topologies)
-          if (t.status === 'ready' && !options.leaveOut?.(t)) void sharedTopology(t.id).catch(() => undefined);
+        const wanted = plan.topologies.filter((t) => t.status === 'ready' && !options.leaveOut?.(t));
+        allStarted = Promise.allSettled(wanted.map((t) => sharedTopology(t.id)));
       });
     else {
       // The file's own topologies all start side by side before its first block, instead of each
@@ -73,6 +78,7 @@ export function describeEachTopology(
         for (const t of plan.topologies)
           if (t.status === 'ready' && !options.leaveOut?.(t) && hasTestToRun(suite, t.id))
             early.set(t.id, startOwnTopology(t, options));
+        allStarted = Promise.allSettled([...early.values()].map((s) => s.started));
       });
       // A block whose hooks did not run still has its topology disposed (a second dispose is a no-op).
       afterAll(async () => {
@@ -96,7 +102,7 @@ export function describeEachTopology(
           }, topology);
           return;
         }
-        const started = useTopology(topology, options, () => early.get(topology.id));
+        const started = useTopology(topology, options, () => early.get(topology.id), beforeFirstTest);
         body(started, topology);
       });
     }
@@ -154,6 +160,8 @@ export function useTopology(
   plan: TopologyPlan,
   options: TopologyOptions & { fresh?: boolean } = {},
   earlyStart: () => OwnStart | undefined = () => undefined,
+  /** Awaited (as start time) after the topology is up, before the block's first test. */
+  beforeFirstTest?: () => Promise<unknown>,
 ): () => StartedTopology {
   const settings = runSettings();
   const own = Boolean(options.fresh || options.persistence);
@@ -168,11 +176,12 @@ export function useTopology(
       }
       if (!own) {
         topology = await phaseClock.time('start', () => sharedTopology(plan.id));
-        return;
+      } else {
+        const start = earlyStart() ?? startOwnTopology(plan, options);
+        scope = start.scope;
+        topology = await phaseClock.time('start', () => start.started);
       }
-      const start = earlyStart() ?? startOwnTopology(plan, options);
-      scope = start.scope;
-      topology = await phaseClock.time('start', () => start.started);
+      if (beforeFirstTest) await phaseClock.time('start', beforeFirstTest);
     },
     settings.startupTimeoutMs * 4 + settings.probeTimeoutMs,
   );
