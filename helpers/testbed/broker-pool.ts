@@ -52,15 +52,16 @@ export class BrokerPool {
     return this.started(target, undefined, runtime);
   }
 
-  /** Stops every broker, then removes the networks; tries all of them and reports every failure. */
+  /** Stops every broker side by side, then removes the networks; tries all of them and reports every failure. */
   async dispose(): Promise<void> {
     const errors: unknown[] = [];
-    const each = async <T>(parts: Iterable<Promise<T>>, stop: (part: T) => Promise<unknown>) => {
-      for (const entry of await Promise.allSettled(parts))
-        if (entry.status === 'fulfilled') await stop(entry.value).catch((error: unknown) => errors.push(error));
+    const stopAll = async <T>(parts: Iterable<Promise<T>>, stop: (part: T) => Promise<unknown>) => {
+      const started = (await Promise.allSettled(parts)).flatMap((e) => (e.status === 'fulfilled' ? [e.value] : []));
+      for (const result of await Promise.allSettled(started.map(stop)))
+        if (result.status === 'rejected') errors.push(result.reason);
     };
-    await each(this.brokers.values(), (broker) => broker.dispose());
-    await each(this.networks.values(), (network) => network.stop());
+    await stopAll(this.brokers.values(), (broker) => broker.dispose());
+    await stopAll(this.networks.values(), (network) => network.stop());
     if (errors.length > 0) throw new AggregateError(errors, 'disposing the shared brokers failed');
   }
 
