@@ -3,6 +3,7 @@ import type { RuntimeKind, Settings, StartedBroker } from '../model/index.js';
 import type { TargetName } from '../targets/catalog.js';
 import { attachToNetwork, startRunNetwork } from '../runtime/container/run-network.js';
 import { targetByName } from '../targets/registry.js';
+import { disposeTogether } from './dispose-together.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS, type BrokerRole } from '../targets/target.js';
 
 /** The brokers of one topology, and the network its forwarder joins (container runtime). */
@@ -54,14 +55,16 @@ export class BrokerPool {
 
   /** Stops every broker side by side, then removes the networks; tries all of them and reports every failure. */
   async dispose(): Promise<void> {
+    const started = async <T>(parts: Iterable<Promise<T>>) =>
+      (await Promise.allSettled(parts)).flatMap((e) => (e.status === 'fulfilled' ? [e.value] : []));
+    const brokers = await started(this.brokers.values());
+    const networks = (await started(this.networks.values())).map((n) => ({
+      label: n.getName(),
+      dispose: () => n.stop().then(() => undefined),
+    }));
     const errors: unknown[] = [];
-    const stopAll = async <T>(parts: Iterable<Promise<T>>, stop: (part: T) => Promise<unknown>) => {
-      const started = (await Promise.allSettled(parts)).flatMap((e) => (e.status === 'fulfilled' ? [e.value] : []));
-      for (const result of await Promise.allSettled(started.map(stop)))
-        if (result.status === 'rejected') errors.push(result.reason);
-    };
-    await stopAll(this.brokers.values(), (broker) => broker.dispose());
-    await stopAll(this.networks.values(), (network) => network.stop());
+    await disposeTogether(brokers).catch((error: unknown) => errors.push(error));
+    await disposeTogether(networks).catch((error: unknown) => errors.push(error));
     if (errors.length > 0) throw new AggregateError(errors, 'disposing the shared brokers failed');
   }
 

@@ -17,6 +17,7 @@ import { runContext, shortRunId, uniqueName } from '../runtime/run-context.js';
 import { targetByName } from '../targets/registry.js';
 import { DOWNSTREAM_ALIAS, UPSTREAM_ALIAS } from '../targets/target.js';
 import type { TopologyBrokers } from './broker-pool.js';
+import { disposeTogether } from './dispose-together.js';
 import { watchLiveness } from './liveness.js';
 import { routesFor, type Route } from './topics.js';
 
@@ -211,16 +212,6 @@ async function startOwnBrokers(
   if (down.status === 'rejected') throw down.reason;
   if (up.status === 'rejected') throw up.reason;
   return { downstream: down.value, upstream: up.value, network };
-}
-
-/** Disposes every component at once; each is disposed even when another fails. */
-async function disposeTogether(components: readonly StartedBroker[]): Promise<void> {
-  const failures = (await Promise.allSettled(components.map((c) => c.dispose()))).flatMap((r) =>
-    r.status === 'rejected' ? [r.reason as unknown] : [],
-  );
-  if (failures.length === 1) throw failures[0];
-  if (failures.length > 1)
-    throw new AggregateError(failures, `disposing ${components.map((c) => c.label).join(' and ')} failed`);
 }
 
 /** After the forwarder is started again, its readiness is the end-to-end probe. */
