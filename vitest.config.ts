@@ -29,7 +29,13 @@ const MEASURING_SUITES = [
  * Unit files whose assertions are timing bounds (latencies compared across processes, the wall
  * clock paired with the monotonic one within 50 µs): they run alone, after the suites.
  */
-const TIMED_UNIT_TESTS = ['helpers/load/shard/sharded-vs-single.test.ts', 'helpers/load/clock.test.ts'];
+const TIMED_UNIT_TESTS = [
+  'helpers/load/shard/sharded-vs-single.test.ts',
+  'helpers/load/clock.test.ts',
+  // Asserts what set a rate-limited run's pace (the system under test, not the harness): a machine
+  // busy with other files made it say "harness" once (run 20261206-210511-700d29).
+  'helpers/load/worker/workers.test.ts',
+];
 /**
  * In both projects: their timed cases run in the measuring one, the others in the behaviour one.
  * harness-cleanup's timed case is not a measurement but a time bound (SIGINT cleans up within 10 s)
