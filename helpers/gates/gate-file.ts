@@ -60,7 +60,7 @@ export const gateLimitsSchema = z.strictObject({
 });
 
 const suiteGatesSchema = z.strictObject({
-  defaults: gateLimitsSchema,
+  defaults: gateLimitsSchema.default({}),
   scenarios: z.record(z.string(), gateLimitsSchema).default({}),
 });
 

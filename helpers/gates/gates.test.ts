@@ -33,10 +33,10 @@ describe('gates', () => {
   });
 
   test('scenario limits override the defaults and name their source', () => {
-    const outcome = evaluateGates(gates, 'forwarding-loss', 'rate-500', 1, { p99Ms: 60 }).find(
+    const outcome = evaluateGates(gates, 'forwarding-loss', 'rate-500', 1, { p99Ms: 210 }).find(
       (o) => o.figure === 'p99Ms',
     );
-    expect(outcome).toMatchObject({ limit: 50, passed: false, source: 'forwarding-loss.scenarios.rate-500' });
+    expect(outcome).toMatchObject({ limit: 200, passed: false, source: 'forwarding-loss.scenarios.rate-500' });
   });
 
   test('a broken gate is described with scenario, figure, limit and measured value', () => {
@@ -61,6 +61,12 @@ describe('gates', () => {
         .filter((o) => !o.passed)
         .map((o) => o.figure),
     ).toEqual(['p99Ms', 'receivePerSec']);
+  });
+
+  test('an override file names only what it changes: scenarios without defaults', () => {
+    const { gates: merged } = loadGates(writeTemp('{"forwarding-loss": {"scenarios": {"rate-500": {"maxP99Ms": 1}}}}'));
+    const p99 = evaluateGates(merged, 'forwarding-loss', 'rate-500', 1, { p99Ms: 2, lossRate: 0.5 });
+    expect(p99.filter((o) => !o.passed).map((o) => `${o.figure} ${o.limit}`)).toEqual(['lossRate 0', 'p99Ms 1']);
   });
 
   test('bad gate files are refused with the field and the fix', () => {
