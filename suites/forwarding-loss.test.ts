@@ -50,7 +50,6 @@ describe('forwarding loss', () => {
             `${bed.forwarder.name} does not implement the ${scenario.route} route (it declares ${bed.forwarder.declaration.routes.join(', ')})`,
           );
         }
-        const ns = bed.route(scenario.route).namespace(scenario.scenario);
         await runGatedScenario(context, {
           suite: 'forwarding-loss',
           subject: topologySubject(bed),
@@ -59,8 +58,10 @@ describe('forwarding loss', () => {
           publishUrl: bed.downstream.url,
           subscribeUrl: bed.upstream.url,
           connectOptions: connectOptionsFor(bed.downstream, bed.upstream),
-          topicFor: (i) => ns.publish(`p${i}`),
-          subscribeFilter: ns.expectFilter,
+          topics: () => {
+            const ns = bed.route(scenario.route).namespace(scenario.scenario);
+            return { topicFor: (i) => ns.publish(`p${i}`), subscribeFilter: ns.expectFilter };
+          },
           gates,
           systemUnderTest: topologyComponents(bed),
         });
@@ -75,7 +76,6 @@ describe('forwarding loss', () => {
           scenario.qos === 2 ? qos2PublishSkipReason(plan, targetPlan.name, 'the publisher') : undefined;
         if (deviation) skipTest(context, 'capability', deviation);
         const target = broker();
-        const prefix = testTopicPrefix(`direct-${scenario.scenario}`);
         await runGatedScenario(context, {
           suite: 'forwarding-loss',
           subject: brokerSubject(target),
@@ -84,8 +84,10 @@ describe('forwarding loss', () => {
           publishUrl: target.url,
           subscribeUrl: target.url,
           connectOptions: connectOptionsFor(target),
-          topicFor: (i) => `${prefix}/p${i}`,
-          subscribeFilter: `${prefix}/#`,
+          topics: () => {
+            const prefix = testTopicPrefix(`direct-${scenario.scenario}`);
+            return { topicFor: (i) => `${prefix}/p${i}`, subscribeFilter: `${prefix}/#` };
+          },
           gates,
           systemUnderTest: [target],
         });

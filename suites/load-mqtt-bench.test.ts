@@ -46,7 +46,6 @@ describe('mqtt-bench scenario (1,000 clients)', () => {
           scenario.qos === 2 ? qos2PublishSkipReason(plan, targetPlan.name, 'the publishers') : undefined;
         if (deviation) skipTest(context, 'capability', deviation);
         const target = broker();
-        const prefix = testTopicPrefix(`bench-${scenario.scenario}`);
         const { load } = await runGatedScenario(context, {
           suite: 'load',
           subject: brokerSubject(target),
@@ -55,8 +54,10 @@ describe('mqtt-bench scenario (1,000 clients)', () => {
           publishUrl: target.url,
           subscribeUrl: target.url,
           connectOptions: connectOptionsFor(target),
-          topicFor: (i) => `${prefix}/${i}`,
-          subscribeFilter: `${prefix}/#`,
+          topics: () => {
+            const prefix = testTopicPrefix(`bench-${scenario.scenario}`);
+            return { topicFor: (i) => `${prefix}/${i}`, subscribeFilter: `${prefix}/#` };
+          },
           gates,
           systemUnderTest: [target],
           decorate: (result, run) => {

@@ -38,7 +38,6 @@ describe('load engine throughput', () => {
         if (threads !== 1 && bundle.state !== 'ready')
           skipTest(context, 'environment', `worker threads unavailable: ${bundle.reason}`);
         const target = broker();
-        const prefix = testTopicPrefix(`tp-${scenario.scenario}`);
         await runGatedScenario(context, {
           suite: 'load',
           subject: brokerSubject(target),
@@ -47,8 +46,10 @@ describe('load engine throughput', () => {
           publishUrl: target.url,
           subscribeUrl: target.url,
           connectOptions: connectOptionsFor(target),
-          topicFor: (i) => `${prefix}/p${i}`,
-          subscribeFilter: `${prefix}/#`,
+          topics: () => {
+            const prefix = testTopicPrefix(`tp-${scenario.scenario}`);
+            return { topicFor: (i) => `${prefix}/p${i}`, subscribeFilter: `${prefix}/#` };
+          },
           gates,
           systemUnderTest: [target],
         });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { CpuShares } from '../stats/cpu-shares.js';
-import { judgeTiming, type TimingJudgement } from './timing-verdict.js';
+import { judgeTiming, onlyTimingBroken, type TimingJudgement } from './timing-verdict.js';
 
 const QUIET = { saturated: false, reasons: [] };
 const SATURATED = { saturated: true, reasons: ['harness event loop busy 100%'] };
@@ -77,5 +77,32 @@ describe('who a failed timing gate is blamed on', () => {
     expect(judgeTiming(1, QUIET, null)).toEqual({ kind: 'sound' });
     expect(judgeTiming(1, SATURATED, null)).toMatchObject({ kind: 'inconclusive' });
     expect(judgeTiming(1, SATURATED, cpu(0.5, 0.5, null))).toMatchObject({ kind: 'inconclusive' });
+  });
+});
+
+describe('onlyTimingBroken: which failures a rerun may decide', () => {
+  const gate = (figure: string, passed: boolean) =>
+    ({
+      name: figure,
+      figure,
+      comparison: '<=',
+      limit: 1,
+      measured: passed ? 0 : 2,
+      unit: 'ms',
+      passed,
+      source: 'test',
+    }) as const;
+
+  test('a broken p99 gate alone is rerun', () => {
+    expect(onlyTimingBroken([gate('p99Ms', false), gate('lossRate', true)], 0)).toBe(true);
+  });
+  test('nothing broken, nothing to rerun', () => {
+    expect(onlyTimingBroken([gate('p99Ms', true), gate('lossRate', true)], 0)).toBe(false);
+  });
+  test('a broken loss gate beside the p99 one is a failure at once', () => {
+    expect(onlyTimingBroken([gate('p99Ms', false), gate('lossRate', false)], 0)).toBe(false);
+  });
+  test('a delivery problem (corruption, errors, never acknowledged) is a failure at once', () => {
+    expect(onlyTimingBroken([gate('p99Ms', false)], 1)).toBe(false);
   });
 });

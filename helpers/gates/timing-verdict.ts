@@ -1,4 +1,6 @@
+import type { GateOutcome } from '../model/index.js';
 import { type CpuShares, describeCpuShares } from '../stats/cpu-shares.js';
+import { isTimingGate } from './evaluate.js';
 /**
  * The verdict of a scenario's failed timing gates (p99 latency, rates): whose failure is it?
  *
@@ -68,4 +70,16 @@ export function judgeTiming(failedTimingGates: number, harness: HarnessState, cp
     kind: 'inconclusive',
     reason: `${prefix}the machine was CPU-bound and ${taker}, not the system under test, took most of it (${shares})`,
   };
+}
+
+/**
+ * Whether a measurement failed on timing gates alone (no other gate, no delivery problem): then
+ * it is measured once more and the rerun decides. On a shared CI machine a p99 of a few seconds'
+ * measurement can take one stall of the machine (a 150 ms stall puts 1 % of a 500 msg/s step
+ * above 100 ms); a stall does not repeat on cue, a slow system under test does. Loss, duplicates,
+ * corruption and errors are never rerun: one of them is a failure.
+ */
+export function onlyTimingBroken(gates: readonly GateOutcome[], deliveryProblems: number): boolean {
+  const broken = gates.filter((g) => !g.passed);
+  return deliveryProblems === 0 && broken.length > 0 && broken.every((g) => isTimingGate(g));
 }

@@ -127,7 +127,11 @@ export function keyFigure(r: ReportResult): string {
   if (c && (r.latency || r.throughput)) {
     parts.push(`loss ${percent(lossRateOf(c) ?? 0)}${c.lost > 0 ? ` (${lostCell(c)}/${c.expected})` : ''}`);
     if (c.duplicates > 0) parts.push(`dup ${c.duplicates}`);
-    if (r.latency && r.latency.count > 0) parts.push(`p99 ${ms(r.latency.p99)} ms`);
+    if (r.latency && r.latency.count > 0) {
+      // When rate limited the gate reads p99 from the intended send time: show both.
+      const intended = r.latencyFromIntended && r.latencyFromIntended.count > 0 ? r.latencyFromIntended : undefined;
+      parts.push(`p99 ${ms(r.latency.p99)} ms${intended ? ` (${ms(intended.p99)} from intended send)` : ''}`);
+    }
     if (r.throughput) parts.push(`${rate(r.throughput.receivePerSec)} msg/s`);
   } else if (r.observations) {
     parts.push(
@@ -136,6 +140,8 @@ export function keyFigure(r: ReportResult): string {
         .map(([k, v]) => `${k} ${String(v)}`),
     );
   }
+  const rerun = r.observations?.['timingRerun'];
+  if (typeof rerun === 'string') parts.push(`timing rerun: ${rerun}`);
   const broken = (r.gates ?? []).filter((g) => !g.passed);
   if (broken.length > 0) parts.push(`broken: ${broken.map((g) => g.name).join(', ')}`);
   if (r.diagnostics?.harnessSaturated) parts.push('⚠ harness saturated');
