@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 
 /**
- * A loopback TCP port that was free a moment ago. Brokers are then started on it; a start that
- * loses the race fails with "address in use" and the caller retries with a new port.
+ * A loopback TCP port that was free a moment ago. Between that moment and the broker binding it,
+ * anything else on the machine may take it (an outgoing connection's ephemeral port, say): start
+ * through startOnFreePort, which retries such a lost race on a new port.
  */
 export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -17,4 +18,38 @@ export async function freeLoopbackPort(): Promise<number> {
       });
     });
   });
+}
+
+/** How many ports a start may try before its last "port taken" error stands. */
+export const PORT_ATTEMPTS = 3;
+
+/** What Docker and the OS say when a host port was taken: seen as "Bind for 0.0.0.0:41649 failed: port is already allocated". */
+const PORT_TAKEN = /port is already allocated|address already in use|EADDRINUSE/i;
+
+/** Whether `error`, or an error it was caused by, says that its port was taken. */
+export function isPortTaken(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; depth < 5; depth++) {
+    if (typeof e === 'string') return PORT_TAKEN.test(e);
+    if (!(e instanceof Error)) return false;
+    if (PORT_TAKEN.test(e.message)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+/**
+ * Runs `start` on a free loopback port; when the start fails because the port was taken in the
+ * meantime, runs it again on a new port, at most PORT_ATTEMPTS times. Any other failure is thrown
+ * at once. `start` must leave nothing behind when it fails (TestbenchContainer removes a container
+ * whose start failed).
+ */
+export async function startOnFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeLoopbackPort();
+    try {
+      return await start(port);
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !isPortTaken(error)) throw error;
+    }
+  }
 }

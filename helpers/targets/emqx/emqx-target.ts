@@ -1,7 +1,7 @@
 import type { Availability, RuntimeKind, Settings, StartedBroker } from '../../model/index.js';
 import { ContainerComponent } from '../../runtime/container/container-component.js';
 import { imageAvailability } from '../../runtime/container/docker.js';
-import { freeLoopbackPort } from '../../runtime/ports.js';
+import { startOnFreePort } from '../../runtime/ports.js';
 import { imageVersion } from '../behaviour.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';
@@ -40,14 +40,15 @@ export const emqxTarget: Target<'emqx'> = {
   async start(request: BrokerStartRequest): Promise<StartedBroker> {
     if (request.runtime !== 'container') throw new Error(`emqx cannot run in the ${request.runtime} runtime.`);
     const label = brokerLabel('emqx', 'container', request.role);
-    const hostPort = await freeLoopbackPort();
     const startupBudgetMs = Math.max(EMQX_MIN_STARTUP_MS, request.settings.startupTimeoutMs);
-    const container = new EmqxContainer(emqxImage(request.settings), label)
-      .withHostPort(hostPort)
-      .withStartupTimeout(startupBudgetMs);
-    if (request.persistence) container.withPersistence();
-    if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
-    const started = await container.start();
+    const { hostPort, started } = await startOnFreePort(async (hostPort) => {
+      const container = new EmqxContainer(emqxImage(request.settings), label)
+        .withHostPort(hostPort)
+        .withStartupTimeout(startupBudgetMs);
+      if (request.persistence) container.withPersistence();
+      if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
+      return { hostPort, started: await container.start() };
+    });
     const url = `mqtt://${started.getHost()}:${hostPort}`;
     // After a restart no wait strategy runs: the probe itself waits out the boot (5-10 s on small
     // machines), so it gets the start-up budget, not the probe budget.

@@ -9,7 +9,7 @@ import type {
 } from '../../model/index.js';
 import { ContainerComponent } from '../../runtime/container/container-component.js';
 import { imageAvailability } from '../../runtime/container/docker.js';
-import { freeLoopbackPort } from '../../runtime/ports.js';
+import { startOnFreePort } from '../../runtime/ports.js';
 import { describeExit } from '../../runtime/process/managed-process.js';
 import { ProcessComponent } from '../../runtime/process/process-component.js';
 import type { SecurityMaterial } from '../security-material.js';
@@ -76,14 +76,15 @@ export async function startInContainer(
   variant: MosquittoVariant = PLAIN,
 ): Promise<StartedBroker> {
   const label = brokerLabel(variant.target, 'container', request.role);
-  const hostPort = await freeLoopbackPort();
-  const container = new MosquittoContainer(mosquittoImage(request.settings), label)
-    .withHostPort(hostPort)
-    .withStartupTimeout(request.settings.startupTimeoutMs);
-  if (variant.security) container.withSecurity(securityContent(variant.security));
-  if (request.persistence) container.withPersistence();
-  if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
-  const started = await container.start();
+  const { hostPort, started } = await startOnFreePort(async (hostPort) => {
+    const container = new MosquittoContainer(mosquittoImage(request.settings), label)
+      .withHostPort(hostPort)
+      .withStartupTimeout(request.settings.startupTimeoutMs);
+    if (variant.security) container.withSecurity(securityContent(variant.security));
+    if (request.persistence) container.withPersistence();
+    if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
+    return { hostPort, started: await container.start() };
+  });
   const endpoint = endpointOf(
     label,
     `${variant.security ? 'mqtts' : 'mqtt'}://${started.getHost()}:${hostPort}`,

@@ -3,7 +3,7 @@ import { ContainerComponent } from '../../runtime/container/container-component.
 import { imageAvailability } from '../../runtime/container/docker.js';
 import { describeExit } from '../../runtime/process/managed-process.js';
 import { ProcessComponent } from '../../runtime/process/process-component.js';
-import { freeLoopbackPort } from '../../runtime/ports.js';
+import { startOnFreePort } from '../../runtime/ports.js';
 import { imageVersion } from '../behaviour.js';
 import { disposeOnFailure, probeBroker } from '../broker-probe.js';
 import { brokerLabel, type BrokerStartRequest, type Target } from '../target.js';
@@ -63,12 +63,13 @@ export const rabbitmqTarget: Target<'rabbitmq'> = {
 async function startInContainer(request: BrokerStartRequest): Promise<StartedBroker> {
   const label = brokerLabel('rabbitmq', 'container', request.role);
   const image = rabbitmqImage(request.settings);
-  const hostPort = await freeLoopbackPort();
-  const container = new RabbitmqContainer(image, label, imageVersion(image))
-    .withHostPort(hostPort)
-    .withStartupTimeout(request.settings.startupTimeoutMs);
-  if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
-  const started = await container.start();
+  const { hostPort, started } = await startOnFreePort(async (hostPort) => {
+    const container = new RabbitmqContainer(image, label, imageVersion(image))
+      .withHostPort(hostPort)
+      .withStartupTimeout(request.settings.startupTimeoutMs);
+    if (request.network && request.role) container.withNetworkAlias(request.network, request.role);
+    return { hostPort, started: await container.start() };
+  });
   const url = `mqtt://${started.getHost()}:${hostPort}`;
   // After a restart no wait strategy runs: the probe itself waits out the node's boot (about
   // 10 s), so it gets the start-up budget, not the probe budget.
