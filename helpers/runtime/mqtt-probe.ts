@@ -18,11 +18,18 @@ export interface ProbeOptions {
   expectTopic?: string;
   /** Overall budget, connection attempts included. */
   timeoutMs: number;
-  /** Re-publish every `republishMs` until a probe arrives (a forwarder may still be subscribing). */
+  /**
+   * Publish again every `republishMs` until a probe arrives (a forwarder may still be subscribing;
+   * a broker under a busy start once never delivered an acknowledged probe, run
+   * 20261206-235013-2b529f). Default DEFAULT_REPUBLISH_MS.
+   */
   republishMs?: number;
   /** Give up early when this returns a reason (e.g. the component exited). */
   abortReason?: () => string | undefined;
 }
+
+/** How often a probe publishes again while no probe message has arrived. */
+export const DEFAULT_REPUBLISH_MS = 2_000;
 
 /**
  * Proves a path works end to end at the protocol level: connect both sides, subscribe, publish a
@@ -61,7 +68,7 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
           `mtb-probe-p-${shortRunId()}-${token}`,
           options.abortReason,
         );
-    const republishMs = options.republishMs ?? options.timeoutMs;
+    const republishMs = options.republishMs ?? DEFAULT_REPUBLISH_MS;
     let attempt = 0;
     for (;;) {
       attempt += 1;

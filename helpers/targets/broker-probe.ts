@@ -4,9 +4,6 @@ import { ReadinessError } from '../runtime/readiness-error.js';
 import { runContext, uniqueName } from '../runtime/run-context.js';
 import { redactUrl } from '../security/redact.js';
 
-/** A broker probe publishes again this often until one message arrives. */
-const BROKER_REPUBLISH_MS = 2_000;
-
 /**
  * The protocol half of readiness: connect, subscribe, publish and receive on a unique topic.
  * On failure the error names the broker, the probe and its budget, and shows the last log lines.
@@ -28,9 +25,6 @@ export async function probeBroker(
       subscribeTo: endpoint,
       publishTopic: topic,
       timeoutMs,
-      // One QoS 1 probe message acknowledged by a broker under a busy start once never reached the
-      // subscriber in 10 s (run 20261206-235013-2b529f); another publish costs nothing.
-      republishMs: BROKER_REPUBLISH_MS,
       abortReason: isAlive,
     });
   } catch (error) {
