@@ -1,6 +1,6 @@
 import { expect, type TestContext } from 'vitest';
 import { startCpuMeter } from '../runtime/cpu-meter.js';
-import type { ResultSubject, StartedComponent, SuiteName } from '../model/index.js';
+import type { GateOutcome, ResultSubject, StartedComponent, SuiteName } from '../model/index.js';
 import type { GateFile } from '../gates/gate-file.js';
 import { describeBrokenGates, evaluateGates, isTimingGate, resolveLimits } from '../gates/evaluate.js';
 import { runLoad } from '../load/run-load.js';
@@ -27,7 +27,7 @@ export interface GatedRun {
    * Fresh topics for one measurement, asked again for a rerun: a straggler of the first run must
    * not land in the second one's accounting.
    */
-  topics: (attempt: Attempt) => { topicFor: (publisherIndex: number) => string; subscribeFilter: string };
+  topics: () => { topicFor: (publisherIndex: number) => string; subscribeFilter: string };
   gates: GateFile;
   expectations?: string[];
   /** Extra mqtt.js options for every client (see RunLoadOptions.connectOptions). */
@@ -38,12 +38,13 @@ export interface GatedRun {
   decorate?: (result: TestbenchResult, load: LoadResult) => void;
 }
 
-export type Attempt = 1 | 2;
+type Attempt = 1 | 2;
 
 /** One measurement of the scenario with its gates evaluated and its timing judged. */
 interface Measurement {
   load: LoadResult;
   result: TestbenchResult;
+  gates: GateOutcome[];
   timing: TimingJudgement;
   deliveryProblems: string[];
 }
@@ -63,20 +64,20 @@ export async function runGatedScenario(
 ): Promise<{ load: LoadResult; result: TestbenchResult }> {
   const limits = resolveLimits(run.gates, run.suite, run.scenario.scenario, run.scenario.qos);
   let measured = await measure(context, run, 1);
-  if (onlyTimingBroken(measured.result.gates ?? [], measured.deliveryProblems.length) && !context.signal.aborted) {
+  if (onlyTimingBroken(measured.gates, measured.deliveryProblems.length) && !context.signal.aborted) {
     const first = measured;
     measured = await measure(context, run, 2);
-    const reproduced = (measured.result.gates ?? []).some((g) => !g.passed && isTimingGate(g));
+    const reproduced = measured.gates.some((g) => !g.passed && isTimingGate(g));
     (measured.result.observations ??= {}).timingRerun = reproduced ? 'reproduced' : 'not reproduced';
-    (measured.result.notes ??= []).unshift(firstRunNote(first, reproduced));
+    (measured.result.notes ??= []).unshift(firstRunNote(first, measured, reproduced));
   }
-  const { load, result, timing } = measured;
+  const { load, result, gates, timing } = measured;
   await recordResult(context, result);
 
   const failures = [
     describeBrokenGates(
       run.label,
-      (result.gates ?? []).filter((g) => !g.inconclusive),
+      gates.filter((g) => !g.inconclusive),
     ),
     ...measured.deliveryProblems,
   ].filter((line) => line !== '');
@@ -87,7 +88,7 @@ export async function runGatedScenario(
     expect.fail(failures.join('\n'));
   }
   if (timing.kind === 'inconclusive') {
-    const broken = describeBrokenGates(run.label, result.gates ?? []);
+    const broken = describeBrokenGates(run.label, gates);
     const why = `INCONCLUSIVE: ${broken}\n${run.label}: ${timing.reason}. A saturated harness only makes timing worse, so the system under test may be fine or not.`;
     if (mustDecide(limits.allowInconclusive.value)) {
       expect.fail(
@@ -104,7 +105,7 @@ export async function runGatedScenario(
 }
 
 async function measure(context: TestContext, run: GatedRun, attempt: Attempt): Promise<Measurement> {
-  const { topicFor, subscribeFilter } = run.topics(attempt);
+  const { topicFor, subscribeFilter } = run.topics();
   const cpuMeter = await startCpuMeter(run.systemUnderTest);
   const load = await runLoad({
     publishUrl: run.publishUrl,
@@ -137,12 +138,12 @@ async function measure(context: TestContext, run: GatedRun, attempt: Attempt): P
   } else if (timing.kind === 'system-under-test') {
     (result.notes ??= []).push(timing.evidence);
   }
-  return { load, result, timing, deliveryProblems: deliveryProblems(run, load) };
+  return { load, result, gates, timing, deliveryProblems: deliveryProblems(run, load) };
 }
 
-/** What the first run broke and how its timing was judged, for the rerun's result. */
-function firstRunNote(first: Measurement, reproduced: boolean): string {
-  const broken = (first.result.gates ?? [])
+/** What the first run broke and how its timing was judged, and what the rerun showed, for the rerun's result. */
+function firstRunNote(first: Measurement, rerun: Measurement, reproduced: boolean): string {
+  const broken = first.gates
     .filter((g) => !g.passed)
     .map((g) => `${g.name} ${g.figure} = ${g.measured} ${g.unit} against ${g.comparison} ${g.limit}`)
     .join('; ');
@@ -152,9 +153,12 @@ function firstRunNote(first: Measurement, reproduced: boolean): string {
       : first.timing.kind === 'system-under-test'
         ? ` (${first.timing.evidence})`
         : '';
+  const rerunClean = rerun.gates.every((g) => g.passed) && rerun.deliveryProblems.length === 0;
   const outcome = reproduced
     ? 'this rerun broke a timing gate again, so the failure stands'
-    : "this rerun kept every gate, so the first run's figure was a stall that did not repeat";
+    : rerunClean
+      ? "this rerun kept every gate, so the first run's figure was a stall that did not repeat"
+      : 'this rerun kept the timing gates but failed otherwise (see the failures of this test)';
   return `the first run broke only timing gates: ${broken}${judged}; ${outcome}`;
 }
 
