@@ -56,8 +56,14 @@ export function useWallClockBase(): void {
   offsetUs = wallOffsetUs;
 }
 
-/** Date.now() ticks to look at, at most, and a bracket that is good enough to stop at (µs). */
-const WALL_EDGES = 5;
+/**
+ * Date.now() ticks to look at, at most (one per ms), and a bracket that is good enough to stop at
+ * (µs). Shards start together and spin here side by side: on 2 cores each is off the CPU about
+ * half the time, so 5 ticks were all preempted now and then (run 20261207-032801-654aa7: brackets
+ * up to 853 µs, 129 cross-shard latencies below zero). 50 ticks make that vanishingly rare; the
+ * loop stops at the first good one.
+ */
+const WALL_EDGES = 50;
 const GOOD_BRACKET_US = 5;
 
 /**
