@@ -5,10 +5,9 @@
  * column. (The global setup runs these validators first; suites/harness-cleanup.test.ts checks
  * that end to end with a real run.)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { loadDeclaration } from '../forwarders/declaration-file.js';
 import { loadGates, readGateFile } from '../gates/gate-file.js';
 import { parseWorkload, WorkloadError } from '../load/workload.js';
@@ -16,16 +15,16 @@ import { ConfigError } from './errors.js';
 import { jsonSyntaxErrorOffset, parseJsonWithPosition } from './json-file.js';
 import { TARGET_NAMES, TARGET_SETTINGS } from '../targets/registry.js';
 import { loadSettings } from './settings.js';
+import { fileTempDir } from '../vitest/testing/file-temp-dir.js';
 
 /** The allowed targets as the registry lists them: adding a broker changes the messages, not this file. */
 const TARGET_LIST = TARGET_NAMES.join(', ');
 
-const dir = mkdtempSync(join(tmpdir(), 'mtb-bad-input-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = fileTempDir('mtb-bad-input-');
 let fileCounter = 0;
 function file(content: string): string {
   fileCounter += 1;
-  const path = join(dir, `input-${fileCounter}.json`);
+  const path = join(dir(), `input-${fileCounter}.json`);
   writeFileSync(path, content);
   return path;
 }
@@ -324,7 +323,7 @@ describe('gate files (MQTT_TESTBENCH_GATES)', () => {
         readGateFile(file('{\n "forwarding-loss": {\n  "defaults": {"maxLossRate": 0.1,}\n }\n}'), source),
       ),
     ).toEqual([`${source}: invalid JSON at line 3, column 35: Expected double-quoted property name.`]);
-    expect(problemsOf(() => loadGates(join(dir, 'missing.json')))).toEqual([
+    expect(problemsOf(() => loadGates(join(dir(), 'missing.json')))).toEqual([
       expect.stringMatching(/missing\.json does not exist/),
     ]);
   });
@@ -380,7 +379,7 @@ describe('forwarder declarations (MQTT_TESTBENCH_FORWARDER_DECLARATION)', () => 
         '',
       ),
     ]);
-    expect(problemsOf(() => loadDeclaration(join(dir, 'nope.json')))).toEqual([
+    expect(problemsOf(() => loadDeclaration(join(dir(), 'nope.json')))).toEqual([
       expect.stringMatching(
         /MQTT_TESTBENCH_FORWARDER_DECLARATION=.*nope\.json cannot be read .*: point it to a JSON file\./,
       ),

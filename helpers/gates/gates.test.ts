@@ -1,17 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../config/errors.js';
 import { describeBrokenGates, evaluateGates } from './evaluate.js';
 import { loadGates, readGateFile } from './gate-file.js';
+import { fileTempDir } from '../vitest/testing/file-temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mtb-gates-'));
+const dir = fileTempDir('mtb-gates-');
 let fileCounter = 0;
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function writeTemp(content: string): string {
-  const path = join(dir, `gates-${++fileCounter}.json`);
+  const path = join(dir(), `gates-${++fileCounter}.json`);
   writeFileSync(path, content);
   return path;
 }

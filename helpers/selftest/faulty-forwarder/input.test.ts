@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { forwarderConfig } from '../../forwarders/forwarder-config.js';
 import { parseArgs } from './args.js';
 import { readConfig } from './config.js';
 import { STATS_DIR_ENV, statsDirFromEnv } from './stats.js';
+import { fileTempDir } from '../../vitest/testing/file-temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'faulty-forwarder-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = fileTempDir('faulty-forwarder-');
 
 describe('faulty forwarder input', () => {
   test('arguments: a mode, an optional rate and one config file; anything else is named', () => {
@@ -24,7 +23,7 @@ describe('faulty forwarder input', () => {
   });
 
   test('reads the config the testbed writes for command: forwarders', () => {
-    const path = join(dir, 'forwarder.json');
+    const path = join(dir(), 'forwarder.json');
     writeFileSync(
       path,
       forwarderConfig({
@@ -51,7 +50,7 @@ describe('faulty forwarder input', () => {
   });
 
   test('a bad config names the field', () => {
-    const path = join(dir, 'bad.json');
+    const path = join(dir(), 'bad.json');
     writeFileSync(
       path,
       JSON.stringify({
@@ -66,8 +65,8 @@ describe('faulty forwarder input', () => {
 
   test(`${STATS_DIR_ENV}: unset writes nothing, a folder is taken, anything else is named`, () => {
     expect(statsDirFromEnv({})).toBeUndefined();
-    expect(statsDirFromEnv({ [STATS_DIR_ENV]: dir })).toBe(dir);
-    expect(() => statsDirFromEnv({ [STATS_DIR_ENV]: join(dir, 'missing') })).toThrow(
+    expect(statsDirFromEnv({ [STATS_DIR_ENV]: dir() })).toBe(dir());
+    expect(() => statsDirFromEnv({ [STATS_DIR_ENV]: join(dir(), 'missing') })).toThrow(
       new RegExp(`${STATS_DIR_ENV}=.*missing is not a folder`),
     );
   });

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { redact } from '../../security/redact.js';
 import { clientEndpoint } from './external-target.js';
+import { fileTempDir } from '../../vitest/testing/file-temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mtb-external-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = fileTempDir('mtb-external-');
 const NONE = { externalUsername: undefined, externalPassword: undefined, externalCaFile: undefined };
 
 describe('external broker endpoints', () => {
@@ -19,7 +18,7 @@ describe('external broker endpoints', () => {
   });
 
   test('a URL without credentials takes MQTT_TESTBENCH_EXTERNAL_USERNAME/_PASSWORD and the CA file', () => {
-    const ca = join(dir, 'ca.pem');
+    const ca = join(dir(), 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const settings = { externalUsername: 'bob', externalPassword: 'env-secret-2', externalCaFile: ca };
     expect(clientEndpoint('mqtts://broker:8883', settings)).toEqual({
