@@ -24,4 +24,20 @@ describe.skipIf(MOSQUITTO_MISSING)('mqttProbe', () => {
     expect(elapsedMs).toBeLessThan(10_000);
     expect(timers()).toBeLessThanOrEqual(before);
   });
+
+  // A probe that ran out of time in a streak (run 20261207-054505-c76600) said only "1 published":
+  // not whether connecting or the message took the budget.
+  it('says when each step ended when no probe message arrives', { timeout: 15_000 }, async () => {
+    const probe = mqttProbe({
+      publishTo: { url: broker.url, label: 'mosquitto' },
+      subscribeTo: { url: broker.url, label: 'mosquitto' },
+      publishTopic: 'mtb/probe-test/sent',
+      expectTopic: 'mtb/probe-test/never',
+      timeoutMs: 3_000,
+      republishMs: 1_000,
+    });
+    await expect(probe).rejects.toThrow(
+      /within 3000 ms \(\d published; connected at \d+ ms, subscribed at \d+ ms, PUBACK 1 at \d+ ms(, PUBACK \d at \d+ ms)*\)$/,
+    );
+  });
 });

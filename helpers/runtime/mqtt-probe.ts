@@ -45,12 +45,17 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const token = randomBytes(6).toString('hex');
+  // When each step ended, for the message of a probe that ran out of time: a broker that took the
+  // whole budget to accept a connection and one that lost an acknowledged message need different fixes.
+  const timeline: string[] = [];
+  const mark = (step: string) => timeline.push(`${step} at ${Date.now() - started} ms`);
   const subscriber = await connectWithRetry(
     options.subscribeTo,
     deadline,
     `mtb-probe-s-${shortRunId()}-${token}`,
     options.abortReason,
   );
+  mark('connected');
   let publisher: MqttClient | undefined;
   try {
     const expectTopic = options.expectTopic ?? options.publishTopic;
@@ -60,14 +65,21 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
       });
     });
     await subscriber.subscribeAsync(expectTopic, { qos: 1 });
-    publisher = sameBroker(options.publishTo, options.subscribeTo)
-      ? subscriber
-      : await connectWithRetry(
-          options.publishTo,
-          deadline,
-          `mtb-probe-p-${shortRunId()}-${token}`,
-          options.abortReason,
-        );
+    mark('subscribed');
+    if (sameBroker(options.publishTo, options.subscribeTo)) publisher = subscriber;
+    else {
+      publisher = await connectWithRetry(
+        options.publishTo,
+        deadline,
+        `mtb-probe-p-${shortRunId()}-${token}`,
+        options.abortReason,
+      );
+      mark('publisher connected');
+    }
+    const timedOut = (attempts: number) =>
+      new Error(
+        `no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempts} published; ${timeline.join(', ')})`,
+      );
     const republishMs = options.republishMs ?? DEFAULT_REPUBLISH_MS;
     let attempt = 0;
     for (;;) {
@@ -78,11 +90,9 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
         JSON.stringify([{ name: 'mtb-probe', value: `${token}:${attempt}` }]),
         { qos: 1 },
       );
+      mark(`PUBACK ${attempt}`);
       const remaining = deadline - Date.now();
-      if (remaining <= 0)
-        throw new Error(
-          `no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`,
-        );
+      if (remaining <= 0) throw timedOut(attempt);
       // The losing wait is cancelled: a pending timer of up to the whole probe budget would keep the
       // process alive after its work is done (a `vitest run` or CLI run then exits up to 10 s late).
       const republish = new AbortController();
@@ -93,10 +103,7 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
       if (outcome === 'received') return { elapsedMs: Date.now() - started };
       const abort = options.abortReason?.();
       if (abort) throw new Error(abort);
-      if (Date.now() >= deadline)
-        throw new Error(
-          `no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempt} published)`,
-        );
+      if (Date.now() >= deadline) throw timedOut(attempt);
     }
   } finally {
     await Promise.all([
