@@ -64,7 +64,9 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
         if (topic === expectTopic && payload.toString().includes(token)) resolve();
       });
     });
-    await subscriber.subscribeAsync(expectTopic, { qos: 1 });
+    await beforeDeadline(subscriber.subscribeAsync(expectTopic, { qos: 1 }), deadline, () =>
+      stalled(`no SUBACK for ${expectTopic}`, options.timeoutMs, timeline),
+    );
     mark('subscribed');
     if (sameBroker(options.publishTo, options.subscribeTo)) publisher = subscriber;
     else {
@@ -77,27 +79,43 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
       mark('publisher connected');
     }
     const timedOut = (attempts: number) =>
-      new Error(
-        `no probe message arrived on ${expectTopic} within ${options.timeoutMs} ms (${attempts} published; ${timeline.join(', ')})`,
+      stalled(
+        `no probe message arrived on ${expectTopic} (${attempts} published, ${acknowledgedCount} acknowledged)`,
+        options.timeoutMs,
+        timeline,
       );
     const republishMs = options.republishMs ?? DEFAULT_REPUBLISH_MS;
     let attempt = 0;
+    let acknowledgedCount = 0;
     for (;;) {
       attempt += 1;
+      const sent = attempt;
+      // Not awaited: a PUBACK that never comes (a broker that drops the publish, a stalled
+      // connection) must not hold the probe past its deadline. Each PUBACK lands in the timeline;
+      // a publish the client rejects ends the probe with that error.
       // A JSON array, so that forwarders whose callbacks only take JSON (EventCall) pass it on too.
-      await publisher.publishAsync(
-        options.publishTopic,
-        JSON.stringify([{ name: 'mtb-probe', value: `${token}:${attempt}` }]),
-        { qos: 1 },
-      );
-      mark(`PUBACK ${attempt}`);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw timedOut(attempt);
+      const acknowledged = publisher
+        .publishAsync(options.publishTopic, JSON.stringify([{ name: 'mtb-probe', value: `${token}:${sent}` }]), {
+          qos: 1,
+        })
+        .then(
+          () => {
+            acknowledgedCount += 1;
+            mark(`PUBACK ${sent}`);
+          },
+          (error: unknown) => {
+            throw new Error(`probe publish ${sent} on ${options.publishTopic} failed: ${String(error)}`, {
+              cause: error,
+            });
+          },
+        );
       // The losing wait is cancelled: a pending timer of up to the whole probe budget would keep the
       // process alive after its work is done (a `vitest run` or CLI run then exits up to 10 s late).
       const republish = new AbortController();
+      const remaining = Math.max(0, deadline - Date.now());
       const outcome = await Promise.race([
         received.then(() => 'received' as const),
+        acknowledged.then(() => new Promise<never>(() => {})),
         sleep(Math.min(republishMs, remaining), 'waiting' as const, { signal: republish.signal }),
       ]).finally(() => republish.abort());
       if (outcome === 'received') return { elapsedMs: Date.now() - started };
@@ -110,6 +128,24 @@ async function probe(options: ProbeOptions): Promise<{ elapsedMs: number }> {
       subscriber.endAsync(true),
       publisher && publisher !== subscriber ? publisher.endAsync(true) : undefined,
     ]);
+  }
+}
+
+/** A probe step that did not finish in time, with when each earlier step ended. */
+function stalled(what: string, timeoutMs: number, timeline: readonly string[]): Error {
+  return new Error(`${what} within ${timeoutMs} ms (${timeline.length > 0 ? timeline.join(', ') : 'no step ended'})`);
+}
+
+/** `step`, or the error `onTimeout` gives once the deadline has passed (the timer is then cleared). */
+async function beforeDeadline<T>(step: Promise<T>, deadline: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([step, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
