@@ -44,12 +44,34 @@ export function isPortTaken(error: unknown): boolean {
  * whose start failed).
  */
 export async function startOnFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  return startOnFreePorts(['port'], ({ port }) => start(port));
+}
+
+/**
+ * startOnFreePort for a component that binds several ports, one per name (a RabbitMQ node: MQTT,
+ * distribution, epmd); a lost race for any of them retries with new ports for all.
+ */
+export async function startOnFreePorts<K extends string, T>(
+  names: readonly K[],
+  start: (ports: Record<K, number>) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freeLoopbackPort();
+    const ports = {} as Record<K, number>;
+    for (const name of names) ports[name] = await freeLoopbackPort();
     try {
-      return await start(port);
+      return await start(ports);
     } catch (error) {
       if (attempt >= PORT_ATTEMPTS || !isPortTaken(error)) throw error;
     }
   }
+}
+
+/**
+ * A process whose start failed may say why only in its logs (RabbitMQ's eaddrinuse is in a crash
+ * report far above the last lines a readiness error shows): this error carries that verdict, so
+ * startOnFreePorts retries. Other errors pass through as they are.
+ */
+export function portTakenPerLogs(error: unknown, logs: string, label: string): unknown {
+  if (isPortTaken(error) || !PORT_TAKEN.test(logs)) return error;
+  return new Error(`${label}: a port was taken before it could bind it (address already in use)`, { cause: error });
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeExit, ManagedProcess } from '../../runtime/process/managed-process.js';
-import { freeLoopbackPort } from '../../runtime/ports.js';
+import { portTakenPerLogs, startOnFreePort } from '../../runtime/ports.js';
 import { runContext, uniqueName } from '../../runtime/run-context.js';
 import { waitForListener } from '../../runtime/tcp-listener.js';
 import {
@@ -11,7 +11,6 @@ import {
   type MosquittoSecurityFiles,
 } from './mosquitto-config.js';
 
-const START_ATTEMPTS = 3;
 /**
  * Started as root, mosquitto switches to the `mosquitto` user, which cannot write the persistence
  * file into the run's root-owned folder ("Error saving in-memory database ... Permission denied"):
@@ -59,9 +58,7 @@ export async function startMosquittoProcess(options: MosquittoProcessOptions): P
   const dir = join(runContext().runDir, uniqueName(options.label.replace(/[^a-z0-9-]+/gi, '-')));
   mkdirSync(join(dir, 'data'), { recursive: true });
   const removeFiles = () => rmSync(dir, { recursive: true, force: true });
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
-    const port = await freeLoopbackPort();
+  const attempt = async (port: number): Promise<StartedMosquittoProcess> => {
     const configPath = join(dir, 'mosquitto.conf');
     const dataDir = join(dir, 'data');
     const config = options.config
@@ -104,10 +101,13 @@ export async function startMosquittoProcess(options: MosquittoProcessOptions): P
         removeFiles,
       };
     } catch (error) {
-      lastError = error;
-      if (!/Address already in use/i.test(proc.logs.tail(10))) break;
+      throw portTakenPerLogs(error, proc.logs.tail(10), options.label);
     }
+  };
+  try {
+    return await startOnFreePort(attempt);
+  } catch (error) {
+    removeFiles();
+    throw error;
   }
-  removeFiles();
-  throw lastError;
 }

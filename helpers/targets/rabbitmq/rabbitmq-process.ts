@@ -2,13 +2,12 @@ import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { findExecutable } from '../../runtime/process/find-executable.js';
 import { describeExit, ManagedProcess } from '../../runtime/process/managed-process.js';
-import { freeLoopbackPort } from '../../runtime/ports.js';
+import { portTakenPerLogs, startOnFreePorts } from '../../runtime/ports.js';
 import { runContext, shortRunId, uniqueName } from '../../runtime/run-context.js';
 import { waitForListener } from '../../runtime/tcp-listener.js';
 import { ENABLED_PLUGINS, RABBITMQ_READY_LINE, RABBITMQ_VERSION_LINE, rabbitmqConfig } from './rabbitmq-config.js';
 import type { RabbitmqInstall } from './rabbitmq-settings.js';
 
-const START_ATTEMPTS = 3;
 const EPMD_READY_MS = 10_000;
 /** The service user of Debian's package, which its start script expects to own the node's files. */
 const SERVICE_USER = 'rabbitmq';
@@ -48,14 +47,8 @@ export async function startRabbitmqProcess(options: RabbitmqProcessOptions): Pro
   const user = serviceUser();
   const epmdBinary = findExecutable('epmd', undefined, ['/usr/lib/erlang/bin/epmd']);
   if (!epmdBinary) throw new Error(`${options.label}: no epmd (Erlang's port mapper) on PATH: install erlang-base.`);
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
+  return startOnFreePorts(['mqtt', 'dist', 'epmd'], async (ports: NodePorts) => {
     const dir = join(runContext().runDir, uniqueName(options.label.replace(/[^a-z0-9-]+/gi, '-')));
-    const ports: NodePorts = {
-      mqtt: await freeLoopbackPort(),
-      dist: await freeLoopbackPort(),
-      epmd: await freeLoopbackPort(),
-    };
     writeNodeFiles(dir, ports, options.install.version, user);
     const epmd = new ManagedProcess({
       label: `${options.label} epmd`,
@@ -107,12 +100,10 @@ export async function startRabbitmqProcess(options: RabbitmqProcessOptions): Pro
         cleanup,
       };
     } catch (error) {
-      lastError = error;
       await cleanup();
-      if (!/eaddrinuse|address already in use/i.test(`${node.logs.tail(40)}${epmd.logs.tail(10)}`)) break;
+      throw portTakenPerLogs(error, `${node.logs.tail(40)}${epmd.logs.tail(10)}`, options.label);
     }
-  }
-  throw lastError;
+  });
 }
 
 /**
