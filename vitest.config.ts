@@ -35,6 +35,8 @@ const TIMED_UNIT_TESTS = [
   // Asserts what set a rate-limited run's pace (the system under test, not the harness): a machine
   // busy with other files made it say "harness" once (run 20261206-210511-700d29).
   'helpers/load/worker/workers.test.ts',
+  // Its clean reruns must keep a 100 ms p99 gate: the proof that a rerun passes only when clean.
+  'helpers/vitest/run-gated.test.ts',
 ];
 /**
  * In both projects: their timed cases run in the measuring one, the others in the behaviour one.
