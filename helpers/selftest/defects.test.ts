@@ -158,6 +158,33 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     expect(s.stats.samples[0]).toMatch(/^swallowed QoS 1 PUBLISH #3 on mtb\/t \(packet id 3\)$/);
   });
 
+  test('slow-ack: every Nth PUBACK or PUBREC to the client is held back delayMs; deliveries, PUBCOMPs and what the client sends are untouched', () => {
+    const s = session({ name: 'slow-ack', every: 2, delayMs: 250 });
+    const acks = [
+      s.fromBroker({ cmd: 'puback', messageId: 1 }),
+      s.fromBroker({ cmd: 'pubrec', messageId: 2 }),
+      s.fromBroker({ cmd: 'puback', messageId: 3 }),
+      s.fromBroker({ cmd: 'puback', messageId: 4 }),
+    ];
+    expect(acks.map((emits) => emits.map((e) => [e.to, e.packet.cmd, e.delayMs]))).toEqual([
+      [['client', 'puback', undefined]],
+      [['client', 'pubrec', 250]],
+      [['client', 'puback', undefined]],
+      [['client', 'puback', 250]],
+    ]);
+    const pubcomp: Packet = { cmd: 'pubcomp', messageId: 2 };
+    expect(s.fromBroker(pubcomp)).toEqual([{ to: 'client', packet: pubcomp }]);
+    const delivery = publish(9);
+    expect(s.fromBroker(delivery).map((e) => e.delayMs)).toEqual([undefined]);
+    const sent = publish(5);
+    expect(s.fromClient(sent)).toEqual([{ to: 'broker', packet: sent }]);
+    expect(s.stats).toMatchObject({ hits: 2 });
+    expect(s.stats.samples).toEqual([
+      'held back PUBREC (packet id 2) for 250 ms',
+      'held back PUBACK (packet id 4) for 250 ms',
+    ]);
+  });
+
   test('duplicate: QoS 0 is sent twice; a QoS 2 copy is a separate PUBLISH with an id of its own, whose handshake never reaches the broker', () => {
     const q0 = session({ name: 'duplicate', every: 1 });
     const plain = publish(undefined);
@@ -343,6 +370,11 @@ describe('faulty proxy defects (pure packet transformations)', () => {
     expect(describeDefect({ name: 'delay', delayMs: 1_500 })).toBe('delay: every delivery is held back 1,500 ms');
     expect(() => describeDefect({ name: 'drop', every: 0 })).toThrow(/every must be a whole number >= 1/);
     expect(() => describeDefect({ name: 'delay', delayMs: 0 })).toThrow(/delayMs must be a whole number/);
-    expect(() => describeDefect({ name: 'drop', delayMs: 10 })).toThrow(/delayMs is for the delay defect only/);
+    expect(() => describeDefect({ name: 'drop', delayMs: 10 })).toThrow(
+      /delayMs is for the delay and slow-ack defects only/,
+    );
+    expect(describeDefect({ name: 'slow-ack', delayMs: 300 })).toBe(
+      'slow-ack: every PUBACK or PUBREC to a publisher is held back 300 ms',
+    );
   });
 });

@@ -23,6 +23,7 @@
  * | `corrupt`                | deliveries with a payload                    | the low bit of the payload's middle byte (or of byte `byte`) is flipped                                |
  * | `delay`                  | deliveries                                   | held back `delayMs` (packets to the client stay in order: what follows waits behind it)                |
  * | `never-ack`              | the client's QoS 1/2 PUBLISHes               | swallowed: never reach the broker and are never acknowledged (no PUBACK/PUBREC), as a broker that silently drops them |
+ * | `slow-ack`               | the broker's PUBACKs and PUBRECs to a client | held back `delayMs`, as a broker slow to confirm (packets to the client stay in order)                |
  *
  * A delivery is a PUBLISH from the broker to its client (a subscriber). Topics starting with `$`
  * (`$SYS/...`) are the broker's own and never eligible. A broker's retransmission of a PUBLISH the
@@ -53,6 +54,7 @@ export const DEFECT_NAMES = [
   'corrupt',
   'delay',
   'never-ack',
+  'slow-ack',
 ] as const;
 export type DefectName = (typeof DEFECT_NAMES)[number];
 
@@ -64,7 +66,7 @@ export interface DefectSpec {
   first?: number;
   /** corrupt: the payload byte whose low bit is flipped (clamped to the payload). Default: the middle byte. */
   byte?: number;
-  /** delay: how long each hit delivery is held back, ms. Default DEFAULT_DELAY_MS. */
+  /** delay, slow-ack: how long each hit packet is held back, ms. Default DEFAULT_DELAY_MS. */
   delayMs?: number;
 }
 
@@ -109,6 +111,7 @@ export const DEFECT_DEFAULTS: Record<DefectName, DefectDefaults> = {
   corrupt: { every: 50, what: 'every {n} delivery has one payload bit flipped' },
   delay: { every: 1, what: 'every {n} delivery is held back {ms} ms' },
   'never-ack': { every: 100, what: 'every {n} QoS 1/2 publish is swallowed: never delivered, never acknowledged' },
+  'slow-ack': { every: 1, what: 'every {n} PUBACK or PUBREC to a publisher is held back {ms} ms' },
 };
 
 /** e.g. `drop: every 50th delivery is dropped`, for logs and failure messages. */
@@ -135,8 +138,8 @@ function resolved(spec: DefectSpec): { every: number; first: number; delayMs: nu
   if (!Number.isInteger(first) || first < 1)
     throw new RangeError(`defect ${spec.name}: first must be a whole number >= 1, got ${first}`);
   const delayMs = spec.delayMs ?? DEFAULT_DELAY_MS;
-  if (spec.delayMs !== undefined && spec.name !== 'delay')
-    throw new RangeError(`defect ${spec.name}: delayMs is for the delay defect only, remove it`);
+  if (spec.delayMs !== undefined && spec.name !== 'delay' && spec.name !== 'slow-ack')
+    throw new RangeError(`defect ${spec.name}: delayMs is for the delay and slow-ack defects only, remove it`);
   if (!Number.isInteger(delayMs) || delayMs < 1)
     throw new RangeError(`defect ${spec.name}: delayMs must be a whole number of milliseconds >= 1, got ${delayMs}`);
   return { every, first, delayMs };
@@ -298,6 +301,12 @@ export class DefectSession {
       return [{ to: 'client', packet: clientId === undefined ? packet : withId(packet, clientId) }];
     }
     if (packet.cmd === 'suback') return [{ to: 'client', packet: this.onSuback(packet) }];
+    if ((packet.cmd === 'puback' || packet.cmd === 'pubrec') && this.spec.name === 'slow-ack') {
+      this.eligible += 1;
+      if (!this.selected()) return [{ to: 'client', packet }];
+      this.note(`held back ${packet.cmd.toUpperCase()} (packet id ${packet.messageId ?? '?'}) for ${this.delayMs} ms`);
+      return [{ to: 'client', packet, delayMs: this.delayMs }];
+    }
     if (packet.cmd !== 'publish') return [{ to: 'client', packet }];
     if (packet.qos > 0 && packet.dup && packet.messageId !== undefined && this.ids.inFlight(packet.messageId)) {
       return [this.toClient(packet)]; // a retransmission of a delivery already under way
