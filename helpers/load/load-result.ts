@@ -57,6 +57,7 @@ export function buildLoadResult(inputs: ResultInputs): LoadResult {
   const windowFullCount = sum((r) => r.windowFullCount);
   const diagnosis = diagnoseLimit({
     requestedRatePerSecond,
+    sentRatePerSecond: sentRateOf(reports),
     achievedRatePerSecond: throughput.confirmedPerSecond,
     receivedPerGroupPerSecond: trackers.length > 0 ? throughput.receivedPerSecond / trackers.length : null,
     sendDelayP99Us: latency.sendDelay && latency.sendDelay.count > 0 ? latency.sendDelay.p99 : null,
@@ -166,6 +167,20 @@ function throughputOf(reports: readonly WorkerReport[]): ThroughputReport {
     receivedPerSecond: perSecond(received, receiveWindowUs),
     receivedBytesPerSecond: perSecond(receivedBytes, receiveWindowUs),
   };
+}
+
+/**
+ * Measured publishes per second from the first to the last one handed to a client: the schedule
+ * the sender kept, without the broker's confirmation latency that stretches the confirmed rate's
+ * window. null without at least two measured sends.
+ */
+function sentRateOf(reports: readonly WorkerReport[]): number | null {
+  const starts = reports.map((r) => r.measured.firstSendUs).filter((us): us is number => us !== null);
+  const sent = reports.reduce((total, r) => total + r.measured.sent, 0);
+  if (starts.length === 0 || sent < 2) return null;
+  const windowUs = Math.max(...reports.map((r) => r.measured.lastSendUs)) - Math.min(...starts);
+  // n sends on schedule span n - 1 intervals.
+  return perSecond(sent - 1, windowUs);
 }
 
 function perSecond(count: number, windowUs: number): number {

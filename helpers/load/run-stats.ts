@@ -39,6 +39,8 @@ export class RunStats {
   frozen = false;
 
   firstMeasuredSendUs = Number.POSITIVE_INFINITY;
+  lastMeasuredSendUs = 0;
+  measuredSent = 0;
   lastMeasuredConfirmUs = 0;
   measuredConfirmed = 0;
   measuredConfirmedBytes = 0;
@@ -63,6 +65,8 @@ export class RunStats {
     this.lastPublishUs = sendUs;
     if (seq >= this.warmupMessages) {
       if (sendUs < this.firstMeasuredSendUs) this.firstMeasuredSendUs = sendUs;
+      if (sendUs > this.lastMeasuredSendUs) this.lastMeasuredSendUs = sendUs;
+      this.measuredSent++;
       this.sendDelay?.record(sendUs - intendedUs);
     }
   }

@@ -3,6 +3,7 @@ import { diagnoseLimit, type LimitInputs } from './saturation.js';
 
 const calmLimited: LimitInputs = {
   requestedRatePerSecond: 1_000,
+  sentRatePerSecond: 1_000,
   achievedRatePerSecond: 998,
   receivedPerGroupPerSecond: 997,
   sendDelayP99Us: 1_500,
@@ -18,6 +19,7 @@ const unlimited: LimitInputs = {
   ...calmLimited,
   requestedRatePerSecond: 0,
   sendDelayP99Us: null,
+  sentRatePerSecond: 30_100,
   achievedRatePerSecond: 30_000,
   receivedPerGroupPerSecond: 29_500,
   latencyP99Us: 200_000,
@@ -35,6 +37,7 @@ describe('diagnoseLimit', () => {
   it('blames the harness when the schedule slipped while the broker was not pushing back', () => {
     const diagnosis = diagnoseLimit({
       ...calmLimited,
+      sentRatePerSecond: 702,
       achievedRatePerSecond: 700,
       receivedPerGroupPerSecond: 700,
       sendDelayP99Us: 80_000,
@@ -43,7 +46,7 @@ describe('diagnoseLimit', () => {
     expect(diagnosis.harnessSaturated).toBe(true);
     expect(diagnosis.saturationReasons).toHaveLength(1);
     expect(diagnosis.saturationReasons[0]).toMatch(
-      /confirmed 700 msg\/s of the requested 1000 msg\/s while the broker was not pushing back/,
+      /sent 702 msg\/s and confirmed 700 msg\/s of the requested 1000 msg\/s while the broker was not pushing back/,
     );
   });
 
@@ -64,9 +67,33 @@ describe('diagnoseLimit', () => {
     expect(diagnosis.evidence[0]).toMatch(/but messages arrived at 600 msg\/s per subscriber/);
   });
 
+  // A broker that confirms 300 ms late at 500 msg/s for 4 s stretches the confirmed rate's window to
+  // 4.3 s (465 msg/s): judged on the confirmed rate alone, the sender "could not keep the schedule"
+  // and a failed timing gate became inconclusive, though every send was on time.
+  it('blames the system under test when the sender kept its schedule but the broker confirmed slower', () => {
+    const diagnosis = diagnoseLimit({
+      ...calmLimited,
+      requestedRatePerSecond: 500,
+      sentRatePerSecond: 500,
+      achievedRatePerSecond: 465,
+      receivedPerGroupPerSecond: 499,
+    });
+    expect(diagnosis).toMatchObject({ limitedBy: 'system-under-test', harnessSaturated: false, saturationReasons: [] });
+    expect(diagnosis.evidence[0]).toMatch(
+      /^sent 500 msg\/s on schedule but confirmed 465 msg\/s of the requested 500 msg\/s .*the broker confirmed slower than the sender published/,
+    );
+  });
+
+  it('falls back to the confirmed rate when the sent rate is unknown', () => {
+    const diagnosis = diagnoseLimit({ ...calmLimited, sentRatePerSecond: null, achievedRatePerSecond: 700 });
+    expect(diagnosis).toMatchObject({ limitedBy: 'harness', harnessSaturated: true });
+    expect(diagnosis.saturationReasons[0]).toMatch(/^sent 700 msg\/s and confirmed 700 msg\/s/);
+  });
+
   it('blames the broker when a rate-limited run fell short because publishers waited on it', () => {
     const diagnosis = diagnoseLimit({
       ...calmLimited,
+      sentRatePerSecond: 702,
       achievedRatePerSecond: 700,
       backpressureShare: 0.6,
       windowFullCount: 40,

@@ -16,7 +16,13 @@ import { runGatedScenario } from './run-gated.js';
  * window), below the 95 % that tells a kept schedule, and was judged "harness saturated".
  */
 const gates = gateFileSchema.parse({
-  'forwarding-loss': { scenarios: { 'rerun-check': { maxP99Ms: 100, maxLossRate: 0 } } },
+  'forwarding-loss': {
+    scenarios: {
+      'rerun-check': { maxP99Ms: 100, maxLossRate: 0 },
+      // Publish only: the share of the requested rate is the confirmed one.
+      'confirm-check': { minRateAchieved: 0.95 },
+    },
+  },
 });
 const workload = parseWorkload({
   name: 'rerun-check',
@@ -29,6 +35,7 @@ const workload = parseWorkload({
   warmupMessages: 100,
   drainIdleMs: 500,
 });
+const publishOnly = parseWorkload({ ...workload, name: 'confirm-check', subscribers: 0 });
 const STALL: DefectSpec = { name: 'delay', every: 1, delayMs: 300 };
 const NONE: DefectSpec = { name: 'none' };
 
@@ -46,7 +53,7 @@ describe.skipIf(MOSQUITTO_MISSING)('runGatedScenario: the timing rerun', () => {
   });
 
   /** Runs the scenario with `defects[i]` for measurement i (topics are asked once per measurement). */
-  function gated(context: TestContext, defects: DefectSpec[]) {
+  function gated(context: TestContext, defects: DefectSpec[], load = workload) {
     let measurement = 0;
     // The results stay out of this run's report: they are the subject of the test, not of the run.
     const results: TestbenchResult[] = [];
@@ -58,14 +65,14 @@ describe.skipIf(MOSQUITTO_MISSING)('runGatedScenario: the timing rerun', () => {
     const outcome = runGatedScenario(isolated, {
       suite: 'forwarding-loss',
       subject: { kind: 'broker', target: 'mosquitto', runtime: 'process', version: 'behind a faulty proxy' },
-      label: 'rerun-check',
-      scenario: { scenario: 'rerun-check', qos: 1, route: 'pass', workload },
+      label: load.name,
+      scenario: { scenario: load.name, qos: 1, route: 'pass', workload: load },
       publishUrl: proxy.url,
       subscribeUrl: proxy.url,
       topics: () => {
         proxy.setDefect(defects[measurement] ?? NONE);
         measurement += 1;
-        const prefix = `mtb/rerun-check/${context.task.id}/${measurement}`;
+        const prefix = `mtb/${load.name}/${context.task.id}/${measurement}`;
         return { topicFor: (i) => `${prefix}/p${i}`, subscribeFilter: `${prefix}/#` };
       },
       gates,
@@ -98,6 +105,25 @@ describe.skipIf(MOSQUITTO_MISSING)('runGatedScenario: the timing rerun', () => {
     const run = gated(context, [STALL, { name: 'drop', every: 10 }]);
     await expect(run.outcome).rejects.toThrow(/lost \d+ of \d+[\s\S]*kept the timing gates but failed otherwise/);
     expect(run.measurements()).toBe(2);
+  });
+
+  // The confirmed rate's window runs to the last PUBACK, so a broker that confirms 300 ms late
+  // confirms ~84 % of the requested rate: that is the broker's failure, not a harness that "could
+  // not keep the schedule" (which made it inconclusive, and skipped outside CI and STRICT).
+  test('a broker slow to confirm fails the rate gate as its own failure, not as inconclusive', async (context) => {
+    const slowAck: DefectSpec = { name: 'slow-ack', every: 1, delayMs: 300 };
+    const run = gated(context, [slowAck, slowAck], publishOnly);
+    const failure = await run.outcome.then(
+      () => new Error('passed'),
+      (error: unknown) => error as Error,
+    );
+    expect(failure.message).toMatch(
+      /min share of the requested rate[\s\S]*broke a timing gate again, so the failure stands/,
+    );
+    expect(failure.message).not.toMatch(/INCONCLUSIVE|saturated/);
+    const [result] = run.results;
+    expect(result?.diagnostics?.harnessSaturated).toBe(false);
+    expect(result?.inconclusive).toBeUndefined();
   });
 
   test('a first run that lost messages is never rerun', async (context) => {

@@ -290,6 +290,8 @@ export class LocalWorker implements LoadWorker {
       negativeLatencyCount: stats.negativeLatencyCount,
       measured: {
         firstSendUs: Number.isFinite(stats.firstMeasuredSendUs) ? stats.firstMeasuredSendUs : null,
+        lastSendUs: stats.lastMeasuredSendUs,
+        sent: stats.measuredSent,
         lastConfirmUs: stats.lastMeasuredConfirmUs,
         confirmed: stats.measuredConfirmed,
         confirmedBytes: stats.measuredConfirmedBytes,

@@ -102,6 +102,9 @@ export interface WorkerReport {
   negativeLatencyCount: number;
   measured: {
     firstSendUs: number | null;
+    /** Last measured publish handed to a client, and how many were: the rate the sender kept. */
+    lastSendUs: number;
+    sent: number;
     lastConfirmUs: number;
     confirmed: number;
     confirmedBytes: number;
