@@ -4,7 +4,15 @@ import { MOSQUITTO_BINARY, MOSQUITTO_MISSING } from '../../load/testing/local-mo
 import { freeLoopbackPort } from '../../runtime/ports.js';
 import { startMosquittoProcess } from './mosquitto-process.js';
 
-describe.skipIf(MOSQUITTO_MISSING)('startMosquittoProcess', () => {
+/**
+ * Two starts of up to STARTUP_MS each and a stop: on a CI machine busy with the behaviour suites
+ * the test once ran past vitest's 5 s default, and under load here once took 5.0 s, the stop's
+ * grace period before SIGKILL (a SIGTERM right after the ready line went unanswered).
+ */
+const STARTUP_MS = 10_000;
+const TEST_MS = 2 * STARTUP_MS + 5_000;
+
+describe.skipIf(MOSQUITTO_MISSING)('startMosquittoProcess', { timeout: TEST_MS }, () => {
   let holder: Server;
   let held: number;
   beforeAll(async () => {
@@ -21,7 +29,7 @@ describe.skipIf(MOSQUITTO_MISSING)('startMosquittoProcess', () => {
     const started = await startMosquittoProcess({
       label: 'port-race',
       binary: MOSQUITTO_BINARY,
-      startupTimeoutMs: 10_000,
+      startupTimeoutMs: STARTUP_MS,
       config: (port) => {
         given.push(port);
         return [`listener ${given.length === 1 ? held : port} 127.0.0.1`, 'allow_anonymous true', 'persistence false'];
@@ -43,7 +51,7 @@ describe.skipIf(MOSQUITTO_MISSING)('startMosquittoProcess', () => {
       startMosquittoProcess({
         label: 'bad-config',
         binary: MOSQUITTO_BINARY,
-        startupTimeoutMs: 10_000,
+        startupTimeoutMs: STARTUP_MS,
         config: (port) => {
           calls++;
           return [`listener ${port} 127.0.0.1`, 'no_such_option true'];
