@@ -60,7 +60,8 @@ export function describeEachTopology(
   // Every topology the file asked for, started or failed. A measuring file's blocks wait for it
   // before their first test: a RabbitMQ node still booting beside a measurement takes its CPU.
   let allStarted: Promise<unknown> = Promise.resolve();
-  const beforeFirstTest = inject('suiteProject') === 'measure' ? () => allStarted : undefined;
+  const measuring = inject('suiteProject') === 'measure';
+  const beforeFirstTest = measuring ? () => allStarted : undefined;
   describe(name, () => {
     if (skipWithoutTopologies(plan)) return;
     if (!own)
@@ -69,15 +70,23 @@ export function describeEachTopology(
         allStarted = Promise.allSettled(wanted.map((t) => sharedTopology(t.id)));
       });
     else {
-      // The file's own topologies all start side by side before its first block, instead of each
-      // before its block (faults, ci: 4 topologies, 48 s of starts one after another). Only those
-      // with a test to run start (a -t filter leaves the others out).
+      // The file's own topologies start when the file does, not each when its block begins. In the
+      // measuring project, where nothing else runs, side by side (faults, ci: 4 topologies, 48 s of
+      // starts one after another). In the behaviour project one after another, each while the
+      // blocks before it test: side by side beside the other behaviour files, a RabbitMQ node of
+      // clean-session-forwarder did not finish booting within its 60 s (run
+      // 20261207-140408-dc5f54, 4 nodes starting at once). Only topologies with a test to run
+      // start (a -t filter leaves the others out).
       // vitest wants an object pattern for the context argument, even an empty one.
       // eslint-disable-next-line no-empty-pattern
       beforeAll(({}, suite) => {
-        for (const t of plan.topologies)
-          if (t.status === 'ready' && !options.leaveOut?.(t) && hasTestToRun(suite, t.id))
-            early.set(t.id, startOwnTopology(t, options));
+        let previous: Promise<unknown> = Promise.resolve();
+        for (const t of plan.topologies) {
+          if (t.status !== 'ready' || options.leaveOut?.(t) || !hasTestToRun(suite, t.id)) continue;
+          const start = startOwnTopology(t, options, measuring ? Promise.resolve() : previous);
+          early.set(t.id, start);
+          previous = start.started.catch(() => undefined);
+        }
         allStarted = Promise.allSettled([...early.values()].map((s) => s.started));
       });
       // A block whose hooks did not run still has its topology disposed (a second dispose is a no-op).
@@ -129,19 +138,26 @@ interface OwnStart {
   started: Promise<StartedTopology>;
 }
 
-function startOwnTopology(plan: TopologyPlan, options: TopologyOptions): OwnStart {
+/** Starts the topology once `after` settled (the one before it in a file that starts them in turn). */
+function startOwnTopology(
+  plan: TopologyPlan,
+  options: TopologyOptions,
+  after: Promise<unknown> = Promise.resolve(),
+): OwnStart {
   const settings = runSettings();
   const scope = uniqueName('topology');
-  const started = inResourceScope(scope, () =>
-    startTopology(
-      {
-        downstream: plan.downstream,
-        upstream: plan.upstream,
-        runtime: plan.runtime,
-        forwarder: forwarderFromSpec(plan.forwarder, settings),
-      },
-      settings,
-      options,
+  const started = after.then(() =>
+    inResourceScope(scope, () =>
+      startTopology(
+        {
+          downstream: plan.downstream,
+          upstream: plan.upstream,
+          runtime: plan.runtime,
+          forwarder: forwarderFromSpec(plan.forwarder, settings),
+        },
+        settings,
+        options,
+      ),
     ),
   );
   started.catch(() => undefined); // awaited (and reported) by the block's beforeAll
