@@ -20,6 +20,7 @@ import type { RunPlan, TopologyPlan } from '../testbed/run-plan.js';
 import { startTopology, type StartedTopology, type TopologyOptions } from '../testbed/topology.js';
 import { runPlan, runSettings } from './provided-plan.js';
 import { sharedTopology } from './shared.js';
+import { startInTurn } from './start-in-turn.js';
 
 /**
  * A graceful stop gives each component 10 s (a RabbitMQ node takes several), and blocks that run side
@@ -57,6 +58,7 @@ export function describeEachTopology(
   const plan = runPlan();
   const own = Boolean(options.fresh || options.persistence);
   const early = new Map<string, OwnStart>();
+  let fileEnded = false;
   // Every topology the file asked for, started or failed. A measuring file's blocks wait for it
   // before their first test: a RabbitMQ node still booting beside a measurement takes its CPU.
   let allStarted: Promise<unknown> = Promise.resolve();
@@ -80,17 +82,26 @@ export function describeEachTopology(
       // vitest wants an object pattern for the context argument, even an empty one.
       // eslint-disable-next-line no-empty-pattern
       beforeAll(({}, suite) => {
-        let previous: Promise<unknown> = Promise.resolve();
-        for (const t of plan.topologies) {
-          if (t.status !== 'ready' || options.leaveOut?.(t) || !hasTestToRun(suite, t.id)) continue;
-          const start = startOwnTopology(t, options, measuring ? Promise.resolve() : previous);
-          early.set(t.id, start);
-          previous = start.started.catch(() => undefined);
+        const wanted = plan.topologies
+          .filter((t) => t.status === 'ready' && !options.leaveOut?.(t) && hasTestToRun(suite, t.id))
+          .map((t) => ({ topology: t, scope: uniqueName('topology') }));
+        const start = (w: OwnWanted) => startOwnTopology(w.topology, options, w.scope);
+        const notStarted = (w: OwnWanted) =>
+          new Error(`topology ${w.topology.id} was not started: its file ended before its turn`);
+        const started = measuring ? wanted.map(start) : startInTurn(wanted, start, () => fileEnded, notStarted);
+        for (const [i, w] of wanted.entries()) {
+          const promise = started[i];
+          if (!promise) continue;
+          promise.catch(() => undefined); // awaited (and reported) by the block's beforeAll
+          early.set(w.topology.id, { scope: w.scope, started: promise });
         }
-        allStarted = Promise.allSettled([...early.values()].map((s) => s.started));
+        allStarted = Promise.allSettled(started);
       });
       // A block whose hooks did not run still has its topology disposed (a second dispose is a no-op).
+      // A file that ends early (Ctrl-C, a failed hook) starts none of the topologies still waiting
+      // for their turn.
       afterAll(async () => {
+        fileEnded = true;
         await Promise.all(
           [...early.values()].map((s) =>
             s.started.then(
@@ -132,36 +143,33 @@ export function skipWithoutTopologies(plan: RunPlan): boolean {
   return true;
 }
 
+/** A topology a file starts for its own blocks, and the resource scope it starts in. */
+interface OwnWanted {
+  topology: TopologyPlan;
+  scope: string;
+}
+
 /** A topology of a file's own being started, in the resource scope that its leftover check reads. */
 interface OwnStart {
   scope: string;
   started: Promise<StartedTopology>;
 }
 
-/** Starts the topology once `after` settled (the one before it in a file that starts them in turn). */
-function startOwnTopology(
-  plan: TopologyPlan,
-  options: TopologyOptions,
-  after: Promise<unknown> = Promise.resolve(),
-): OwnStart {
+/** Starts a topology of a file's own in the resource scope `scope`, which its leftover check reads. */
+function startOwnTopology(plan: TopologyPlan, options: TopologyOptions, scope: string): Promise<StartedTopology> {
   const settings = runSettings();
-  const scope = uniqueName('topology');
-  const started = after.then(() =>
-    inResourceScope(scope, () =>
-      startTopology(
-        {
-          downstream: plan.downstream,
-          upstream: plan.upstream,
-          runtime: plan.runtime,
-          forwarder: forwarderFromSpec(plan.forwarder, settings),
-        },
-        settings,
-        options,
-      ),
+  return inResourceScope(scope, () =>
+    startTopology(
+      {
+        downstream: plan.downstream,
+        upstream: plan.upstream,
+        runtime: plan.runtime,
+        forwarder: forwarderFromSpec(plan.forwarder, settings),
+      },
+      settings,
+      options,
     ),
   );
-  started.catch(() => undefined); // awaited (and reported) by the block's beforeAll
-  return { scope, started };
 }
 
 /** Whether the block named `id` of this suite has a test that will run (not filtered out or skipped). */
@@ -193,9 +201,10 @@ export function useTopology(
       if (!own) {
         topology = await phaseClock.time('start', () => sharedTopology(plan.id));
       } else {
-        const start = earlyStart() ?? startOwnTopology(plan, options);
-        scope = start.scope;
-        topology = await phaseClock.time('start', () => start.started);
+        const early = earlyStart();
+        scope = early?.scope ?? uniqueName('topology');
+        const started = early?.started ?? startOwnTopology(plan, options, scope);
+        topology = await phaseClock.time('start', () => started);
       }
       if (beforeFirstTest) await phaseClock.time('start', beforeFirstTest);
     },
