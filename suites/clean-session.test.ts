@@ -54,6 +54,11 @@ const plan = runPlan();
 const QUEUED = plan.profile === 'full' ? 200 : 20;
 /** Upper bound for the queued messages to arrive after reconnecting; the wait ends as soon as they did. */
 const ARRIVAL_BUDGET_MS = 10_000;
+/**
+ * Tries of the QoS 0 offline window whose batch a departing connection took
+ * (lostToDepartingConnection) before the test believes a loss.
+ */
+const QOS0_OFFLINE_ATTEMPTS = 3;
 /** MQTT 5 Session Expiry Interval of a persistent session, seconds: outlives any test. */
 const PERSISTENT_EXPIRY_SEC = 300;
 /** The short expiry of the expiry test, seconds, and the bound on waiting for the session to go. */
@@ -294,67 +299,87 @@ describeEachTarget('clean session: direct', {}, (broker, target) => {
       const qos0Choice = `${target.name} documents: QoS 0 ${queuesQos0 ? 'is' : 'is not'} queued for an offline session`;
       test(`QoS 0 published while the persistent session is offline is ${queuesQos0 ? 'delivered on reconnect' : 'not delivered'} (${qos0Choice})`, async (ctx) => {
         skipUnlessSupported(ctx);
-        const bench = await openBench(broker(), version, `ses-q0-v${version}`);
-        const qos0Topic = `${bench.prefix}/q0`;
-        const witnessTopic = `${bench.prefix}/q1`;
-        const first = await bench.connect(persistent(version));
-        // Subscribed at QoS 1: QoS 0 messages are delivered at QoS 0, and a QoS 1 witness proves the session queues at all.
-        await first.subscribe(`${bench.prefix}/+`, { qos: 1 });
-        await first.close();
-        await bench.publish(qos0Topic, 0, QUEUED);
-        // The QoS 1 witness is PUBACKed only after the broker read the QoS 0 publishes before it on this connection.
-        await bench.publish(witnessTopic, 1, 1);
-        const resumed = await bench.connect(persistent(version));
-        if (!resumed.sessionPresent) {
-          // No session, so no witness will come: fail now, saying why, instead of after the arrival budget.
-          await record(ctx, bench, 'QoS 0 while offline', 0, {
-            variant: queuesQos0 ? 'qos0-queued' : 'qos0-not-queued',
-            observations: { sessionPresent: false },
-            expectations: [qos0Choice, CLAUSES.qos0[version]],
-          });
-          expect.fail(
-            `${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`,
+        const tries: string[] = [];
+        for (let attempt = 1; ; attempt++) {
+          const bench = await openBench(broker(), version, `ses-q0-v${version}-${attempt}`);
+          const qos0Topic = `${bench.prefix}/q0`;
+          const witnessTopic = `${bench.prefix}/q1`;
+          const first = await bench.connect(persistent(version));
+          // Subscribed at QoS 1: QoS 0 messages are delivered at QoS 0, and a QoS 1 witness proves the session queues at all.
+          await first.subscribe(`${bench.prefix}/+`, { qos: 1 });
+          await first.close();
+          const firstSeq = bench.tracker.counters().attempted;
+          await bench.publish(qos0Topic, 0, QUEUED);
+          // The QoS 1 witness is PUBACKed only after the broker read the QoS 0 publishes before it on this connection.
+          await bench.publish(witnessTopic, 1, 1);
+          const resumed = await bench.connect(persistent(version));
+          const variant = queuesQos0 ? 'qos0-queued' : 'qos0-not-queued';
+          const expectations = [qos0Choice, CLAUSES.qos0[version]];
+          if (!resumed.sessionPresent) {
+            // No session, so no witness will come: fail now, saying why, instead of after the arrival budget.
+            await record(ctx, bench, 'QoS 0 while offline', 0, {
+              variant,
+              observations: { sessionPresent: false, attempts: attempt },
+              expectations,
+            });
+            expect.fail(
+              `${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`,
+            );
+          }
+          await resumed.messages.waitForMessage(
+            (m) => m.topic === witnessTopic,
+            ARRIVAL_BUDGET_MS,
+            'the QoS 1 message queued with the QoS 0 ones',
           );
-        }
-        await resumed.messages.waitForMessage(
-          (m) => m.topic === witnessTopic,
-          ARRIVAL_BUDGET_MS,
-          'the QoS 1 message queued with the QoS 0 ones',
-        );
-        // A QoS 0 marker on the QoS 0 topic, published after reconnecting: queued QoS 0 messages
-        // (same publisher, topic and QoS) are delivered before it (marker.ts).
-        const marker = await bench.markers.send(qos0Topic, 0);
-        const qos0 = await untilMarker(resumed, { topic: qos0Topic }, marker);
-        const unique = firstDeliveryOrder(qos0).length;
-        await record(ctx, bench, 'QoS 0 while offline', 0, {
-          variant: queuesQos0 ? 'qos0-queued' : 'qos0-not-queued',
-          observations: {
-            sessionPresent: resumed.sessionPresent,
-            qos0Published: QUEUED,
-            qos0Delivered: unique,
-            qos0Queued: unique > 0,
-          },
-          expectations: [qos0Choice, CLAUSES.qos0[version]],
-        });
-        expect(
-          resumed.sessionPresent,
-          `${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`,
-        ).toBe(true);
-        expectIntact(bench);
-        if (queuesQos0) {
+          // A QoS 0 marker on the QoS 0 topic, published after reconnecting: queued QoS 0 messages
+          // (same publisher, topic and QoS) are delivered before it (marker.ts).
+          const marker = await bench.markers.send(qos0Topic, 0);
+          const qos0 = await untilMarker(resumed, { topic: qos0Topic }, marker);
+          const delivered = firstDeliveryOrder(qos0);
+          const unique = delivered.length;
+          if (
+            queuesQos0 &&
+            attempt < QOS0_OFFLINE_ATTEMPTS &&
+            lostToDepartingConnection(bench, delivered, firstSeq, QUEUED)
+          ) {
+            tries.push(`try ${attempt}: the first ${QUEUED - unique} of ${QUEUED} lost`);
+            continue;
+          }
+          await record(ctx, bench, 'QoS 0 while offline', 0, {
+            variant,
+            observations: {
+              sessionPresent: resumed.sessionPresent,
+              qos0Published: QUEUED,
+              qos0Delivered: unique,
+              qos0Queued: unique > 0,
+              attempts: attempt,
+              ...(tries.length > 0 ? { earlierAttempts: tries.join('; ') } : {}),
+            },
+            expectations,
+          });
           expect(
-            unique,
-            `${bench.where}: ${unique} of ${QUEUED} QoS 0 messages published while offline arrived on reconnect, but ${qos0Choice}`,
-          ).toBe(QUEUED);
-          expect(
-            isAscending(firstDeliveryOrder(qos0)),
-            `${bench.where}: the queued QoS 0 messages arrived out of publish order (${CLAUSES.order})`,
+            resumed.sessionPresent,
+            `${bench.where}: reconnecting to the persistent session reported sessionPresent=0, so this test cannot tell whether QoS 0 is queued (${CLAUSES.resume[version]})`,
           ).toBe(true);
-        } else {
-          expect(
-            qos0,
-            `${bench.where}: QoS 0 messages published while offline arrived on reconnect (${list(qos0)}), but ${qos0Choice}`,
-          ).toEqual([]);
+          expectIntact(bench);
+          const earlier =
+            tries.length > 0 ? ` (in every one of ${attempt} tries, each on a fresh session: ${tries.join('; ')})` : '';
+          if (queuesQos0) {
+            expect(
+              unique,
+              `${bench.where}: ${unique} of ${QUEUED} QoS 0 messages published while offline arrived on reconnect, but ${qos0Choice}${earlier}`,
+            ).toBe(QUEUED);
+            expect(
+              isAscending(delivered),
+              `${bench.where}: the queued QoS 0 messages arrived out of publish order (${CLAUSES.order})`,
+            ).toBe(true);
+          } else {
+            expect(
+              qos0,
+              `${bench.where}: QoS 0 messages published while offline arrived on reconnect (${list(qos0)}), but ${qos0Choice}`,
+            ).toEqual([]);
+          }
+          return;
         }
       });
 
@@ -482,6 +507,30 @@ function firstDeliveryOrder(messages: readonly ReceivedMessage[]): number[] {
     order.push(decoded.seq);
   }
   return order;
+}
+
+/**
+ * Whether the session's departing connection took the first messages of the QoS 0 batch: the
+ * messages that arrived are exactly the last ones of the batch, in order, none twice or corrupted.
+ * RabbitMQ 3.10 goes on handing a persistent session's messages to its connection for a moment
+ * after that connection closed (the consumer is detached asynchronously); QoS 0 messages handed
+ * over then are lost, always from the head of the batch (run 20261207-174332-0fb39d: 0 of 20, once
+ * in about 40 runs; a loop publishing right after the close, 2026-12-07: 25 of 150 tries lost a
+ * head of the batch, and none of 300 lost any other shape). Such a try did not publish while
+ * offline: the test tries
+ * again on a fresh session, records every try, and a broker that loses the batch in every try
+ * fails. Any other loss (a gap, the tail, a reordering) fails at once.
+ */
+function lostToDepartingConnection(
+  bench: SessionBench,
+  delivered: readonly number[],
+  firstSeq: number,
+  count: number,
+): boolean {
+  const c = bench.tracker.counters();
+  if (c.duplicates > 0 || c.corrupted > 0 || bench.tracker.unexpected() > 0) return false;
+  const k = delivered.length;
+  return k < count && delivered.every((seq, i) => seq === firstSeq + count - k + i);
 }
 
 function isAscending(values: readonly number[]): boolean {

@@ -22,7 +22,9 @@
  *   QoS 2 is delivered: "delivered above the granted QoS"), reorder (Ordered Topic, §4.6);
  * - retain: strip-retain (a retained message sent to a new subscription without its RETAIN flag),
  *   retain-live (a live delivery with it), ignore-retained-delete, drop-retained;
- * - clean-session: keep-clean-sessions (Clean Session 1 resumes the old session), forget-sessions;
+ * - clean-session: keep-clean-sessions (Clean Session 1 resumes the old session), forget-sessions,
+ *   and a broker declared to queue QoS 0 for offline sessions that does not (the QoS 0 test tries
+ *   again when a departing connection took the head of its batch, and must still fail);
  * - forwarding-loss delivery: drop, duplicate, corrupt directly on the broker, drop through the
  *   reference forwarder (the proxy on the upstream side: the topology is blamed); reordering is
  *   reported there and fails only where a `maxReorderedRate` gate is set;
@@ -87,6 +89,8 @@ const noForwarder = existsSync(REFERENCE_BUNDLE)
 const QOS_MATRIX = 'suites/qos-matrix.test.ts';
 const RETAIN = 'suites/retain.test.ts';
 const CLEAN_SESSION = 'suites/clean-session.test.ts';
+/** The clean-session tests of QoS 0 published while a persistent session is offline (MQTT 3.1.1 and 5). */
+const QOS0_OFFLINE = 'clean session: direct .* QoS 0 published while the persistent session is offline';
 const FORWARDING_LOSS = 'suites/forwarding-loss.test.ts';
 const LOAD_MQTT_BENCH = 'suites/load-mqtt-bench.test.ts';
 /** The forwarding-loss ci scenario run directly on the broker (medium: 2,050 messages per QoS, as fast as confirmed). */
@@ -452,6 +456,7 @@ describe(
       files: string[],
       pattern: string,
       gates?: () => GateFile,
+      env?: Record<string, string>,
     ): Promise<{ outcome: ChildSuitesOutcome; stats: ProxyStats }> {
       const { path } = GROUPS[group];
       const behind = (path === 'direct' ? direct : upstream) as SelftestBroker;
@@ -468,6 +473,7 @@ describe(
         testNamePattern: pattern,
         external,
         ...(gates ? { gates: gates() } : {}),
+        ...(env ? { env } : {}),
         timeoutMs: CHILD_BUDGET_MS,
       });
       return { outcome, stats: proxy.stats() };
@@ -565,6 +571,49 @@ describe(
         });
       }
     }
+
+    // The QoS 0 offline test tries again when a departing connection took the head of its batch
+    // (clean-session.test.ts, lostToDepartingConnection): a broker that never queues QoS 0 loses
+    // the whole batch, the same shape, every time. Declared as queuing QoS 0, Mosquitto (which
+    // does not) must still fail that test, after its tries, and nothing else.
+    test(
+      'clean-session: QoS 0 not queued by a broker declared to queue it: the QoS 0 offline test fails after its tries, never passes by trying again',
+      { concurrent: true },
+      async (ctx) => {
+        skipUnlessRunnable(ctx, 'direct');
+        const { expect } = ctx;
+        const claim: DefectCase = {
+          family: 'clean-session',
+          group: 'behaviour',
+          defect: { name: 'none' },
+          files: [CLEAN_SESSION],
+          full: { pattern: QOS0_OFFLINE, failures: 2 },
+          failing:
+            /clean session: direct > .* > MQTT (3\.1\.1|5) > QoS 0 published while the persistent session is offline is delivered on reconnect/,
+          message:
+            /0 of (\d+) QoS 0 messages published while offline arrived on reconnect, but .* \(in every one of 3 tries, each on a fresh session: try 1: the first \1 of \1 lost; try 2: the first \1 of \1 lost\)/,
+        };
+        const { outcome, stats } = await throughProxy(
+          ctx,
+          'behaviour',
+          claim.defect,
+          claim.files,
+          QOS0_OFFLINE,
+          undefined,
+          {
+            MQTT_TESTBENCH_EXTERNAL_QUEUES_QOS0: '1',
+          },
+        );
+        await annotate(ctx, outcome, stats);
+        const hint = `(child run ${outcome.runId}; reproduce: ${outcome.command})`;
+        expect(
+          outcome.report,
+          `the child run wrote no report: ${outcome.reportError} ${hint}\n${outcome.tail}`,
+        ).toBeDefined();
+        const { problems } = verdictProblems(claim, claim.full, outcome, stats);
+        expect(problems, `a broker that does not queue QoS 0 passed or failed otherwise ${hint}`).toEqual([]);
+      },
+    );
 
     test('reorder in forwarding-loss directly on the broker: reported in the results, and failed exactly when a reordering gate is set', async (ctx) => {
       skipUnlessRunnable(ctx, 'direct', false);
