@@ -160,9 +160,13 @@ async function connectWithRetry(
   abortReason?: () => string | undefined,
 ): Promise<MqttClient> {
   let lastError: unknown;
+  // Each failed attempt and how long it took: a broker that refused at once and one that held
+  // fresh connections without a CONNACK need different fixes (run 20261208-003759-0b3416).
+  const attempts: string[] = [];
   while (Date.now() < deadline) {
     const abort = abortReason?.();
     if (abort) throw new Error(abort);
+    const began = Date.now();
     try {
       return await mqtt.connectAsync(
         endpoint.url,
@@ -178,10 +182,12 @@ async function connectWithRetry(
     } catch (error) {
       if (isDefinitiveRefusal(error)) throw new Error(describeConnectFailure(endpoint, error), { cause: error });
       lastError = error;
+      attempts.push(`${error instanceof Error ? error.message : String(error)} after ${Date.now() - began} ms`);
       await pause(RETRY_PAUSE_MS);
     }
   }
-  throw new Error(`cannot connect: ${describeConnectFailure(endpoint, lastError)}`, { cause: lastError });
+  const tried = attempts.length > 1 ? ` (${attempts.length} attempts: ${attempts.join('; ')})` : '';
+  throw new Error(`cannot connect: ${describeConnectFailure(endpoint, lastError)}${tried}`, { cause: lastError });
 }
 
 /** Pacing between attempts (not a readiness wait: the condition is re-checked after it). */
