@@ -73,8 +73,8 @@ async function startInContainer(request: BrokerStartRequest): Promise<StartedBro
   const url = `mqtt://${started.getHost()}:${hostPort}`;
   // After a restart no wait strategy runs: the probe itself waits out the node's boot (about
   // 10 s), so it gets the start-up budget, not the probe budget. The first probe too: once, on a
-  // busy 2-core machine, a node that had logged its start held every connection for 10 s without
-  // a CONNACK (run 20261208-003759-0b3416), though its first CONNACK usually takes under 0.1 s.
+  // busy 2-core machine, a node that had logged its start sent the probe no CONNACK for 10 s
+  // (run 20261208-003759-0b3416), though its first CONNACK usually takes under 0.1 s.
   const probe = () =>
     probeBroker(component, { label, url }, request.settings, undefined, request.settings.startupTimeoutMs);
   const component: ContainerComponent = new ContainerComponent(label, started, probe);
